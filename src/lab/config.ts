@@ -1,0 +1,228 @@
+/**
+ * Lab configuration: the address plan, the naming scheme and every timing knob of the lab's
+ * components, as data. Two presets: `seeds` (the source articles' values, the lab default) and
+ * `fast` (short timings for the test suite). Component flags are rendered from here, so a drill
+ * can derive its expected windows from the same values the lab ran with.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type PresetName = 'seeds' | 'fast';
+export const PRESETS: readonly PresetName[] = ['seeds', 'fast'];
+
+export type Role = 'control-plane' | 'lb' | 'worker';
+
+export interface LabHost {
+  /** Short name: cp1, lb2, w1. */
+  readonly name: string;
+  readonly role: Role;
+  /** Address on the lab bridge, in 198.18.0.0/24. */
+  readonly ip: string;
+  /** Network namespace name, `<prefix>-<name>`. */
+  readonly netns: string;
+  /** Host-side veth name (the namespace side is always `eth0`). */
+  readonly veth: string;
+}
+
+export interface EtcdTimings {
+  /** --heartbeat-interval, ms (etcd default 100; seeds 250). */
+  readonly heartbeatMs: number;
+  /** --election-timeout, ms (etcd default 1000; seeds 2500). */
+  readonly electionMs: number;
+}
+
+export interface HaproxyTimings {
+  /** `inter` of the server health check, ms (seeds: every 2 s). */
+  readonly checkInterMs: number;
+  /** `timeout check`, ms (seeds: 3 s). */
+  readonly checkTimeoutMs: number;
+  /** Consecutive failed checks before a server is marked down (seeds: fall 2). */
+  readonly fall: number;
+  /** Consecutive good checks before a server is marked up again. */
+  readonly rise: number;
+}
+
+export interface KeepalivedTimings {
+  /** VRRP advert_int, seconds (seeds: 1). A backup takes over after ~3 x advert_int + skew. */
+  readonly advertIntS: number;
+}
+
+export interface ApiserverTimings {
+  /** --endpoint-reconciler-type=lease: master lease TTL, s (upstream 15). */
+  readonly masterLeaseTtlS: number;
+  /** Lease reconciler refresh interval, s (upstream 10). */
+  readonly endpointReconcileIntervalS: number;
+  /** Identity lease `kube-system/apiserver-<hash>` duration, s (upstream 3600). */
+  readonly identityLeaseDurationS: number;
+  /** Identity lease renew interval, s (upstream 10). */
+  readonly identityLeaseRenewIntervalS: number;
+  /** --shutdown-delay-duration, s (upstream 0). */
+  readonly shutdownDelayS: number;
+  /** DefaultTolerationSeconds admission: --default-not-ready-toleration-seconds (300). */
+  readonly defaultNotReadyTolerationS: number;
+  /** DefaultTolerationSeconds admission: --default-unreachable-toleration-seconds (300). */
+  readonly defaultUnreachableTolerationS: number;
+}
+
+export interface LeaderElectionTimings {
+  /** --leader-elect-lease-duration, s (upstream 15). */
+  readonly leaseDurationS: number;
+  /** --leader-elect-renew-deadline, s (upstream 10). */
+  readonly renewDeadlineS: number;
+  /** --leader-elect-retry-period, s (upstream 2). */
+  readonly retryPeriodS: number;
+}
+
+export interface NodeLifecycleTimings {
+  /** --node-monitor-period, s (upstream 5). */
+  readonly nodeMonitorPeriodS: number;
+  /** --node-monitor-grace-period, s (upstream 40 until v1.31, 50 from v1.32; seeds 40). */
+  readonly nodeMonitorGracePeriodS: number;
+  /** --node-startup-grace-period, s (upstream 60). */
+  readonly nodeStartupGracePeriodS: number;
+}
+
+export interface KubeletTimings {
+  /** nodeLeaseDurationSeconds (upstream 40); the lease is renewed every 1/4 of it (10 s). */
+  readonly nodeLeaseDurationS: number;
+  /** nodeStatusUpdateFrequency, s (upstream 10). */
+  readonly nodeStatusUpdateFrequencyS: number;
+  /** How long a pod bound to this kubelet takes to turn Running/Ready, ms. */
+  readonly podStartDelayMs: number;
+}
+
+export interface LabTimings {
+  readonly etcd: EtcdTimings;
+  readonly haproxy: HaproxyTimings;
+  readonly keepalived: KeepalivedTimings;
+  readonly apiserver: ApiserverTimings;
+  readonly leaderElection: LeaderElectionTimings;
+  readonly nodeLifecycle: NodeLifecycleTimings;
+  readonly kubelet: KubeletTimings;
+}
+
+export interface LabConfig {
+  readonly preset: PresetName;
+  /** Prefix of every namespace and link the lab creates; leftovers are found by it. */
+  readonly prefix: string;
+  readonly workers: number;
+  /** Directory for pid files, logs, data, certificates and kubeconfigs. */
+  readonly stateDir: string;
+  readonly bridge: string;
+  /** Address of the bridge in the root namespace (the harness's side). */
+  readonly hostIp: string;
+  readonly prefixLength: number;
+  readonly vip: string;
+  readonly vrrpRouterId: number;
+  readonly apiPort: number;
+  readonly hosts: readonly LabHost[];
+  readonly timings: LabTimings;
+}
+
+const SEEDS: LabTimings = {
+  etcd: { heartbeatMs: 250, electionMs: 2500 },
+  haproxy: { checkInterMs: 2000, checkTimeoutMs: 3000, fall: 2, rise: 2 },
+  keepalived: { advertIntS: 1 },
+  apiserver: {
+    masterLeaseTtlS: 15,
+    endpointReconcileIntervalS: 10,
+    identityLeaseDurationS: 3600,
+    identityLeaseRenewIntervalS: 10,
+    shutdownDelayS: 0,
+    defaultNotReadyTolerationS: 300,
+    defaultUnreachableTolerationS: 300,
+  },
+  leaderElection: { leaseDurationS: 15, renewDeadlineS: 10, retryPeriodS: 2 },
+  nodeLifecycle: { nodeMonitorPeriodS: 5, nodeMonitorGracePeriodS: 40, nodeStartupGracePeriodS: 60 },
+  kubelet: { nodeLeaseDurationS: 40, nodeStatusUpdateFrequencyS: 10, podStartDelayMs: 1000 },
+};
+
+const FAST: LabTimings = {
+  etcd: { heartbeatMs: 100, electionMs: 1000 },
+  haproxy: { checkInterMs: 1000, checkTimeoutMs: 1000, fall: 2, rise: 1 },
+  keepalived: { advertIntS: 1 },
+  apiserver: {
+    masterLeaseTtlS: 4,
+    endpointReconcileIntervalS: 2,
+    identityLeaseDurationS: 3600,
+    identityLeaseRenewIntervalS: 10,
+    shutdownDelayS: 0,
+    defaultNotReadyTolerationS: 300,
+    defaultUnreachableTolerationS: 300,
+  },
+  leaderElection: { leaseDurationS: 6, renewDeadlineS: 4, retryPeriodS: 1 },
+  nodeLifecycle: { nodeMonitorPeriodS: 1, nodeMonitorGracePeriodS: 8, nodeStartupGracePeriodS: 20 },
+  kubelet: { nodeLeaseDurationS: 8, nodeStatusUpdateFrequencyS: 2, podStartDelayMs: 300 },
+};
+
+export const PRESET_TIMINGS: Readonly<Record<PresetName, LabTimings>> = { seeds: SEEDS, fast: FAST };
+
+export const DEFAULT_PREFIX = 'hadr';
+export const MAX_WORKERS = 3;
+
+/** The project root (two levels above this file). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function defaultStateDir(): string {
+  return process.env.HADRILL_LAB_DIR ?? path.join(PROJECT_ROOT, '.lab');
+}
+
+export interface LabOptions {
+  readonly preset?: PresetName;
+  readonly workers?: number;
+  readonly prefix?: string;
+  readonly stateDir?: string;
+}
+
+/** Builds the full lab config; throws a UserError-style message on bad options. */
+export function labConfig(opts: LabOptions = {}): LabConfig {
+  const preset = opts.preset ?? 'seeds';
+  if (!PRESETS.includes(preset)) {
+    throw new Error(`unknown lab preset '${String(preset)}': use one of ${PRESETS.join(', ')}`);
+  }
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${String(workers)})`);
+  }
+  const prefix = opts.prefix ?? DEFAULT_PREFIX;
+  if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) {
+    throw new Error(`lab prefix '${prefix}' must be 2-6 lowercase letters or digits, starting with a letter`);
+  }
+  const host = (name: string, role: Role, ip: string): LabHost => ({
+    name,
+    role,
+    ip,
+    netns: `${prefix}-${name}`,
+    veth: `${prefix}-${name}`,
+  });
+  const hosts: LabHost[] = [
+    host('cp1', 'control-plane', '198.18.0.11'),
+    host('cp2', 'control-plane', '198.18.0.12'),
+    host('cp3', 'control-plane', '198.18.0.13'),
+    host('lb1', 'lb', '198.18.0.21'),
+    host('lb2', 'lb', '198.18.0.22'),
+  ];
+  for (let i = 1; i <= workers; i++) hosts.push(host(`w${i}`, 'worker', `198.18.0.${30 + i}`));
+  return {
+    preset,
+    prefix,
+    workers,
+    stateDir: opts.stateDir ?? defaultStateDir(),
+    bridge: `${prefix}-br0`,
+    hostIp: '198.18.0.1',
+    prefixLength: 24,
+    vip: '198.18.0.10',
+    vrrpRouterId: 51,
+    apiPort: 6443,
+    hosts,
+    timings: PRESET_TIMINGS[preset],
+  };
+}
+
+export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] => cfg.hosts.filter((h) => h.role === role);
+
+export function hostByName(cfg: LabConfig, name: string): LabHost {
+  const h = cfg.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`no lab host '${name}': hosts are ${cfg.hosts.map((x) => x.name).join(', ')}`);
+  return h;
+}
