@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.ts';
 
 export type PresetName = 'seeds' | 'fast';
 export const PRESETS: readonly PresetName[] = ['seeds', 'fast'];
@@ -178,15 +179,15 @@ export interface LabOptions {
 export function labConfig(opts: LabOptions = {}): LabConfig {
   const preset = opts.preset ?? 'seeds';
   if (!PRESETS.includes(preset)) {
-    throw new Error(`unknown lab preset '${String(preset)}': use one of ${PRESETS.join(', ')}`);
+    throw new UserError(`unknown lab preset '${String(preset)}': use one of ${PRESETS.join(', ')}`);
   }
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-    throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${String(workers)})`);
+    throw new UserError(`--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${String(workers)})`);
   }
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) {
-    throw new Error(`lab prefix '${prefix}' must be 2-6 lowercase letters or digits, starting with a letter`);
+    throw new UserError(`lab prefix '${prefix}' must be 2-6 lowercase letters or digits, starting with a letter`);
   }
   const host = (name: string, role: Role, ip: string): LabHost => ({
     name,
@@ -219,10 +220,11 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   };
 }
 
-export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] => cfg.hosts.filter((h) => h.role === role);
+export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
+  cfg.hosts.filter((h) => h.role === role);
 
 export function hostByName(cfg: LabConfig, name: string): LabHost {
   const h = cfg.hosts.find((x) => x.name === name);
-  if (!h) throw new Error(`no lab host '${name}': hosts are ${cfg.hosts.map((x) => x.name).join(', ')}`);
+  if (!h) throw new UserError(`no lab host '${name}': hosts are ${cfg.hosts.map((x) => x.name).join(', ')}`);
   return h;
 }

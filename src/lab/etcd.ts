@@ -1,0 +1,145 @@
+/**
+ * The lab's etcd: one real Debian etcd member per control plane (stacked, as kubeadm does),
+ * peers on :2380, clients on :2379 of the host address and of its loopback, timings from the
+ * lab config. Status is read with one etcd3 client per member, so each answer is that member's.
+ */
+import path from 'node:path';
+import { Etcd3 } from 'etcd3';
+import type { LabConfig, LabHost } from './config.ts';
+import { hostsByRole } from './config.ts';
+import type { ComponentSpec } from './supervisor.ts';
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+
+export const clientUrl = (h: LabHost): string => `http://${h.ip}:${ETCD_CLIENT_PORT}`;
+export const peerUrl = (h: LabHost): string => `http://${h.ip}:${ETCD_PEER_PORT}`;
+export const etcdDataDir = (cfg: LabConfig, h: LabHost): string =>
+  path.join(cfg.stateDir, h.name, 'etcd-data');
+
+export function initialCluster(cfg: LabConfig): string {
+  return hostsByRole(cfg, 'control-plane')
+    .map((h) => `${h.name}=${peerUrl(h)}`)
+    .join(',');
+}
+
+export interface EtcdSpecOptions {
+  /** `new` for a first start; `existing` for a member joining a running cluster. */
+  readonly clusterState?: 'new' | 'existing';
+  readonly clusterToken?: string;
+}
+
+export function etcdSpec(cfg: LabConfig, h: LabHost, opts: EtcdSpecOptions = {}): ComponentSpec {
+  const t = cfg.timings.etcd;
+  return {
+    host: h.name,
+    netns: h.netns,
+    name: 'etcd',
+    argv: [
+      'etcd',
+      `--name=${h.name}`,
+      `--data-dir=${etcdDataDir(cfg, h)}`,
+      `--listen-client-urls=${clientUrl(h)},http://127.0.0.1:${ETCD_CLIENT_PORT}`,
+      `--advertise-client-urls=${clientUrl(h)}`,
+      `--listen-peer-urls=${peerUrl(h)}`,
+      `--initial-advertise-peer-urls=${peerUrl(h)}`,
+      `--initial-cluster=${initialCluster(cfg)}`,
+      `--initial-cluster-state=${opts.clusterState ?? 'new'}`,
+      `--initial-cluster-token=${opts.clusterToken ?? `${cfg.prefix}-lab`}`,
+      `--heartbeat-interval=${t.heartbeatMs}`,
+      `--election-timeout=${t.electionMs}`,
+      '--logger=zap',
+      '--log-outputs=stderr',
+      '--snapshot-count=10000',
+    ],
+  };
+}
+
+export interface MemberStatus {
+  readonly host: string;
+  readonly ok: boolean;
+  /** This member's id (hex) and the leader it reports (hex, '0' = none). */
+  readonly memberId?: string;
+  readonly leaderId?: string;
+  readonly raftTerm?: number;
+  readonly raftIndex?: number;
+  readonly dbSize?: number;
+  readonly error?: string;
+}
+
+const hex = (s: string | undefined): string => (s === undefined ? '0' : BigInt(s).toString(16));
+
+/** One etcd3 client per member so every status answer is that member's own view. */
+export class EtcdMembers {
+  private readonly clients = new Map<string, Etcd3>();
+  constructor(
+    private readonly members: readonly LabHost[],
+    timeoutMs = 1500,
+  ) {
+    for (const m of members) {
+      this.clients.set(
+        m.name,
+        new Etcd3({
+          hosts: clientUrl(m),
+          dialTimeout: timeoutMs,
+          defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
+        }),
+      );
+    }
+  }
+
+  client(host: string): Etcd3 {
+    const c = this.clients.get(host);
+    if (!c) throw new Error(`no etcd member on '${host}'`);
+    return c;
+  }
+
+  async status(host: string): Promise<MemberStatus> {
+    try {
+      const s = await this.client(host).maintenance.status();
+      return {
+        host,
+        ok: true,
+        memberId: hex(s.header.member_id),
+        leaderId: hex(s.leader),
+        raftTerm: Number(s.raftTerm),
+        raftIndex: Number(s.raftIndex),
+        dbSize: Number(s.dbSize),
+      };
+    } catch (err) {
+      return { host, ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  statusAll(): Promise<MemberStatus[]> {
+    return Promise.all(this.members.map((m) => this.status(m.name)));
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+  }
+}
+
+export interface ClusterHealth {
+  readonly healthy: boolean;
+  /** Host name of the leader every reachable member agrees on, when there is one. */
+  readonly leader?: string;
+  readonly members: readonly MemberStatus[];
+  readonly problems: readonly string[];
+}
+
+/** Pure: the cluster is healthy when every member answers and all name the same leader. */
+export function clusterHealth(statuses: readonly MemberStatus[]): ClusterHealth {
+  const problems: string[] = [];
+  const byId = new Map(statuses.filter((s) => s.memberId).map((s) => [s.memberId!, s.host]));
+  const leaders = new Set<string>();
+  for (const s of statuses) {
+    if (!s.ok) problems.push(`etcd on ${s.host} does not answer: ${s.error ?? 'unknown error'}`);
+    else if (!s.leaderId || s.leaderId === '0') problems.push(`etcd on ${s.host} has no leader`);
+    else leaders.add(s.leaderId);
+  }
+  if (leaders.size > 1) problems.push(`etcd members disagree on the leader (${[...leaders].join(', ')})`);
+  const leaderId = leaders.size === 1 ? [...leaders][0]! : undefined;
+  const leader = leaderId ? byId.get(leaderId) : undefined;
+  return { healthy: problems.length === 0 && leader !== undefined, leader, members: statuses, problems };
+}

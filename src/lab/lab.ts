@@ -1,0 +1,158 @@
+/**
+ * Lab lifecycle: `up` (idempotent: builds what is missing, starts what is stopped, waits until
+ * healthy), `down` (removes every namespace, link, rule and process the lab made, also of a
+ * half-built or killed run) and the saved config a drill attaches to.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { runLocal } from '../executors/local.ts';
+import { TargetError, UserError } from '../util/errors.ts';
+import { waitFor } from '../util/time.ts';
+import { labLayers } from './components.ts';
+import type { LabConfig, LabOptions } from './config.ts';
+import { defaultStateDir, hostsByRole, labConfig } from './config.ts';
+import { clusterHealth, EtcdMembers } from './etcd.ts';
+import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
+import { ensurePackages, requireRoot } from './packages.ts';
+import { markedPids, Supervisor, terminate } from './supervisor.ts';
+
+const SAVED = 'lab.json';
+
+export function savedConfig(stateDir = defaultStateDir()): LabConfig | undefined {
+  const f = path.join(stateDir, SAVED);
+  if (!fs.existsSync(f)) return undefined;
+  return JSON.parse(fs.readFileSync(f, 'utf8')) as LabConfig;
+}
+
+/** The running lab's config, or a TargetError saying how to bring one up. */
+export function requireLab(stateDir = defaultStateDir()): LabConfig {
+  const cfg = savedConfig(stateDir);
+  if (!cfg) throw new TargetError(`no lab is up (nothing in ${stateDir}): run 'npm run lab -- up' first`);
+  return cfg;
+}
+
+export interface UpResult {
+  readonly config: LabConfig;
+  readonly elapsedMs: number;
+  readonly reused: boolean;
+}
+
+export interface UpOptions extends LabOptions {
+  readonly log?: (line: string) => void;
+  readonly timeoutMs?: number;
+}
+
+export async function up(opts: UpOptions = {}): Promise<UpResult> {
+  const started = performance.now();
+  const log = opts.log ?? (() => {});
+  requireRoot('lab up');
+  const cfg = labConfig(opts);
+  const saved = savedConfig(cfg.stateDir);
+  if (
+    saved &&
+    (saved.preset !== cfg.preset || saved.workers !== cfg.workers || saved.prefix !== cfg.prefix)
+  ) {
+    throw new UserError(
+      `a lab is already up with preset '${saved.preset}' and ${saved.workers} worker(s); run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s)`,
+    );
+  }
+  if (!saved && (await leftovers(cfg.prefix, cfg.stateDir))) {
+    log('removing leftovers of an earlier lab run');
+    await down({ stateDir: cfg.stateDir, prefix: cfg.prefix });
+  }
+  ensurePackages(log);
+  fs.mkdirSync(cfg.stateDir, { recursive: true });
+  fs.writeFileSync(path.join(cfg.stateDir, SAVED), `${JSON.stringify(cfg, null, 2)}\n`);
+  log(`network: bridge ${cfg.bridge} ${cfg.hostIp}/${cfg.prefixLength}, ${cfg.hosts.length} hosts`);
+  await createNetwork(cfg);
+  const sup = new Supervisor(cfg.stateDir);
+  for (const layer of labLayers(cfg)) {
+    log(`starting ${layer.name} on ${layer.specs.map((s) => s.host).join(', ')}`);
+    await Promise.all(layer.specs.map((s) => sup.start(s)));
+  }
+  await waitHealthy(cfg, opts.timeoutMs ?? 60_000);
+  return { config: cfg, elapsedMs: performance.now() - started, reused: saved !== undefined };
+}
+
+/** Waits until etcd has one leader agreed by all members, the VIP is on one LB and it accepts TCP. */
+export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<void> {
+  const etcd = new EtcdMembers(hostsByRole(cfg, 'control-plane'));
+  try {
+    await waitFor(
+      async () => {
+        const h = clusterHealth(await etcd.statusAll());
+        if (!h.healthy) throw new Error(h.problems.join('; '));
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, what: 'etcd to elect a leader' },
+    );
+  } catch (err) {
+    throw new TargetError(`lab not healthy: ${(err as Error).message}. Logs: ${cfg.stateDir}/<host>/*.log`);
+  } finally {
+    etcd.close();
+  }
+  await waitFor(
+    async () => {
+      const holders = await addressHolders(cfg.vip, hostsByRole(cfg, 'lb'));
+      if (holders.length !== 1) throw new Error(`VIP ${cfg.vip} held by [${holders.join(', ')}]`);
+      await tcpConnect(cfg.vip, cfg.apiPort, 1000);
+      return true;
+    },
+    { timeoutMs, intervalMs: 100, what: `the VIP ${cfg.vip}:${cfg.apiPort} to accept connections` },
+  ).catch((err: Error) => {
+    throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/lb*/*.log`);
+  });
+}
+
+export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection({ host, port });
+    const t = setTimeout(() => s.destroy(new Error(`connect ${host}:${port} timed out`)), timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve();
+    });
+    s.once('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
+
+async function leftovers(prefix: string, stateDir: string): Promise<boolean> {
+  return (
+    (await listNetns(prefix)).length > 0 || markedPids(`${stateDir}:`).length > 0 || fs.existsSync(stateDir)
+  );
+}
+
+export interface DownResult {
+  readonly elapsedMs: number;
+  readonly stoppedProcesses: number;
+  readonly removedNetns: readonly string[];
+}
+
+/** Tears everything down; safe on a half-built, killed or already removed lab. */
+export async function down(opts: { stateDir?: string; prefix?: string } = {}): Promise<DownResult> {
+  const started = performance.now();
+  requireRoot('lab down');
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const prefix = opts.prefix ?? savedConfig(stateDir)?.prefix ?? labConfig().prefix;
+  const sup = new Supervisor(stateDir);
+  const pids = new Set<number>(sup.strays());
+  for (const c of sup.components()) if (c.state.state === 'running') pids.add(c.state.pid);
+  for (const ns of await listNetns(prefix)) for (const pid of await netnsPids(ns)) pids.add(pid);
+  await Promise.all([...pids].map((pid) => terminate(pid, { graceMs: 2000 })));
+  const removed = await removeNetwork(prefix);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  return { elapsedMs: performance.now() - started, stoppedProcesses: pids.size, removedNetns: removed.netns };
+}
+
+async function netnsPids(ns: string): Promise<number[]> {
+  const res = await runLocal(['ip', 'netns', 'pids', ns]);
+  return res.stdout
+    .split('\n')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
+}

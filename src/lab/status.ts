@@ -1,0 +1,118 @@
+/**
+ * Lab status: per host its address, components (running / stopped), link state; etcd members
+ * with the leader they see; the VIP holder; which apiservers each haproxy routes to.
+ */
+import type { LabConfig } from './config.ts';
+import { hostsByRole } from './config.ts';
+import { clusterHealth, EtcdMembers, type MemberStatus } from './etcd.ts';
+import { type BackendState, haproxyBackends } from './haproxy.ts';
+import { addressHolders, hostLinkState } from './network.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface HostStatus {
+  readonly host: string;
+  readonly role: string;
+  readonly ip: string;
+  readonly link: 'up' | 'down' | 'missing';
+  readonly components: readonly { name: string; state: 'running' | 'stopped'; pid?: number }[];
+  readonly etcd?: MemberStatus;
+  readonly backends?: readonly BackendState[] | { error: string };
+}
+
+export interface LabStatus {
+  readonly preset: string;
+  readonly stateDir: string;
+  readonly vip: string;
+  readonly vipHolders: readonly string[];
+  readonly etcdLeader?: string;
+  readonly etcdHealthy: boolean;
+  readonly problems: readonly string[];
+  readonly hosts: readonly HostStatus[];
+}
+
+export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
+  const sup = new Supervisor(cfg.stateDir);
+  const etcd = new EtcdMembers(hostsByRole(cfg, 'control-plane'), 1000);
+  try {
+    const [members, vipHolders] = await Promise.all([
+      etcd.statusAll(),
+      addressHolders(cfg.vip, hostsByRole(cfg, 'lb')),
+    ]);
+    const health = clusterHealth(members);
+    const comps = sup.components();
+    const hosts = await Promise.all(
+      cfg.hosts.map(async (h): Promise<HostStatus> => {
+        const components = comps
+          .filter((c) => c.host === h.name)
+          .map((c) => ({ name: c.name, state: c.state.state, pid: c.state.pid }));
+        let backends: HostStatus['backends'];
+        if (h.role === 'lb') {
+          backends = await haproxyBackends(cfg, h).catch((e: Error) => ({ error: e.message }));
+        }
+        return {
+          host: h.name,
+          role: h.role,
+          ip: h.ip,
+          link: await hostLinkState(h),
+          components,
+          etcd: members.find((m) => m.host === h.name),
+          backends,
+        };
+      }),
+    );
+    const problems = [...health.problems];
+    if (vipHolders.length !== 1) problems.push(`VIP ${cfg.vip} is held by ${vipHolders.length} LB host(s)`);
+    for (const h of hosts) {
+      for (const c of h.components)
+        if (c.state !== 'running') problems.push(`${c.name} on ${h.host} is stopped`);
+      if (h.link !== 'up') problems.push(`link of ${h.host} is ${h.link}`);
+    }
+    return {
+      preset: cfg.preset,
+      stateDir: cfg.stateDir,
+      vip: cfg.vip,
+      vipHolders,
+      etcdLeader: health.leader,
+      etcdHealthy: health.healthy,
+      problems,
+      hosts,
+    };
+  } finally {
+    etcd.close();
+  }
+}
+
+/** Renders the status as a fixed-width table for the terminal. */
+export function renderStatus(s: LabStatus): string {
+  const rows: string[][] = [['HOST', 'ROLE', 'ADDRESS', 'LINK', 'COMPONENTS', 'HEALTH']];
+  for (const h of s.hosts) {
+    const comps = h.components.map((c) => (c.state === 'running' ? c.name : `${c.name}(stopped)`)).join(' ');
+    let health = '';
+    if (h.etcd) {
+      health = h.etcd.ok
+        ? `etcd term ${h.etcd.raftTerm} index ${h.etcd.raftIndex}${h.host === s.etcdLeader ? ' LEADER' : ''}${h.etcd.leaderId === '0' ? ' NO LEADER' : ''}`
+        : `etcd down: ${h.etcd.error}`;
+    }
+    if (h.backends) {
+      health =
+        'error' in h.backends
+          ? `haproxy: ${h.backends.error}`
+          : `routes to: ${
+              h.backends
+                .filter((b) => b.up)
+                .map((b) => b.server)
+                .join(',') || 'none'
+            }`;
+      if (s.vipHolders.includes(h.host)) health += ` VIP ${s.vip}`;
+    }
+    rows.push([h.host, h.role, h.ip, h.link, comps || '-', health]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  lines.push('');
+  lines.push(
+    `preset ${s.preset}; etcd leader: ${s.etcdLeader ?? 'none'}; VIP holder: ${s.vipHolders.join(',') || 'none'}`,
+  );
+  lines.push(s.problems.length === 0 ? 'healthy' : `problems:\n  - ${s.problems.join('\n  - ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,30 @@
+/**
+ * The two kinds of error (BRIEF §7.8): a user error (bad config or input; the message says what to
+ * fix; exit 2) and a target error (the cluster or lab is unreachable or unhealthy; exit 3).
+ * Operation results (a command's exit code, stdout, stderr) are values, see executors/types.ts.
+ */
+export class UserError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export class TargetError extends Error {
+  readonly exitCode = 3;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+/** Exit code for any error: 2 for user errors, 3 for target errors, 1 otherwise. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof UserError || err instanceof TargetError) return err.exitCode;
+  return 1;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,22 @@
+/**
+ * Test helpers for the real lab: bring it up once per test file, always take it down.
+ * Lab tests run serially (tap jobs: 1) because the lab owns fixed names and addresses.
+ */
+import type { Test } from 'tap';
+import type { LabConfig } from '../../src/lab/config.ts';
+import { down, up } from '../../src/lab/lab.ts';
+
+export async function labForTest(
+  t: Test,
+  preset: 'fast' | 'seeds' = 'fast',
+  workers = 2,
+): Promise<LabConfig> {
+  // A lab left by an aborted run (or a developer's) would make results meaningless: start clean.
+  await down();
+  t.teardown(async () => {
+    await down();
+  });
+  const res = await up({ preset, workers });
+  t.comment(`lab up (${preset}) in ${(res.elapsedMs / 1000).toFixed(1)} s`);
+  return res.config;
+}

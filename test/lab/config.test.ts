@@ -1,0 +1,55 @@
+import t from 'tap';
+import { hostByName, hostsByRole, labConfig, PRESET_TIMINGS } from '../../src/lab/config.ts';
+
+t.test('address plan follows the brief', async (t) => {
+  const cfg = labConfig({ stateDir: '/tmp/x' });
+  t.equal(cfg.preset, 'seeds');
+  t.equal(cfg.vip, '198.18.0.10');
+  t.equal(cfg.hostIp, '198.18.0.1');
+  t.same(
+    hostsByRole(cfg, 'control-plane').map((h) => h.ip),
+    ['198.18.0.11', '198.18.0.12', '198.18.0.13'],
+  );
+  t.same(
+    hostsByRole(cfg, 'lb').map((h) => h.ip),
+    ['198.18.0.21', '198.18.0.22'],
+  );
+  t.same(
+    hostsByRole(cfg, 'worker').map((h) => h.ip),
+    ['198.18.0.31', '198.18.0.32'],
+  );
+  for (const h of cfg.hosts) {
+    t.ok(h.netns.startsWith('hadr-'), `${h.name} namespace carries the prefix`);
+    t.ok(h.veth.length <= 15, `${h.veth} fits IFNAMSIZ`);
+    t.match(h.ip, /^198\.18\.0\.\d+$/, 'inside the benchmarking range');
+  }
+  t.equal(labConfig({ workers: 3 }).hosts.filter((h) => h.role === 'worker').length, 3);
+  t.equal(hostByName(cfg, 'lb2').ip, '198.18.0.22');
+});
+
+t.test('seeds preset carries the source articles values, fast is shorter', async (t) => {
+  const s = PRESET_TIMINGS.seeds;
+  t.same(s.etcd, { heartbeatMs: 250, electionMs: 2500 });
+  t.equal(s.nodeLifecycle.nodeMonitorGracePeriodS, 40);
+  t.same(s.leaderElection, { leaseDurationS: 15, renewDeadlineS: 10, retryPeriodS: 2 });
+  t.equal(s.haproxy.checkTimeoutMs, 3000);
+  t.equal(s.haproxy.fall, 2);
+  const f = PRESET_TIMINGS.fast;
+  t.same(f.etcd, { heartbeatMs: 100, electionMs: 1000 });
+  for (const p of [s, f]) {
+    const le = p.leaderElection;
+    t.ok(
+      le.leaseDurationS > le.renewDeadlineS && le.renewDeadlineS > le.retryPeriodS * 1.2,
+      'client-go invariants',
+    );
+    t.ok(p.etcd.electionMs >= 5 * p.etcd.heartbeatMs, 'etcd election >= 5 heartbeats');
+  }
+});
+
+t.test('bad options get errors that say what to fix', async (t) => {
+  t.throws(() => labConfig({ workers: 0 }), /--workers must be a whole number from 1 to 3/);
+  t.throws(() => labConfig({ workers: 4 }), /--workers/);
+  t.throws(() => labConfig({ preset: 'slow' as never }), /unknown lab preset 'slow': use one of seeds, fast/);
+  t.throws(() => labConfig({ prefix: 'Bad-Prefix' }), /prefix/);
+  t.throws(() => hostByName(labConfig(), 'cp9'), /no lab host 'cp9': hosts are cp1/);
+});

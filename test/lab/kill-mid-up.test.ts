@@ -1,0 +1,103 @@
+/**
+ * The lab CLI killed with SIGKILL in the middle of `up`: a later `up` finishes the job, and
+ * `down` leaves nothing behind (no namespace, link, process). Real processes, as root.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { runLocal } from '../../src/executors/local.ts';
+import { defaultStateDir, PROJECT_ROOT } from '../../src/lab/config.ts';
+import { down } from '../../src/lab/lab.ts';
+import { listLinks, listNetns } from '../../src/lab/network.ts';
+import { markedPids } from '../../src/lab/supervisor.ts';
+import { sleep, waitFor } from '../../src/util/time.ts';
+
+const CLI = path.join(PROJECT_ROOT, 'src/cli/lab.ts');
+const lab = (...args: string[]) =>
+  runLocal(['node', '--import', 'tsx', CLI, ...args], { timeoutMs: 120_000 }).then((r) => ({
+    ...r,
+    out: r.stdout + r.stderr,
+  }));
+
+async function nothingLeft(t: Test): Promise<void> {
+  t.same(await listNetns('hadr'), [], 'no lab namespace');
+  t.same(await listLinks('hadr'), [], 'no lab link');
+  t.same(markedPids(`${defaultStateDir()}:`), [], 'no lab process');
+  const daemons = await runLocal(['sh', '-c', 'for p in etcd haproxy keepalived; do pgrep -x $p; done; true']);
+  const ours = daemons.stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes('HADRILL_COMPONENT=');
+      } catch {
+        return false;
+      }
+    });
+  t.same(ours, [], 'no etcd/haproxy/keepalived of the lab');
+  t.notOk(fs.existsSync(defaultStateDir()), 'state directory removed');
+}
+
+await down();
+t.teardown(async () => {
+  await down();
+});
+
+async function killMidUp(t: Test, afterMs: number): Promise<void> {
+  const child = spawn('node', ['--import', 'tsx', CLI, 'up', '--preset', 'fast'], { stdio: 'ignore' });
+  // Wait until the run is visibly under way (its state dir exists), then a bit more.
+  await waitFor(async () => (fs.existsSync(defaultStateDir()) ? true : undefined), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+    what: 'lab up to start',
+  });
+  await sleep(afterMs);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  t.pass(`lab CLI killed ${afterMs} ms into up`);
+}
+
+t.test('killed mid-up, then down: nothing is left', async (t) => {
+  await killMidUp(t, 1200);
+  const res = await lab('down');
+  t.equal(res.code, 0, res.out);
+  t.match(res.stdout, /lab down in [\d.]+ s/);
+  await nothingLeft(t);
+  const again = await lab('down');
+  t.equal(again.code, 0, 'down on an already removed lab succeeds');
+});
+
+t.test('killed mid-up, then up again: the lab completes and is healthy', async (t) => {
+  await killMidUp(t, 800);
+  const res = await lab('up', '--preset', 'fast');
+  t.equal(res.code, 0, res.out);
+  t.match(res.stdout, /healthy/);
+  const st = await lab('status', '--json');
+  t.equal(st.code, 0, st.out);
+  const status = JSON.parse(st.stdout) as { problems: string[]; vipHolders: string[]; etcdLeader?: string };
+  t.same(status.problems, []);
+  t.equal(status.vipHolders.length, 1);
+  t.ok(status.etcdLeader);
+  const clash = await lab('up', '--preset', 'seeds');
+  t.equal(clash.code, 2, 'a different preset over a running lab is a user error');
+  t.match(clash.stderr, /run 'npm run lab -- down' before/);
+  t.equal((await lab('down')).code, 0);
+  await nothingLeft(t);
+});
+
+t.test('bad input: unknown command and bad flag values exit 2 and say what to fix', async (t) => {
+  const unknown = await lab('upp');
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /unknown lab command 'upp': use up, down or status/);
+  const workers = await lab('up', '--workers', '9');
+  t.equal(workers.code, 2);
+  t.match(workers.stderr, /--workers must be a whole number from 1 to 3/);
+  const preset = await lab('up', '--preset', 'turbo');
+  t.equal(preset.code, 2);
+  t.match(preset.stderr, /--preset must be one of seeds, fast/);
+  t.same(await listNetns('hadr'), [], 'bad input changed nothing');
+  const status = await lab('status');
+  t.equal(status.code, 3, 'status without a lab is a target error');
+  t.match(status.stderr, /no lab is up.*npm run lab -- up/);
+});
