@@ -187,7 +187,9 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   }
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) {
-    throw new UserError(`lab prefix '${prefix}' must be 2-6 lowercase letters or digits, starting with a letter`);
+    throw new UserError(
+      `lab prefix '${prefix}' must be 2-6 lowercase letters or digits, starting with a letter`,
+    );
   }
   const host = (name: string, role: Role, ip: string): LabHost => ({
     name,

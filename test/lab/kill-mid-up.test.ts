@@ -24,7 +24,11 @@ async function nothingLeft(t: Test): Promise<void> {
   t.same(await listNetns('hadr'), [], 'no lab namespace');
   t.same(await listLinks('hadr'), [], 'no lab link');
   t.same(markedPids(`${defaultStateDir()}:`), [], 'no lab process');
-  const daemons = await runLocal(['sh', '-c', 'for p in etcd haproxy keepalived; do pgrep -x $p; done; true']);
+  const daemons = await runLocal([
+    'sh',
+    '-c',
+    'for p in etcd haproxy keepalived; do pgrep -x $p; done; true',
+  ]);
   const ours = daemons.stdout
     .split('\n')
     .filter(Boolean)
