@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { defaultStateDir, PRESETS, type PresetName } from '../lab/config.ts';
 import { down, requireLab, up } from '../lab/lab.ts';
 import { labStatus, renderStatus } from '../lab/status.ts';
+import { Supervisor } from '../lab/supervisor.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 
 const USAGE = `usage: npm run lab -- <command> [options]
@@ -16,8 +17,14 @@ commands:
               --workers N           worker hosts, 1-3 (default 2)
   down      remove every namespace, link, rule and process of the lab
   status    show hosts, components, etcd leader, VIP holder (--json for machines)
+  stop HOST COMPONENT [--signal TERM|KILL|INT|STOP]
+            stop one component on one host (TERM: wait, then KILL; KILL/STOP: at once)
+  start HOST COMPONENT
+            start it again with its saved command line (the heal of a stop)
 
 The lab needs root. State, logs and kubeconfigs live in ${defaultStateDir()} (HADRILL_LAB_DIR overrides).`;
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGSTOP'];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       preset: { type: 'string' },
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
+      signal: { type: 'string', default: 'TERM' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,8 +68,37 @@ async function main(argv: string[]): Promise<number> {
       console.log(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
       return s.problems.length === 0 ? 0 : 3;
     }
+    case 'stop':
+    case 'start': {
+      const [host, component] = positionals.slice(1);
+      if (!host || !component) throw new UserError(`usage: npm run lab -- ${cmd} HOST COMPONENT`);
+      const cfg = requireLab();
+      const sup = new Supervisor(cfg.stateDir);
+      const known = sup.components().filter((c) => c.host === host);
+      if (!known.some((c) => c.name === component)) {
+        throw new UserError(
+          `no component '${component}' on lab host '${host}': it runs ${known.map((c) => c.name).join(', ') || 'nothing'}`,
+        );
+      }
+      if (cmd === 'start') {
+        const pid = await sup.restart(host, component);
+        console.log(`${host}/${component} running, pid ${pid}`);
+        return 0;
+      }
+      const sig = `SIG${values.signal}` as NodeJS.Signals;
+      if (!STOP_SIGNALS.includes(sig))
+        throw new UserError(`--signal must be one of TERM, KILL, INT, STOP (got '${values.signal}')`);
+      const res =
+        sig === 'SIGTERM' || sig === 'SIGINT'
+          ? await sup.stop(host, component, { signal: sig })
+          : sup.signal(host, component, sig)
+            ? 'signalled'
+            : 'not-running';
+      console.log(`${host}/${component}: ${res}`);
+      return 0;
+    }
     default:
-      throw new UserError(`unknown lab command '${cmd}': use up, down or status (see --help)`);
+      throw new UserError(`unknown lab command '${cmd}': use up, down, status, stop or start (see --help)`);
   }
 }
 

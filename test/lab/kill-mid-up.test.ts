@@ -93,7 +93,7 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
 t.test('bad input: unknown command and bad flag values exit 2 and say what to fix', async (t) => {
   const unknown = await lab('upp');
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, /unknown lab command 'upp': use up, down or status/);
+  t.match(unknown.stderr, /unknown lab command 'upp': use up, down, status, stop or start/);
   const workers = await lab('up', '--workers', '9');
   t.equal(workers.code, 2);
   t.match(workers.stderr, /--workers must be a whole number from 1 to 3/);

@@ -3,6 +3,7 @@
  * an iptables partition of the leader, and a link-down of the VIP holder. As root, for real.
  */
 import t from 'tap';
+import { runLocal } from '../../src/executors/local.ts';
 import { NetnsExecutor } from '../../src/executors/netns.ts';
 import { sh } from '../../src/executors/types.ts';
 import {
@@ -11,7 +12,7 @@ import {
   partitionScript,
   showPartitionScript,
 } from '../../src/faults/iptables.ts';
-import { hostByName, hostsByRole } from '../../src/lab/config.ts';
+import { hostByName, hostsByRole, PROJECT_ROOT } from '../../src/lab/config.ts';
 import { clusterHealth, EtcdMembers } from '../../src/lab/etcd.ts';
 import { tcpConnect } from '../../src/lab/lab.ts';
 import { addressHolders, setHostLink } from '../../src/lab/network.ts';
@@ -148,3 +149,39 @@ t.test('link down on the VIP holder moves the VIP to the other LB', async (t) =>
   });
   await sleep(100);
 });
+
+t.test(
+  'keepalived tracks its haproxy: killing it moves the VIP; starting it again brings it back',
+  async (t) => {
+    const { runLocal } = await import('../../src/executors/local.ts');
+    const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
+    const cli = (...a: string[]) =>
+      runLocal(['node', '--import', 'tsx', `${PROJECT_ROOT}/src/cli/lab.ts`, ...a], { timeoutMs: 60_000 });
+    await waitFor(async () => ((await addressHolders(cfg.vip, lbs))[0] === 'lb1' ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'lb1 to hold the VIP (preempt after the previous test)',
+    });
+    const kill = await cli('stop', 'lb1', 'haproxy', '--signal', 'KILL');
+    t.equal(kill.code, 0, kill.stderr);
+    t.teardown(() => cli('start', 'lb1', 'haproxy').then(() => undefined));
+    const moved = await waitFor(
+      async () => ((await addressHolders(cfg.vip, lbs))[0] === 'lb2' ? true : undefined),
+      {
+        timeoutMs: 10_000,
+        what: 'the VIP to move to lb2 after haproxy on lb1 died',
+      },
+    );
+    t.ok(moved, 'VIP moved to lb2');
+    const start = await cli('start', 'lb1', 'haproxy');
+    t.equal(start.code, 0, start.stderr);
+    t.match(start.stdout, /lb1\/haproxy running, pid \d+/);
+    await waitFor(async () => ((await addressHolders(cfg.vip, lbs))[0] === 'lb1' ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'lb1 to take the VIP back',
+    });
+    t.pass('lb1 holds the VIP again');
+    const bad = await cli('stop', 'lb1', 'etcd');
+    t.equal(bad.code, 2);
+    t.match(bad.stderr, /no component 'etcd' on lab host 'lb1': it runs haproxy, keepalived/);
+  },
+);
