@@ -1,0 +1,153 @@
+/**
+ * API availability through the LB, from `api.request` samples (atMs = send time):
+ *
+ * - recovery: the first sample of a sustained success window — consecutive successful samples,
+ *   no probe gap between them, spanning at least `sustainedSuccessMs` — that starts after the
+ *   first failure following the fault (or after the fault if nothing failed).
+ * - lb_failover_s = recovery − first failure after the fault (0 when nothing failed).
+ * - rto_s = recovery − fault invoke.
+ * - api_outage_s = Σ failure runs, each from its first failed sample to the next successful one.
+ * A missing end is reported as a lower bound; gaps are named in the detail.
+ */
+import { type EventOf, eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import { DEFAULT_MAX_GAP_MS, DEFAULT_SUSTAINED_MS, type Observation } from './types.ts';
+
+type Sample = EventOf<'api.request'>;
+
+export interface AvailabilityOptions {
+  readonly faultMs: number;
+  readonly sustainedSuccessMs?: number;
+  readonly maxProbeGapMs?: number;
+  readonly connection?: 'new' | 'keepalive';
+}
+
+export interface AvailabilitySummary {
+  readonly samples: number;
+  readonly firstFailureMs: number | null;
+  readonly recoveryMs: number | null;
+  readonly lastSampleMs: number | null;
+  readonly outageMs: number;
+  /** Outage ran until the end of observation. */
+  readonly outageOpen: boolean;
+  readonly failureRuns: number;
+  readonly gaps: readonly { readonly fromMs: number; readonly toMs: number }[];
+}
+
+export function lbSamples(
+  events: readonly TimelineEvent[],
+  connection: 'new' | 'keepalive' = 'new',
+): Sample[] {
+  return eventsOf(events, 'api.request')
+    .filter((e) => e.target === 'lb' && e.connection === connection)
+    .sort((a, b) => a.atMs - b.atMs);
+}
+
+export function summarizeAvailability(
+  events: readonly TimelineEvent[],
+  o: AvailabilityOptions,
+): AvailabilitySummary {
+  const sustain = o.sustainedSuccessMs ?? DEFAULT_SUSTAINED_MS;
+  const maxGap = o.maxProbeGapMs ?? DEFAULT_MAX_GAP_MS;
+  const post = lbSamples(events, o.connection).filter((s) => s.atMs >= o.faultMs);
+  const gaps: { fromMs: number; toMs: number }[] = [];
+  for (let i = 1; i < post.length; i++) {
+    if (post[i]!.atMs - post[i - 1]!.atMs > maxGap)
+      gaps.push({ fromMs: post[i - 1]!.atMs, toMs: post[i]!.atMs });
+  }
+  const firstFailIdx = post.findIndex((s) => !s.ok);
+  const recoveryIdx = findSustained(post, Math.max(0, firstFailIdx), sustain, maxGap);
+  let outageMs = 0;
+  let outageOpen = false;
+  let runs = 0;
+  for (let i = 0; i < post.length; i++) {
+    if (post[i]!.ok) continue;
+    runs++;
+    let j = i;
+    while (j < post.length && !post[j]!.ok) j++;
+    if (j < post.length) outageMs += post[j]!.atMs - post[i]!.atMs;
+    else {
+      outageMs += post[j - 1]!.atMs - post[i]!.atMs;
+      outageOpen = true;
+    }
+    i = j;
+  }
+  return {
+    samples: post.length,
+    firstFailureMs: firstFailIdx < 0 ? null : post[firstFailIdx]!.atMs,
+    recoveryMs: recoveryIdx < 0 ? null : post[recoveryIdx]!.atMs,
+    lastSampleMs: post.length ? post[post.length - 1]!.atMs : null,
+    outageMs,
+    outageOpen,
+    failureRuns: runs,
+    gaps,
+  };
+}
+
+/** Index of the first sample (from `start`) opening a run of successes lasting ≥ sustainMs. */
+function findSustained(s: readonly Sample[], start: number, sustainMs: number, maxGapMs: number): number {
+  let runStart = -1;
+  for (let i = start; i < s.length; i++) {
+    const cur = s[i]!;
+    if (!cur.ok) {
+      runStart = -1;
+      continue;
+    }
+    if (runStart >= 0 && cur.atMs - s[i - 1]!.atMs > maxGapMs) runStart = -1;
+    if (runStart < 0) runStart = i;
+    if (cur.atMs - s[runStart]!.atMs >= sustainMs) return runStart;
+  }
+  return -1;
+}
+
+function gapNote(a: AvailabilitySummary): string {
+  return a.gaps.length ? `; ${a.gaps.length} probe gap(s), longest ${longest(a) / 1000} s` : '';
+}
+
+function longest(a: AvailabilitySummary): number {
+  return Math.max(0, ...a.gaps.map((g) => g.toMs - g.fromMs));
+}
+
+export function lbFailover(a: AvailabilitySummary): Observation {
+  if (a.samples === 0) return { value: null, detail: 'no probe samples through the LB after the fault' };
+  if (a.firstFailureMs === null) {
+    return {
+      value: 0,
+      detail: `no failed request through the LB after the fault (${a.samples} samples)${gapNote(a)}`,
+    };
+  }
+  if (a.recoveryMs === null) {
+    return {
+      value: (a.lastSampleMs! - a.firstFailureMs) / 1000,
+      lowerBound: true,
+      detail: `first failure at ${a.firstFailureMs} ms, no sustained success window before the end of observation${gapNote(a)}`,
+    };
+  }
+  return {
+    value: (a.recoveryMs - a.firstFailureMs) / 1000,
+    detail: `first failure at ${a.firstFailureMs} ms, sustained success from ${a.recoveryMs} ms; ${a.failureRuns} failure run(s)${gapNote(a)}`,
+  };
+}
+
+export function rto(a: AvailabilitySummary, faultMs: number): Observation {
+  if (a.samples === 0) return { value: null, detail: 'no probe samples through the LB after the fault' };
+  if (a.recoveryMs === null) {
+    return {
+      value: (a.lastSampleMs! - faultMs) / 1000,
+      lowerBound: true,
+      detail: `no sustained success window before the end of observation${gapNote(a)}`,
+    };
+  }
+  return {
+    value: (a.recoveryMs - faultMs) / 1000,
+    detail: `fault at ${faultMs} ms, sustained success from ${a.recoveryMs} ms${gapNote(a)}`,
+  };
+}
+
+export function apiOutage(a: AvailabilitySummary): Observation {
+  if (a.samples === 0) return { value: null, detail: 'no probe samples through the LB after the fault' };
+  return {
+    value: a.outageMs / 1000,
+    ...(a.outageOpen ? { lowerBound: true } : {}),
+    detail: `${a.failureRuns} failure run(s)${a.outageOpen ? ', the last one still failing at the end' : ''}${gapNote(a)}`,
+  };
+}

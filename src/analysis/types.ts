@@ -1,0 +1,85 @@
+/**
+ * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the timings
+ * the expected windows derive from, and the context an analysis runs with.
+ */
+import type { MeasurementName, ScenarioName, Slo, SloSet } from '../slo/types.ts';
+import type { FaultTarget } from '../timeline/events.ts';
+
+export type Verdict = 'pass' | 'fail' | 'unknown';
+
+export interface ExpectedWindow {
+  readonly min: number;
+  readonly max: number;
+  /** The formula with the numbers filled in, e.g. "grace 40 + period 5 + renew 10". */
+  readonly formula: string;
+  /** True when the measured value falls outside [min, max]; null when there is no value. */
+  readonly outside: boolean | null;
+}
+
+export type Unit = 's' | 'writes';
+
+export interface Measurement {
+  readonly name: MeasurementName;
+  /** null = not observed. */
+  readonly value: number | null;
+  readonly unit: Unit;
+  /** The value is only a lower bound (e.g. recovery never observed before the end). */
+  readonly lowerBound?: boolean;
+  /** null = informational, no SLO. */
+  readonly slo: Slo | null;
+  readonly verdict: Verdict;
+  readonly message: string;
+  /** How the value was observed (events used, gaps, caveats). */
+  readonly detail: string;
+  readonly expected?: ExpectedWindow;
+}
+
+/** What a metric function returns before judging. */
+export interface Observation {
+  readonly value: number | null;
+  readonly lowerBound?: boolean;
+  readonly detail: string;
+}
+
+/**
+ * Timing configuration of the target, as read from the lab config, kubeadm manifests or
+ * haproxy/keepalived configs. All optional: a missing input means no expected window.
+ */
+export interface HaTimings {
+  readonly nodeMonitorGracePeriodS?: number;
+  readonly nodeMonitorPeriodS?: number;
+  readonly nodeLeaseRenewIntervalS?: number;
+  /** tolerationSeconds of the drill workload for unreachable/not-ready (default 300). */
+  readonly tolerationSeconds?: number;
+  readonly masterLeaseTtlS?: number;
+  readonly endpointReconcileIntervalS?: number;
+  readonly leaseDurationS?: number;
+  readonly retryPeriodS?: number;
+  readonly advertIntS?: number;
+  /** keepalived priority of the backup that takes over. */
+  readonly priority?: number;
+  readonly checkInterMs?: number;
+  readonly fall?: number;
+  readonly checkTimeoutMs?: number;
+  readonly etcdHeartbeatMs?: number;
+  readonly etcdElectionMs?: number;
+}
+
+export interface AnalysisContext {
+  readonly scenario: ScenarioName;
+  readonly slos: SloSet;
+  readonly timings?: HaTimings;
+  /** RTO success window, ms (default 3000). */
+  readonly sustainedSuccessMs?: number;
+  /** A pause between two probe samples longer than this is a gap, ms (default 2000). */
+  readonly maxProbeGapMs?: number;
+  /** Which LB probe variant to judge availability on (default 'new'). */
+  readonly connection?: 'new' | 'keepalive';
+  /** Overrides of the fault target recorded in `fault.invoke`. */
+  readonly target?: Partial<FaultTarget>;
+  /** Number of API load balancers in the topology (1 ⇒ single point of failure). */
+  readonly lbCount?: number;
+}
+
+export const DEFAULT_SUSTAINED_MS = 3000;
+export const DEFAULT_MAX_GAP_MS = 2000;

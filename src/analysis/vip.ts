@@ -1,0 +1,36 @@
+/**
+ * vip_takeover_s: fault → the VIP is held by a host other than the pre-fault holder, from `vip`
+ * events (or the fault's `vip-moved` proof when no vip probe ran).
+ */
+import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import type { Observation } from './types.ts';
+
+export function vipTakeover(events: readonly TimelineEvent[], faultMs: number): Observation {
+  const evs = eventsOf(events, 'vip');
+  const before = evs.filter((e) => e.atMs < faultMs).at(-1);
+  const after = evs.filter((e) => e.atMs >= faultMs);
+  if (before?.holder) {
+    const moved = after.find((e) => e.holder && e.holder !== before.holder);
+    if (moved)
+      return {
+        value: (moved.atMs - faultMs) / 1000,
+        detail: `${moved.vip}: ${before.holder} → ${moved.holder}`,
+      };
+  }
+  const proof = eventsOf(events, 'fault.proof').find(
+    (p) => p.atMs >= faultMs && p.proof.kind === 'vip-moved',
+  );
+  if (proof && proof.proof.kind === 'vip-moved' && proof.proof.to) {
+    return {
+      value: (proof.atMs - faultMs) / 1000,
+      detail: `from the fault's proof: ${proof.proof.from} → ${proof.proof.to}`,
+    };
+  }
+  if (!before?.holder) return { value: null, detail: 'no VIP holder observed before the fault' };
+  const last = after.at(-1);
+  return {
+    value: last ? (last.atMs - faultMs) / 1000 : null,
+    lowerBound: true,
+    detail: `VIP did not move away from ${before.holder}`,
+  };
+}

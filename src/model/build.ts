@@ -1,0 +1,173 @@
+/**
+ * Building the result model: analysis of the timeline, findings, history delta, phases and fault
+ * summary, the combined verdict — then redaction and a deep freeze, so reporters get one
+ * read-only, secret-free value.
+ */
+import { analyze } from '../analysis/analyze.ts';
+import { deriveFindings, type Finding } from '../analysis/findings.ts';
+import { compareWithPrevious, type PreviousRun } from '../analysis/history.ts';
+import type { RepetitionStat } from '../analysis/stats.ts';
+import type { AnalysisContext, Measurement } from '../analysis/types.ts';
+import { worstVerdict } from '../analysis/verdict.ts';
+import { eventsOf, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
+import { redact } from './redact.ts';
+import type {
+  FaultSummary,
+  HealSummary,
+  LoadSummary,
+  PhaseRecord,
+  RunMeta,
+  RunResult,
+  RunVerdict,
+  SuiteMeta,
+  SuiteResult,
+} from './result.ts';
+
+export interface BuildRunInput {
+  readonly meta: RunMeta;
+  readonly timeline: readonly TimelineEvent[];
+  readonly analysis: AnalysisContext;
+  readonly load?: LoadSummary;
+  readonly previous?: PreviousRun;
+  readonly repetition?: readonly RepetitionStat[];
+  readonly aborted?: { readonly signal: string; readonly atMs?: number };
+  readonly preflight?: { readonly ok: boolean; readonly message: string };
+  /** Findings from elsewhere (target inspection, runner). */
+  readonly extraFindings?: readonly Finding[];
+}
+
+export function buildRunResult(raw: BuildRunInput): RunResult {
+  const input = { ...raw, timeline: sortTimeline(raw.timeline) };
+  const measurements = input.preflight?.ok === false ? [] : analyze(input.timeline, input.analysis);
+  const findings = [
+    ...(input.extraFindings ?? []),
+    ...deriveFindings(input.timeline, measurements, input.analysis).filter(
+      (f) => !(input.preflight?.ok === false && f.id === 'fault-no-effect'),
+    ),
+  ];
+  const fault = summarizeFault(input.timeline);
+  const { verdict, message } = combine(measurements, fault, input);
+  const result: RunResult = {
+    kind: 'run',
+    meta: input.meta,
+    verdict,
+    verdictMessage: message,
+    ...(input.preflight ? { preflight: input.preflight } : {}),
+    ...(input.aborted ? { aborted: input.aborted } : {}),
+    phases: phasesOf(input.timeline),
+    fault,
+    measurements,
+    findings,
+    ...(input.load ? { load: input.load } : {}),
+    ...(input.previous ? { history: compareWithPrevious(measurements, input.previous) } : {}),
+    ...(input.repetition ? { repetition: input.repetition } : {}),
+    timeline: input.timeline,
+  };
+  return deepFreeze(redact(result));
+}
+
+export function buildSuiteResult(meta: SuiteMeta, runs: readonly RunResult[]): SuiteResult {
+  const aborted = runs.some((r) => r.verdict === 'aborted');
+  const verdict: RunVerdict = aborted
+    ? 'aborted'
+    : worstVerdict(runs.map((r) => r.verdict as Exclude<RunVerdict, 'aborted'>));
+  const counts = ['pass', 'fail', 'unknown', 'aborted']
+    .map((v) => [v, runs.filter((r) => r.verdict === v).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${v}`);
+  const suite: SuiteResult = {
+    kind: 'suite',
+    meta,
+    verdict: runs.length === 0 ? 'unknown' : verdict,
+    verdictMessage:
+      runs.length === 0 ? 'no scenario ran' : `${runs.length} scenario(s): ${counts.join(', ')}`,
+    runs,
+  };
+  return deepFreeze(redact(suite));
+}
+
+function combine(
+  ms: readonly Measurement[],
+  fault: FaultSummary,
+  input: BuildRunInput,
+): { verdict: RunVerdict; message: string } {
+  if (input.aborted)
+    return { verdict: 'aborted', message: `aborted by ${input.aborted.signal}; fault healed by the runner` };
+  if (input.preflight?.ok === false) {
+    return { verdict: 'unknown', message: `preflight failed, nothing injected: ${input.preflight.message}` };
+  }
+  if (fault.heal.status === 'error') return { verdict: 'fail', message: `heal failed: ${fault.heal.error}` };
+  const judged = ms.filter((m) => m.slo !== null);
+  if (fault.status !== 'proven') {
+    const why =
+      fault.status === 'none'
+        ? 'no fault injected'
+        : `fault ${fault.status}${fault.reason ? `: ${fault.reason}` : ''}`;
+    return { verdict: 'unknown', message: `${why}; no measurement` };
+  }
+  const verdict = worstVerdict(judged.map((m) => m.verdict));
+  const failed = judged.filter((m) => m.verdict === 'fail').map((m) => m.name);
+  const unknown = judged.filter((m) => m.verdict === 'unknown').map((m) => m.name);
+  const parts = [`${judged.length - failed.length - unknown.length}/${judged.length} SLOs pass`];
+  if (failed.length) parts.push(`failed: ${failed.join(', ')}`);
+  if (unknown.length) parts.push(`unknown: ${unknown.join(', ')}`);
+  return { verdict, message: parts.join('; ') };
+}
+
+export function phasesOf(timeline: readonly TimelineEvent[]): PhaseRecord[] {
+  const out: PhaseRecord[] = [];
+  const open = new Map<string, number>();
+  for (const e of eventsOf(timeline, 'phase')) {
+    if (e.state === 'start') {
+      open.set(e.phase, out.length);
+      out.push({ phase: e.phase, startMs: e.atMs, endMs: null });
+    } else {
+      const i = open.get(e.phase);
+      if (i === undefined) continue;
+      open.delete(e.phase);
+      out[i] = {
+        ...out[i]!,
+        endMs: e.atMs,
+        ...(e.ok !== undefined ? { ok: e.ok } : {}),
+        ...(e.message ? { message: e.message } : {}),
+      };
+    }
+  }
+  return out;
+}
+
+export function summarizeFault(timeline: readonly TimelineEvent[]): FaultSummary {
+  const heal = healOf(timeline);
+  const invoke = eventsOf(timeline, 'fault.invoke')[0];
+  if (!invoke) return { status: 'none', heal };
+  const proofs = eventsOf(timeline, 'fault.proof').map((p) => ({ atMs: p.atMs, proof: p.proof }));
+  const noeffect = eventsOf(timeline, 'fault.noeffect')[0];
+  return {
+    status: proofs.length ? 'proven' : noeffect ? 'noeffect' : 'unproven',
+    fault: invoke.fault,
+    target: invoke.target,
+    injectedAtMs: invoke.atMs,
+    proofs,
+    ...(noeffect && !proofs.length ? { reason: noeffect.reason } : {}),
+    heal,
+  };
+}
+
+function healOf(timeline: readonly TimelineEvent[]): HealSummary {
+  const invoke = eventsOf(timeline, 'heal.invoke')[0];
+  const error = eventsOf(timeline, 'heal.error').at(-1);
+  const done = eventsOf(timeline, 'heal.done').at(-1);
+  if (!invoke && !done && !error) return { status: 'not-run' };
+  const atMs = invoke?.atMs ?? done?.atMs ?? error!.atMs;
+  if (done && (!error || done.atMs > error.atMs)) return { status: 'done', atMs, doneMs: done.atMs };
+  if (error) return { status: 'error', atMs, error: error.error };
+  return { status: 'invoked', atMs };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,22 @@
+/**
+ * The reporter contract: optional hooks over one event stream and one read-only result model.
+ * Reporters only render; they never compute verdicts.
+ */
+import type { RunResult, SuiteResult } from '../model/result.ts';
+import type { EventOf, TimelineEvent } from '../timeline/events.ts';
+
+export interface RunStartInfo {
+  readonly scenario: string;
+  readonly target: string;
+  readonly preset?: string;
+  readonly startedAt: string;
+}
+
+export interface Reporter {
+  readonly name: string;
+  onRunStart?(info: RunStartInfo): void | Promise<void>;
+  onEvent?(event: TimelineEvent): void;
+  onPhase?(event: EventOf<'phase'>): void;
+  onRunEnd?(result: RunResult): void | Promise<void>;
+  onSuiteEnd?(result: SuiteResult): void | Promise<void>;
+}

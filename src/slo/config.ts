@@ -1,0 +1,108 @@
+/**
+ * The drill config file (YAML), validated with zod:
+ *
+ *   allowedContexts: [kind-drill, lab]     # kube contexts a drill may run against
+ *   sustainedSuccessS: 3                    # RTO success window
+ *   slo:                                    # overrides for every scenario
+ *     api_outage_s: "< 20"
+ *   scenarios:
+ *     apiserver-kill:
+ *       slo: { lb_failover_s: 15, rto_s: { op: "<=", threshold: 20 } }
+ *       params: { apiserver: cp2 }
+ *
+ * Errors say which key of which file to fix.
+ */
+import { readFile } from 'node:fs/promises';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { parseSloValue, type SloOverride } from './parse.ts';
+import { isScenarioName, SCENARIOS, type ScenarioName, SloInputError } from './types.ts';
+
+const sloMap = z.record(z.string(), z.unknown());
+
+const scenarioSection = z.strictObject({
+  slo: sloMap.optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const drillConfigSchema = z.strictObject({
+  allowedContexts: z.array(z.string().min(1)).optional(),
+  sustainedSuccessS: z.number().positive().optional(),
+  slo: sloMap.optional(),
+  scenarios: z.record(z.string(), scenarioSection).optional(),
+});
+
+export interface DrillConfig {
+  readonly allowedContexts?: readonly string[];
+  readonly sustainedSuccessS?: number;
+  readonly slo: readonly SloOverride[];
+  readonly scenarios: Readonly<
+    Partial<
+      Record<
+        ScenarioName,
+        { readonly slo: readonly SloOverride[]; readonly params: Readonly<Record<string, unknown>> }
+      >
+    >
+  >;
+}
+
+export const EMPTY_CONFIG: DrillConfig = { slo: [], scenarios: {} };
+
+export function parseDrillConfig(text: string, file = 'drill config'): DrillConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new SloInputError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  if (raw === null || raw === undefined) return EMPTY_CONFIG;
+  const parsed = drillConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
+    );
+    throw new SloInputError(`${file}: invalid drill config:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const scenarios: Record<string, { slo: SloOverride[]; params: Record<string, unknown> }> = {};
+  for (const [name, section] of Object.entries(c.scenarios ?? {})) {
+    if (!isScenarioName(name)) {
+      throw new SloInputError(`${file}: scenarios.${name}: unknown scenario; known: ${SCENARIOS.join(', ')}`);
+    }
+    scenarios[name] = {
+      slo: overrides(section.slo, `${file}: scenarios.${name}.slo`),
+      params: section.params ?? {},
+    };
+  }
+  return {
+    ...(c.allowedContexts ? { allowedContexts: c.allowedContexts } : {}),
+    ...(c.sustainedSuccessS !== undefined ? { sustainedSuccessS: c.sustainedSuccessS } : {}),
+    slo: overrides(c.slo, `${file}: slo`),
+    scenarios,
+  };
+}
+
+export async function loadDrillConfig(path: string): Promise<DrillConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SloInputError(
+      `--config ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+  return parseDrillConfig(text, path);
+}
+
+/** Refuse a kube context the config does not allow (no list = any context). */
+export function checkContextAllowed(config: DrillConfig, context: string): void {
+  if (config.allowedContexts && !config.allowedContexts.includes(context)) {
+    throw new SloInputError(
+      `kube context ${JSON.stringify(context)} is not in allowedContexts (${config.allowedContexts.join(', ')}); add it to the drill config or switch context`,
+    );
+  }
+}
+
+function overrides(map: Record<string, unknown> | undefined, where: string): SloOverride[] {
+  return Object.entries(map ?? {}).map(([name, value]) => parseSloValue(name, value, `${where}.${name}`));
+}

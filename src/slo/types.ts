@@ -1,0 +1,71 @@
+/**
+ * SLO vocabulary: scenario and measurement names (the names used in report.json), operators, and
+ * where a threshold came from. `threshold: 'expected'` refers to the expected window the analysis
+ * derives from the target's configuration (`<`/`<=` → its max, `>`/`>=` → its min, `==` → inside
+ * [min, max]); it is how "NotReady ≤ grace + slack" and "RPO = exactly the post-snapshot writes"
+ * stay data.
+ */
+
+export const SCENARIOS = [
+  'apiserver-kill',
+  'etcd-partition',
+  'lb-stop',
+  'kubelet-stop',
+  'leader-kill',
+  'etcd-restore',
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export const MEASUREMENTS = [
+  'lb_failover_s',
+  'api_outage_s',
+  'endpoint_removal_s',
+  'rto_s',
+  'rpo_lost_writes',
+  'rpo_window_s',
+  'rpo_pre_snapshot_lost_writes',
+  'etcd_leader_election_s',
+  'apiserver_unready_s',
+  'etcd_catchup_s',
+  'vip_takeover_s',
+  'node_notready_s',
+  'pod_eviction_s',
+  'pods_replaced_s',
+  'lease_reelection_s',
+] as const;
+export type MeasurementName = (typeof MEASUREMENTS)[number];
+
+export const SLO_OPS = ['<', '<=', '==', '>=', '>'] as const;
+export type SloOp = (typeof SLO_OPS)[number];
+
+export type SloSource = 'default' | 'config' | 'cli';
+
+export interface Slo {
+  readonly op: SloOp;
+  readonly threshold: number | 'expected';
+  readonly source: SloSource;
+}
+
+/** SLOs by measurement name, after defaults, config and CLI are merged. */
+export type SloSet = Readonly<Partial<Record<MeasurementName, Slo>>>;
+
+export function isScenarioName(value: string): value is ScenarioName {
+  return (SCENARIOS as readonly string[]).includes(value);
+}
+
+export function isMeasurementName(value: string): value is MeasurementName {
+  return (MEASUREMENTS as readonly string[]).includes(value);
+}
+
+export function formatSlo(slo: Pick<Slo, 'op' | 'threshold'>): string {
+  return `${slo.op} ${slo.threshold}`;
+}
+
+/** A user error: bad config or flag. The message says what to fix; the CLI exits 2. */
+export class SloInputError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SloInputError';
+  }
+}

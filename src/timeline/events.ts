@@ -1,0 +1,233 @@
+/**
+ * The timeline event union: everything probes, faults and the runner observe, as data.
+ * Every event carries `atMs` (ms since the run's monotonic base), `wallTime` (ISO, read from the
+ * wall clock when recorded, so it may skew; analysis only ever uses `atMs`) and `source` (the
+ * probe, fault or runner that recorded it). Invoke and completion are separate events.
+ */
+
+export type Phase =
+  | 'preflight'
+  | 'baseline'
+  | 'inject'
+  | 'observe'
+  | 'heal'
+  | 'verify'
+  | 'analyze'
+  | 'report';
+export const PHASES: readonly Phase[] = [
+  'preflight',
+  'baseline',
+  'inject',
+  'observe',
+  'heal',
+  'verify',
+  'analyze',
+  'report',
+];
+
+/** What a fault is aimed at; analysis falls back to these when the context does not say. */
+export interface FaultTarget {
+  readonly host: string;
+  /** Address of the affected apiserver / member / node, when it has one. */
+  readonly ip?: string;
+  /** etcd member name (etcd-partition, etcd-restore). */
+  readonly member?: string;
+  /** Kubernetes node name (kubelet-stop). */
+  readonly node?: string;
+  /** Lease `namespace/name` (leader-kill). */
+  readonly lease?: string;
+  /** Signal used for process faults. */
+  readonly signal?: 'SIGKILL' | 'SIGTERM';
+}
+
+/** Proof that a fault took effect, checked by the fault itself right after injecting. */
+export type FaultProof =
+  | { readonly kind: 'process-gone'; readonly host: string; readonly process: string; readonly pid?: number }
+  | { readonly kind: 'manifest-moved'; readonly host: string; readonly path: string }
+  | { readonly kind: 'container-stopped'; readonly host: string; readonly container: string }
+  | { readonly kind: 'rule-in-place'; readonly host: string; readonly rules: readonly string[] }
+  | {
+      readonly kind: 'vip-moved';
+      readonly host: string;
+      readonly vip: string;
+      readonly from: string | null;
+      readonly to: string | null;
+    }
+  | { readonly kind: 'link-down'; readonly host: string; readonly link: string }
+  | { readonly kind: 'service-stopped'; readonly host: string; readonly service: string }
+  | { readonly kind: 'data-destroyed'; readonly host: string; readonly path: string };
+
+export type FaultProofKind = FaultProof['kind'];
+
+export interface Taint {
+  /** Taint key, e.g. `node.kubernetes.io/unreachable` (named `taint` so redaction never sees a `key`). */
+  readonly taint: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly timeAdded?: string;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** Event bodies without the envelope; `type` discriminates. */
+export type EventBody =
+  | {
+      readonly type: 'phase';
+      readonly phase: Phase;
+      readonly state: 'start' | 'end';
+      readonly ok?: boolean;
+      readonly message?: string;
+    }
+  | { readonly type: 'fault.invoke'; readonly fault: string; readonly target: FaultTarget }
+  | { readonly type: 'fault.proof'; readonly fault: string; readonly proof: FaultProof }
+  | { readonly type: 'fault.noeffect'; readonly fault: string; readonly reason: string }
+  | { readonly type: 'heal.invoke'; readonly fault: string }
+  | { readonly type: 'heal.done'; readonly fault: string; readonly detail?: string }
+  | { readonly type: 'heal.error'; readonly fault: string; readonly error: string }
+  | {
+      /** One request; `atMs` is when it was sent, `latencyMs` how long until it completed or failed. */
+      readonly type: 'api.request';
+      /** `lb` for requests through the load balancer, else the apiserver IP. */
+      readonly target: string;
+      readonly connection: 'new' | 'keepalive';
+      readonly ok: boolean;
+      readonly status?: number;
+      readonly error?: string;
+      readonly latencyMs: number;
+    }
+  | {
+      readonly type: 'readyz';
+      readonly apiserver: string;
+      readonly ok: boolean;
+      readonly status?: number;
+      readonly error?: string;
+    }
+  | {
+      readonly type: 'endpoints';
+      readonly resource: 'Endpoints' | 'EndpointSlice';
+      readonly name: string;
+      readonly ips: readonly string[];
+    }
+  | {
+      readonly type: 'lease';
+      readonly namespace: string;
+      readonly name: string;
+      readonly holderIdentity: string | null;
+      readonly leaseTransitions?: number;
+      readonly renewTime?: string | null;
+      readonly leaseDurationSeconds?: number;
+    }
+  | {
+      readonly type: 'node';
+      readonly name: string;
+      readonly ready: ConditionStatus;
+      readonly taints: readonly Taint[];
+    }
+  | {
+      readonly type: 'pod';
+      readonly name: string;
+      readonly node: string | null;
+      readonly phase: string;
+      readonly ready: boolean;
+      readonly deleted: boolean;
+    }
+  | {
+      readonly type: 'etcd.status';
+      readonly member: string;
+      readonly memberId?: string;
+      /** Leader member id as the member sees it; null = no leader. */
+      readonly leader: string | null;
+      readonly raftTerm?: number;
+      readonly raftIndex?: number;
+      readonly error?: string;
+    }
+  | { readonly type: 'vip'; readonly vip: string; readonly holder: string | null }
+  | { readonly type: 'snapshot.invoke'; readonly member: string }
+  | {
+      readonly type: 'snapshot.done';
+      readonly member: string;
+      readonly revision?: number;
+      readonly bytes?: number;
+    }
+  | { readonly type: 'write.ack'; readonly seq: number; readonly object: string; readonly latencyMs?: number }
+  | { readonly type: 'write.fail'; readonly seq: number; readonly object: string; readonly error: string }
+  | { readonly type: 'readback'; readonly present: readonly number[]; readonly missing: readonly number[] }
+  | {
+      readonly type: 'watch.gap';
+      readonly watch: string;
+      readonly fromMs: number;
+      readonly toMs: number;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'error';
+      readonly message: string;
+      readonly name?: string;
+      readonly stack?: string;
+      readonly during?: string;
+    }
+  | { readonly type: 'note'; readonly message: string; readonly data?: Readonly<Record<string, unknown>> };
+
+export type EventType = EventBody['type'];
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'phase',
+  'fault.invoke',
+  'fault.proof',
+  'fault.noeffect',
+  'heal.invoke',
+  'heal.done',
+  'heal.error',
+  'api.request',
+  'readyz',
+  'endpoints',
+  'lease',
+  'node',
+  'pod',
+  'etcd.status',
+  'vip',
+  'snapshot.invoke',
+  'snapshot.done',
+  'write.ack',
+  'write.fail',
+  'readback',
+  'watch.gap',
+  'error',
+  'note',
+];
+
+export interface EventEnvelope {
+  /** ms since the run's monotonic base (never goes backwards). */
+  readonly atMs: number;
+  /** Wall-clock ISO time when recorded (informational; may jump). */
+  readonly wallTime: string;
+  /** Probe, fault or runner name. */
+  readonly source: string;
+  /** Scenario name, set when several runs share one file (the `all` suite). */
+  readonly run?: string;
+}
+
+/** Distributive so that `Extract<TimelineEvent, { type: 'lease' }>` works. */
+export type TimelineEvent = EventBody extends infer B
+  ? B extends EventBody
+    ? EventEnvelope & B
+    : never
+  : never;
+
+export type EventOf<T extends EventType> = Extract<TimelineEvent, { type: T }>;
+
+/** Events ordered by atMs; stable, so recording order is kept among equal times. */
+export function sortTimeline(events: readonly TimelineEvent[]): TimelineEvent[] {
+  return events
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => a[0].atMs - b[0].atMs || a[1] - b[1])
+    .map(([e]) => e);
+}
+
+/** Events of one type, in timeline order. */
+export function eventsOf<T extends EventType>(events: readonly TimelineEvent[], type: T): EventOf<T>[] {
+  return events.filter((e): e is EventOf<T> => e.type === type);
+}
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,88 @@
+import t from 'tap';
+import { apiOutage, lbFailover, rto, summarizeAvailability } from '../../src/analysis/availability.ts';
+import { Timeline } from './synthetic.ts';
+
+const FAULT = 10_000;
+const summary = (tl: Timeline, extra = {}) => summarizeAvailability(tl.events, { faultMs: FAULT, ...extra });
+
+t.test('clean failover: failures 10.5–14.5 s, then sustained success', (t) => {
+  const tl = new Timeline().lb(0, 30_000, (x) => !(x >= 10_500 && x < 14_500));
+  const a = summary(tl);
+  t.equal(a.firstFailureMs, 10_500);
+  t.equal(a.recoveryMs, 14_500);
+  t.equal(lbFailover(a).value, 4);
+  t.equal(rto(a, FAULT).value, 4.5);
+  t.equal(apiOutage(a).value, 4);
+  t.notOk(apiOutage(a).lowerBound);
+  t.end();
+});
+
+t.test('failures before the fault are not counted', (t) => {
+  const tl = new Timeline().lb(0, 20_000, (x) => !(x >= 2_000 && x < 3_000));
+  const a = summary(tl);
+  t.equal(a.firstFailureMs, null);
+  t.equal(lbFailover(a).value, 0);
+  t.match(lbFailover(a).detail, /no failed request/);
+  t.equal(apiOutage(a).value, 0);
+  t.equal(rto(a, FAULT).value, 0, 'first post-fault sample opens the success window');
+  t.end();
+});
+
+t.test('recovery never came: lower bounds', (t) => {
+  const tl = new Timeline().lb(0, 30_000, (x) => x < 11_000);
+  const a = summary(tl);
+  t.equal(a.recoveryMs, null);
+  const f = lbFailover(a);
+  t.equal(f.lowerBound, true);
+  t.equal(f.value, (29_900 - 11_000) / 1000);
+  t.match(f.detail, /no sustained success window/);
+  t.equal(rto(a, FAULT).lowerBound, true);
+  const o = apiOutage(a);
+  t.equal(o.lowerBound, true);
+  t.equal(o.value, 18.9);
+  t.end();
+});
+
+t.test('flapping: short success bursts do not count as recovery', (t) => {
+  // fail 10.5–12, ok 12–13 (1 s), fail 13–15, ok from 15 on
+  const tl = new Timeline().lb(0, 25_000, (x) => x < 10_500 || (x >= 12_000 && x < 13_000) || x >= 15_000);
+  const a = summary(tl);
+  t.equal(a.recoveryMs, 15_000);
+  t.equal(lbFailover(a).value, 4.5);
+  t.equal(a.failureRuns, 2);
+  t.equal(apiOutage(a).value, 1.5 + 2, 'outage sums both failure runs');
+  t.end();
+});
+
+t.test('probe gap: a gap breaks the success window and is reported', (t) => {
+  // failures 10.5–11, successes 11–12, gap until 20 s, successes after
+  const tl = new Timeline()
+    .lb(0, 11_000, (x) => x < 10_500)
+    .lb(11_000, 12_000, () => true)
+    .lb(20_000, 30_000, () => true);
+  const a = summary(tl);
+  t.same(a.gaps, [{ fromMs: 11_900, toMs: 20_000 }]);
+  t.equal(a.recoveryMs, 20_000, 'the run before the gap was < 3 s; recovery is proven only after the gap');
+  t.match(lbFailover(a).detail, /1 probe gap\(s\), longest 8.1 s/);
+  t.end();
+});
+
+t.test('sustained window length and connection variant are options', (t) => {
+  const tl = new Timeline()
+    .lb(0, 30_000, (x) => !(x >= 10_500 && x < 14_500) && !(x >= 16_000 && x < 16_500))
+    .lb(0, 30_000, (x) => x < 10_200 || x >= 20_000, 100, 'keepalive');
+  t.equal(summary(tl).recoveryMs, 16_500, 'default 3 s window: 14.5–16 is too short');
+  t.equal(summary(tl, { sustainedSuccessMs: 1000 }).recoveryMs, 14_500);
+  const ka = summary(tl, { connection: 'keepalive' });
+  t.equal(ka.firstFailureMs, 10_200);
+  t.equal(ka.recoveryMs, 20_000);
+  t.end();
+});
+
+t.test('no samples after the fault: unknown', (t) => {
+  const a = summary(new Timeline().lb(0, 5_000, () => true));
+  t.equal(lbFailover(a).value, null);
+  t.equal(rto(a, FAULT).value, null);
+  t.equal(apiOutage(a).value, null);
+  t.end();
+});

@@ -1,0 +1,106 @@
+/** Result models for reporter tests, built through the real model builder. */
+import { buildRunResult, buildSuiteResult } from '../../src/model/build.ts';
+import type { RunMeta, RunResult } from '../../src/model/result.ts';
+import { resolveSlos } from '../../src/slo/resolve.ts';
+import { apiserverKillRun, Timeline } from '../analysis/synthetic.ts';
+
+export const META: RunMeta = {
+  scenario: 'apiserver-kill',
+  target: 'lab',
+  preset: 'fast',
+  startedAt: '2026-11-22T02:40:00.000Z',
+  finishedAt: '2026-11-22T02:41:00.000Z',
+  harnessVersion: '0.1.0',
+};
+
+/** apiserver-kill with rto_s < 2 (fails), no read-back (RPO unknown), a secret in an error. */
+export function mixedRun(): RunResult {
+  const timeline = [
+    ...apiserverKillRun().filter((e) => e.type !== 'readback'),
+    {
+      atMs: 44_900,
+      wallTime: '2026-11-22T02:40:44.900Z',
+      source: 'kubectl',
+      type: 'error' as const,
+      message: 'exec kubectl --token sup3rs3cret failed',
+    },
+  ];
+  return buildRunResult({
+    meta: META,
+    timeline,
+    analysis: {
+      scenario: 'apiserver-kill',
+      slos: resolveSlos({ scenario: 'apiserver-kill', cli: [{ name: 'rto_s', op: '<', threshold: 2 }] }),
+      timings: {
+        masterLeaseTtlS: 15,
+        endpointReconcileIntervalS: 10,
+        checkInterMs: 2000,
+        fall: 2,
+        checkTimeoutMs: 3000,
+      },
+    },
+    previous: {
+      startedAt: '2026-08-22T02:40:00.000Z',
+      measurements: [
+        { name: 'lb_failover_s', value: 3, verdict: 'pass' },
+        { name: 'rto_s', value: 4.5, verdict: 'pass' },
+      ],
+    },
+    load: { kind: 'builtin', requests: 1200, failures: 40, p95LatencyMs: 18 },
+  });
+}
+
+export function passingRun(): RunResult {
+  return buildRunResult({
+    meta: META,
+    timeline: apiserverKillRun(),
+    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }) },
+  });
+}
+
+export function leaderRun(): RunResult {
+  const tl = new Timeline()
+    .phases([
+      ['baseline', 0, 5000],
+      ['inject', 5000, 5100],
+      ['observe', 5100, 30000],
+    ])
+    .add(1000, {
+      type: 'lease',
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      holderIdentity: 'cp1_x',
+      leaseTransitions: 1,
+    })
+    .fault(5000, { host: 'cp1', lease: 'kube-system/kube-controller-manager' }, 'leader-kill')
+    .add(22_000, {
+      type: 'lease',
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      holderIdentity: 'cp3_y',
+      leaseTransitions: 2,
+    });
+  return buildRunResult({
+    meta: { ...META, scenario: 'leader-kill' },
+    timeline: tl.events,
+    analysis: {
+      scenario: 'leader-kill',
+      slos: resolveSlos({ scenario: 'leader-kill' }),
+      timings: { leaseDurationS: 15, retryPeriodS: 2 },
+    },
+  });
+}
+
+export function suite() {
+  return buildSuiteResult(
+    {
+      name: 'all',
+      target: 'lab',
+      preset: 'fast',
+      startedAt: META.startedAt,
+      finishedAt: '2026-11-22T03:00:00.000Z',
+      harnessVersion: '0.1.0',
+    },
+    [passingRun(), leaderRun()],
+  );
+}

@@ -1,0 +1,120 @@
+import t from 'tap';
+import { ReporterHub } from '../../src/reporters/hub.ts';
+import { LiveReporter, type LiveStream } from '../../src/reporters/live.ts';
+import type { Reporter } from '../../src/reporters/types.ts';
+import { createManualClock } from '../../src/timeline/clock.ts';
+import { TimelineRecorder } from '../../src/timeline/recorder.ts';
+import { passingRun } from './fixtures.ts';
+
+class Sink implements LiveStream {
+  out = '';
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 80,
+  ) {}
+  write(s: string) {
+    this.out += s;
+    return true;
+  }
+}
+
+function drive(live: Reporter) {
+  const clock = createManualClock();
+  const rec = new TimelineRecorder(clock);
+  const hub = new ReporterHub([live]);
+  hub.attach(rec);
+  return { rec, clock, hub };
+}
+
+const START = {
+  scenario: 'apiserver-kill',
+  target: 'lab',
+  preset: 'fast',
+  startedAt: '2026-11-22T02:40:00.000Z',
+};
+
+async function script(live: Reporter) {
+  const { rec, clock, hub } = drive(live);
+  await hub.runStart(START);
+  rec.record('runner', { type: 'phase', phase: 'observe', state: 'start' });
+  for (let i = 0; i < 30; i++) {
+    clock.advance(100);
+    rec.record('lb-probe', {
+      type: 'api.request',
+      target: 'lb',
+      connection: 'new',
+      ok: i < 10 || i >= 20,
+      latencyMs: 2,
+    });
+  }
+  rec.record('fault', { type: 'heal.invoke', fault: 'apiserver-kill' });
+  await hub.runEnd(passingRun());
+  return hub;
+}
+
+t.test('not a TTY: plain lines for notable events only, then the verdict', async (t) => {
+  const sink = new Sink(false);
+  const hub = await script(new LiveReporter({ stream: sink }));
+  t.same(hub.errors, []);
+  t.notMatch(sink.out, /\x1b\[/, 'no escape sequences');
+  const lines = sink.out.trimEnd().split('\n');
+  t.equal(lines[0], 'ha-drill apiserver-kill on lab (fast) — started 2026-11-22T02:40:00.000Z');
+  const masked = lines.slice(1, 6).map((l) => l.replace(/^\s*[\d.]+ s/, '<t>'));
+  t.same(masked, [
+    '<t> runner       phase observe start',
+    '<t> lb-probe     API lb (new) ok',
+    '<t> lb-probe     API lb (new) FAIL',
+    '<t> lb-probe     API lb (new) ok',
+    '<t> fault        heal apiserver-kill',
+  ]);
+  t.match(lines[6], /^✅ PASS apiserver-kill: 6\/6 SLOs pass$/);
+  t.match(sink.out, /✅ lb_failover_s\s+4 s\s+SLO < 30/);
+});
+
+t.test('TTY: redrawn in place, throttled, lines cut to the width', async (t) => {
+  const sink = new Sink(true, 50);
+  await script(new LiveReporter({ stream: sink, throttleMs: 1000, lastEvents: 3 }));
+  const redraws = sink.out.split('\x1b[').length - 1;
+  t.ok(redraws >= 4 && redraws < 31, `redrawn ${redraws} times, not once per sample`);
+  t.match(sink.out, /\x1b\[\d+F\x1b\[0J/, 'moves up and clears the previous block');
+  t.match(sink.out, /ha-drill apiserver-kill on lab \(fast\) · phase ob…\n/, 'cut to the terminal width');
+  t.match(sink.out, /API via LB: FAILING/);
+  const block = sink.out.slice(sink.out.indexOf('\n') + 1, sink.out.indexOf('✅ PASS'));
+  for (const line of block.split('\n')) t.ok(line.replace(/\x1b\[\d*[A-Za-z]/g, '').length <= 49, line);
+});
+
+t.test('a throwing reporter is isolated', async (t) => {
+  const calls: string[] = [];
+  const bad: Reporter = {
+    name: 'bad',
+    onEvent() {
+      throw new Error('x');
+    },
+    onRunEnd() {
+      throw new Error('y');
+    },
+  };
+  const good: Reporter = {
+    name: 'good',
+    onEvent: (e) => calls.push(e.type),
+    onPhase: (e) => calls.push(`phase:${e.phase}`),
+    onRunEnd: () => {
+      calls.push('end');
+    },
+  };
+  const rec = new TimelineRecorder(createManualClock());
+  const hub = new ReporterHub([bad, good]);
+  const off = hub.attach(rec);
+  rec.record('r', { type: 'phase', phase: 'inject', state: 'start' });
+  off();
+  rec.note('r', 'after detach');
+  await hub.runEnd(passingRun());
+  t.same(calls, ['phase', 'phase:inject', 'end']);
+  t.same(
+    hub.errors.map((e) => [e.reporter, e.hook]),
+    [
+      ['bad', 'onEvent'],
+      ['bad', 'onRunEnd'],
+    ],
+  );
+});

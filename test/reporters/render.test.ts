@@ -1,0 +1,177 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { buildRunResult } from '../../src/model/build.ts';
+import { reportDirName } from '../../src/reporters/format.ts';
+import { findPreviousRun } from '../../src/reporters/history-store.ts';
+import { renderHtml } from '../../src/reporters/html.ts';
+import { REPORT_SCHEMA, renderJson } from '../../src/reporters/json.ts';
+import { renderMarkdown } from '../../src/reporters/markdown.ts';
+import { FileReporter, reportDirFor, writeReports } from '../../src/reporters/write.ts';
+import { resolveSlos } from '../../src/slo/resolve.ts';
+import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
+import { leaderRun, META, mixedRun, passingRun, suite } from './fixtures.ts';
+
+t.test('report.json: the model without the raw timeline, secrets redacted', (t) => {
+  const doc = JSON.parse(renderJson(mixedRun()));
+  t.equal(doc.schema, REPORT_SCHEMA);
+  t.equal(doc.kind, 'run');
+  t.notOk('timeline' in doc);
+  t.equal(doc.timelineFile, 'timeline.jsonl');
+  t.ok(doc.eventCount > 100);
+  t.equal(doc.verdict, 'fail');
+  t.same(
+    doc.measurements.map((m: { name: string; value: number | null; verdict: string }) => [
+      m.name,
+      m.value,
+      m.verdict,
+    ]),
+    [
+      ['lb_failover_s', 4, 'pass'],
+      ['api_outage_s', 4, 'pass'],
+      ['endpoint_removal_s', 17.005, 'pass'],
+      ['rto_s', 4.5, 'fail'],
+      ['rpo_lost_writes', null, 'unknown'],
+      ['rpo_window_s', null, 'unknown'],
+    ],
+  );
+  t.match(doc.history.entries[0], { name: 'lb_failover_s', previous: 3, current: 4, delta: 1 });
+  const s = JSON.parse(renderJson(suite()));
+  t.equal(s.kind, 'suite');
+  t.same(
+    s.runs.map((r: { meta: { scenario: string } }) => r.meta.scenario),
+    ['apiserver-kill', 'leader-kill'],
+  );
+  t.notOk('timeline' in s.runs[0]);
+  t.end();
+});
+
+t.test('report.md fits a step summary: verdict, table, fault, findings, history', (t) => {
+  const md = renderMarkdown(mixedRun());
+  t.match(
+    md,
+    /^## ❌ FAIL — apiserver-kill on lab \(fast\)\n\n> 3\/6 SLOs pass; failed: rto_s; unknown: rpo_lost_writes, rpo_window_s\n/,
+  );
+  t.match(
+    md,
+    /\| measurement \| measured \| SLO \| expected window \| verdict \|\n\|---\|---:\|---\|---\|---\|\n/,
+  );
+  t.match(md, /\| lb_failover_s \| 4 s \| < 30 \| \[0, 7\] \| ✅ pass \|/);
+  t.match(md, /\| rto_s \| 4.5 s \| < 2 \| — \| ❌ fail \|/);
+  t.match(md, /\| rpo_lost_writes \| — \| <= 0 \| \[0, 0\] \| ❔ unknown \|/);
+  t.match(
+    md,
+    /### Fault\n\n- \*\*apiserver-kill\*\* on cp2, 198\.18\.0\.12, injected at 10\.0 s — proven\n- proof at 10\.1 s: `process-gone` on cp2 \(process=apiserver, pid=4242\)\n- healed: 40\.0 s → 41\.0 s/,
+  );
+  t.match(md, /### Load\n\n- builtin: 1200 requests, 40 failed, p95 18 ms/);
+  t.match(md, /### Compared with 2026-08-22T02:40:00.000Z/);
+  t.match(md, /\| rto_s \| 4.5 \| 4.5 \| 0 \(0 %\) \| pass → fail ⚠ regressed \|/);
+  t.match(md, /ℹ️ 1 error event\(s\) on the timeline/);
+  t.notMatch(md, /sup3rs3cret/);
+  const s = renderMarkdown(suite());
+  t.match(s, /^## ✅ PASS — suite all on lab \(fast\)/);
+  t.match(s, /\| apiserver-kill \| ✅ PASS \| 6\/6 SLOs pass \|/);
+  t.match(s, /### ✅ PASS — leader-kill on lab/);
+  t.end();
+});
+
+t.test('report.md snapshot of a passing run (stable text)', (t) => {
+  const md = renderMarkdown(passingRun());
+  t.equal(
+    md.split('### Fault')[0],
+    `## ✅ PASS — apiserver-kill on lab (fast)
+
+> 6/6 SLOs pass
+
+Started 2026-11-22T02:40:00.000Z · finished 2026-11-22T02:41:00.000Z · ha-drill 0.1.0
+
+| measurement | measured | SLO | expected window | verdict |
+|---|---:|---|---|---|
+| lb_failover_s | 4 s | < 30 | — | ✅ pass |
+| api_outage_s | 4 s | < 30 | — | ✅ pass |
+| endpoint_removal_s | 17.005 s | < 30 | — | ✅ pass |
+| rto_s | 4.5 s | < 30 | — | ✅ pass |
+| rpo_lost_writes | 0 writes | <= 0 | [0, 0] | ✅ pass |
+| rpo_window_s | 0 s | <= 0 | — | ✅ pass |
+
+`,
+  );
+  t.end();
+});
+
+t.test('report.html: self-contained, chart lanes and markers, table', (t) => {
+  const html = renderHtml(mixedRun());
+  t.match(html, /^<!doctype html>/);
+  t.notMatch(html, /<script|<link|src="http|href="http|url\(/, 'no external assets or scripts');
+  t.match(html, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="timeline"/);
+  for (const lane of ['phases', 'API via LB (new)', 'readyz 198.18.0.12', 'endpoints', 'leases'])
+    t.match(html, `>${lane}</text>`);
+  t.match(html, /<line [^>]*class="inject"\/>/);
+  t.match(html, /<line [^>]*class="heal"\/>/);
+  t.match(html, /<line [^>]*class="recovery"\/>/);
+  t.match(html, /<rect [^>]*class="bad"><title>failing 10.5–14.5 s<\/title>/);
+  t.match(html, /<td>rto_s<\/td><td>4.5 s<\/td><td>&lt; 2<\/td>/);
+  t.match(html, /<td>\[0, 7\]<\/td><td>≤ inter 2000 ms × fall 2 \+ timeout 3000 ms<\/td>/);
+  t.notMatch(html, /sup3rs3cret/);
+  const s = renderHtml(suite());
+  t.equal(s.match(/<svg /g)?.length, 2, 'one chart per scenario');
+  t.end();
+});
+
+t.test('writeReports writes the five files; timeline round-trips', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'reports-'));
+  const run = mixedRun();
+  const dir = reportDirFor(root, run);
+  t.equal(path.basename(dir), '20261122T024000Z-apiserver-kill');
+  t.equal(reportDirName(new Date('2026-01-02T03:04:05.678Z'), 'all'), '20260102T030405Z-all');
+  const files = await writeReports(dir, run);
+  t.same((await readdir(dir)).sort(), [
+    'junit.xml',
+    'report.html',
+    'report.json',
+    'report.md',
+    'timeline.jsonl',
+  ]);
+  t.same(parseTimelineJsonl(await readFile(files.timeline, 'utf8')), run.timeline);
+  for (const f of [files.junit, files.json, files.markdown, files.html, files.timeline]) {
+    t.notMatch(await readFile(f, 'utf8'), /sup3rs3cret/, `no secret in ${path.basename(f)}`);
+  }
+  const s = suite();
+  const sf = await writeReports(reportDirFor(root, s), s);
+  const events = parseTimelineJsonl(await readFile(sf.timeline, 'utf8'));
+  t.same([...new Set(events.map((e) => e.run))], ['apiserver-kill', 'leader-kill']);
+});
+
+t.test('FileReporter and history lookup', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'hist-'));
+  const written: string[] = [];
+  const rep = new FileReporter({ root, onWritten: (f) => written.push(f.dir) });
+  const older = buildRunResult({
+    meta: { ...META, startedAt: '2026-08-01T00:00:00.000Z' },
+    timeline: passingRun().timeline,
+    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }) },
+  });
+  await rep.onRunEnd(older);
+  await rep.onRunEnd(leaderRun());
+  await rep.onSuiteEnd(suite());
+  t.equal(written.length, 3);
+  const prev = await findPreviousRun(root, {
+    scenario: 'apiserver-kill',
+    target: 'lab',
+    before: '2026-12-01T00:00:00.000Z',
+  });
+  t.equal(prev?.startedAt, META.startedAt, 'newest, found inside the suite report');
+  const before = await findPreviousRun(root, {
+    scenario: 'apiserver-kill',
+    target: 'lab',
+    before: META.startedAt,
+  });
+  t.equal(before?.startedAt, '2026-08-01T00:00:00.000Z');
+  t.ok(before?.measurements.length);
+  t.equal(await findPreviousRun(root, { scenario: 'apiserver-kill', target: 'kind' }), undefined);
+  t.equal(await findPreviousRun(path.join(root, 'missing'), { scenario: 'x', target: 'y' }), undefined);
+  const quiet = new FileReporter({ root: path.join(root, 'q'), writeRuns: false });
+  await quiet.onRunEnd(leaderRun());
+  t.equal(quiet.written.length, 0);
+});

@@ -1,0 +1,148 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { checkContextAllowed, loadDrillConfig, parseDrillConfig } from '../../src/slo/config.ts';
+import { defaultSlos } from '../../src/slo/defaults.ts';
+import { parseSloFlag, parseSloFlags } from '../../src/slo/parse.ts';
+import { resolveSlos } from '../../src/slo/resolve.ts';
+import { SCENARIOS, SloInputError } from '../../src/slo/types.ts';
+
+t.test('defaults exist for every scenario and match the spec', (t) => {
+  for (const s of SCENARIOS) t.ok(Object.keys(defaultSlos(s)).length > 0, s);
+  t.same(defaultSlos('apiserver-kill').lb_failover_s, { op: '<', threshold: 30, source: 'default' });
+  t.same(defaultSlos('apiserver-kill').rpo_lost_writes, { op: '<=', threshold: 0, source: 'default' });
+  t.same(defaultSlos('kubelet-stop').pod_eviction_s, { op: '<', threshold: 360, source: 'default' });
+  t.same(defaultSlos('kubelet-stop').node_notready_s, { op: '<=', threshold: 'expected', source: 'default' });
+  t.same(defaultSlos('etcd-restore').rpo_lost_writes, { op: '==', threshold: 'expected', source: 'default' });
+  t.ok(defaultSlos('lb-stop').vip_takeover_s);
+  t.ok(defaultSlos('leader-kill').lease_reelection_s);
+  t.end();
+});
+
+t.test('--slo flags', (t) => {
+  t.same(parseSloFlag('lb_failover_s=20'), { name: 'lb_failover_s', threshold: 20 });
+  t.same(parseSloFlag('lb_failover_s<=20'), { name: 'lb_failover_s', op: '<=', threshold: 20 });
+  t.same(parseSloFlag(' rto_s < 12.5 '), { name: 'rto_s', op: '<', threshold: 12.5 });
+  t.same(parseSloFlag('node_notready_s<=expected'), {
+    name: 'node_notready_s',
+    op: '<=',
+    threshold: 'expected',
+  });
+  t.same(parseSloFlags(['rpo_lost_writes==0']), [{ name: 'rpo_lost_writes', op: '==', threshold: 0 }]);
+  t.throws(() => parseSloFlag('lb_failover_s'), {
+    name: 'SloInputError',
+    message: /expected name=value.*e\.g\. --slo lb_failover_s<=20/,
+  });
+  t.throws(() => parseSloFlag('lb_failvoer_s=3'), {
+    message: /unknown measurement "lb_failvoer_s" \(did you mean lb_failover_s\?\); known: /,
+  });
+  t.throws(() => parseSloFlag('zzzzzzzzzzzz=3'), {
+    message: /unknown measurement "zzzzzzzzzzzz"; known: lb_failover_s/,
+  });
+  t.throws(() => parseSloFlag('rto_s=fast'), {
+    message: /--slo "rto_s=fast": value: threshold must be a non-negative number.*got "fast"/,
+  });
+  t.throws(() => parseSloFlag('rto_s<='), { message: /threshold must be/ });
+  t.throws(() => parseSloFlag('rto_s=-1'), { message: /non-negative/ });
+  const err = (() => {
+    try {
+      parseSloFlag('x');
+    } catch (e) {
+      return e;
+    }
+  })();
+  t.ok(err instanceof SloInputError);
+  t.equal((err as SloInputError).exitCode, 2);
+  t.end();
+});
+
+const CONFIG = `
+allowedContexts: [kind-drill, lab]
+sustainedSuccessS: 5
+slo:
+  api_outage_s: "< 20"
+  rto_s: 25
+scenarios:
+  apiserver-kill:
+    slo:
+      lb_failover_s: { op: "<=", threshold: 15 }
+      rto_s: "== expected"
+    params: { apiserver: cp2 }
+`;
+
+t.test('drill config: parse, precedence default < config < scenario < cli', (t) => {
+  const c = parseDrillConfig(CONFIG, 'drill.yaml');
+  t.same(c.allowedContexts, ['kind-drill', 'lab']);
+  t.equal(c.sustainedSuccessS, 5);
+  t.same(c.scenarios['apiserver-kill']?.params, { apiserver: 'cp2' });
+  const slos = resolveSlos({
+    scenario: 'apiserver-kill',
+    config: c,
+    cli: [parseSloFlag('endpoint_removal_s=10')],
+  });
+  t.same(slos.api_outage_s, { op: '<', threshold: 20, source: 'config' });
+  t.same(slos.lb_failover_s, { op: '<=', threshold: 15, source: 'config' });
+  t.same(
+    slos.rto_s,
+    { op: '==', threshold: 'expected', source: 'config' },
+    'scenario section wins over global',
+  );
+  t.same(slos.endpoint_removal_s, { op: '<', threshold: 10, source: 'cli' }, 'name=value keeps the operator');
+  t.same(slos.rpo_lost_writes, { op: '<=', threshold: 0, source: 'default' });
+  const other = resolveSlos({ scenario: 'leader-kill', config: c, cli: [parseSloFlag('vip_takeover_s=9')] });
+  t.same(
+    other.vip_takeover_s,
+    { op: '<=', threshold: 9, source: 'cli' },
+    'new SLO without op defaults to <=',
+  );
+  t.same(
+    other.api_outage_s,
+    { op: '<', threshold: 20, source: 'config' },
+    'global config SLOs apply to every scenario',
+  );
+  t.same(parseDrillConfig('', 'empty.yaml'), { slo: [], scenarios: {} });
+  t.end();
+});
+
+t.test('drill config errors name the file and key', (t) => {
+  t.throws(() => parseDrillConfig('slo: [1', 'a.yaml'), { message: /a\.yaml: not valid YAML/ });
+  t.throws(() => parseDrillConfig('sustainedSuccessS: -1', 'b.yaml'), {
+    message: /b\.yaml: invalid drill config:\n {2}sustainedSuccessS: /,
+  });
+  t.throws(() => parseDrillConfig('bogus: 1', 'c.yaml'), {
+    message: /c\.yaml: invalid drill config:[\s\S]*bogus/,
+  });
+  t.throws(() => parseDrillConfig('scenarios:\n  apiserver-kil: {}', 'd.yaml'), {
+    message: /d\.yaml: scenarios\.apiserver-kil: unknown scenario; known: apiserver-kill/,
+  });
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: "<< 3"', 'e.yaml'), {
+    message: /e\.yaml: slo\.rto_s: threshold must be/,
+  });
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: { op: "~", threshold: 3 }', 'f.yaml'), {
+    message: /f\.yaml: slo\.rto_s\.op: "~" is not one of/,
+  });
+  t.throws(() => parseDrillConfig('scenarios:\n  lb-stop:\n    slo: { nope_s: 1 }', 'g.yaml'), {
+    message: /g\.yaml: scenarios\.lb-stop\.slo\.nope_s: unknown measurement/,
+  });
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: true', 'h.yaml'), {
+    message: /expected a number, a string like/,
+  });
+  t.end();
+});
+
+t.test('allowedContexts and loading from disk', async (t) => {
+  const c = parseDrillConfig(CONFIG);
+  t.doesNotThrow(() => checkContextAllowed(c, 'lab'));
+  t.throws(() => checkContextAllowed(c, 'prod'), {
+    message: /"prod" is not in allowedContexts \(kind-drill, lab\)/,
+  });
+  t.doesNotThrow(() => checkContextAllowed(parseDrillConfig(''), 'anything'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'slo-'));
+  const file = path.join(dir, 'drill.yaml');
+  await writeFile(file, CONFIG);
+  t.same((await loadDrillConfig(file)).allowedContexts, ['kind-drill', 'lab']);
+  await t.rejects(loadDrillConfig(path.join(dir, 'missing.yaml')), {
+    message: /--config .*missing\.yaml: cannot read the file \(ENOENT\)/,
+  });
+});
