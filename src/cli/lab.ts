@@ -4,8 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultStateDir, PRESETS, type PresetName } from '../lab/config.ts';
-import { down, requireLab, up } from '../lab/lab.ts';
-import { labStatus, renderStatus } from '../lab/status.ts';
+import { requireLab } from '../lab/saved.ts';
 import { Supervisor } from '../lab/supervisor.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 
@@ -45,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'up': {
+      const { up } = await import('../lab/lab.ts');
+      const { labStatus, renderStatus } = await import('../lab/status.ts');
       const preset = (values.preset ?? 'seeds') as PresetName;
       if (!PRESETS.includes(preset))
         throw new UserError(`--preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'down': {
+      const { down } = await import('../lab/lab.ts');
       const res = await down();
       console.log(
         `lab down in ${(res.elapsedMs / 1000).toFixed(1)} s: stopped ${res.stoppedProcesses} process(es), removed ${res.removedNetns.length} namespace(s)`,
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
+      const { labStatus, renderStatus } = await import('../lab/status.ts');
       const s = await labStatus(requireLab());
       console.log(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
       return s.problems.length === 0 ? 0 : 3;

@@ -1,10 +1,18 @@
 /**
  * What runs where in the lab, in start order (layers start in order, members of a layer in
- * parallel). Part 1: etcd on the control planes, haproxy + keepalived on the LBs.
+ * parallel): etcd on the control planes, haproxy + keepalived on the LBs, then the Kubernetes
+ * control plane (apiservers, controller-managers and schedulers) and the workers' kubelets.
  */
 import path from 'node:path';
 import type { LabConfig } from './config.ts';
 import { hostsByRole } from './config.ts';
+import {
+  apiserverSpec,
+  controllerManagerSpec,
+  ensureControlPlanePki,
+  kubeletSpec,
+  schedulerSpec,
+} from './control-plane.ts';
 import { etcdSpec } from './etcd.ts';
 import { haproxySpec } from './haproxy.ts';
 import { keepalivedSpec } from './keepalived.ts';
@@ -15,9 +23,10 @@ export interface Layer {
   readonly specs: readonly ComponentSpec[];
 }
 
-export function labLayers(cfg: LabConfig): Layer[] {
+export async function labLayers(cfg: LabConfig): Promise<Layer[]> {
   const cps = hostsByRole(cfg, 'control-plane');
   const lbs = hostsByRole(cfg, 'lb');
+  const pki = await ensureControlPlanePki(cfg);
   return [
     { name: 'etcd', specs: cps.map((h) => etcdSpec(cfg, h)) },
     { name: 'haproxy', specs: lbs.map((h) => haproxySpec(cfg, h)) },
@@ -25,5 +34,11 @@ export function labLayers(cfg: LabConfig): Layer[] {
       name: 'keepalived',
       specs: lbs.map((h) => keepalivedSpec(cfg, h, path.join(cfg.stateDir, h.name, 'haproxy.pid'))),
     },
+    { name: 'kube-apiserver', specs: cps.map((h) => apiserverSpec(cfg, pki, h)) },
+    {
+      name: 'controllers',
+      specs: [...cps.map((h) => controllerManagerSpec(cfg, h)), ...cps.map((h) => schedulerSpec(cfg, h))],
+    },
+    { name: 'kubelet', specs: hostsByRole(cfg, 'worker').map((h) => kubeletSpec(cfg, h)) },
   ];
 }

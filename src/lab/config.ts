@@ -222,6 +222,14 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   };
 }
 
+/** Admin kubeconfig the lab writes, server = the VIP (the API through the load balancers). */
+export const labKubeconfigPath = (cfg: LabConfig): string =>
+  path.join(cfg.stateDir, 'pki', 'admin.kubeconfig');
+
+/** Admin kubeconfig that talks to one control plane's apiserver directly. */
+export const labHostKubeconfigPath = (cfg: LabConfig, host: string): string =>
+  path.join(cfg.stateDir, 'pki', `admin-${host}.kubeconfig`);
+
 export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
   cfg.hosts.filter((h) => h.role === role);
 

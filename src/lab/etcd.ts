@@ -69,18 +69,26 @@ export interface MemberStatus {
 
 const hex = (s: string | undefined): string => (s === undefined ? '0' : BigInt(s).toString(16));
 
+/** A member to reach: its host name and a client URL reachable from the harness. */
+export interface MemberEndpoint {
+  readonly host: string;
+  readonly url: string;
+}
+
+export const labMemberEndpoints = (hosts: readonly LabHost[]): MemberEndpoint[] =>
+  hosts.map((h) => ({ host: h.name, url: clientUrl(h) }));
+
 /** One etcd3 client per member so every status answer is that member's own view. */
 export class EtcdMembers {
   private readonly clients = new Map<string, Etcd3>();
-  constructor(
-    private readonly members: readonly LabHost[],
-    timeoutMs = 1500,
-  ) {
-    for (const m of members) {
+  private readonly members: readonly MemberEndpoint[];
+  constructor(members: readonly LabHost[] | readonly MemberEndpoint[], timeoutMs = 1500) {
+    this.members = members.map((m) => ('url' in m ? m : { host: m.name, url: clientUrl(m) }));
+    for (const m of this.members) {
       this.clients.set(
-        m.name,
+        m.host,
         new Etcd3({
-          hosts: clientUrl(m),
+          hosts: m.url,
           dialTimeout: timeoutMs,
           defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
         }),
@@ -112,7 +120,7 @@ export class EtcdMembers {
   }
 
   statusAll(): Promise<MemberStatus[]> {
-    return Promise.all(this.members.map((m) => this.status(m.name)));
+    return Promise.all(this.members.map((m) => this.status(m.host)));
   }
 
   close(): void {

@@ -7,30 +7,22 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { runLocal } from '../executors/local.ts';
+import { KubeAccess } from '../probes/kube.ts';
+import { describeProblems, waitSteadyState } from '../runner/steady.ts';
+import { LabTarget } from '../targets/lab.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
-import { defaultStateDir, hostsByRole, labConfig } from './config.ts';
+import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath } from './config.ts';
 import { clusterHealth, EtcdMembers } from './etcd.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
+import { SAVED, savedConfig } from './saved.ts';
+
+export { requireLab, savedConfig } from './saved.ts';
+
 import { markedPids, Supervisor, terminate } from './supervisor.ts';
-
-const SAVED = 'lab.json';
-
-export function savedConfig(stateDir = defaultStateDir()): LabConfig | undefined {
-  const f = path.join(stateDir, SAVED);
-  if (!fs.existsSync(f)) return undefined;
-  return JSON.parse(fs.readFileSync(f, 'utf8')) as LabConfig;
-}
-
-/** The running lab's config, or a TargetError saying how to bring one up. */
-export function requireLab(stateDir = defaultStateDir()): LabConfig {
-  const cfg = savedConfig(stateDir);
-  if (!cfg) throw new TargetError(`no lab is up (nothing in ${stateDir}): run 'npm run lab -- up' first`);
-  return cfg;
-}
 
 export interface UpResult {
   readonly config: LabConfig;
@@ -67,7 +59,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   log(`network: bridge ${cfg.bridge} ${cfg.hostIp}/${cfg.prefixLength}, ${cfg.hosts.length} hosts`);
   await createNetwork(cfg);
   const sup = new Supervisor(cfg.stateDir);
-  for (const layer of labLayers(cfg)) {
+  for (const layer of await labLayers(cfg)) {
     log(`starting ${layer.name} on ${layer.specs.map((s) => s.host).join(', ')}`);
     await Promise.all(layer.specs.map((s) => sup.start(s)));
   }
@@ -103,6 +95,13 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   ).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/lb*/*.log`);
   });
+  // The Kubernetes layer: apiservers ready, nodes Ready, leader leases held, endpoints complete.
+  const target = new LabTarget(cfg);
+  const kube = new KubeAccess(labKubeconfigPath(cfg));
+  const s = await waitSteadyState(target, kube, timeoutMs);
+  if (!s.ok) {
+    throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
+  }
 }
 
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {

@@ -19,6 +19,8 @@ export interface ComponentSpec {
   readonly name: string;
   readonly argv: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Working directory (default: the state directory). */
+  readonly cwd?: string;
 }
 
 export type ComponentState =
@@ -74,6 +76,7 @@ export class Supervisor {
     fs.writeSync(log, `--- ${new Date().toISOString()} start ${spec.argv.join(' ')}\n`);
     const child = spawn('ip', ['netns', 'exec', spec.netns, ...spec.argv], {
       detached: true,
+      cwd: spec.cwd ?? this.stateDir,
       stdio: ['ignore', log, log],
       env: { ...process.env, ...spec.env, [MARKER_VAR]: this.marker(spec.host, spec.name) },
     });

@@ -153,8 +153,6 @@ t.test('link down on the VIP holder moves the VIP to the other LB', async (t) =>
 t.test(
   'keepalived tracks its haproxy: killing it moves the VIP; starting it again brings it back',
   async (t) => {
-    const { runLocal } = await import('../../src/executors/local.ts');
-    const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
     const cli = (...a: string[]) =>
       runLocal(['node', '--import', 'tsx', `${PROJECT_ROOT}/src/cli/lab.ts`, ...a], { timeoutMs: 60_000 });
     await waitFor(async () => ((await addressHolders(cfg.vip, lbs))[0] === 'lb1' ? true : undefined), {

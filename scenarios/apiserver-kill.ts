@@ -1,0 +1,43 @@
+/**
+ * apiserver-kill: stop one kube-apiserver (SIGKILL by default, `--signal TERM` for a graceful
+ * stop; `--host` picks the control plane, default the first). Measures the API outage and
+ * failover seen through the load balancer, the killed IP leaving the `kubernetes` Endpoints and
+ * EndpointSlice, RTO, and RPO from the write probe.
+ */
+import { processFault } from '../src/faults/process.ts';
+import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
+import { endpointsProbe } from '../src/probes/cluster.ts';
+import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
+import { writeProbe } from '../src/probes/writes.ts';
+import { ipLeftEndpoints, sustainedApiSuccess } from '../src/runner/recovery.ts';
+import type { Scenario } from '../src/runner/scenario.ts';
+import { pickApiserver } from './pick.ts';
+
+export const apiserverKill: Scenario = {
+  name: 'apiserver-kill',
+  description: 'stop one kube-apiserver; measure LB failover, endpoint removal, RTO and RPO',
+  async fault(ctx) {
+    const a = pickApiserver(ctx.target.topology, ctx.options.host);
+    return processFault({
+      host: a.host,
+      component: 'kube-apiserver',
+      signal: ctx.options.signal ?? 'KILL',
+      ip: a.ip,
+    });
+  },
+  probes: (ctx) => [
+    apiAvailabilityProbe({ connection: 'new' }),
+    apiAvailabilityProbe({ connection: 'keepalive' }),
+    readyzProbe(),
+    endpointsProbe(),
+    etcdProbe(),
+    vipProbe(),
+    writeProbe(ctx.runId),
+  ],
+  recovered(events, at, ctx) {
+    const a = pickApiserver(ctx.target.topology, ctx.options.host);
+    return sustainedApiSuccess(events, at, 3000) && ipLeftEndpoints(events, at, a.ip);
+  },
+  // The endpoint reconciler removes a dead apiserver within TTL + interval; allow twice that.
+  observeMs: (t) => 2 * 1000 * ((t.masterLeaseTtlS ?? 15) + (t.endpointReconcileIntervalS ?? 10)) + 10_000,
+};

@@ -1,0 +1,62 @@
+/**
+ * Opening the drill's target from the CLI flags. `lab`: attach to a running lab, or bring one up
+ * (and take it down after, unless asked to keep it). kind and ssh arrive with their own issue.
+ */
+
+import type { PresetName } from '../lab/config.ts';
+import { defaultStateDir } from '../lab/config.ts';
+import { down, savedConfig, up } from '../lab/lab.ts';
+import type { DrillConfig } from '../slo/config.ts';
+import { LabTarget } from '../targets/lab.ts';
+import type { Target } from '../targets/types.ts';
+import { UserError } from '../util/errors.ts';
+
+export interface OpenedTarget {
+  readonly target: Target;
+  readonly preset?: string;
+  /** Releases the target; takes down a lab this drill brought up unless `keep`. */
+  close(keep: boolean): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly kind: string;
+  readonly preset?: PresetName;
+  readonly config: DrillConfig;
+  readonly log: (line: string) => void;
+}
+
+export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
+  if (o.kind !== 'lab') {
+    throw new UserError(
+      `--target ${o.kind} is not available yet: use --target lab (kind and ssh targets are on the roadmap)`,
+    );
+  }
+  const running = savedConfig(defaultStateDir());
+  if (running) {
+    if (o.preset && running.preset !== o.preset) {
+      throw new UserError(
+        `a lab is up with preset '${running.preset}', not '${o.preset}': drop --lab-preset, or run 'npm run lab -- down' first`,
+      );
+    }
+    o.log(`attached to the running lab (${running.preset})`);
+    const target = new LabTarget(running);
+    return { target, preset: running.preset, close: () => target.close() };
+  }
+  o.log(`no lab running: bringing one up (${o.preset ?? 'seeds'})`);
+  const res = await up({ preset: o.preset ?? 'seeds', log: (l) => o.log(`lab: ${l}`) });
+  o.log(`lab up in ${(res.elapsedMs / 1000).toFixed(1)} s`);
+  const target = new LabTarget(res.config);
+  return {
+    target,
+    preset: res.config.preset,
+    async close(keep) {
+      await target.close();
+      if (keep) {
+        o.log("lab left running (--keep-lab); 'npm run lab -- down' removes it");
+        return;
+      }
+      const d = await down();
+      o.log(`lab down in ${(d.elapsedMs / 1000).toFixed(1)} s`);
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Stop a control-plane process (kube-apiserver, etcd, controller-manager, scheduler, kubelet,
+ * haproxy) on one host with SIGKILL or SIGTERM. Proof: the process is gone. Heal: start it
+ * again (if it is not already running). Used by apiserver-kill, leader-kill and kubelet-stop.
+ */
+
+import type { Component } from '../targets/types.ts';
+import { waitFor } from '../util/time.ts';
+import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
+
+export interface ProcessFaultOptions {
+  readonly host: string;
+  readonly component: Component;
+  readonly signal: 'KILL' | 'TERM';
+  /** Address of the affected apiserver / node, for the analysis. */
+  readonly ip?: string;
+  readonly node?: string;
+  readonly lease?: string;
+}
+
+export function processFault(o: ProcessFaultOptions): Fault {
+  const running = { kind: 'running', host: o.host, component: o.component } as const;
+  return {
+    name: 'process-stop',
+    aim: {
+      host: o.host,
+      ip: o.ip,
+      node: o.node,
+      lease: o.lease,
+      signal: o.signal === 'KILL' ? 'SIGKILL' : 'SIGTERM',
+    },
+    summary: `SIG${o.signal} ${o.component} on ${o.host}`,
+    plan: (target) => [
+      step(
+        target,
+        'inject',
+        { kind: 'stop', host: o.host, component: o.component, signal: o.signal },
+        `${o.component} receives SIG${o.signal}`,
+      ),
+      step(target, 'prove', running, `exits non-zero: ${o.component} is gone`),
+      step(
+        target,
+        'heal',
+        { kind: 'start', host: o.host, component: o.component },
+        `${o.component} runs again`,
+      ),
+      step(target, 'verify-heal', running, 'exits 0 with the new pid'),
+    ],
+    async inject({ target }): Promise<InjectOutcome> {
+      const before = await runAction(target, running);
+      if (before.code !== 0)
+        return { effect: false, reason: `${o.component} on ${o.host} was not running before the fault` };
+      const pid = Number(before.stdout.trim()) || undefined;
+      const res = await runAction(target, {
+        kind: 'stop',
+        host: o.host,
+        component: o.component,
+        signal: o.signal,
+      });
+      if (res.code !== 0) throw failed(res, `stopping ${o.component}`);
+      // SIGTERM lets the process shut down cleanly; give it up to 30 s to be gone.
+      const gone = await waitFor(
+        async () => ((await runAction(target, running)).code !== 0 ? true : undefined),
+        { timeoutMs: o.signal === 'KILL' ? 5000 : 30_000, intervalMs: 50, what: `${o.component} to exit` },
+      ).catch(() => false);
+      if (!gone)
+        return { effect: false, reason: `${o.component} on ${o.host} still runs after SIG${o.signal}` };
+      return { effect: true, proof: { kind: 'process-gone', host: o.host, process: o.component, pid } };
+    },
+    async heal({ target }) {
+      if ((await runAction(target, running)).code === 0) return `${o.component} on ${o.host} already running`;
+      const res = await runAction(target, { kind: 'start', host: o.host, component: o.component }, 60_000);
+      if (res.code !== 0) throw failed(res, `starting ${o.component}`);
+      const check = await runAction(target, running);
+      if (check.code !== 0) throw failed(check, `${o.component} did not stay up after start`);
+      return `${o.component} on ${o.host} running again (pid ${check.stdout.trim()})`;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * A fault is a value: what it aims at, the exact commands it will run (for --dry-run), `inject`
+ * returning proof that it took effect (or saying it did not), and an idempotent `heal`. The runner,
+ * not the fault, guarantees that heal runs. Faults act only through the target's executor and
+ * host profile, so a heal never needs the Kubernetes API.
+ */
+import type { CommandError, ExecResult } from '../executors/types.ts';
+import type { Action, Command, Target } from '../targets/types.ts';
+import type { FaultProof, FaultTarget } from '../timeline/events.ts';
+
+export interface FaultContext {
+  readonly target: Target;
+}
+
+export type InjectOutcome =
+  | { readonly effect: true; readonly proof: FaultProof }
+  | { readonly effect: false; readonly reason: string };
+
+/** One step of the plan, as `--dry-run` prints it. */
+export interface PlanStep {
+  readonly step: 'inject' | 'prove' | 'heal' | 'verify-heal';
+  readonly host: string;
+  readonly argv: readonly string[];
+  readonly expect: string;
+}
+
+export interface Fault {
+  /** Fault kind, e.g. `process-kill`, `partition`, `link-down`. */
+  readonly name: string;
+  readonly aim: FaultTarget;
+  /** What it does, in one line, for the live view and the report. */
+  readonly summary: string;
+  plan(target: Target): PlanStep[];
+  inject(ctx: FaultContext): Promise<InjectOutcome>;
+  /** Idempotent: healing a healed (or never injected) fault succeeds. Returns a detail line. */
+  heal(ctx: FaultContext): Promise<string>;
+}
+
+/** Runs one action through the target's profile and executor. */
+export async function runAction(target: Target, action: Action, timeoutMs = 30_000): Promise<ExecResult> {
+  const cmd = target.profile.command(action);
+  return target.executor.exec(cmd.host, cmd.argv, { timeoutMs });
+}
+
+export const commandOf = (target: Target, action: Action): Command => target.profile.command(action);
+
+export function step(target: Target, s: PlanStep['step'], action: Action, expect: string): PlanStep {
+  const c = commandOf(target, action);
+  return { step: s, host: c.host, argv: c.argv, expect };
+}
+
+export function failed(res: ExecResult, what: string): Error {
+  const why = res.timedOut ? 'timed out' : `exited ${res.code}`;
+  const err = new Error(`${what} on ${res.host} ${why}: ${(res.stderr || res.stdout).trim()}`) as Error & {
+    result?: ExecResult;
+  };
+  err.result = res;
+  return err as Error & Partial<CommandError>;
+}

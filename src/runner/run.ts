@@ -1,0 +1,229 @@
+/**
+ * The drill runner: preflight → probes → baseline → inject → observe → heal → verify → analyze
+ * → report. Heal is guaranteed: it runs in `finally`, on abort (SIGINT/SIGTERM) and after any
+ * error; it uses only the target's executor. A thrown error becomes a timeline event. Nothing
+ * is injected when preflight fails. Every side effect comes in through the options.
+ */
+import { randomBytes } from 'node:crypto';
+import type { PreviousRun } from '../analysis/history.ts';
+import type { Fault, InjectOutcome } from '../faults/types.ts';
+import { buildRunResult } from '../model/build.ts';
+import type { RunResult } from '../model/result.ts';
+import type { KubeAccess } from '../probes/kube.ts';
+import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
+import type { SloSet } from '../slo/types.ts';
+import type { Target } from '../targets/types.ts';
+import type { Phase } from '../timeline/events.ts';
+import { TimelineRecorder } from '../timeline/recorder.ts';
+import { sleep } from '../util/time.ts';
+import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.ts';
+import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from './steady.ts';
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly target: Target;
+  readonly kube: KubeAccess;
+  readonly slos: SloSet;
+  readonly options?: ScenarioOptions;
+  readonly recorder?: TimelineRecorder;
+  /** Aborts observation (SIGINT/SIGTERM): the runner heals, verifies and reports `aborted`. */
+  readonly signal?: AbortSignal;
+  readonly baselineMs?: number;
+  /** After recovery, keep observing this long (so the report shows the tail). */
+  readonly tailMs?: number;
+  /** Time allowed for steady state after heal. */
+  readonly verifyTimeoutMs?: number;
+  readonly harnessVersion?: string;
+  /** The previous run of this scenario on this target, for the history comparison. */
+  readonly previous?: PreviousRun;
+  readonly preset?: string;
+  /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
+  readonly onInjecting?: (fault: Fault) => Promise<void> | void;
+  readonly onHealed?: (fault: Fault) => Promise<void> | void;
+}
+
+export interface RunOutcome {
+  readonly result: RunResult;
+  readonly preflight: SteadyState;
+  readonly verify?: SteadyState;
+  readonly healed: boolean;
+}
+
+export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const recorder = o.recorder ?? new TimelineRecorder();
+  const runner = recorder.sink('runner');
+  const startedAt = new Date().toISOString();
+  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const timings = await o.target.timings();
+  const ctx: ScenarioContext = {
+    target: o.target,
+    kube: o.kube,
+    timings,
+    options: o.options ?? {},
+    runId,
+    sink: recorder.sink(o.scenario.name),
+  };
+  const phase = async <T>(
+    p: Phase,
+    body: () => Promise<T>,
+    ok?: (v: T) => { ok: boolean; message?: string },
+  ) => {
+    runner.record({ type: 'phase', phase: p, state: 'start' });
+    try {
+      const v = await body();
+      const verdict = ok?.(v) ?? { ok: true };
+      runner.record({ type: 'phase', phase: p, state: 'end', ...verdict });
+      return v;
+    } catch (err) {
+      runner.error(err, p);
+      runner.record({ type: 'phase', phase: p, state: 'end', ok: false, message: (err as Error).message });
+      throw err;
+    }
+  };
+  const meta = () => ({
+    scenario: o.scenario.name,
+    target: o.target.topology.name,
+    preset: o.preset,
+    variant: o.options?.variant,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    harnessVersion: o.harnessVersion ?? '0.0.0',
+    params: { ...o.options },
+  });
+
+  // Preflight: nothing is injected unless steady state holds.
+  const preflight = await phase(
+    'preflight',
+    () => checkSteadyState(o.target, o.kube),
+    (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
+  );
+  if (!preflight.ok) {
+    const result = buildRunResult({
+      meta: meta(),
+      timeline: recorder.events(),
+      analysis: { scenario: o.scenario.name, slos: o.slos, timings },
+      preflight: { ok: false, message: `steady state does not hold: ${describeProblems(preflight)}` },
+    });
+    return { result, preflight, healed: true };
+  }
+
+  await ensureDrillNamespace(o.kube, o.target.topology.apiUrl);
+  const fault = await o.scenario.fault(ctx);
+  const probesAbort = new AbortController();
+  const maxRunMs = (o.baselineMs ?? 3000) + o.scenario.observeMs(timings, ctx.options) + 180_000;
+  let probeRuns: Promise<void>[] = [];
+  let outcome: InjectOutcome | undefined;
+  let injectedAtMs: number | undefined;
+  let healed = false;
+  let aborted: { signal: string; atMs: number } | undefined;
+  const onAbort = () => {
+    aborted ??= { signal: String(o.signal?.reason ?? 'SIGINT'), atMs: recorder.clock.nowMs() };
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+  try {
+    if (o.scenario.setup) await phase('baseline', () => o.scenario.setup!(ctx));
+    probeRuns = o.scenario.probes(ctx).map((p) =>
+      p
+        .run({
+          target: o.target,
+          kube: o.kube,
+          sink: recorder.sink(p.name),
+          signal: probesAbort.signal,
+          maxRunMs,
+          nowMs: () => recorder.clock.nowMs(),
+        })
+        .catch((err: unknown) => {
+          recorder.error(p.name, err, 'probe');
+        }),
+    );
+    await phase('baseline', () => interruptibleSleep(o.baselineMs ?? 3000, o.signal));
+    if (!aborted) {
+      await phase('inject', async () => {
+        runner.record({ type: 'fault.invoke', fault: fault.name, target: fault.aim });
+        await o.onInjecting?.(fault);
+        injectedAtMs = recorder.clock.nowMs();
+        outcome = await fault.inject({ target: o.target });
+        if (outcome.effect)
+          recorder.record(fault.name, { type: 'fault.proof', fault: fault.name, proof: outcome.proof });
+        else
+          recorder.record(fault.name, { type: 'fault.noeffect', fault: fault.name, reason: outcome.reason });
+      });
+    }
+    if (outcome?.effect && !aborted) {
+      const deadline = performance.now() + o.scenario.observeMs(timings, ctx.options);
+      await phase(
+        'observe',
+        async () => {
+          while (!aborted && performance.now() < deadline) {
+            if (o.scenario.recovered(recorder.events(), injectedAtMs!, ctx)) return 'recovered';
+            await sleep(200);
+          }
+          return aborted ? 'aborted' : 'deadline';
+        },
+        (v) => ({ ok: v === 'recovered', message: v }),
+      );
+    }
+  } catch (err) {
+    runner.error(err, 'drill');
+  } finally {
+    // Heal whatever happened above: an error, an abort, a fault with no visible effect.
+    if (injectedAtMs !== undefined) {
+      runner.record({ type: 'heal.invoke', fault: fault.name });
+      try {
+        const detail = await phase('heal', () => fault.heal({ target: o.target }));
+        runner.record({ type: 'heal.done', fault: fault.name, detail });
+        healed = true;
+        await o.onHealed?.(fault);
+      } catch (err) {
+        runner.record({ type: 'heal.error', fault: fault.name, error: (err as Error).message });
+      }
+    } else {
+      healed = true;
+    }
+  }
+  const verify = await phase(
+    'verify',
+    () => waitSteadyState(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
+    (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
+  ).catch(() => undefined);
+  if (!aborted) await interruptibleSleep(o.tailMs ?? 1000, o.signal);
+  probesAbort.abort();
+  await Promise.all(probeRuns);
+  await phase('analyze', async () => {
+    await readBack(o.kube, o.target.topology.apiUrl, runId, recorder.events(), runner).catch((err: unknown) =>
+      runner.error(err, 'read-back'),
+    );
+    await cleanupWrites(o.kube, o.target.topology.apiUrl, runId).catch(() => undefined);
+    if (o.scenario.teardown)
+      await o.scenario.teardown(ctx).catch((err: unknown) => runner.error(err, 'teardown'));
+  }).catch(() => undefined);
+  o.signal?.removeEventListener('abort', onAbort);
+  const result = buildRunResult({
+    meta: meta(),
+    timeline: recorder.events(),
+    analysis: {
+      scenario: o.scenario.name,
+      slos: o.slos,
+      timings,
+      lbCount: o.target.topology.lbs.length,
+      ...o.scenario.analysis?.(ctx, fault),
+    },
+    aborted,
+    previous: o.previous,
+  });
+  return { result, preflight, verify, healed };
+}
+
+function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return sleep(ms);
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

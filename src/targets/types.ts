@@ -1,0 +1,105 @@
+/**
+ * A target is what a drill runs against: a topology (hosts by role, the API endpoint through the
+ * load balancer, each apiserver and etcd member, the kubeconfig), one executor for its hosts, a
+ * host profile that turns actions into commands, and the timing configuration the expected
+ * windows derive from. The drill code never branches on the target kind.
+ */
+import type { HaTimings } from '../analysis/types.ts';
+import type { Executor } from '../executors/types.ts';
+import type { PartitionSpec } from '../faults/iptables.ts';
+
+export type TargetKind = 'lab' | 'kind' | 'ssh';
+export type HostRole = 'control-plane' | 'etcd' | 'lb' | 'worker';
+
+/** Processes a fault can stop, by their upstream names. */
+export type Component =
+  | 'kube-apiserver'
+  | 'etcd'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubelet'
+  | 'haproxy'
+  | 'keepalived';
+
+export interface TargetHost {
+  readonly name: string;
+  readonly roles: readonly HostRole[];
+  readonly address: string;
+  /** The Kubernetes Node name of this host, when it is one. */
+  readonly nodeName?: string;
+}
+
+export interface ApiserverEndpoint {
+  readonly host: string;
+  readonly ip: string;
+  /** https://ip:port, reachable from the harness. */
+  readonly url: string;
+}
+
+export interface EtcdEndpoint {
+  readonly host: string;
+  /** Member name as etcd knows it. */
+  readonly member: string;
+  /** Client URL reachable from the harness. */
+  readonly url: string;
+}
+
+export interface Topology {
+  readonly kind: TargetKind;
+  /** Human name: `lab (seeds)`, `kind-ha`, the inventory file. */
+  readonly name: string;
+  readonly hosts: readonly TargetHost[];
+  /** The API through the load balancer (VIP), as clients use it. */
+  readonly apiUrl: string;
+  readonly apiservers: readonly ApiserverEndpoint[];
+  readonly etcd: readonly EtcdEndpoint[];
+  /** Load-balancer hosts; one entry means the LB is a single point of failure. */
+  readonly lbs: readonly string[];
+  readonly vip?: string;
+  readonly kubeconfigPath: string;
+}
+
+/** An action on a host, mapped to a command by the host profile. */
+export type Action =
+  | {
+      readonly kind: 'stop';
+      readonly host: string;
+      readonly component: Component;
+      readonly signal: 'KILL' | 'TERM';
+    }
+  | { readonly kind: 'start'; readonly host: string; readonly component: Component }
+  | { readonly kind: 'running'; readonly host: string; readonly component: Component }
+  | { readonly kind: 'partition'; readonly host: string; readonly spec: PartitionSpec }
+  | { readonly kind: 'heal-partition'; readonly host: string }
+  | { readonly kind: 'show-partition'; readonly host: string }
+  | { readonly kind: 'link-down'; readonly host: string }
+  | { readonly kind: 'link-up'; readonly host: string }
+  | { readonly kind: 'link-state'; readonly host: string };
+
+/**
+ * A command for the target's executor. `host` is one of the executor's hosts, or `local` for
+ * the harness machine itself (e.g. `ip link` on the lab bridge, `docker stop` for kind).
+ */
+export interface Command {
+  readonly host: string;
+  readonly argv: readonly string[];
+}
+
+export interface HostProfile {
+  readonly name: string;
+  command(action: Action): Command;
+}
+
+export interface Target {
+  readonly topology: Topology;
+  readonly executor: Executor;
+  readonly profile: HostProfile;
+  /** Timing configuration read from the target (lab config, manifests, LB configs). */
+  timings(): Promise<HaTimings>;
+  /** Optional capability: which LB host holds the VIP now. */
+  vipHolder?(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export const hostsWithRole = (t: Topology, role: HostRole): TargetHost[] =>
+  t.hosts.filter((h) => h.roles.includes(role));
