@@ -3,6 +3,9 @@
  * its hosts (lab: `ip netns exec`; kind: `docker exec`; ssh: ssh2). Faults, heals and profile
  * actions only ever go through it, so a heal never needs the Kubernetes API.
  */
+/** The harness machine itself, a host every executor accepts. */
+export const LOCAL_HOST = 'local';
+
 export interface ExecOptions {
   /** Kill the command after this many ms (default 30 s). */
   readonly timeoutMs?: number;
