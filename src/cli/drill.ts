@@ -34,6 +34,9 @@ options:
   --lab-preset seeds|fast lab timings when the drill brings the lab up (default seeds)
   --host NAME             host the fault aims at (default: the scenario's choice)
   --signal KILL|TERM      signal for process faults (default KILL)
+  --member NAME           etcd member the fault aims at (etcd-partition; default the leader)
+  --variant NAME          scenario variant (see --list)
+  --toleration-seconds N  tolerationSeconds of the drill workload (kubelet-stop)
   --slo NAME[OP]VALUE     override an SLO, e.g. --slo lb_failover_s=10 or --slo 'rto_s<=20' (repeatable)
   --config FILE           drill config (YAML): SLO overrides per scenario, allowedContexts
   --report-dir DIR        where reports go (default reports/)
@@ -52,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
       'lab-preset': { type: 'string' },
       host: { type: 'string' },
       signal: { type: 'string' },
+      member: { type: 'string' },
+      variant: { type: 'string' },
+      'toleration-seconds': { type: 'string' },
       slo: { type: 'string', multiple: true, default: [] },
       config: { type: 'string' },
       'report-dir': { type: 'string', default: path.join(PROJECT_ROOT, 'reports') },
@@ -88,9 +94,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = values.config ? await loadDrillConfig(values.config) : EMPTY_CONFIG;
   const slos = resolveSlos({ scenario: scenario.name, config, cli: parseSloFlags(values.slo) });
+  const tol = values['toleration-seconds'];
+  if (tol !== undefined && !/^\d+$/.test(tol)) {
+    throw new UserError(`--toleration-seconds must be a whole number of seconds (got '${tol}')`);
+  }
   const options: ScenarioOptions = {
     host: values.host,
+    member: values.member,
+    variant: values.variant,
     signal: values.signal as ScenarioOptions['signal'],
+    tolerationSeconds: tol === undefined ? undefined : Number(tol),
   };
 
   const opened = await openTarget({

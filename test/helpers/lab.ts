@@ -5,6 +5,17 @@
 import type { Test } from 'tap';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { down, up } from '../../src/lab/lab.ts';
+import { acquireLabLock } from '../../src/lab/lock.ts';
+
+/**
+ * Takes the machine's lab lock for this test file (released at teardown), unless a parent
+ * process (scripts/with-lab-lock.ts) already holds it for us.
+ */
+export async function holdLabLock(t: Test): Promise<void> {
+  const parent = Number(process.env.HADRILL_LAB_LOCK_HELD);
+  const release = await acquireLabLock(15 * 60_000, undefined, parent > 0 ? parent : process.pid);
+  if (!(parent > 0)) t.teardown(release);
+}
 
 export async function labForTest(
   t: Test,

@@ -12,6 +12,7 @@ import { down } from '../../src/lab/lab.ts';
 import { listLinks, listNetns } from '../../src/lab/network.ts';
 import { markedPids } from '../../src/lab/supervisor.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
+import { holdLabLock } from '../helpers/lab.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'src/cli/lab.ts');
 const lab = (...args: string[]) =>
@@ -43,6 +44,7 @@ async function nothingLeft(t: Test): Promise<void> {
   t.notOk(fs.existsSync(defaultStateDir()), 'state directory removed');
 }
 
+await holdLabLock(t);
 await down();
 t.teardown(async () => {
   await down();
