@@ -6,6 +6,7 @@
 import type { PresetName } from '../lab/config.ts';
 import { defaultStateDir } from '../lab/config.ts';
 import { down, savedConfig, up } from '../lab/lab.ts';
+import { acquireLabLock } from '../lab/lock.ts';
 import type { DrillConfig } from '../slo/config.ts';
 import { LabTarget } from '../targets/lab.ts';
 import type { Target } from '../targets/types.ts';
@@ -31,6 +32,18 @@ export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
       `--target ${o.kind} is not available yet: use --target lab (kind and ssh targets are on the roadmap)`,
     );
   }
+  // One driver of the lab at a time (a parent holding the lock passes its pid down).
+  const parent = Number(process.env.HADRILL_LAB_LOCK_HELD);
+  const release = await acquireLabLock(60_000, undefined, parent > 0 ? parent : process.pid);
+  try {
+    return await openLab(o, parent > 0 ? () => {} : release);
+  } catch (err) {
+    if (!(parent > 0)) release();
+    throw err;
+  }
+}
+
+async function openLab(o: OpenOptions, release: () => void): Promise<OpenedTarget> {
   const running = savedConfig(defaultStateDir());
   if (running) {
     if (o.preset && running.preset !== o.preset) {
@@ -40,7 +53,14 @@ export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
     }
     o.log(`attached to the running lab (${running.preset})`);
     const target = new LabTarget(running);
-    return { target, preset: running.preset, close: () => target.close() };
+    return {
+      target,
+      preset: running.preset,
+      async close() {
+        await target.close();
+        release();
+      },
+    };
   }
   o.log(`no lab running: bringing one up (${o.preset ?? 'seeds'})`);
   const res = await up({ preset: o.preset ?? 'seeds', log: (l) => o.log(`lab: ${l}`) });
@@ -51,12 +71,16 @@ export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
     preset: res.config.preset,
     async close(keep) {
       await target.close();
-      if (keep) {
-        o.log("lab left running (--keep-lab); 'npm run lab -- down' removes it");
-        return;
+      try {
+        if (keep) {
+          o.log("lab left running (--keep-lab); 'npm run lab -- down' removes it");
+          return;
+        }
+        const d = await down();
+        o.log(`lab down in ${(d.elapsedMs / 1000).toFixed(1)} s`);
+      } finally {
+        release();
       }
-      const d = await down();
-      o.log(`lab down in ${(d.elapsedMs / 1000).toFixed(1)} s`);
     },
   };
 }
