@@ -8,6 +8,11 @@
 export const PARTITION_CHAIN = 'HADRILL-PARTITION';
 
 export interface PartitionSpec {
+  /**
+   * Self-expiry: the host itself removes the partition after this many seconds, even if the
+   * harness and its connection die (a detached timer on the host; the normal heal cancels it).
+   */
+  readonly expireAfterS?: number;
   /** Incoming TCP to these local ports is dropped (new and established connections). */
   readonly dports: readonly number[];
   /** Incoming TCP from these remote ports is dropped (answers to this host's own connections). */
@@ -17,11 +22,19 @@ export interface PartitionSpec {
 
 const list = (ports: readonly number[]): string => ports.join(',');
 
+/**
+ * The expiry timer carries `hadrill-expire-<chain>` in its command line so a heal can cancel it.
+ * Scripts never contain that text literally (it is assembled at run time, and pkill's pattern
+ * is `hadrill-expir[e]-<chain>`), so pkill never matches the shell running the script.
+ */
+const killTimer = (chain: string): string => `pkill -f 'hadrill-expir[e]-${chain}' 2>/dev/null || true`;
+
 /** Installs the partition; re-running it replaces the chain's rules (idempotent). */
 export function partitionScript(spec: PartitionSpec): string {
   const c = spec.chain ?? PARTITION_CHAIN;
   const lines = [
     'set -e',
+    killTimer(c),
     `iptables -w 5 -N ${c} 2>/dev/null || iptables -w 5 -F ${c}`,
     `iptables -w 5 -C INPUT -j ${c} 2>/dev/null || iptables -w 5 -I INPUT 1 -j ${c}`,
   ];
@@ -31,18 +44,26 @@ export function partitionScript(spec: PartitionSpec): string {
   if (spec.sports.length > 0) {
     lines.push(`iptables -w 5 -A ${c} ! -i lo -p tcp -m multiport --sports ${list(spec.sports)} -j DROP`);
   }
+  if (spec.expireAfterS !== undefined) {
+    // The timer outlives this shell and the harness (setsid, no terminal, output discarded).
+    lines.push(
+      `m=hadrill-expir; m="\${m}e-${c}"`,
+      `setsid sh -c ": $m; sleep ${Math.ceil(spec.expireAfterS)}; ${removeChain(c).join('; ')}" >/dev/null 2>&1 < /dev/null &`,
+    );
+  }
   return lines.join('\n');
 }
 
 /** Removes the partition; succeeds when there is nothing to remove. */
 export function healPartitionScript(chain = PARTITION_CHAIN): string {
-  return [
-    `while iptables -w 5 -D INPUT -j ${chain} 2>/dev/null; do :; done`,
-    `iptables -w 5 -F ${chain} 2>/dev/null || true`,
-    `iptables -w 5 -X ${chain} 2>/dev/null || true`,
-    `! iptables -w 5 -S ${chain} >/dev/null 2>&1`,
-  ].join('\n');
+  return [killTimer(chain), ...removeChain(chain), `! iptables -w 5 -S ${chain} >/dev/null 2>&1`].join('\n');
 }
+
+const removeChain = (chain: string): string[] => [
+  `while iptables -w 5 -D INPUT -j ${chain} 2>/dev/null; do :; done`,
+  `iptables -w 5 -F ${chain} 2>/dev/null || true`,
+  `iptables -w 5 -X ${chain} 2>/dev/null || true`,
+];
 
 /** Prints the chain's DROP rules (proof the partition is in place); exits non-zero when absent. */
 export function showPartitionScript(chain = PARTITION_CHAIN): string {

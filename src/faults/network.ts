@@ -5,29 +5,33 @@
 import type { PartitionSpec } from './iptables.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
+/** A partition removes itself on the host after this long unless healed earlier (10 min). */
+export const DEFAULT_PARTITION_EXPIRY_S = 600;
+
 export function partitionFault(o: {
   host: string;
   spec: PartitionSpec;
   member?: string;
   ip?: string;
 }): Fault {
+  const spec: PartitionSpec = { ...o.spec, expireAfterS: o.spec.expireAfterS ?? DEFAULT_PARTITION_EXPIRY_S };
   return {
     name: 'partition',
     aim: { host: o.host, member: o.member, ip: o.ip },
-    summary: `iptables DROP of tcp ${[...o.spec.dports].join(',')} (and from ${[...o.spec.sports].join(',')}) on ${o.host}`,
+    summary: `iptables DROP of tcp ${spec.dports.join(',')} (and from ${spec.sports.join(',')}) on ${o.host}, self-expiring after ${spec.expireAfterS} s`,
     plan: (target) => [
       step(
         target,
         'inject',
-        { kind: 'partition', host: o.host, spec: o.spec },
-        'DROP rules installed in their own chain',
+        { kind: 'partition', host: o.host, spec },
+        'DROP rules in their own chain, plus a self-expiry timer',
       ),
       step(target, 'prove', { kind: 'show-partition', host: o.host }, 'prints the DROP rules'),
-      step(target, 'heal', { kind: 'heal-partition', host: o.host }, 'chain removed'),
+      step(target, 'heal', { kind: 'heal-partition', host: o.host }, 'timer cancelled, chain removed'),
       step(target, 'verify-heal', { kind: 'show-partition', host: o.host }, 'exits non-zero: no rule left'),
     ],
     async inject({ target }): Promise<InjectOutcome> {
-      const res = await runAction(target, { kind: 'partition', host: o.host, spec: o.spec });
+      const res = await runAction(target, { kind: 'partition', host: o.host, spec });
       if (res.code !== 0) throw failed(res, 'installing the partition');
       const show = await runAction(target, { kind: 'show-partition', host: o.host });
       if (show.code !== 0)

@@ -6,6 +6,7 @@
  *  - per worker: the kubelet agent, talking to the API through the VIP.
  */
 import path from 'node:path';
+import { type BundledComponent, bundlePath } from './bundle.ts';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostsByRole, labHostKubeconfigPath, labKubeconfigPath, PROJECT_ROOT } from './config.ts';
 import { ensureClientCert, ensureLabPki, type LabPki, writeKubeconfig } from './pki/index.ts';
@@ -15,15 +16,14 @@ export const pkiDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'pki')
 const componentKubeconfig = (cfg: LabConfig, component: string, host: string): string =>
   path.join(pkiDir(cfg), `${component}-${host}.kubeconfig`);
 
-/** Node components run with tsx from the project root. */
-function nodeSpec(h: LabHost, name: string, entry: string, args: string[]): ComponentSpec {
+/** Our components run as plain Node from their bundle (see bundle.ts). */
+function nodeSpec(cfg: LabConfig, h: LabHost, name: BundledComponent, args: string[]): ComponentSpec {
   return {
     host: h.name,
     netns: h.netns,
     name,
     cwd: PROJECT_ROOT,
-    argv: ['node', '--import', 'tsx', path.join(PROJECT_ROOT, entry), ...args],
-    env: { NODE_OPTIONS: '--max-old-space-size=96' },
+    argv: ['node', '--enable-source-maps', bundlePath(name), ...args],
   };
 }
 
@@ -84,7 +84,7 @@ const s = (seconds: number): string => `${seconds}s`;
 export function apiserverSpec(cfg: LabConfig, pki: LabPki, h: LabHost): ComponentSpec {
   const t = cfg.timings.apiserver;
   const server = pki.servers[h.name]!;
-  return nodeSpec(h, 'kube-apiserver', 'src/lab/apiserver/main.ts', [
+  return nodeSpec(cfg, h, 'kube-apiserver', [
     `--advertise-address=${h.ip}`,
     '--bind-address=0.0.0.0',
     `--secure-port=${cfg.apiPort}`,
@@ -117,7 +117,7 @@ function leaderElectArgs(cfg: LabConfig, h: LabHost): string[] {
 
 export function controllerManagerSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const n = cfg.timings.nodeLifecycle;
-  return nodeSpec(h, 'kube-controller-manager', 'src/lab/controller-manager/main.ts', [
+  return nodeSpec(cfg, h, 'kube-controller-manager', [
     `--kubeconfig=${componentKubeconfig(cfg, 'kube-controller-manager', h.name)}`,
     `--node-monitor-period=${s(n.nodeMonitorPeriodS)}`,
     `--node-monitor-grace-period=${s(n.nodeMonitorGracePeriodS)}`,
@@ -127,7 +127,7 @@ export function controllerManagerSpec(cfg: LabConfig, h: LabHost): ComponentSpec
 }
 
 export function schedulerSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
-  return nodeSpec(h, 'kube-scheduler', 'src/lab/scheduler/main.ts', [
+  return nodeSpec(cfg, h, 'kube-scheduler', [
     `--kubeconfig=${componentKubeconfig(cfg, 'kube-scheduler', h.name)}`,
     ...leaderElectArgs(cfg, h),
   ]);
@@ -135,7 +135,7 @@ export function schedulerSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
 
 export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const k = cfg.timings.kubelet;
-  return nodeSpec(h, 'kubelet', 'src/lab/kubelet/main.ts', [
+  return nodeSpec(cfg, h, 'kubelet', [
     `--kubeconfig=${componentKubeconfig(cfg, 'kubelet', h.name)}`,
     `--hostname-override=${h.name}`,
     `--node-ip=${h.ip}`,

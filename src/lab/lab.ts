@@ -144,8 +144,24 @@ export async function down(opts: { stateDir?: string; prefix?: string } = {}): P
   for (const ns of await listNetns(prefix)) for (const pid of await netnsPids(ns)) pids.add(pid);
   await Promise.all([...pids].map((pid) => terminate(pid, { graceMs: 2000 })));
   const removed = await removeNetwork(prefix);
+  keepLogs(stateDir);
   fs.rmSync(stateDir, { recursive: true, force: true });
   return { elapsedMs: performance.now() - started, stoppedProcesses: pids.size, removedNetns: removed.netns };
+}
+
+/** Keeps the component logs of the lab being removed in `<stateDir>.last-logs/` for post-mortems. */
+function keepLogs(stateDir: string): void {
+  if (!fs.existsSync(stateDir)) return;
+  const dest = `${stateDir}.last-logs`;
+  fs.rmSync(dest, { recursive: true, force: true });
+  for (const host of fs.readdirSync(stateDir)) {
+    const d = path.join(stateDir, host);
+    if (!fs.statSync(d).isDirectory()) continue;
+    for (const f of fs.readdirSync(d).filter((x) => x.endsWith('.log'))) {
+      fs.mkdirSync(path.join(dest, host), { recursive: true });
+      fs.copyFileSync(path.join(d, f), path.join(dest, host, f));
+    }
+  }
 }
 
 async function netnsPids(ns: string): Promise<number[]> {

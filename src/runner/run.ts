@@ -19,7 +19,27 @@ import { sleep } from '../util/time.ts';
 import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.ts';
 import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from './steady.ts';
 
+/** The runner's cluster-facing side effects, injectable so tests can run it without a cluster. */
+export interface RunnerOps {
+  checkSteady(target: Target, kube: KubeAccess): Promise<SteadyState>;
+  waitSteady(target: Target, kube: KubeAccess, timeoutMs: number): Promise<SteadyState>;
+  prepare(target: Target, kube: KubeAccess): Promise<void>;
+  readBack(target: Target, kube: KubeAccess, runId: string, recorder: TimelineRecorder): Promise<void>;
+  cleanup(target: Target, kube: KubeAccess, runId: string): Promise<void>;
+}
+
+export const REAL_OPS: RunnerOps = {
+  checkSteady: checkSteadyState,
+  waitSteady: (t, k, ms) => waitSteadyState(t, k, ms),
+  prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
+  async readBack(t, k, runId, recorder) {
+    await readBack(k, t.topology.apiUrl, runId, recorder.events(), recorder.sink('runner'));
+  },
+  cleanup: (t, k, runId) => cleanupWrites(k, t.topology.apiUrl, runId),
+};
+
 export interface RunOptions {
+  readonly ops?: RunnerOps;
   readonly scenario: Scenario;
   readonly target: Target;
   readonly kube: KubeAccess;
@@ -51,6 +71,7 @@ export interface RunOutcome {
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const recorder = o.recorder ?? new TimelineRecorder();
+  const ops = o.ops ?? REAL_OPS;
   const runner = recorder.sink('runner');
   const startedAt = new Date().toISOString();
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -91,10 +112,12 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     params: { ...o.options },
   });
 
+  // Resolve the fault first: bad options fail here, before anything touches the cluster.
+  const fault = await o.scenario.fault(ctx);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',
-    () => checkSteadyState(o.target, o.kube),
+    () => ops.checkSteady(o.target, o.kube),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
   );
   if (!preflight.ok) {
@@ -107,8 +130,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     return { result, preflight, healed: true };
   }
 
-  await ensureDrillNamespace(o.kube, o.target.topology.apiUrl);
-  const fault = await o.scenario.fault(ctx);
+  await ops.prepare(o.target, o.kube);
   const probesAbort = new AbortController();
   const maxRunMs = (o.baselineMs ?? 3000) + o.scenario.observeMs(timings, ctx.options) + 180_000;
   let probeRuns: Promise<void>[] = [];
@@ -184,17 +206,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   }
   const verify = await phase(
     'verify',
-    () => waitSteadyState(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
+    () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
   if (!aborted) await interruptibleSleep(o.tailMs ?? 1000, o.signal);
   probesAbort.abort();
   await Promise.all(probeRuns);
   await phase('analyze', async () => {
-    await readBack(o.kube, o.target.topology.apiUrl, runId, recorder.events(), runner).catch((err: unknown) =>
-      runner.error(err, 'read-back'),
-    );
-    await cleanupWrites(o.kube, o.target.topology.apiUrl, runId).catch(() => undefined);
+    await ops
+      .readBack(o.target, o.kube, runId, recorder)
+      .catch((err: unknown) => runner.error(err, 'read-back'));
+    await ops.cleanup(o.target, o.kube, runId).catch(() => undefined);
     if (o.scenario.teardown)
       await o.scenario.teardown(ctx).catch((err: unknown) => runner.error(err, 'teardown'));
   }).catch(() => undefined);

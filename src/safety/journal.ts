@@ -1,0 +1,105 @@
+/**
+ * The heal journal: before a fault is injected, what it is about to do and the exact commands
+ * that undo it are written to disk (and fsynced); after a verified heal the entry is marked done.
+ * A harness killed mid-drill leaves a pending entry that `npm run drill -- recover` replays, and
+ * every drill refuses to inject while one is pending. Heals replay through the host executor only.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PlanStep } from '../faults/types.ts';
+import { PROJECT_ROOT } from '../lab/config.ts';
+
+/** How to reopen the target the fault was injected into. */
+export type TargetRef =
+  | { readonly kind: 'lab'; readonly stateDir: string }
+  | { readonly kind: 'ssh'; readonly inventory: string; readonly insecureHostKeys?: boolean }
+  | { readonly kind: 'kind'; readonly cluster: string };
+
+export interface JournalEntry {
+  readonly id: string;
+  readonly state: 'pending' | 'done';
+  readonly createdAt: string;
+  readonly scenario: string;
+  readonly target: TargetRef;
+  readonly fault: string;
+  readonly summary: string;
+  /** The undo, in order; each step is idempotent. */
+  readonly heal: readonly PlanStep[];
+  readonly healedAt?: string;
+  readonly healedBy?: 'runner' | 'recover';
+}
+
+export const defaultJournalPath = (): string =>
+  process.env.HADRILL_JOURNAL ?? path.join(PROJECT_ROOT, '.ha-drill', 'heal-journal.jsonl');
+
+/** Appends one line and fsyncs the file (and, on creation, its directory). */
+function appendDurable(file: string, line: string): void {
+  const dir = path.dirname(file);
+  const created = !fs.existsSync(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const fd = fs.openSync(file, 'a');
+  try {
+    fs.writeSync(fd, `${line}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (created) {
+    const dfd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  }
+}
+
+export class HealJournal {
+  constructor(readonly file: string = defaultJournalPath()) {}
+
+  /** Every entry's latest state, in creation order. A torn last line (crash mid-write) is ignored. */
+  entries(): JournalEntry[] {
+    if (!fs.existsSync(this.file)) return [];
+    const byId = new Map<string, JournalEntry>();
+    for (const line of fs.readFileSync(this.file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line) as JournalEntry;
+        if (e && typeof e.id === 'string') byId.set(e.id, { ...byId.get(e.id), ...e });
+      } catch {
+        // an incomplete line from a crash mid-append: the entry before it is still valid
+      }
+    }
+    return [...byId.values()];
+  }
+
+  pending(): JournalEntry[] {
+    return this.entries().filter((e) => e.state === 'pending');
+  }
+
+  /** Records the fault about to be injected (durably, before the injection). */
+  begin(e: Omit<JournalEntry, 'state' | 'createdAt'>): JournalEntry {
+    const entry: JournalEntry = { ...e, state: 'pending', createdAt: new Date().toISOString() };
+    appendDurable(this.file, JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Marks an entry healed (after the heal was verified). */
+  done(id: string, by: 'runner' | 'recover'): void {
+    appendDurable(
+      this.file,
+      JSON.stringify({ id, state: 'done', healedAt: new Date().toISOString(), healedBy: by }),
+    );
+  }
+
+  /** Drops done entries (keeps the file short); pending ones are never dropped. */
+  compact(): void {
+    const pending = this.pending();
+    const tmp = `${this.file}.tmp`;
+    fs.writeFileSync(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, this.file);
+  }
+}

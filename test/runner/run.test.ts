@@ -1,0 +1,206 @@
+/**
+ * The runner without a cluster: fake target, fault, probes and cluster ops. Heal runs exactly
+ * once on success, on an inject error, on abort; never without injection; preflight failure
+ * injects nothing.
+ */
+import t from 'tap';
+import type { Fault, InjectOutcome } from '../../src/faults/types.ts';
+import { exitCodeFor } from '../../src/model/exit.ts';
+import type { KubeAccess } from '../../src/probes/kube.ts';
+import type { Probe } from '../../src/probes/types.ts';
+import { type RunnerOps, runScenario } from '../../src/runner/run.ts';
+import type { Scenario } from '../../src/runner/scenario.ts';
+import type { SteadyState } from '../../src/runner/steady.ts';
+import { defaultSlos } from '../../src/slo/defaults.ts';
+import type { Target } from '../../src/targets/types.ts';
+import { TimelineRecorder } from '../../src/timeline/recorder.ts';
+
+const OK: SteadyState = { ok: true, checks: [{ name: 'etcd', ok: true, detail: 'fine' }] };
+const BAD: SteadyState = { ok: false, checks: [{ name: 'nodes', ok: false, detail: 'w1 not Ready' }] };
+
+const target: Target = {
+  topology: {
+    kind: 'lab',
+    name: 'fake',
+    hosts: [{ name: 'cp1', roles: ['control-plane'], address: '198.18.0.11' }],
+    apiUrl: 'https://198.18.0.10:6443',
+    apiservers: [{ host: 'cp1', ip: '198.18.0.11', url: 'https://198.18.0.11:6443' }],
+    etcd: [],
+    lbs: ['lb1', 'lb2'],
+    kubeconfigPath: '/nonexistent',
+  },
+  executor: {
+    kind: 'local',
+    hosts: () => ['cp1'],
+    exec: async () => {
+      throw new Error('the fake executor must not be used');
+    },
+    close: async () => {},
+  },
+  profile: { name: 'fake', command: () => ({ host: 'cp1', argv: ['true'] }) },
+  timings: async () => ({ masterLeaseTtlS: 1, endpointReconcileIntervalS: 1 }),
+  close: async () => {},
+};
+
+interface Calls {
+  inject: number;
+  heal: number;
+  prepare: number;
+}
+
+function fakeFault(calls: Calls, inject: () => Promise<InjectOutcome>, heal?: () => Promise<string>): Fault {
+  return {
+    name: 'fake-kill',
+    aim: { host: 'cp1', ip: '198.18.0.11' },
+    summary: 'fake',
+    plan: () => [],
+    async inject() {
+      calls.inject += 1;
+      return inject();
+    },
+    async heal() {
+      calls.heal += 1;
+      return heal ? heal() : 'healed';
+    },
+  };
+}
+
+/** A probe that records API samples: failing while `down()` is true. */
+function apiProbe(down: () => boolean): Probe {
+  return {
+    name: 'api-lb-new',
+    async run(ctx) {
+      while (!ctx.signal.aborted) {
+        ctx.sink.record({ type: 'api.request', target: 'lb', connection: 'new', ok: !down(), latencyMs: 1 });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+function setup(
+  o: {
+    preflight?: SteadyState;
+    inject?: () => Promise<InjectOutcome>;
+    heal?: () => Promise<string>;
+    recoverAfterMs?: number;
+  } = {},
+) {
+  const calls: Calls = { inject: 0, heal: 0, prepare: 0 };
+  let injectedAt = Number.POSITIVE_INFINITY;
+  const recorder = new TimelineRecorder();
+  const fault = fakeFault(
+    calls,
+    o.inject ??
+      (async () => {
+        injectedAt = recorder.clock.nowMs();
+        return { effect: true, proof: { kind: 'process-gone', host: 'cp1', process: 'kube-apiserver' } };
+      }),
+    o.heal,
+  );
+  const scenario: Scenario = {
+    name: 'apiserver-kill',
+    description: 'fake',
+    fault: async () => fault,
+    probes: () => [apiProbe(() => recorder.clock.nowMs() >= injectedAt && calls.heal === 0)],
+    recovered: (_e, at) => recorder.clock.nowMs() - at > (o.recoverAfterMs ?? 150),
+    observeMs: () => 2000,
+  };
+  const ops: RunnerOps = {
+    checkSteady: async () => o.preflight ?? OK,
+    waitSteady: async () => OK,
+    prepare: async () => {
+      calls.prepare += 1;
+    },
+    readBack: async () => {},
+    cleanup: async () => {},
+  };
+  const run = (signal?: AbortSignal) =>
+    runScenario({
+      scenario,
+      target,
+      kube: {} as KubeAccess,
+      slos: defaultSlos('apiserver-kill'),
+      recorder,
+      ops,
+      signal,
+      baselineMs: 100,
+      tailMs: 50,
+    });
+  return { calls, recorder, run };
+}
+
+t.test('happy path: phases in order, proof recorded, healed once', async (t) => {
+  const { calls, recorder, run } = setup();
+  const out = await run();
+  t.equal(calls.inject, 1);
+  t.equal(calls.heal, 1);
+  t.equal(out.healed, true);
+  const phases = recorder
+    .events()
+    .filter((e) => e.type === 'phase' && e.state === 'start')
+    .map((e) => (e.type === 'phase' ? e.phase : ''));
+  t.same(phases, ['preflight', 'baseline', 'inject', 'observe', 'heal', 'verify', 'analyze']);
+  t.ok(recorder.events().some((e) => e.type === 'fault.proof'));
+  t.ok(recorder.events().some((e) => e.type === 'heal.done'));
+  t.equal(out.result.fault.status, 'proven');
+  const lb = out.result.measurements.find((m) => m.name === 'lb_failover_s');
+  t.ok(lb?.value !== null && lb!.value! > 0, `LB failover measured from the probe: ${lb?.value}`);
+});
+
+t.test('preflight failure injects nothing, heals nothing, exits 3', async (t) => {
+  const { calls, run } = setup({ preflight: BAD });
+  const out = await run();
+  t.equal(calls.inject, 0);
+  t.equal(calls.heal, 0);
+  t.equal(calls.prepare, 0, 'nothing changed on the cluster');
+  t.equal(out.result.preflight?.ok, false);
+  t.match(out.result.preflight?.message, /w1 not Ready/);
+  t.equal(exitCodeFor(out.result, { gate: false }), 3);
+});
+
+t.test('an inject that throws after acting is still healed, and the error is an event', async (t) => {
+  const { calls, recorder, run } = setup({
+    inject: async () => {
+      throw new Error('proof check blew up');
+    },
+  });
+  const out = await run();
+  t.equal(calls.heal, 1, 'healed');
+  t.ok(recorder.events().some((e) => e.type === 'error' && /proof check blew up/.test(e.message)));
+  t.equal(out.healed, true);
+});
+
+t.test('a fault with no effect is healed and gives no numbers', async (t) => {
+  const { calls, run } = setup({ inject: async () => ({ effect: false, reason: 'was not running' }) });
+  const out = await run();
+  t.equal(calls.heal, 1);
+  t.equal(out.result.fault.status, 'noeffect');
+  for (const m of out.result.measurements) t.equal(m.verdict, 'unknown', `${m.name} is unknown`);
+});
+
+t.test('abort during observation heals, verifies and reports aborted', async (t) => {
+  const { calls, recorder, run } = setup({ recoverAfterMs: 60_000 });
+  const ac = new AbortController();
+  const stop = recorder.subscribe((e) => {
+    if (e.type === 'phase' && e.phase === 'observe' && e.state === 'start')
+      setTimeout(() => ac.abort('SIGINT'), 100);
+  });
+  const out = await run(ac.signal);
+  stop();
+  t.equal(calls.heal, 1);
+  t.equal(out.result.verdict, 'aborted');
+  t.equal(out.result.aborted?.signal, 'SIGINT');
+  t.equal(exitCodeFor(out.result, { gate: false }), 130);
+});
+
+t.test('a heal that fails is reported, not swallowed', async (t) => {
+  const { run, recorder } = setup({
+    heal: async () => {
+      throw new Error('cannot start it');
+    },
+  });
+  const out = await run();
+  t.equal(out.healed, false);
+  t.ok(recorder.events().some((e) => e.type === 'heal.error' && /cannot start it/.test(e.error)));
+});
