@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultStateDir, PRESETS, type PresetName } from '../lab/config.ts';
+import { acquireLabLock } from '../lab/lock.ts';
 import { requireLab } from '../lab/saved.ts';
 import { Supervisor } from '../lab/supervisor.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
@@ -20,10 +21,24 @@ commands:
             stop one component on one host (TERM: wait, then KILL; KILL/STOP: at once)
   start HOST COMPONENT
             start it again with its saved command line (the heal of a stop)
+  inventory [--out FILE]
+            write the ssh inventory of the running lab (its real sshd in every host), for
+            'npm run drill -- <scenario> --target ssh --inventory FILE'; prints the path
 
 The lab needs root. State, logs and kubeconfigs live in ${defaultStateDir()} (HADRILL_LAB_DIR overrides).`;
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGSTOP'];
+
+/** `up` and `down` change the lab: one driver at a time (a parent holding the lock passes its pid). */
+async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
+  const parent = Number(process.env.HADRILL_LAB_LOCK_HELD);
+  const release = await acquireLabLock(120_000, undefined, parent > 0 ? parent : process.pid);
+  try {
+    return await fn();
+  } finally {
+    if (!(parent > 0)) release();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -34,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       signal: { type: 'string', default: 'TERM' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       if (!PRESETS.includes(preset))
         throw new UserError(`--preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
       const workers = values.workers === undefined ? undefined : Number(values.workers);
-      const res = await up({ preset, workers, log: (l) => console.error(`lab: ${l}`) });
+      const res = await withLabLock(() => up({ preset, workers, log: (l) => console.error(`lab: ${l}`) }));
       console.error(
         `lab: ${res.reused ? 'already up, checked' : 'up'} in ${(res.elapsedMs / 1000).toFixed(1)} s`,
       );
@@ -59,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       const { down } = await import('../lab/lab.ts');
-      const res = await down();
+      const res = await withLabLock(() => down());
       console.log(
         `lab down in ${(res.elapsedMs / 1000).toFixed(1)} s: stopped ${res.stoppedProcesses} process(es), removed ${res.removedNetns.length} namespace(s)`,
       );
@@ -100,8 +116,19 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${host}/${component}: ${res}`);
       return 0;
     }
+    case 'inventory': {
+      const fs = await import('node:fs');
+      const { labInventoryPath, labInventoryYaml } = await import('../lab/sshd-inventory.ts');
+      const cfg = requireLab();
+      const out = values.out ?? labInventoryPath(cfg);
+      fs.writeFileSync(out, labInventoryYaml(cfg));
+      console.log(out);
+      return 0;
+    }
     default:
-      throw new UserError(`unknown lab command '${cmd}': use up, down, status, stop or start (see --help)`);
+      throw new UserError(
+        `unknown lab command '${cmd}': use up, down, status, stop, start or inventory (see --help)`,
+      );
   }
 }
 

@@ -22,6 +22,11 @@ export class TargetError extends Error {
 /** Exit code for any error: 2 for user errors, 3 for target errors, 1 otherwise. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UserError || err instanceof TargetError) return err.exitCode;
+  // Other modules' input errors (e.g. SloInputError) carry their own exit code.
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  if (code === 2 || code === 3) return code;
+  // node:util parseArgs rejects unknown or malformed flags: bad input.
+  if ((err as NodeJS.ErrnoException | null)?.code?.startsWith?.('ERR_PARSE_ARGS')) return 2;
   return 1;
 }
 

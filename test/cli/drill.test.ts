@@ -18,8 +18,6 @@ const drill = (...args: string[]) =>
   runLocal(['node', '--import', 'tsx', path.join(PROJECT_ROOT, 'src/cli/drill.ts'), ...args], {
     timeoutMs: 300_000,
   }).then((r) => ({ ...r, out: `${r.stdout}\n${r.stderr}` }));
-// The test holds the lab lock; the drill it starts attaches under it.
-process.env.HADRILL_LAB_LOCK_HELD = String(process.pid);
 
 interface Report {
   verdict: string;

@@ -14,7 +14,11 @@ import { acquireLabLock } from '../../src/lab/lock.ts';
 export async function holdLabLock(t: Test): Promise<void> {
   const parent = Number(process.env.HADRILL_LAB_LOCK_HELD);
   const release = await acquireLabLock(15 * 60_000, undefined, parent > 0 ? parent : process.pid);
-  if (!(parent > 0)) t.teardown(release);
+  if (!(parent > 0)) {
+    t.teardown(release);
+    // CLIs this test starts (lab up/down, drill) work under our lock.
+    process.env.HADRILL_LAB_LOCK_HELD = String(process.pid);
+  }
 }
 
 export async function labForTest(
