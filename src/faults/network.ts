@@ -17,6 +17,7 @@ export function partitionFault(o: {
   const spec: PartitionSpec = { ...o.spec, expireAfterS: o.spec.expireAfterS ?? DEFAULT_PARTITION_EXPIRY_S };
   return {
     name: 'partition',
+    impact: spec.dports.some((p) => p === 2379 || p === 2380) ? [{ kind: 'etcd-member', host: o.host }] : [],
     aim: { host: o.host, member: o.member, ip: o.ip },
     summary: `iptables DROP of tcp ${spec.dports.join(',')} (and from ${spec.sports.join(',')}) on ${o.host}, self-expiring after ${spec.expireAfterS} s`,
     plan: (target) => [
@@ -52,6 +53,7 @@ export function partitionFault(o: {
 export function linkDownFault(o: { host: string; ip?: string }): Fault {
   return {
     name: 'link-down',
+    impact: [{ kind: 'host-offline', host: o.host }],
     aim: { host: o.host, ip: o.ip },
     summary: `network link of ${o.host} down`,
     plan: (target) => [

@@ -22,6 +22,19 @@ export function processFault(o: ProcessFaultOptions): Fault {
   const running = { kind: 'running', host: o.host, component: o.component } as const;
   return {
     name: 'process-stop',
+    impact: [
+      {
+        kind:
+          o.component === 'kube-apiserver'
+            ? 'apiserver'
+            : o.component === 'etcd'
+              ? 'etcd-member'
+              : o.component === 'haproxy' || o.component === 'keepalived'
+                ? 'lb'
+                : 'other',
+        host: o.host,
+      },
+    ],
     aim: {
       host: o.host,
       ip: o.ip,

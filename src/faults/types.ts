@@ -24,10 +24,22 @@ export interface PlanStep {
   readonly expect: string;
 }
 
+/** What a fault takes away, for the blast-radius interlocks (src/safety/interlocks.ts). */
+export type Impact =
+  | { readonly kind: 'apiserver'; readonly host: string }
+  | { readonly kind: 'etcd-member'; readonly host: string }
+  | { readonly kind: 'lb'; readonly host: string }
+  | { readonly kind: 'host-offline'; readonly host: string }
+  | { readonly kind: 'other'; readonly host: string };
+
 export interface Fault {
   /** Fault kind, e.g. `process-kill`, `partition`, `link-down`. */
   readonly name: string;
   readonly aim: FaultTarget;
+  /** What it takes away; a whole host off the network takes everything on it. */
+  readonly impact?: readonly Impact[];
+  /** The scenario knowingly takes the cluster below quorum or fully down (etcd-restore). */
+  readonly declaresOutage?: boolean;
   /** What it does, in one line, for the live view and the report. */
   readonly summary: string;
   plan(target: Target): PlanStep[];

@@ -11,6 +11,7 @@ import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
+import { checkInterlocks } from '../safety/interlocks.ts';
 import type { SloSet } from '../slo/types.ts';
 import type { Target } from '../targets/types.ts';
 import type { Phase } from '../timeline/events.ts';
@@ -59,6 +60,8 @@ export interface RunOptions {
   readonly preset?: string;
   /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
   readonly onInjecting?: (fault: Fault) => Promise<void> | void;
+  /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB). */
+  readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
 }
 
@@ -114,6 +117,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
 
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
+  checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',

@@ -1,0 +1,55 @@
+/**
+ * What `--dry-run` plans against: the target as it is, opened read-only. A lab that is not up is
+ * planned from its config (nothing is brought up); Kubernetes access is only read, and only
+ * where a scenario needs it to choose its aim (e.g. the etcd leader).
+ */
+import fs from 'node:fs';
+import { labConfig, type PresetName } from '../lab/config.ts';
+import { savedConfig } from '../lab/saved.ts';
+import { KubeAccess } from '../probes/kube.ts';
+import type { ScenarioContext, ScenarioOptions } from '../runner/scenario.ts';
+import { LabTarget } from '../targets/lab.ts';
+import type { Target } from '../targets/types.ts';
+import { UserError } from '../util/errors.ts';
+
+export async function dryRunTarget(
+  kind: string,
+  preset: PresetName | undefined,
+  inventory?: string,
+): Promise<Target> {
+  if (kind === 'lab') return new LabTarget(savedConfig() ?? labConfig({ preset }));
+  if (kind === 'ssh') {
+    const { openSshTarget } = await import('../targets/ssh-open.ts');
+    return (await openSshTarget({ inventory, log: () => {} })).target;
+  }
+  throw new UserError(`--dry-run: unknown --target '${kind}': use lab or ssh`);
+}
+
+export function dryRunContext(target: Target, options: ScenarioOptions): ScenarioContext {
+  const kubeconfig = target.topology.kubeconfigPath;
+  const kube = fs.existsSync(kubeconfig)
+    ? new KubeAccess(kubeconfig)
+    : (new Proxy(
+        {},
+        {
+          get() {
+            throw new UserError(
+              `--dry-run: this scenario needs the cluster to choose its aim, and ${kubeconfig} does not exist`,
+            );
+          },
+        },
+      ) as KubeAccess);
+  return {
+    target,
+    kube,
+    timings: {},
+    options,
+    runId: 'dry-run',
+    sink: {
+      source: 'dry-run',
+      record: () => ({}) as never,
+      error: () => ({}) as never,
+      note: () => ({}) as never,
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The drill CLI's safety side: the heal journal around a run (refuse while a heal is pending;
+ * record before injecting; mark done after a verified heal), `recover`, and the `--dry-run` plan.
+ */
+import type { Fault } from '../faults/types.ts';
+import { savedConfig } from '../lab/saved.ts';
+import type { Scenario } from '../runner/scenario.ts';
+import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
+import type { HealJournal, TargetRef } from '../safety/journal.ts';
+import { replayPending } from '../safety/recover.ts';
+import { LabTarget } from '../targets/lab.ts';
+import type { Target } from '../targets/types.ts';
+import { TargetError, UserError } from '../util/errors.ts';
+
+export function refuseIfPending(journal: HealJournal): void {
+  const pending = journal.pending();
+  if (pending.length === 0) return;
+  const list = pending.map((e) => `${e.scenario}: ${e.summary} (since ${e.createdAt})`).join('; ');
+  throw new TargetError(
+    `an earlier drill left ${pending.length} fault(s) that may still be in place: ${list}. Run 'npm run drill -- recover' first.`,
+  );
+}
+
+/** Journal hooks for runScenario: durable record before inject, done after a verified heal. */
+export function journalHooks(journal: HealJournal, scenario: string, ref: TargetRef, target: Target) {
+  let id: string | undefined;
+  return {
+    onInjecting(fault: Fault) {
+      id = `${Date.now().toString(36)}-${process.pid}`;
+      journal.begin({
+        id,
+        scenario,
+        target: ref,
+        fault: fault.name,
+        summary: fault.summary,
+        heal: fault.plan(target).filter((s) => s.step === 'heal'),
+      });
+    },
+    onHealed() {
+      if (id) journal.done(id, 'runner');
+    },
+  };
+}
+
+/** Opens the target a journal entry refers to (heals use its executor only). */
+export async function openRef(ref: TargetRef): Promise<Target> {
+  switch (ref.kind) {
+    case 'lab': {
+      const cfg = savedConfig(ref.stateDir);
+      if (!cfg) throw new TargetError(`the lab in ${ref.stateDir} is gone: nothing left to heal there`);
+      return new LabTarget(cfg);
+    }
+    case 'ssh': {
+      const { openSshTarget } = await import('../targets/ssh-open.ts');
+      return (
+        await openSshTarget({
+          inventory: ref.inventory,
+          insecureIgnoreHostKeys: ref.insecureHostKeys,
+          log: () => {},
+        })
+      ).target;
+    }
+    case 'kind':
+      throw new UserError(`recovering a kind cluster (${ref.cluster}) is not supported yet: heal it by hand`);
+  }
+}
+
+/** `drill recover`: replay, then say what happened; exit 0 when everything was healed. */
+export async function recoverCommand(journal: HealJournal, log: (l: string) => void): Promise<number> {
+  const pending = journal.pending();
+  if (pending.length === 0) {
+    log('nothing to recover: the heal journal has no pending fault');
+    return 0;
+  }
+  const reports = await replayPending(journal, openRef, log);
+  const failed = reports.filter((r) => !r.ok);
+  for (const r of failed) log(`NOT healed: ${r.entry.summary}: ${r.lines.at(-1) ?? ''}`);
+  if (failed.length === 0) journal.compact();
+  log(`${reports.length - failed.length} of ${reports.length} pending heal(s) replayed`);
+  return failed.length === 0 ? 0 : 3;
+}
+
+/** `--dry-run`: each step with host, exact command and expected effect; nothing is run. */
+export function renderPlan(scenario: Scenario, fault: Fault, target: Target): string {
+  const lines = [
+    `plan: ${scenario.name} on ${target.topology.name} — ${scenario.description}`,
+    `fault: ${fault.summary}`,
+    '1. preflight (read-only): etcd members and leader, every apiserver /readyz, API through the LB, nodes Ready, leader Leases held, kubernetes Endpoints, VIP holder',
+    '2. probes start (read-only, except the write probe: ConfigMaps in namespace ha-drill), baseline',
+  ];
+  let n = 3;
+  for (const s of fault.plan(target)) {
+    lines.push(
+      `${n++}. ${s.step} on ${s.host}: ${s.argv.map((a) => (/[\s'"$;&|]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+    );
+    lines.push(`     expect: ${s.expect}`);
+  }
+  lines.push(`${n++}. verify steady state again, read back the write probe, analyze, write reports`);
+  const impact = expandImpact(fault.impact ?? [], target.topology)
+    .map((i) => `${i.kind} on ${i.host}`)
+    .join(', ');
+  lines.push(`blast radius: ${impact || 'none declared'}`);
+  const v = interlockViolations(fault, target.topology);
+  lines.push(
+    v.length ? `interlocks: REFUSED without --allow-unsafe: ${v.join('; ')}` : 'interlocks: within limits',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm run drill -- recover`: replays every pending heal of the journal through the target's
+ * host executor (each step is idempotent), marks it done, then checks steady state. It never
+ * needs the Kubernetes API to heal; it only reads it afterwards to verify.
+ */
+import type { Target } from '../targets/types.ts';
+import type { HealJournal, JournalEntry, TargetRef } from './journal.ts';
+
+export interface RecoverReport {
+  readonly entry: JournalEntry;
+  readonly ok: boolean;
+  readonly lines: readonly string[];
+}
+
+/** Replays the heal steps of every pending entry; returns one report per entry. */
+export async function replayPending(
+  journal: HealJournal,
+  open: (ref: TargetRef) => Promise<Target>,
+  log: (line: string) => void = () => {},
+): Promise<RecoverReport[]> {
+  const reports: RecoverReport[] = [];
+  for (const entry of journal.pending()) {
+    const lines: string[] = [];
+    let ok = true;
+    log(`recovering ${entry.scenario}: ${entry.summary} (journal entry ${entry.id} from ${entry.createdAt})`);
+    let target: Target | undefined;
+    try {
+      target = await open(entry.target);
+      for (const step of entry.heal) {
+        const res = await target.executor.exec(step.host, step.argv, { timeoutMs: 120_000 });
+        const line = `${step.host}: ${step.argv.join(' ').slice(0, 160)} → exit ${res.code}`;
+        lines.push(line);
+        log(`  ${line}`);
+        if (res.code !== 0) {
+          ok = false;
+          lines.push(`  ${(res.stderr || res.stdout).trim().slice(0, 400)}`);
+          break;
+        }
+      }
+    } catch (err) {
+      ok = false;
+      lines.push(`cannot reach the target: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await target?.close();
+    }
+    if (ok) journal.done(entry.id, 'recover');
+    reports.push({ entry, ok, lines });
+  }
+  return reports;
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { interlockViolations } from '../../src/safety/interlocks.ts';
+import { HealJournal } from '../../src/safety/journal.ts';
+import type { Topology } from '../../src/targets/types.ts';
+
+const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-journal-')), 'j.jsonl');
+
+t.test('pending until done; survives a torn last line; compact keeps pending only', async (t) => {
+  const file = tmp();
+  const j = new HealJournal(file);
+  t.same(j.pending(), []);
+  const heal = [{ step: 'heal' as const, host: 'cp1', argv: ['true'], expect: 'x' }];
+  j.begin({
+    id: 'a',
+    scenario: 'apiserver-kill',
+    target: { kind: 'lab', stateDir: '/x' },
+    fault: 'f',
+    summary: 's',
+    heal,
+  });
+  j.begin({
+    id: 'b',
+    scenario: 'etcd-partition',
+    target: { kind: 'lab', stateDir: '/x' },
+    fault: 'f',
+    summary: 's',
+    heal,
+  });
+  t.same(
+    j.pending().map((e) => e.id),
+    ['a', 'b'],
+  );
+  j.done('a', 'runner');
+  fs.appendFileSync(file, '{"id":"b","state":"do'); // a crash mid-append
+  t.same(
+    j.pending().map((e) => e.id),
+    ['b'],
+    'torn line ignored, b still pending',
+  );
+  t.equal(j.entries().find((e) => e.id === 'a')?.healedBy, 'runner');
+  j.compact();
+  t.same(
+    new HealJournal(file).entries().map((e) => e.id),
+    ['b'],
+  );
+  j.done('b', 'recover');
+  t.same(j.pending(), []);
+});
+
+const topo = (o: Partial<Topology>): Topology => ({
+  kind: 'lab',
+  name: 't',
+  hosts: [],
+  apiUrl: 'https://x',
+  apiservers: ['cp1', 'cp2', 'cp3'].map((h) => ({ host: h, ip: h, url: h })),
+  etcd: ['cp1', 'cp2', 'cp3'].map((h) => ({ host: h, member: h, url: h })),
+  lbs: ['lb1', 'lb2'],
+  kubeconfigPath: '/x',
+  ...o,
+});
+
+t.test('interlocks: quorum, every apiserver, the only LB; declared outages pass', async (t) => {
+  t.same(
+    interlockViolations({ impact: [{ kind: 'etcd-member', host: 'cp1' }] }, topo({})),
+    [],
+    '1 of 3 members is fine',
+  );
+  t.match(
+    interlockViolations(
+      {
+        impact: [
+          { kind: 'etcd-member', host: 'cp1' },
+          { kind: 'etcd-member', host: 'cp2' },
+        ],
+      },
+      topo({}),
+    ).join(),
+    /below quorum/,
+  );
+  const single = topo({
+    apiservers: [{ host: 'cp1', ip: 'a', url: 'u' }],
+    etcd: [{ host: 'cp1', member: 'cp1', url: 'u' }],
+  });
+  t.match(
+    interlockViolations({ impact: [{ kind: 'apiserver', host: 'cp1' }] }, single).join(),
+    /every kube-apiserver/,
+  );
+  t.match(
+    interlockViolations({ impact: [{ kind: 'lb', host: 'lb1' }] }, topo({ lbs: ['lb1'] })).join(),
+    /only API load balancer/,
+  );
+  t.same(
+    interlockViolations({ impact: [{ kind: 'lb', host: 'lb1' }] }, topo({})),
+    [],
+    'one of two LBs is fine',
+  );
+  const cpHost = topo({ hosts: [{ name: 'cp1', roles: ['control-plane', 'etcd'], address: 'a' }] });
+  t.same(
+    interlockViolations({ impact: [{ kind: 'host-offline', host: 'cp1' }] }, cpHost),
+    [],
+    'one control plane offline is fine',
+  );
+  t.same(
+    interlockViolations(
+      {
+        declaresOutage: true,
+        impact: ['cp1', 'cp2', 'cp3'].map((h) => ({ kind: 'etcd-member' as const, host: h })),
+      },
+      topo({}),
+    ),
+    [],
+    'etcd-restore declares its outage',
+  );
+});
