@@ -10,6 +10,7 @@ import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
 import type { KubeAccess } from '../probes/kube.ts';
+import { BuiltinLoad } from '../probes/load.ts';
 import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
 import { checkInterlocks } from '../safety/interlocks.ts';
 import type { SloSet } from '../slo/types.ts';
@@ -60,6 +61,8 @@ export interface RunOptions {
   readonly preset?: string;
   /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
   readonly onInjecting?: (fault: Fault) => Promise<void> | void;
+  /** Background load through the LB during the drill (built-in generator), requests per second. */
+  readonly loadRatePerS?: number;
   /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB). */
   readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
@@ -141,6 +144,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   let outcome: InjectOutcome | undefined;
   let injectedAtMs: number | undefined;
   let healed = false;
+  let load: BuiltinLoad | undefined;
+  let healAtMs: number | undefined;
   let aborted: { signal: string; atMs: number } | undefined;
   const onAbort = () => {
     aborted ??= { signal: String(o.signal?.reason ?? 'SIGINT'), atMs: recorder.clock.nowMs() };
@@ -149,6 +154,12 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   try {
     if (o.scenario.setup) await phase('baseline', () => o.scenario.setup!(ctx));
+    if (o.loadRatePerS) {
+      load = new BuiltinLoad(o.kube, o.target.topology.apiUrl, () => recorder.clock.nowMs(), {
+        ratePerS: o.loadRatePerS,
+      });
+      load.start(maxRunMs);
+    }
     probeRuns = o.scenario.probes(ctx).map((p) =>
       p
         .run({
@@ -195,6 +206,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   } finally {
     // Heal whatever happened above: an error, an abort, a fault with no visible effect.
     if (injectedAtMs !== undefined) {
+      healAtMs = recorder.clock.nowMs();
       runner.record({ type: 'heal.invoke', fault: fault.name });
       try {
         const detail = await phase('heal', () => fault.heal({ target: o.target }));
@@ -215,6 +227,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   ).catch(() => undefined);
   if (!aborted) await interruptibleSleep(o.tailMs ?? 1000, o.signal);
   probesAbort.abort();
+  load?.stop();
   await Promise.all(probeRuns);
   await phase('analyze', async () => {
     await ops
@@ -237,6 +250,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     },
     aborted,
     previous: o.previous,
+    load: load?.summary(
+      injectedAtMs === undefined
+        ? undefined
+        : { fromMs: injectedAtMs, toMs: healAtMs ?? recorder.clock.nowMs() },
+    ),
   });
   return { result, preflight, verify, healed };
 }
