@@ -10,6 +10,7 @@
  * A missing end is reported as a lower bound; gaps are named in the detail.
  */
 import { type EventOf, eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import { atS } from './format.ts';
 import { DEFAULT_MAX_GAP_MS, DEFAULT_SUSTAINED_MS, type Observation } from './types.ts';
 
 type Sample = EventOf<'api.request'>;
@@ -119,12 +120,12 @@ export function lbFailover(a: AvailabilitySummary): Observation {
     return {
       value: (a.lastSampleMs! - a.firstFailureMs) / 1000,
       lowerBound: true,
-      detail: `first failure at ${a.firstFailureMs} ms, no sustained success window before the end of observation${gapNote(a)}`,
+      detail: `first failure at ${atS(a.firstFailureMs)}, no sustained success window before the end of observation${gapNote(a)}`,
     };
   }
   return {
     value: (a.recoveryMs - a.firstFailureMs) / 1000,
-    detail: `first failure at ${a.firstFailureMs} ms, sustained success from ${a.recoveryMs} ms; ${a.failureRuns} failure run(s)${gapNote(a)}`,
+    detail: `first failure at ${atS(a.firstFailureMs)}, sustained success from ${atS(a.recoveryMs)}; ${a.failureRuns} failure run(s)${gapNote(a)}`,
   };
 }
 
@@ -139,7 +140,7 @@ export function rto(a: AvailabilitySummary, faultMs: number): Observation {
   }
   return {
     value: (a.recoveryMs - faultMs) / 1000,
-    detail: `fault at ${faultMs} ms, sustained success from ${a.recoveryMs} ms${gapNote(a)}`,
+    detail: `fault at ${atS(faultMs)}, sustained success from ${atS(a.recoveryMs)}${gapNote(a)}`,
   };
 }
 

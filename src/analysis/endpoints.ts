@@ -4,6 +4,7 @@
  * gap just before the removal makes the value an upper bound, said in the detail.
  */
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import { atS } from './format.ts';
 import type { Observation } from './types.ts';
 
 export function endpointRemoval(
@@ -44,7 +45,7 @@ export function endpointRemoval(
         g.watch.toLowerCase().includes(resource.toLowerCase()) && g.toMs <= gone.atMs && g.toMs >= faultMs,
     );
     parts.push(
-      `${resource}: removed at ${gone.atMs} ms${gap ? ` (after a watch gap ${gap.fromMs}–${gap.toMs} ms: upper bound)` : ''}`,
+      `${resource}: removed at ${atS(gone.atMs)}${gap ? ` (after a watch gap ${atS(gap.fromMs)}–${atS(gap.toMs)}: upper bound)` : ''}`,
     );
   }
   const detail = parts.join('; ');

@@ -7,6 +7,7 @@
  *   had Running+ready pods in total before the fault.
  */
 import { type EventOf, eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import { atS } from './format.ts';
 import type { Observation } from './types.ts';
 
 type PodEvent = EventOf<'pod'>;
@@ -74,7 +75,7 @@ export function podEviction(
   const t = Math.max(...deletedAt.values());
   return {
     value: (t - faultMs) / 1000,
-    detail: `${victims.length} pod(s) on ${node} evicted, last at ${t} ms`,
+    detail: `${victims.length} pod(s) on ${node} evicted, last at ${atS(t)}`,
   };
 }
 

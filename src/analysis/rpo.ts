@@ -9,6 +9,7 @@
  */
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import type { WindowSpec } from './expected.ts';
+import { atS } from './format.ts';
 import type { Observation } from './types.ts';
 
 export interface RpoResult {
@@ -47,7 +48,7 @@ export function analyzeRpo(events: readonly TimelineEvent[]): RpoResult {
   const window: Observation = {
     value: windowS,
     detail: times.length
-      ? `lost writes acked between ${Math.min(...times)} and ${Math.max(...times)} ms`
+      ? `lost writes acked between ${atS(Math.min(...times))} and ${atS(Math.max(...times))}`
       : 'no write lost',
   };
   const invoke = eventsOf(events, 'snapshot.invoke')[0];

@@ -61,7 +61,11 @@ function runSection(run: RunResult, level: number): string {
   if (f.status === 'none') out.push('<li>no fault was injected</li>');
   else {
     out.push(
-      `<li><b>${esc(f.fault)}</b> on ${esc(Object.values(f.target).join(', '))} at ${fmtMs(f.injectedAtMs)}: ${esc(f.status)}</li>`,
+      `<li><b>${esc(f.fault)}</b> on ${esc(
+        Object.values(f.target)
+          .filter((v) => v !== undefined && v !== '')
+          .join(', '),
+      )} at ${fmtMs(f.injectedAtMs)}: ${esc(f.status)}</li>`,
     );
     for (const p of f.proofs)
       out.push(`<li>proof at ${fmtMs(p.atMs)}: <code>${esc(JSON.stringify(p.proof))}</code></li>`);

@@ -116,7 +116,7 @@ t.test('endpoint removal: edge cases', (t) => {
     .endpoints(24_000, ['198.18.0.11', '198.18.0.13']);
   t.match(byName(analyze(gap.events, ctx('apiserver-kill'))).endpoint_removal_s, {
     value: 14.005,
-    detail: /after a watch gap 11000–24000 ms: upper bound/,
+    detail: /after a watch gap 11.00 s–24.00 s: upper bound/,
   });
   const noIp = new Timeline().lb(0, 40_000, () => true).fault(10_000, { host: 'cp2' });
   t.match(byName(analyze(noIp.events, ctx('apiserver-kill'))).endpoint_removal_s, {

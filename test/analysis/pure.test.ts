@@ -170,7 +170,7 @@ t.test('findings', (t) => {
   );
   t.match(f[0]?.message, /single point of failure: one API load balancer/);
   t.match(f[1], { severity: 'critical', message: /did not take effect: container still running/ });
-  t.match(f[3]?.message, /1 watch gap\(s\), longest 3 s \(nodes\)/);
+  t.match(f[3]?.message, /1 watch gap\(s\), longest 3.00 s \(nodes\)/);
   t.end();
 });
 
