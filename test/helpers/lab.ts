@@ -1,11 +1,15 @@
 /**
- * Test helpers for the real lab: bring it up once per test file, always take it down.
+ * Test helpers for the real lab: the lab lock, and a lab per test file (reused across files under
+ * `npm test`).
  * Lab tests run serially (tap jobs: 1) because the lab owns fixed names and addresses.
  */
 import type { Test } from 'tap';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { down, up } from '../../src/lab/lab.ts';
+import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
+import { KubeAccess } from '../../src/probes/kube.ts';
+import { checkSteadyState } from '../../src/runner/steady.ts';
+import { LabTarget } from '../../src/targets/lab.ts';
 
 /**
  * Takes the machine's lab lock for this test file (released at teardown), unless a parent
@@ -21,17 +25,45 @@ export async function holdLabLock(t: Test): Promise<void> {
   }
 }
 
+/**
+ * The lab for one test file, with the lab lock held. Under `npm test` (HADRILL_TEST_KEEP_LAB=1)
+ * a healthy lab of the same preset left by the previous file is reused and left up for the next
+ * one (tap's `after` script takes it down); otherwise the file starts from a clean lab and takes
+ * it down at teardown. A lab that is not in steady state is never reused.
+ */
 export async function labForTest(
   t: Test,
   preset: 'fast' | 'seeds' = 'fast',
   workers = 2,
 ): Promise<LabConfig> {
-  // A lab left by an aborted run (or a developer's) would make results meaningless: start clean.
-  await down();
+  await holdLabLock(t);
+  const keep = process.env.HADRILL_TEST_KEEP_LAB === '1';
+  const saved = savedConfig();
+  let cfg: LabConfig | undefined;
+  if (keep && saved && saved.preset === preset && saved.workers === workers && (await steady(saved))) {
+    cfg = saved;
+    t.comment(`reusing the running lab (${preset})`);
+  } else {
+    // A lab left by an aborted run (or a developer's) would make results meaningless: start clean.
+    await down();
+    const res = await up({ preset, workers });
+    cfg = res.config;
+    t.comment(`lab up (${preset}) in ${(res.elapsedMs / 1000).toFixed(1)} s`);
+  }
+  const used = cfg;
   t.teardown(async () => {
+    if (keep && (await steady(used))) return;
     await down();
   });
-  const res = await up({ preset, workers });
-  t.comment(`lab up (${preset}) in ${(res.elapsedMs / 1000).toFixed(1)} s`);
-  return res.config;
+  return cfg;
+}
+
+async function steady(cfg: LabConfig): Promise<boolean> {
+  try {
+    const target = new LabTarget(cfg);
+    const s = await checkSteadyState(target, new KubeAccess(target.topology.kubeconfigPath));
+    return s.ok;
+  } catch {
+    return false;
+  }
 }
