@@ -34,7 +34,8 @@ t.test('apiserver-kill: real fault, healed, five reports with measured numbers',
   const sup = new Supervisor(cfg.stateDir);
   const pidBefore = sup.state('cp2', 'kube-apiserver').pid;
   const res = await drill('apiserver-kill', '--host', 'cp2', '--report-dir', reportRoot, '--gate');
-  t.equal(res.code, 0, res.out.slice(-3000));
+  t.equal(res.code, 0, 'drill exits 0');
+  if (res.code !== 0) t.comment(res.out.slice(-3000));
   const [dir] = fs.readdirSync(reportRoot).filter((d) => d.endsWith('-apiserver-kill'));
   t.ok(dir, 'report directory reports/<timestamp>-apiserver-kill');
   const files = fs.readdirSync(path.join(reportRoot, dir!)).sort();
