@@ -37,7 +37,6 @@ export async function bundleComponents(): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    sourcemap: 'inline',
     logLevel: 'error',
     // Some dependencies are CommonJS and call require(): give the ESM bundle one.
     banner: {

@@ -23,7 +23,7 @@ function nodeSpec(cfg: LabConfig, h: LabHost, name: BundledComponent, args: stri
     netns: h.netns,
     name,
     cwd: PROJECT_ROOT,
-    argv: ['node', '--enable-source-maps', '--max-semi-space-size=2', bundlePath(name), ...args],
+    argv: ['node', '--max-semi-space-size=1', bundlePath(name), ...args],
   };
 }
 
