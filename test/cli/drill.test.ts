@@ -84,11 +84,13 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
     [['apiserver-kill', '--bogus'], /bogus/],
     [[], /name a scenario/],
   ];
-  for (const [args, msg] of cases) {
-    const r = await drill(...args, '--report-dir', reportRoot);
+  // Independent invocations: run them side by side.
+  const results = await Promise.all(cases.map(([args]) => drill(...args, '--report-dir', reportRoot)));
+  cases.forEach(([args, msg], i) => {
+    const r = results[i]!;
     t.equal(r.code, 2, `${args.join(' ')} exits 2`);
     t.match(r.stderr, msg, `${args.join(' ')}: ${r.stderr.trim().split('\n').at(-1)}`);
-  }
+  });
   t.same(
     sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`),
     pids,
