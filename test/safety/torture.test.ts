@@ -60,7 +60,7 @@ const outcomes = { killedBeforeInject: 0, killedWithFaultPending: 0, killedAfter
 for (let i = 1; i <= RUNS; i++) {
   t.test(`run ${i}`, async (t) => {
     const scenario = scenarios[i % scenarios.length]!;
-    const killAfterMs = Math.round(1500 + random() * 14_000);
+    const killAfterMs = Math.round(1500 + random() * 10_500);
     const before = journal.entries().length;
     const child = spawn(
       'node',
