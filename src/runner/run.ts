@@ -5,7 +5,10 @@
  * is injected when preflight fails. Every side effect comes in through the options.
  */
 import { randomBytes } from 'node:crypto';
+import { analyze } from '../analysis/analyze.ts';
 import type { PreviousRun } from '../analysis/history.ts';
+import type { RepetitionStat } from '../analysis/stats.ts';
+import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
@@ -56,6 +59,9 @@ export interface RunOptions {
   /** Time allowed for steady state after heal. */
   readonly verifyTimeoutMs?: number;
   readonly harnessVersion?: string;
+  /** This run's place in a `--repeat N` series, and the series' statistics (given on the last run). */
+  readonly repeat?: { readonly index: number; readonly of: number };
+  readonly repetition?: (measurements: readonly Measurement[]) => readonly RepetitionStat[];
   /** The previous run of this scenario on this target, for the history comparison. */
   readonly previous?: PreviousRun;
   readonly preset?: string;
@@ -116,6 +122,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     finishedAt: new Date().toISOString(),
     harnessVersion: o.harnessVersion ?? '0.0.0',
     params: { ...o.options },
+    ...(o.repeat ? { repeat: o.repeat } : {}),
   });
 
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
@@ -238,16 +245,18 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       await o.scenario.teardown(ctx).catch((err: unknown) => runner.error(err, 'teardown'));
   }).catch(() => undefined);
   o.signal?.removeEventListener('abort', onAbort);
-  const result = buildRunResult({
+  const analysis: AnalysisContext = {
+    scenario: o.scenario.name,
+    slos: o.slos,
+    timings,
+    lbCount: o.target.topology.lbs.length,
+    ...o.scenario.analysis?.(ctx, fault),
+  };
+  const timeline = recorder.events();
+  const input = {
     meta: meta(),
-    timeline: recorder.events(),
-    analysis: {
-      scenario: o.scenario.name,
-      slos: o.slos,
-      timings,
-      lbCount: o.target.topology.lbs.length,
-      ...o.scenario.analysis?.(ctx, fault),
-    },
+    timeline,
+    analysis,
     aborted,
     previous: o.previous,
     load: load?.summary(
@@ -255,7 +264,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
         ? undefined
         : { fromMs: injectedAtMs, toMs: healAtMs ?? recorder.clock.nowMs() },
     ),
-  });
+  };
+  // The repetition statistics need this run's measurements: analysis is pure, so compute them first.
+  const result = buildRunResult(
+    o.repetition ? { ...input, repetition: o.repetition(analyze(timeline, analysis)) } : input,
+  );
   return { result, preflight, verify, healed };
 }
 

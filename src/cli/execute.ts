@@ -1,0 +1,187 @@
+/**
+ * Running a parsed drill request: open the target (lab, ssh, ...), guard it (heal journal,
+ * signals, global deadline), run one scenario — `--repeat N` times — or the `all` suite, write
+ * the reports, and return the exit code.
+ */
+import path from 'node:path';
+import { repetitionStats } from '../analysis/stats.ts';
+import type { PresetName } from '../lab/config.ts';
+import { exitCodeFor } from '../model/exit.ts';
+import type { DrillResult, RunResult } from '../model/result.ts';
+import { KubeAccess } from '../probes/kube.ts';
+import { findPreviousRun } from '../reporters/history-store.ts';
+import { ReporterHub } from '../reporters/hub.ts';
+import { LiveReporter } from '../reporters/live.ts';
+import { reportDirFor, writeReports } from '../reporters/write.ts';
+import { type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
+import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
+import { runSuite } from '../runner/suite.ts';
+import type { HealJournal, TargetRef } from '../safety/journal.ts';
+import type { DrillConfig } from '../slo/config.ts';
+import type { ScenarioName, SloSet } from '../slo/types.ts';
+import { LabTarget } from '../targets/lab.ts';
+import { TimelineRecorder } from '../timeline/recorder.ts';
+import { journalHooks, refuseIfPending } from './safety.ts';
+import { openTarget } from './targets.ts';
+
+export const HARNESS_VERSION = '0.1.0';
+
+export interface DrillRequest {
+  /** One scenario, or the whole catalogue in order for `all`. */
+  readonly scenarios: readonly Scenario[];
+  readonly suite: boolean;
+  readonly slosFor: (name: ScenarioName) => SloSet;
+  readonly options: ScenarioOptions;
+  readonly config: DrillConfig;
+  readonly targetKind: string;
+  readonly preset?: PresetName;
+  readonly inventory?: string;
+  readonly insecureIgnoreHostKeys: boolean;
+  readonly cluster?: string;
+  readonly create?: string;
+  readonly reportDir: string;
+  readonly gate: boolean;
+  readonly json: boolean;
+  readonly keepLab: boolean;
+  readonly allowUnsafe: boolean;
+  readonly loadRatePerS?: number;
+  readonly repeat: number;
+  readonly deadlineMs: number;
+  readonly deadlineText: string;
+  readonly journal: HealJournal;
+}
+
+const log = (l: string) => console.error(`drill: ${l}`);
+
+export async function executeDrill(req: DrillRequest): Promise<number> {
+  refuseIfPending(req.journal);
+  const opened = await openTarget({
+    kind: req.targetKind,
+    preset: req.preset,
+    config: req.config,
+    log,
+    inventory: req.inventory,
+    insecureIgnoreHostKeys: req.insecureIgnoreHostKeys,
+    cluster: req.cluster,
+    create: req.create,
+  });
+  const interrupt = new AbortController();
+  const deadline = setTimeout(() => {
+    log(`deadline (${req.deadlineText}) reached: healing and reporting`);
+    interrupt.abort('deadline');
+  }, req.deadlineMs);
+  deadline.unref();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      console.error(`\ndrill: ${sig}: healing the fault, verifying and reporting (again to force exit)`);
+      interrupt.abort(sig);
+    } else {
+      log(`${sig} again: exiting now; run 'npm run drill -- recover' if a fault was left`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const target = opened.target;
+    const kube = new KubeAccess(target.topology.kubeconfigPath);
+    const ref: TargetRef =
+      target instanceof LabTarget
+        ? { kind: 'lab', stateDir: target.cfg.stateDir }
+        : {
+            kind: 'ssh',
+            inventory: path.resolve(req.inventory ?? ''),
+            insecureHostKeys: req.insecureIgnoreHostKeys,
+          };
+    const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
+    const previousFor = (name: ScenarioName) =>
+      findPreviousRun(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => undefined);
+    const extras = (scenario: Scenario): Partial<RunOptions> => ({
+      ...journalHooks(req.journal, scenario.name, ref, target),
+      allowUnsafe: req.allowUnsafe,
+      loadRatePerS: req.loadRatePerS,
+    });
+    const recorderFor = (name: ScenarioName) => {
+      const recorder = new TimelineRecorder();
+      hub.attach(recorder);
+      void hub.runStart({
+        scenario: name,
+        target: target.topology.name,
+        preset: opened.preset,
+        startedAt: new Date().toISOString(),
+      });
+      return recorder;
+    };
+    let result: DrillResult;
+    let healed: boolean;
+    if (req.suite) {
+      const suite = await runSuite({
+        scenarios: req.scenarios,
+        target,
+        kube,
+        slosFor: req.slosFor,
+        optionsFor: () => req.options,
+        previousFor,
+        recorderFor,
+        signal: interrupt.signal,
+        preset: opened.preset,
+        harnessVersion: HARNESS_VERSION,
+        runExtras: extras,
+        onRunEnd: (r) => hub.runEnd(r),
+      });
+      for (const s of suite.skipped) log(`skipped ${s.scenario}: ${s.reason}`);
+      result = suite.result;
+      healed = suite.healed;
+    } else {
+      const scenario = req.scenarios[0]!;
+      const outcomes: RunOutcome[] = [];
+      for (let i = 1; i <= req.repeat && !interrupt.signal.aborted; i++) {
+        if (req.repeat > 1) log(`run ${i} of ${req.repeat}`);
+        const outcome = await runScenario({
+          ...extras(scenario),
+          scenario,
+          target,
+          kube,
+          slos: req.slosFor(scenario.name),
+          options: req.options,
+          recorder: recorderFor(scenario.name),
+          signal: interrupt.signal,
+          preset: opened.preset,
+          harnessVersion: HARNESS_VERSION,
+          previous: await previousFor(scenario.name),
+          repeat: req.repeat > 1 ? { index: i, of: req.repeat } : undefined,
+          repetition:
+            req.repeat > 1 && i === req.repeat
+              ? (current) => repetitionStats([...outcomes.map((o) => o.result.measurements), current])
+              : undefined,
+        });
+        outcomes.push(outcome);
+        if (i < req.repeat) await writeRun(req, outcome.result);
+        if (!outcome.healed) break;
+      }
+      const last = outcomes.at(-1)!;
+      result = last.result;
+      healed = outcomes.every((o) => o.healed);
+      await hub.runEnd(last.result as RunResult);
+    }
+    await writeRun(req, result);
+    if (req.json) console.log(JSON.stringify(result, null, 2));
+    if (!healed) {
+      log("a fault could NOT be healed: run 'npm run drill -- recover' and check the target");
+      return 3;
+    }
+    return exitCodeFor(result, { gate: req.gate });
+  } finally {
+    clearTimeout(deadline);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await opened.close(req.keepLab);
+  }
+}
+
+async function writeRun(req: DrillRequest, result: DrillResult): Promise<void> {
+  const files = await writeReports(reportDirFor(req.reportDir, result), result);
+  log(`reports in ${path.relative(process.cwd(), files.dir) || files.dir}`);
+}
