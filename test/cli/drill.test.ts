@@ -91,6 +91,12 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
     t.equal(r.code, 2, `${args.join(' ')} exits 2`);
     t.match(r.stderr, msg, `${args.join(' ')}: ${r.stderr.trim().split('\n').at(-1)}`);
   });
+  const plan = await drill('all', '--dry-run');
+  t.equal(plan.code, 0, 'dry run exits 0');
+  t.match(plan.stdout, /plan: apiserver-kill on lab/);
+  t.match(plan.stdout, /inject on cp1: sh -c/);
+  t.match(plan.stdout, /heal on local: node --import tsx .*lab\.ts start cp1 kube-apiserver/);
+  t.match(plan.stdout, /interlocks: within limits/);
   t.same(
     sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`),
     pids,
