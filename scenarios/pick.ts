@@ -1,6 +1,12 @@
-/** Choosing what a scenario aims at, from the topology and the user's `--host` / `--member`. */
-import type { ApiserverEndpoint, EtcdEndpoint, Topology } from '../src/targets/types.ts';
-import { UserError } from '../src/util/errors.ts';
+/**
+ * Choosing what a scenario aims at, from the topology, the live cluster (etcd leader, Lease
+ * holders) and the user's `--host` / `--member`.
+ */
+import type { V1Lease } from '@kubernetes/client-node';
+import { memberClient, memberStatus } from '../src/probes/etcd.ts';
+import type { KubeAccess } from '../src/probes/kube.ts';
+import type { ApiserverEndpoint, EtcdEndpoint, TargetHost, Topology } from '../src/targets/types.ts';
+import { TargetError, UserError } from '../src/util/errors.ts';
 
 export function pickApiserver(t: Topology, host?: string): ApiserverEndpoint {
   if (t.apiservers.length === 0) throw new UserError(`target ${t.name} has no apiserver`);
@@ -21,4 +27,58 @@ export function pickMember(t: Topology, member: string): EtcdEndpoint {
       `--member ${member} is not an etcd member: choose one of ${t.etcd.map((x) => x.member).join(', ')}`,
     );
   return m;
+}
+
+/** The host a leader identity `<hostname>_<uuid>` belongs to (upstream client-go identity format). */
+export function hostOfIdentity(t: Topology, identity: string): TargetHost {
+  const cut = identity.lastIndexOf('_');
+  const hostname = cut > 0 ? identity.slice(0, cut) : identity;
+  const h = t.hosts.find((x) => x.name === hostname || x.nodeName === hostname);
+  if (!h) {
+    throw new TargetError(
+      `the leader identity '${identity}' names host '${hostname}', which is not in target ${t.name} (hosts: ${t.hosts.map((x) => x.name).join(', ')})`,
+    );
+  }
+  return h;
+}
+
+/** The current holder of a leader Lease (`namespace/name`), read through the load balancer. */
+export async function leaseHolder(
+  kube: KubeAccess,
+  t: Topology,
+  lease: string,
+): Promise<{ identity: string; host: TargetHost; transitions?: number }> {
+  const [ns, name] = lease.split('/', 2) as [string, string];
+  const r = await kube.get(`${t.apiUrl}/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`, {
+    timeoutMs: 5000,
+    keepBody: true,
+  });
+  if (!r.ok || !r.body) throw new TargetError(`cannot read Lease ${lease}: ${r.error ?? `HTTP ${r.status}`}`);
+  const l = JSON.parse(r.body) as V1Lease;
+  const identity = l.spec?.holderIdentity;
+  if (!identity)
+    throw new TargetError(`Lease ${lease} has no holder: is ${name} running with --leader-elect?`);
+  return { identity, host: hostOfIdentity(t, identity), transitions: l.spec?.leaseTransitions };
+}
+
+/** The etcd member every member names as leader (from each member's own status, TLS when set). */
+export async function etcdLeader(t: Topology): Promise<EtcdEndpoint> {
+  const clients = t.etcd.map((e) => ({ e, client: memberClient(e, 2000) }));
+  try {
+    const views = await Promise.all(clients.map(async (x) => ({ e: x.e, v: await memberStatus(x.client) })));
+    const problems = views
+      .filter((x) => x.v.error || !x.v.leader)
+      .map((x) => `${x.e.member}: ${x.v.error ?? 'no leader'}`);
+    const leaders = new Set(views.map((x) => x.v.leader));
+    const id = leaders.size === 1 ? [...leaders][0] : undefined;
+    const leader = id ? views.find((x) => x.v.memberId === id)?.e : undefined;
+    if (!leader || problems.length > 0) {
+      throw new TargetError(
+        `no etcd leader all members agree on (${problems.join('; ') || `leaders seen: ${[...leaders].join(', ')}`}): pass --member to choose one`,
+      );
+    }
+    return leader;
+  } finally {
+    for (const x of clients) x.client.close();
+  }
 }

@@ -81,8 +81,10 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
           rpo().preSnapshotLost ?? noObs('no snapshot.invoke/snapshot.done on the timeline'),
           ctx,
         );
-      case 'etcd_leader_election_s':
-        return measure(name, leaderElection(timeline, t0, target.member), ctx);
+      case 'etcd_leader_election_s': {
+        const r = leaderElection(timeline, t0, target.member);
+        return measure(name, r, ctx, undefined, { cutFollower: r.follower === true });
+      }
       case 'apiserver_unready_s':
         return measure(name, apiserverUnready(timeline, t0, [target.ip, target.host, target.member]), ctx);
       case 'etcd_catchup_s':
@@ -114,7 +116,7 @@ function measure(
   window?: WindowSpec,
   opts?: ExpectedOptions,
 ): Measurement {
-  const spec = window ?? expectedWindow(name, ctx.timings, opts);
+  const spec = window ?? expectedWindow(name, ctx.timings, { scenario: ctx.scenario, ...opts });
   const expected = spec ? withOutside(spec, obs.lowerBound ? null : obs.value) : undefined;
   const slo = ctx.slos[name] ?? null;
   const { verdict, message } = judge(obs, slo, expected);

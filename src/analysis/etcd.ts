@@ -29,14 +29,18 @@ export function leaderElection(
   events: readonly TimelineEvent[],
   faultMs: number,
   member: string | undefined,
-): Observation {
+): Observation & { readonly follower?: boolean } {
   if (!member) return { value: null, detail: 'the partitioned etcd member is unknown' };
   const statuses = eventsOf(events, 'etcd.status');
   const oldLeader = leaderBefore(statuses, faultMs);
   if (!oldLeader) return { value: null, detail: 'no etcd leader observed before the fault' };
   const partitionedId = memberIdOf(statuses, member);
   if (partitionedId && partitionedId !== oldLeader) {
-    return { value: 0, detail: `${member} was a follower (leader ${oldLeader}); no election needed` };
+    return {
+      value: 0,
+      follower: true,
+      detail: `${member} was a follower (leader ${oldLeader}); no election needed`,
+    };
   }
   const elected = statuses.find(
     (s) =>

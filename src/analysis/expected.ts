@@ -1,28 +1,36 @@
 /**
- * Expected windows, derived from the target's timing configuration. All in seconds. Formulas:
+ * Expected windows, derived from the target's timing configuration. All in seconds, measured from
+ * the fault. Each formula follows the timers of the component that reacts (sources in BRIEF §5);
+ * where the brief's shorthand is tighter than what the timers allow, the timers win and the
+ * difference is noted. Validated against lab runs on both presets.
  *
- * - node_notready_s ∈ [grace, grace + monitorPeriod + leaseRenew]
- *   The node lifecycle controller marks a node Unknown once now > last heartbeat + grace. The last
- *   heartbeat (node Lease renewal) was up to one renew interval before the fault, and the controller
- *   only looks every monitor period, so the mark lands between grace and grace + period + renew
- *   (we keep the upper bound generous and the lower bound at grace, as the issue specifies).
- * - pod_eviction_s ∈ [grace + toleration, grace + monitorPeriod + leaseRenew + toleration + monitorPeriod]
- *   NoExecute taint follows NotReady (rate-limited queue), then pods go after tolerationSeconds.
+ * - node_notready_s ∈ [grace − leaseRenew, grace + 2 × monitorPeriod]
+ *   The controller marks a node Unknown once now > last observed heartbeat + grace. The last node
+ *   Lease renewal was up to one renew interval *before* the fault (so the mark can come before
+ *   grace), the controller only observes heartbeats when it looks (every monitor period) and only
+ *   decides when it looks again: up to two periods late.
+ * - pod_eviction_s ∈ NotReady + tolerationSeconds, + one monitor period for the NoExecute taint.
  * - endpoint_removal_s ∈ [0, masterLeaseTtl + reconcileInterval]
  *   The dead apiserver's lease key expires after its TTL; a live apiserver's reconciler rewrites
  *   `default/kubernetes` on its next pass.
- * - lease_reelection_s: hard kill ∈ [leaseDuration − retry, leaseDuration + retry × 1.2];
- *   graceful release (holder emptied on stop) ∈ [0, retry × 1.2]. A candidate retries every
- *   retry period (jittered ×1.2) and takes over once the lease went unrenewed for leaseDuration.
+ * - lease_reelection_s: hard kill ∈ [leaseDuration − retry, leaseDuration + 2 × 2.2 × retry];
+ *   graceful release ∈ [0, 2.2 × retry]. The holder renews every retry period, so its last renewal
+ *   was up to one retry before the kill; candidates poll every retry × (1 + 1.2 × rand) (client-go
+ *   JitterFactor 1.2), so they notice the last change up to 2.2 × retry late and try again up to
+ *   2.2 × retry after the lease expired on their clock.
  * - vip_takeover_s ∈ [2 × advert + skew, 3 × advert + skew + advert], skew = (256 − priority)/256 × advert
  *   Master_Down_Interval = 3 × advert_int + skew (RFC 5798); the last advert was up to one
  *   interval before the fault; one more interval of slack for ARP and probe resolution.
- * - lb_failover_s ∈ [0, checkInter × fall + checkTimeout]
- *   HAProxy marks a server down after `fall` failed checks spaced `inter`, each taking up to
- *   `timeout check`.
- * - etcd_leader_election_s ∈ [electionTimeout, 2 × electionTimeout + heartbeat]
- *   Followers campaign after a randomized timeout in [election, 2 × election]; one heartbeat for
- *   the vote round trip. A partitioned follower needs no election (0).
+ * - lb_failover_s ∈ [0, fall × (inter + timeout check)]: HAProxy marks a server down after `fall`
+ *   failed checks; each check may take up to `timeout check` and the next starts `inter` later.
+ *   For lb-stop the failover is VRRP's, so the VIP takeover window applies.
+ * - etcd_leader_election_s ∈ [election, 4 × election + heartbeat] when the leader is cut, 0 when a
+ *   follower is. An INPUT-only cut lets the old leader's heartbeats out until its check-quorum
+ *   (every election timeout) makes it step down; followers then campaign after a randomized
+ *   [election, 2 × election], and the vote takes a heartbeat round trip.
+ * - apiserver_unready_s ∈ [0, 2 × election + 2 + 0.5]: the cut member stops serving linearizable
+ *   reads once it has no leader (up to 2 × election for a cut leader to step down), the apiserver's
+ *   etcd check times out after 2 s, and the harness probes /readyz every 0.5 s.
  */
 import type { MeasurementName } from '../slo/types.ts';
 import type { ExpectedWindow, HaTimings } from './types.ts';
@@ -32,6 +40,10 @@ export type WindowSpec = Omit<ExpectedWindow, 'outside'>;
 export interface ExpectedOptions {
   /** leader-kill: the old holder released the lease on stop (graceful). */
   readonly gracefulRelease?: boolean;
+  /** etcd-partition: the cut member was a follower (no election). */
+  readonly cutFollower?: boolean;
+  /** The scenario, where it changes which mechanism a window follows (lb-stop). */
+  readonly scenario?: string;
 }
 
 function has<K extends keyof HaTimings>(
@@ -44,10 +56,12 @@ function has<K extends keyof HaTimings>(
 export function notReadyWindow(t: HaTimings): WindowSpec | undefined {
   if (!has(t, 'nodeMonitorGracePeriodS', 'nodeMonitorPeriodS', 'nodeLeaseRenewIntervalS')) return undefined;
   const g = t.nodeMonitorGracePeriodS;
+  const p = t.nodeMonitorPeriodS;
+  const r = t.nodeLeaseRenewIntervalS;
   return {
-    min: g,
-    max: g + t.nodeMonitorPeriodS + t.nodeLeaseRenewIntervalS,
-    formula: `[grace ${g}, grace ${g} + monitor period ${t.nodeMonitorPeriodS} + lease renew ${t.nodeLeaseRenewIntervalS}]`,
+    min: Math.max(0, g - r),
+    max: g + 2 * p,
+    formula: `[grace ${g} − lease renew ${r}, grace ${g} + 2 × monitor period ${p}]`,
   };
 }
 
@@ -76,13 +90,14 @@ export function reelectionWindow(t: HaTimings, opts: ExpectedOptions = {}): Wind
   if (!has(t, 'leaseDurationS', 'retryPeriodS')) return undefined;
   const d = t.leaseDurationS;
   const r = t.retryPeriodS;
+  const jittered = r * 2.2;
   if (opts.gracefulRelease) {
-    return { min: 0, max: r * 1.2, formula: `released on stop: ≤ retry ${r} × 1.2` };
+    return { min: 0, max: jittered, formula: `released on stop: ≤ retry ${r} × 2.2 (jitter 1.2)` };
   }
   return {
     min: Math.max(0, d - r),
-    max: d + r * 1.2,
-    formula: `[lease ${d} − retry ${r}, lease ${d} + retry ${r} × 1.2]`,
+    max: d + 2 * jittered,
+    formula: `[lease ${d} − retry ${r}, lease ${d} + 2 × retry ${r} × 2.2 (jitter 1.2)]`,
   };
 }
 
@@ -102,19 +117,30 @@ export function lbFailoverWindow(t: HaTimings): WindowSpec | undefined {
   if (!has(t, 'checkInterMs', 'fall', 'checkTimeoutMs')) return undefined;
   return {
     min: 0,
-    max: (t.checkInterMs * t.fall + t.checkTimeoutMs) / 1000,
-    formula: `≤ inter ${t.checkInterMs} ms × fall ${t.fall} + timeout ${t.checkTimeoutMs} ms`,
+    max: (t.fall * (t.checkInterMs + t.checkTimeoutMs)) / 1000,
+    formula: `≤ fall ${t.fall} × (inter ${t.checkInterMs} ms + timeout ${t.checkTimeoutMs} ms)`,
   };
 }
 
-export function etcdElectionWindow(t: HaTimings): WindowSpec | undefined {
+export function etcdElectionWindow(t: HaTimings, opts: ExpectedOptions = {}): WindowSpec | undefined {
+  if (opts.cutFollower) return { min: 0, max: 0, formula: 'the cut member was a follower: no election' };
   if (!has(t, 'etcdElectionMs', 'etcdHeartbeatMs')) return undefined;
   const e = t.etcdElectionMs / 1000;
   const h = t.etcdHeartbeatMs / 1000;
   return {
     min: e,
-    max: 2 * e + h,
-    formula: `[election ${e}, 2 × election ${e} + heartbeat ${h}]`,
+    max: 4 * e + h,
+    formula: `[election ${e}, 4 × election ${e} + heartbeat ${h}] (leader steps down, then followers campaign)`,
+  };
+}
+
+export function apiserverUnreadyWindow(t: HaTimings): WindowSpec | undefined {
+  if (!has(t, 'etcdElectionMs')) return undefined;
+  const e = t.etcdElectionMs / 1000;
+  return {
+    min: 0,
+    max: 2 * e + 2 + 0.5,
+    formula: `≤ 2 × election ${e} + etcd check timeout 2 + probe interval 0.5`,
   };
 }
 
@@ -137,9 +163,11 @@ export function expectedWindow(
     case 'vip_takeover_s':
       return vrrpWindow(t);
     case 'lb_failover_s':
-      return lbFailoverWindow(t);
+      return opts.scenario === 'lb-stop' ? vrrpWindow(t) : lbFailoverWindow(t);
     case 'etcd_leader_election_s':
-      return etcdElectionWindow(t);
+      return etcdElectionWindow(t, opts);
+    case 'apiserver_unready_s':
+      return apiserverUnreadyWindow(t);
     default:
       return undefined;
   }

@@ -16,14 +16,24 @@ export const pkiDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'pki')
 const componentKubeconfig = (cfg: LabConfig, component: string, host: string): string =>
   path.join(pkiDir(cfg), `${component}-${host}.kubeconfig`);
 
-/** Our components run as plain Node from their bundle (see bundle.ts). */
+/**
+ * Restart policy of our components, as kubelet restarts a static pod (and systemd the kubelet):
+ * a process that exits by itself (the controller-manager on a lost lease, a crash) is started
+ * again after 2 s; one ended by a signal (a fault, `lab stop`, `down`) is not, so a kill stays a
+ * kill until the drill heals it.
+ */
+export const RESTART_LOOP =
+  'while :; do "$@"; rc=$?; [ "$rc" -ge 128 ] && exit "$rc"; echo "lab: $3 exited $rc; restarting in 2 s" >&2; sleep 2; done';
+
+/** Our components run as plain Node from their bundle (see bundle.ts), under the restart loop. */
 function nodeSpec(cfg: LabConfig, h: LabHost, name: BundledComponent, args: string[]): ComponentSpec {
+  void cfg;
   return {
     host: h.name,
     netns: h.netns,
     name,
     cwd: PROJECT_ROOT,
-    argv: ['node', '--max-semi-space-size=1', bundlePath(name), ...args],
+    argv: ['sh', '-c', RESTART_LOOP, name, 'node', '--max-semi-space-size=1', bundlePath(name), ...args],
   };
 }
 

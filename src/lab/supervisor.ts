@@ -104,12 +104,7 @@ export class Supervisor {
   signal(host: string, name: string, sig: NodeJS.Signals): boolean {
     const s = this.state(host, name);
     if (s.state !== 'running') return false;
-    try {
-      process.kill(s.pid, sig);
-      return true;
-    } catch {
-      return false;
-    }
+    return signalGroup(s.pid, sig);
   }
 
   /** SIGTERM (or `signal`), wait up to graceMs, then SIGKILL; idempotent. */
@@ -146,25 +141,36 @@ export class Supervisor {
   }
 }
 
+/**
+ * Signals a component's whole process group (each is spawned as a group leader), as systemd's
+ * KillMode=control-group does: children (keepalived's VRRP process, the node process under a
+ * restart loop) go with their parent. Falls back to the pid alone.
+ */
+export function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 export async function terminate(
   pid: number,
   opts: StopOptions = {},
 ): Promise<'stopped' | 'killed' | 'not-running'> {
-  try {
-    process.kill(pid, opts.signal ?? 'SIGTERM');
-  } catch {
-    return 'not-running';
-  }
+  if (!signalGroup(pid, opts.signal ?? 'SIGTERM')) return 'not-running';
   const deadline = Date.now() + (opts.graceMs ?? 5000);
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return 'stopped';
     await sleep(25);
   }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return 'stopped';
-  }
+  if (!signalGroup(pid, 'SIGKILL')) return 'stopped';
   for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(10);
   return 'killed';
 }

@@ -1,43 +1,116 @@
 /**
- * etcd member status, one client per member (so each answer is that member's own view):
- * the leader it sees, raft term and index, or the error. Recorded when it changes.
+ * etcd member status, one client per member (so each answer is that member's own view), each
+ * member polled on its own loop (a member that does not answer never delays the others' events):
+ * the leader it sees, raft term and index, or the error, stamped with the request's send time.
+ * Recorded when leader, term or error change; with `trackIndex` also when the raft index changes
+ * (at most once per interval per member), which is what makes a member's catch-up after a
+ * partition measurable. The clients run without etcd3's default retries and circuit breaker
+ * (3 attempts; 5 s open after 3 failures), and a failed call gets a fresh client, so the
+ * resolution stays one interval + one timeout and a member is seen as soon as it answers again.
  */
-import { EtcdMembers } from '../lab/etcd.ts';
+import fs from 'node:fs';
+import { Etcd3, type IOptions } from 'etcd3';
+import type { EtcdEndpoint } from '../targets/types.ts';
 import { every } from './loop.ts';
 import type { Probe } from './types.ts';
 
-export function etcdProbe(o: { intervalMs?: number; timeoutMs?: number } = {}): Probe {
+export interface EtcdProbeOptions {
+  readonly intervalMs?: number;
+  readonly timeoutMs?: number;
+  /** Record raft index changes too (etcd-partition's catch-up). */
+  readonly trackIndex?: boolean;
+}
+
+type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+
+/** A policy that runs the call once and passes its outcome through (no retry, no breaker). */
+export const passThrough = {
+  execute: (fn: (ctx: { signal: AbortSignal }) => unknown, signal?: AbortSignal) =>
+    Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal })),
+} as unknown as Policy;
+
+const hex = (v: string | undefined): string | undefined =>
+  v === undefined ? undefined : BigInt(v).toString(16);
+
+/** A client for one member: per-call deadline, no retries, no circuit breaker, TLS when given. */
+export function memberClient(e: Pick<EtcdEndpoint, 'url' | 'tls'>, timeoutMs: number): Etcd3 {
+  return new Etcd3({
+    hosts: e.url,
+    dialTimeout: timeoutMs,
+    defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeoutMs }),
+    faultHandling: { host: () => passThrough, global: passThrough },
+    ...(e.tls
+      ? {
+          credentials: {
+            rootCertificate: fs.readFileSync(e.tls.caFile),
+            certChain: fs.readFileSync(e.tls.certFile),
+            privateKey: fs.readFileSync(e.tls.keyFile),
+          },
+        }
+      : {}),
+  });
+}
+
+export interface MemberView {
+  readonly memberId?: string;
+  /** Leader id as this member sees it; null = none (or no answer). */
+  readonly leader: string | null;
+  readonly raftTerm?: number;
+  readonly raftIndex?: number;
+  readonly error?: string;
+}
+
+/** One member's own status, as a value (never throws). */
+export async function memberStatus(client: Etcd3): Promise<MemberView> {
+  return client.maintenance.status().then(
+    (r) => ({
+      memberId: hex(r.header.member_id),
+      leader: r.leader && r.leader !== '0' ? hex(r.leader)! : null,
+      raftTerm: Number(r.raftTerm),
+      raftIndex: Number(r.raftIndex),
+    }),
+    (err: unknown) => ({ leader: null, error: err instanceof Error ? err.message : String(err) }),
+  );
+}
+
+export function etcdProbe(o: EtcdProbeOptions = {}): Probe {
   return {
     name: 'etcd',
     async run(ctx) {
-      const members = new EtcdMembers(
-        ctx.target.topology.etcd.map((e) => ({ host: e.member, url: e.url })),
-        o.timeoutMs ?? 800,
-      );
-      const last = new Map<string, string>();
-      try {
-        await every(o.intervalMs ?? 250, ctx.signal, ctx.maxRunMs, async () => {
-          const statuses = await members.statusAll();
-          for (const s of statuses) {
-            const leader = s.ok && s.leaderId && s.leaderId !== '0' ? s.leaderId : null;
-            const error = s.ok ? undefined : s.error;
-            const sig = `${leader}|${s.raftTerm}|${error}`;
-            if (last.get(s.host) === sig) continue;
-            last.set(s.host, sig);
-            ctx.sink.record({
-              type: 'etcd.status',
-              member: s.host,
-              memberId: s.memberId,
-              leader,
-              raftTerm: s.raftTerm,
-              raftIndex: s.raftIndex,
-              error,
+      const timeoutMs = o.timeoutMs ?? 800;
+      await Promise.all(
+        ctx.target.topology.etcd.map(async (e) => {
+          let client = memberClient(e, timeoutMs);
+          let last: string | undefined;
+          try {
+            await every(o.intervalMs ?? 250, ctx.signal, ctx.maxRunMs, async () => {
+              const sentAt = ctx.nowMs();
+              const s = await memberStatus(client);
+              if (s.error) {
+                // A fresh channel next time: gRPC's reconnect backoff would delay seeing the member back.
+                client.close();
+                client = memberClient(e, timeoutMs);
+              }
+              const sig = `${s.leader}|${s.raftTerm}|${s.error}${o.trackIndex ? `|${s.raftIndex}` : ''}`;
+              if (sig === last) return;
+              last = sig;
+              ctx.sink.record(
+                {
+                  type: 'etcd.status',
+                  member: e.member,
+                  ...(s.memberId ? { memberId: s.memberId } : {}),
+                  leader: s.leader,
+                  ...(s.raftTerm !== undefined ? { raftTerm: s.raftTerm, raftIndex: s.raftIndex } : {}),
+                  ...(s.error ? { error: s.error } : {}),
+                },
+                sentAt,
+              );
             });
+          } finally {
+            client.close();
           }
-        });
-      } finally {
-        members.close();
-      }
+        }),
+      );
     },
   };
 }

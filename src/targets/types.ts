@@ -42,6 +42,8 @@ export interface EtcdEndpoint {
   readonly member: string;
   /** Client URL reachable from the harness. */
   readonly url: string;
+  /** TLS client credentials (PEM files) when the member requires them (kubeadm, kind). */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
 }
 
 export interface Topology {
@@ -74,7 +76,34 @@ export type Action =
   | { readonly kind: 'show-partition'; readonly host: string }
   | { readonly kind: 'link-down'; readonly host: string }
   | { readonly kind: 'link-up'; readonly host: string }
-  | { readonly kind: 'link-state'; readonly host: string };
+  | { readonly kind: 'link-state'; readonly host: string }
+  /**
+   * etcd-restore (the DR drill). The profile owns where the host's snapshot file and its etcd
+   * member's data dir live, and how to reach the local member (lab: 127.0.0.1:2379 in the host's
+   * namespace; kubeadm: the etcd static pod's certificates).
+   */
+  /** Save a snapshot of the host's local member to the host's snapshot file; print `etcdctl snapshot status -w json`. */
+  | { readonly kind: 'etcd-snapshot'; readonly host: string }
+  /** Print the host's snapshot file, base64-encoded (to copy it to the other members' hosts). */
+  | { readonly kind: 'read-etcd-snapshot'; readonly host: string }
+  /** Write base64 from stdin to the host's snapshot file; print its sha256. */
+  | { readonly kind: 'write-etcd-snapshot'; readonly host: string }
+  /** Print the member's data dir; exit 0 when it holds a member (`member/`), 1 when empty or absent. */
+  | { readonly kind: 'etcd-data-state'; readonly host: string }
+  /** Destroy the member's data dir; refuses (exit 4) while etcd runs on the host. */
+  | { readonly kind: 'wipe-etcd-data'; readonly host: string }
+  /**
+   * `etcdctl snapshot restore` of the host's snapshot file into the member's data dir, as member
+   * `member` with the cluster's peer URLs and a new `--initial-cluster-token`, so that etcd starts
+   * on it with its usual command line. Idempotent: a data dir that holds a member is left alone
+   * (exit 0, says so); a partial one is replaced.
+   */
+  | {
+      readonly kind: 'restore-etcd';
+      readonly host: string;
+      readonly member: string;
+      readonly token: string;
+    };
 
 /**
  * A command for the target's executor. `host` is one of the executor's hosts, or `local` for

@@ -18,36 +18,51 @@ t.test('expected windows: formulas with the seeds and upstream values', (t) => {
   t.match(
     notReadyWindow({ nodeMonitorGracePeriodS: 40, nodeMonitorPeriodS: 5, nodeLeaseRenewIntervalS: 10 }),
     {
-      min: 40,
-      max: 55,
-      formula: '[grace 40, grace 40 + monitor period 5 + lease renew 10]',
+      min: 30,
+      max: 50,
+      formula: '[grace 40 − lease renew 10, grace 40 + 2 × monitor period 5]',
     },
   );
   t.equal(notReadyWindow({ nodeMonitorGracePeriodS: 40 }), undefined, 'missing input: no window');
-  t.match(reelectionWindow({ leaseDurationS: 15, retryPeriodS: 2 }), { min: 13, max: 17.4 });
+  t.match(reelectionWindow({ leaseDurationS: 15, retryPeriodS: 2 }), { min: 13, max: 23.8 });
   t.match(reelectionWindow({ leaseDurationS: 15, retryPeriodS: 2 }, { gracefulRelease: true }), {
     min: 0,
-    max: 2.4,
+    max: 4.4,
   });
   const v = vrrpWindow({ advertIntS: 1, priority: 100 })!;
   t.equal(v.max, 3 + 156 / 256 + 1);
   t.match(v.formula, /3 × advert 1 \+ skew 0\.609/);
-  t.match(lbFailoverWindow({ checkInterMs: 2000, fall: 2, checkTimeoutMs: 3000 }), { min: 0, max: 7 });
+  t.match(lbFailoverWindow({ checkInterMs: 2000, fall: 2, checkTimeoutMs: 3000 }), { min: 0, max: 10 });
+  const vip = vrrpWindow({ advertIntS: 1, priority: 100 });
+  t.same(
+    expectedWindow(
+      'lb_failover_s',
+      { advertIntS: 1, priority: 100, checkInterMs: 2000, fall: 2, checkTimeoutMs: 3000 },
+      { scenario: 'lb-stop' },
+    ),
+    vip,
+    'lb-stop fails over by VRRP',
+  );
   t.match(expectedWindow('endpoint_removal_s', { masterLeaseTtlS: 15, endpointReconcileIntervalS: 10 }), {
     min: 0,
     max: 25,
   });
   t.match(expectedWindow('etcd_leader_election_s', { etcdElectionMs: 1000, etcdHeartbeatMs: 100 }), {
     min: 1,
-    max: 2.1,
+    max: 4.1,
   });
+  t.match(expectedWindow('etcd_leader_election_s', { etcdElectionMs: 1000 }, { cutFollower: true }), {
+    min: 0,
+    max: 0,
+  });
+  t.match(expectedWindow('apiserver_unready_s', { etcdElectionMs: 2500 }), { min: 0, max: 7.5 });
   t.match(
     expectedWindow('pod_eviction_s', {
       nodeMonitorGracePeriodS: 50,
       nodeMonitorPeriodS: 5,
       nodeLeaseRenewIntervalS: 10,
     }),
-    { min: 350, max: 370 },
+    { min: 340, max: 365 },
   );
   t.equal(expectedWindow('rto_s', { leaseDurationS: 15 }), undefined);
   t.equal(expectedWindow('lb_failover_s', undefined), undefined);

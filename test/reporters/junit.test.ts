@@ -53,8 +53,8 @@ t.test('one test case per SLO, failures, skipped unknowns, properties', async (t
   });
   const lb = cases[0]!;
   t.notOk(one(lb, 'failure'));
-  t.match(props(lb), { value: '4', expected_min: '0', expected_max: '7', outside_expected: 'false' });
-  t.match(one(lb, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 7\]/);
+  t.match(props(lb), { value: '4', expected_min: '0', expected_max: '10', outside_expected: 'false' });
+  t.match(one(lb, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 10\]/);
   const rpo = cases[4]!;
   t.ok(one(rpo, 'skipped'), 'unknown → skipped by default');
   t.match(props(rpo), { value: '', verdict: 'unknown' });

@@ -1,0 +1,123 @@
+/**
+ * kubelet-stop: stop one worker's kubelet (variant `host`: the worker's network link goes down,
+ * the whole node is gone). The drill workload — a ReplicaSet with one pod per worker, spread by
+ * the scheduler, tolerating unreachable/not-ready NoExecute for `--toleration-seconds` (default
+ * 300) — is deployed first and removed after; the fault aims at `--host` or the first worker, and
+ * setup checks that worker runs one of the workload's pods.
+ *
+ * Measures node_notready_s, pod_eviction_s and pods_replaced_s (src/analysis/nodes.ts). Expected
+ * windows (src/analysis/expected.ts) use the workload's tolerationSeconds:
+ *   NotReady ∈ [grace, grace + monitor period + lease renew]
+ *   eviction ∈ [grace + toleration, grace + period + renew + toleration + period]
+ * Observation lasts until the replacements run elsewhere, at most the eviction bound + 60 s.
+ */
+import { nodeNotReady, podEviction, podsReplaced } from '../src/analysis/nodes.ts';
+import type { HaTimings } from '../src/analysis/types.ts';
+import { linkDownFault } from '../src/faults/network.ts';
+import { processFault } from '../src/faults/process.ts';
+import { apiAvailabilityProbe } from '../src/probes/api.ts';
+import { nodeProbe, podProbe } from '../src/probes/cluster.ts';
+import { deployWorkload, removeWorkload, WORKLOAD_SELECTOR } from '../src/probes/workload.ts';
+import { DRILL_NAMESPACE } from '../src/probes/writes.ts';
+import type { Scenario, ScenarioContext, ScenarioOptions } from '../src/runner/scenario.ts';
+import { hostsWithRole, type TargetHost } from '../src/targets/types.ts';
+import { eventsOf } from '../src/timeline/events.ts';
+import { TargetError, UserError } from '../src/util/errors.ts';
+
+const VARIANTS = ['kubelet', 'host'] as const;
+/** Longest observation: 30 min, whatever the toleration (a drill that long is a config mistake). */
+const MAX_OBSERVE_MS = 30 * 60_000;
+
+export function kubeletVariant(o: ScenarioOptions): (typeof VARIANTS)[number] {
+  const v = o.variant ?? 'kubelet';
+  if (!(VARIANTS as readonly string[]).includes(v))
+    throw new UserError(`kubelet-stop --variant must be one of ${VARIANTS.join(', ')} (got '${v}')`);
+  return v as (typeof VARIANTS)[number];
+}
+
+export function pickWorker(
+  ctx: Pick<ScenarioContext, 'target' | 'options'>,
+): TargetHost & { nodeName: string } {
+  const workers = hostsWithRole(ctx.target.topology, 'worker').filter((h) => h.nodeName);
+  if (workers.length === 0)
+    throw new UserError(`target ${ctx.target.topology.name} has no worker node to stop`);
+  const host = ctx.options.host;
+  const w = host ? workers.find((h) => h.name === host || h.nodeName === host) : workers[0];
+  if (!w)
+    throw new UserError(
+      `--host ${host} is not a worker: choose one of ${workers.map((h) => h.name).join(', ')}`,
+    );
+  return w as TargetHost & { nodeName: string };
+}
+
+/** Timings with the workload's tolerationSeconds, for the expected eviction window. */
+const withToleration = (ctx: ScenarioContext): HaTimings => ({
+  ...ctx.timings,
+  tolerationSeconds: ctx.options.tolerationSeconds ?? 300,
+});
+
+export const kubeletStop: Scenario = {
+  name: 'kubelet-stop',
+  description:
+    "stop one worker's kubelet (--variant host: the whole node); measure NotReady, eviction after tolerationSeconds, replacement",
+  async fault(ctx) {
+    const w = pickWorker(ctx);
+    return kubeletVariant(ctx.options) === 'host'
+      ? linkDownFault({ host: w.name, ip: w.address })
+      : processFault({
+          host: w.name,
+          component: 'kubelet',
+          signal: ctx.options.signal ?? 'KILL',
+          node: w.nodeName,
+          ip: w.address,
+        });
+  },
+  async setup(ctx) {
+    const workers = hostsWithRole(ctx.target.topology, 'worker').filter((h) => h.nodeName);
+    const victim = pickWorker(ctx);
+    const placement = await deployWorkload(ctx.kube, ctx.target.topology.apiUrl, {
+      replicas: workers.length,
+      tolerationSeconds: ctx.options.tolerationSeconds ?? 300,
+    });
+    const onVictim = [...placement].filter(([, node]) => node === victim.nodeName).map(([p]) => p);
+    ctx.sink.note(`drill workload: ${[...placement].map(([p, n]) => `${p}@${n}`).join(', ')}`, {
+      placement: Object.fromEntries(placement),
+    });
+    if (onVictim.length === 0)
+      throw new TargetError(
+        `no drill pod runs on ${victim.nodeName} (placement: ${[...placement.values()].join(', ')}): nothing to evict`,
+      );
+  },
+  async teardown(ctx) {
+    await removeWorkload(ctx.kube, ctx.target.topology.apiUrl);
+  },
+  probes: () => [
+    apiAvailabilityProbe({ connection: 'new' }),
+    nodeProbe(),
+    podProbe(DRILL_NAMESPACE, WORKLOAD_SELECTOR),
+  ],
+  recovered(events, at, ctx) {
+    const node = pickWorker(ctx).nodeName;
+    const done = (o: { value: number | null; lowerBound?: boolean }) => o.value !== null && !o.lowerBound;
+    // Eviction and replacement need NotReady first; checking in that order keeps the polling cheap.
+    return (
+      eventsOf(events, 'node').some((e) => e.atMs >= at && e.name === node && e.ready !== 'True') &&
+      done(nodeNotReady(events, at, node)) &&
+      done(podEviction(events, at, node)) &&
+      done(podsReplaced(events, at, node))
+    );
+  },
+  // grace + monitor period + lease renew + toleration + monitor period (the eviction bound), + 60 s
+  // for the replacement to be scheduled and started; capped at 30 min.
+  observeMs: (t, o) =>
+    Math.min(
+      MAX_OBSERVE_MS,
+      1000 *
+        ((t.nodeMonitorGracePeriodS ?? 50) +
+          2 * (t.nodeMonitorPeriodS ?? 5) +
+          (t.nodeLeaseRenewIntervalS ?? 10) +
+          (o.tolerationSeconds ?? 300) +
+          60),
+    ),
+  analysis: (ctx) => ({ timings: withToleration(ctx), target: { node: pickWorker(ctx).nodeName } }),
+};

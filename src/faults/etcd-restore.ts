@@ -1,0 +1,236 @@
+/**
+ * The DR drill as a fault: snapshot etcd through one member (recorded as `snapshot.invoke` /
+ * `snapshot.done` with the revision), copy the snapshot to every member's host, keep the cluster
+ * serving for `postSnapshotMs` (the writes acknowledged then are the ones a restore must lose),
+ * stop the control plane (every kube-apiserver, then every etcd), destroy every member's data,
+ * restore every member from the snapshot with a new cluster token (same member names and peer
+ * URLs, so etcd starts with its usual command line), start etcd and the apiservers again.
+ *
+ * Proof: every member's data dir was destroyed. Heal (idempotent, executor only): for each member
+ * whose etcd is not running, restore from the snapshot if its data is gone (`restore-etcd` is a
+ * no-op on a member that has data), start it; then start every apiserver that is not running.
+ * Everything goes through the host profile's actions.
+ */
+import type { Action, Component, Target } from '../targets/types.ts';
+import type { EventSink } from '../timeline/recorder.ts';
+import { sleep, waitFor } from '../util/time.ts';
+import { type Fault, failed, type InjectOutcome, type PlanStep, runAction, step } from './types.ts';
+
+export interface RestoreMember {
+  readonly host: string;
+  readonly member: string;
+}
+
+export interface EtcdRestoreOptions {
+  readonly members: readonly RestoreMember[];
+  /** Hosts running a kube-apiserver (stopped before etcd, started after it). */
+  readonly apiservers: readonly string[];
+  /** The member whose host takes the snapshot. */
+  readonly snapshotFrom: RestoreMember;
+  /** New `--initial-cluster-token` of the restored cluster. */
+  readonly token: string;
+  /** How long the cluster keeps serving after the snapshot before the disaster. */
+  readonly postSnapshotMs: number;
+  /** Where snapshot.invoke/done and step notes go (the scenario's sink). */
+  readonly sink: EventSink;
+  /** Called right before the control plane is stopped (the scenario stops its write probe). */
+  readonly onDisaster?: () => void;
+}
+
+interface SnapshotStatus {
+  readonly hash?: number;
+  readonly revision?: number;
+  readonly totalKey?: number;
+  readonly totalSize?: number;
+}
+
+export function parseSnapshotStatus(stdout: string): SnapshotStatus {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
+  if (!line) throw new Error(`no snapshot status in etcdctl output: ${stdout.slice(0, 200)}`);
+  return JSON.parse(line) as SnapshotStatus;
+}
+
+export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
+  const hosts = o.members.map((m) => m.host);
+  const running = (host: string, component: Component) => ({ kind: 'running', host, component }) as const;
+  const must = async (target: Target, a: Action, what: string, timeoutMs = 60_000) => {
+    const res = await runAction(target, a, timeoutMs);
+    if (res.code !== 0) throw failed(res, what);
+    return res;
+  };
+  const stopAll = async (target: Target, component: Component, on: readonly string[]) => {
+    await Promise.all(
+      on.map(async (host) => {
+        if ((await runAction(target, running(host, component))).code !== 0) return;
+        await must(target, { kind: 'stop', host, component, signal: 'TERM' }, `stopping ${component}`);
+        await waitFor(
+          async () => ((await runAction(target, running(host, component))).code !== 0 ? true : undefined),
+          { timeoutMs: 30_000, intervalMs: 100, what: `${component} on ${host} to exit` },
+        );
+      }),
+    );
+  };
+  const startAll = async (target: Target, component: Component, on: readonly string[]) => {
+    await Promise.all(
+      on.map(async (host) => {
+        if ((await runAction(target, running(host, component))).code === 0) return;
+        await must(target, { kind: 'start', host, component }, `starting ${component}`);
+      }),
+    );
+  };
+  /** Copies the snapshot file from the snapshot host to every other member's host. */
+  const distribute = async (target: Target) => {
+    const read = await must(
+      target,
+      { kind: 'read-etcd-snapshot', host: o.snapshotFrom.host },
+      'reading the snapshot',
+    );
+    for (const host of hosts.filter((h) => h !== o.snapshotFrom.host)) {
+      const cmd = target.profile.command({ kind: 'write-etcd-snapshot', host });
+      const res = await target.executor.exec(cmd.host, cmd.argv, { timeoutMs: 60_000, input: read.stdout });
+      if (res.code !== 0) throw failed(res, `copying the snapshot to ${host}`);
+    }
+  };
+  const restore = async (target: Target, m: RestoreMember) =>
+    must(
+      target,
+      { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token },
+      `restoring ${m.member}`,
+    );
+
+  return {
+    name: 'etcd-restore',
+    // The DR drill takes the whole control plane down on purpose (the interlocks allow it).
+    declaresOutage: true,
+    impact: [
+      ...hosts.map((host) => ({ kind: 'etcd-member', host }) as const),
+      ...o.apiservers.map((host) => ({ kind: 'apiserver', host }) as const),
+    ],
+    aim: { host: hosts.join(','), member: o.snapshotFrom.member },
+    summary: `snapshot etcd via ${o.snapshotFrom.member}, destroy every member's data, restore all from the snapshot`,
+    plan(target): PlanStep[] {
+      const t = target;
+      return [
+        step(
+          t,
+          'inject',
+          { kind: 'etcd-snapshot', host: o.snapshotFrom.host },
+          'snapshot saved; prints its revision',
+        ),
+        step(
+          t,
+          'inject',
+          { kind: 'read-etcd-snapshot', host: o.snapshotFrom.host },
+          'snapshot bytes (base64)',
+        ),
+        ...hosts
+          .filter((h) => h !== o.snapshotFrom.host)
+          .map((host) => step(t, 'inject', { kind: 'write-etcd-snapshot', host }, 'snapshot copied (stdin)')),
+        ...o.apiservers.map((host) =>
+          step(
+            t,
+            'inject',
+            { kind: 'stop', host, component: 'kube-apiserver', signal: 'TERM' },
+            'apiserver stopped',
+          ),
+        ),
+        ...hosts.map((host) =>
+          step(t, 'inject', { kind: 'stop', host, component: 'etcd', signal: 'TERM' }, 'etcd stopped'),
+        ),
+        ...hosts.map((host) => step(t, 'inject', { kind: 'wipe-etcd-data', host }, 'data dir destroyed')),
+        ...hosts.map((host) =>
+          step(t, 'prove', { kind: 'etcd-data-state', host }, 'exits 1: no member data'),
+        ),
+        ...o.members.map((m) =>
+          step(
+            t,
+            'inject',
+            { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token },
+            'data dir restored',
+          ),
+        ),
+        ...hosts.map((host) =>
+          step(t, 'inject', { kind: 'start', host, component: 'etcd' }, 'etcd runs on the restored data'),
+        ),
+        ...o.apiservers.map((host) =>
+          step(t, 'inject', { kind: 'start', host, component: 'kube-apiserver' }, 'apiserver runs'),
+        ),
+        // The heal, replayable by `drill recover`: every step is idempotent.
+        ...o.members.map((m) =>
+          step(
+            t,
+            'heal',
+            { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token },
+            'restores only a member whose data is gone',
+          ),
+        ),
+        ...hosts.map((host) => step(t, 'heal', { kind: 'start', host, component: 'etcd' }, 'etcd runs')),
+        ...o.apiservers.map((host) =>
+          step(t, 'heal', { kind: 'start', host, component: 'kube-apiserver' }, 'apiserver runs'),
+        ),
+        ...hosts.map((host) => step(t, 'verify-heal', running(host, 'etcd'), 'exits 0: etcd runs')),
+      ];
+    },
+    async inject({ target }): Promise<InjectOutcome> {
+      o.sink.record({ type: 'snapshot.invoke', member: o.snapshotFrom.member });
+      const snap = await must(
+        target,
+        { kind: 'etcd-snapshot', host: o.snapshotFrom.host },
+        'taking the snapshot',
+      );
+      const st = parseSnapshotStatus(snap.stdout);
+      o.sink.record({
+        type: 'snapshot.done',
+        member: o.snapshotFrom.member,
+        ...(st.revision !== undefined ? { revision: st.revision } : {}),
+        ...(st.totalSize !== undefined ? { bytes: st.totalSize } : {}),
+      });
+      await distribute(target);
+      await sleep(o.postSnapshotMs);
+      o.onDisaster?.();
+      o.sink.note('disaster: stopping every kube-apiserver and etcd member');
+      await stopAll(target, 'kube-apiserver', o.apiservers);
+      await stopAll(target, 'etcd', hosts);
+      const paths: string[] = [];
+      for (const host of hosts) {
+        paths.push(
+          (await must(target, { kind: 'wipe-etcd-data', host }, 'destroying etcd data')).stdout.trim(),
+        );
+        if ((await runAction(target, { kind: 'etcd-data-state', host })).code === 0)
+          return { effect: false, reason: `the etcd data on ${host} is still there after wiping it` };
+      }
+      o.sink.note(`every member's data destroyed; restoring from the snapshot (token ${o.token})`, { paths });
+      for (const m of o.members) await restore(target, m);
+      await startAll(target, 'etcd', hosts);
+      await startAll(target, 'kube-apiserver', o.apiservers);
+      o.sink.note('etcd and every kube-apiserver started on the restored data');
+      return {
+        effect: true,
+        proof: { kind: 'data-destroyed', host: hosts.join(','), path: paths.join(',') },
+      };
+    },
+    async heal({ target }) {
+      const restored: string[] = [];
+      for (const m of o.members) {
+        if ((await runAction(target, running(m.host, 'etcd'))).code === 0) continue;
+        if ((await runAction(target, { kind: 'etcd-data-state', host: m.host })).code !== 0) {
+          await restore(target, m);
+          restored.push(m.member);
+        }
+      }
+      await startAll(target, 'etcd', hosts);
+      await startAll(target, 'kube-apiserver', o.apiservers);
+      for (const host of hosts) {
+        if ((await runAction(target, running(host, 'etcd'))).code !== 0)
+          throw new Error(`etcd on ${host} did not stay up after the heal`);
+      }
+      return restored.length
+        ? `restored ${restored.join(', ')} from the snapshot; etcd and apiservers running`
+        : 'etcd and every apiserver running';
+    },
+  };
+}

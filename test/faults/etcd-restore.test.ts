@@ -1,0 +1,125 @@
+/**
+ * The etcd-restore fault against a scripted target: the order of the DR procedure, the snapshot
+ * events on the timeline, the snapshot copied to every member, refusal to report an effect it
+ * did not have, and an idempotent heal that restores members whose data is gone.
+ */
+import t from 'tap';
+import { etcdRestoreFault, parseSnapshotStatus } from '../../src/faults/etcd-restore.ts';
+import { interlockViolations } from '../../src/safety/interlocks.ts';
+import { TimelineRecorder } from '../../src/timeline/recorder.ts';
+import { CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+
+function setup(onDisaster?: () => void) {
+  const target = new FakeTarget(fakeTopology(), healthyHosts());
+  const rec = new TimelineRecorder();
+  const fault = etcdRestoreFault({
+    members: CPS.map((h) => ({ host: h, member: h })),
+    apiservers: CPS,
+    snapshotFrom: { host: 'cp2', member: 'cp2' },
+    token: 'tok-1',
+    postSnapshotMs: 20,
+    sink: rec.sink('etcd-restore'),
+    onDisaster,
+  });
+  return { target, rec, fault };
+}
+
+t.test('parseSnapshotStatus reads the JSON line of etcdctl snapshot status', async (t) => {
+  t.match(
+    parseSnapshotStatus('Snapshot saved at x\n{"hash":1,"revision":12,"totalKey":3,"totalSize":20480}\n'),
+    {
+      revision: 12,
+      totalSize: 20480,
+    },
+  );
+  t.throws(() => parseSnapshotStatus('Error: no such file'), /no snapshot status/);
+});
+
+t.test('inject: snapshot, copy, stop apiservers then etcd, wipe, restore, start', async (t) => {
+  let disasterAt = -1;
+  const { target, rec, fault } = setup(() => {
+    disasterAt = target.log.length;
+  });
+  const out = await fault.inject({ target });
+  t.match(out, { effect: true, proof: { kind: 'data-destroyed', host: 'cp1,cp2,cp3' } });
+  const log = target.log;
+  const idx = (s: string) => log.indexOf(s);
+  t.equal(log[0], 'etcd-snapshot cp2');
+  t.ok(idx('write-etcd-snapshot cp1') > 0 && idx('write-etcd-snapshot cp3') > 0, 'copied to cp1 and cp3');
+  t.equal(idx('write-etcd-snapshot cp2'), -1, 'not copied onto itself');
+  const snapInput = target.inputs[idx('write-etcd-snapshot cp1')];
+  t.equal(snapInput, 'U05BUA==', 'the snapshot bytes go through stdin');
+  t.ok(disasterAt > idx('write-etcd-snapshot cp3'), 'the write probe stops after the snapshot is out');
+  for (const h of CPS) {
+    t.ok(idx(`stop ${h} kube-apiserver`) < idx('stop cp1 etcd'), `apiserver ${h} stopped before any etcd`);
+    t.ok(idx(`stop ${h} etcd`) < idx(`wipe-etcd-data ${h}`), `etcd ${h} stopped before its wipe`);
+    t.ok(idx(`wipe-etcd-data ${h}`) < idx(`restore-etcd ${h}`), `${h} wiped before its restore`);
+    t.ok(idx(`restore-etcd ${h}`) < idx(`start ${h} etcd`), `${h} restored before etcd starts`);
+    t.ok(idx(`start ${h} etcd`) < idx(`start ${h} kube-apiserver`), `etcd ${h} before its apiserver`);
+  }
+  t.ok(
+    CPS.every((h) => idx(`restore-etcd ${h}`) < Math.min(...CPS.map((x) => idx(`start ${x} etcd`)))),
+    'every member restored before any etcd starts (a new cluster)',
+  );
+  const types = rec.events().map((e) => e.type);
+  t.ok(types.indexOf('snapshot.invoke') < types.indexOf('snapshot.done'));
+  t.match(
+    rec.events().find((e) => e.type === 'snapshot.done'),
+    { member: 'cp2', revision: 4711, bytes: 65536 },
+  );
+  t.same([...target.hosts.data].sort(), CPS, 'every member has data again');
+  t.equal(await fault.heal({ target }), 'etcd and every apiserver running', 'heal after success is a no-op');
+});
+
+t.test('heal after a failed restore: restores the members without data and starts everything', async (t) => {
+  const { target, fault } = setup();
+  target.failing.add('restore-etcd');
+  await t.rejects(fault.inject({ target }), /restoring cp1/);
+  t.same([...target.hosts.data], [], 'data destroyed, not restored');
+  target.failing.delete('restore-etcd');
+  t.match(await fault.heal({ target }), /restored cp1, cp2, cp3 from the snapshot/);
+  for (const h of CPS)
+    t.ok(target.hosts.running.has(`${h}/etcd`) && target.hosts.running.has(`${h}/kube-apiserver`));
+  t.equal(await fault.heal({ target }), 'etcd and every apiserver running', 'idempotent');
+});
+
+t.test('a snapshot that fails destroys nothing', async (t) => {
+  const { target, rec, fault } = setup();
+  target.failing.add('etcd-snapshot');
+  await t.rejects(fault.inject({ target }), /taking the snapshot/);
+  t.same(target.log, ['etcd-snapshot cp2']);
+  t.notOk(rec.events().some((e) => e.type === 'snapshot.done'));
+  t.equal(await fault.heal({ target }), 'etcd and every apiserver running');
+});
+
+t.test('the plan lists the procedure for --dry-run', async (t) => {
+  const { target, fault } = setup();
+  const plan = fault.plan(target);
+  t.equal(plan[0]?.argv[0], 'etcd-snapshot');
+  t.ok(plan.some((s) => s.step === 'prove' && s.argv[0] === 'etcd-data-state'));
+  t.equal(plan.filter((s) => s.step === 'inject' && s.argv[0] === 'restore-etcd').length, 3);
+  t.equal(plan.filter((s) => s.step === 'heal' && s.argv[0] === 'restore-etcd').length, 3);
+  t.same(target.log, [], 'planning runs nothing');
+});
+
+t.test('the journaled heal steps alone bring a half-restored cluster back (drill recover)', async (t) => {
+  const { target, fault } = setup();
+  target.failing.add('restore-etcd');
+  await t.rejects(fault.inject({ target }));
+  target.failing.delete('restore-etcd');
+  const heal = fault.plan(target).filter((s) => s.step === 'heal');
+  for (const s of heal) {
+    const res = await target.executor.exec(s.host, s.argv);
+    t.equal(res.code, 0, `${s.argv[0]} on ${s.host}`);
+  }
+  for (const h of CPS) t.ok(target.hosts.running.has(`${h}/etcd`) && target.hosts.data.has(h), `${h} back`);
+  for (const s of heal)
+    t.equal((await target.executor.exec(s.host, s.argv)).code, 0, 'replaying again is harmless');
+});
+
+t.test('declares the outage it causes, so the blast-radius interlocks let it run', async (t) => {
+  const { target, fault } = setup();
+  t.equal(fault.declaresOutage, true);
+  t.same(interlockViolations(fault, target.topology), []);
+  t.equal(fault.impact?.filter((i) => i.kind === 'etcd-member').length, 3);
+});

@@ -1,0 +1,136 @@
+/**
+ * A scripted target for fault unit tests: the profile renders each action as `kind host …`, the
+ * executor records every command and answers from a small model of the hosts (which components
+ * run, whether each etcd member has data, whether the snapshot file is there).
+ */
+import type { ExecOptions, ExecResult, Executor } from '../../src/executors/types.ts';
+import type { Action, Command, HostProfile, Target, Topology } from '../../src/targets/types.ts';
+
+export interface FakeHosts {
+  /** `host/component` that run. */
+  running: Set<string>;
+  /** Hosts whose etcd data dir holds a member. */
+  data: Set<string>;
+  /** Hosts holding a snapshot file. */
+  snapshots: Set<string>;
+}
+
+export class FakeTarget implements Target {
+  readonly log: string[] = [];
+  readonly inputs: (string | undefined)[] = [];
+  readonly profile: HostProfile = {
+    name: 'fake',
+    command: (a: Action): Command => ({ host: a.host, argv: [a.kind, JSON.stringify(a)] }),
+  };
+  readonly executor: Executor;
+  /** Actions that fail (exit 1), by kind. */
+  readonly failing = new Set<Action['kind']>();
+
+  constructor(
+    readonly topology: Topology,
+    readonly hosts: FakeHosts,
+  ) {
+    this.executor = {
+      kind: 'local',
+      hosts: () => topology.hosts.map((h) => h.name),
+      exec: async (host: string, argv: readonly string[], opts?: ExecOptions) => this.exec(host, argv, opts),
+      close: async () => {},
+    };
+  }
+
+  async timings() {
+    return {};
+  }
+
+  async close() {}
+
+  private exec(host: string, argv: readonly string[], opts?: ExecOptions): ExecResult {
+    const a = JSON.parse(argv[1]!) as Action;
+    const res = (code: number, stdout = ''): ExecResult => ({
+      host,
+      argv,
+      code,
+      stdout,
+      stderr: code ? `${a.kind} failed` : '',
+      timedOut: false,
+      durationMs: 1,
+    });
+    if (a.kind !== 'running' && a.kind !== 'etcd-data-state') {
+      this.log.push(`${a.kind} ${a.host}${'component' in a ? ` ${a.component}` : ''}`);
+      this.inputs.push(opts?.input);
+    }
+    if (this.failing.has(a.kind)) return res(1);
+    const h = this.hosts;
+    switch (a.kind) {
+      case 'running':
+        return res(h.running.has(`${a.host}/${a.component}`) ? 0 : 3, '4242\n');
+      case 'stop':
+        h.running.delete(`${a.host}/${a.component}`);
+        return res(0);
+      case 'start':
+        if (a.component === 'etcd' && !h.data.has(a.host)) return res(1);
+        h.running.add(`${a.host}/${a.component}`);
+        return res(0);
+      case 'etcd-snapshot':
+        h.snapshots.add(a.host);
+        return res(0, 'Snapshot saved\n{"hash":1,"revision":4711,"totalKey":99,"totalSize":65536}\n');
+      case 'read-etcd-snapshot':
+        return h.snapshots.has(a.host) ? res(0, 'U05BUA==') : res(1);
+      case 'write-etcd-snapshot':
+        h.snapshots.add(a.host);
+        return res(0, 'abc  /snap\n');
+      case 'etcd-data-state':
+        return res(h.data.has(a.host) ? 0 : 1, `/data/${a.host}\n`);
+      case 'wipe-etcd-data':
+        if (h.running.has(`${a.host}/etcd`)) return res(4);
+        h.data.delete(a.host);
+        return res(0, `/data/${a.host}\n`);
+      case 'restore-etcd':
+        if (h.data.has(a.host)) return res(0, 'holds a member: not restored\n');
+        if (!h.snapshots.has(a.host)) return res(3);
+        h.data.add(a.host);
+        return res(0, `/data/${a.host}\n`);
+      default:
+        return res(0);
+    }
+  }
+}
+
+export const CPS = ['cp1', 'cp2', 'cp3'];
+
+export function fakeTopology(lbs = ['lb1', 'lb2']): Topology {
+  return {
+    kind: 'lab',
+    name: 'fake',
+    hosts: [
+      ...CPS.map((name, i) => ({
+        name,
+        roles: ['control-plane', 'etcd'] as const,
+        address: `198.18.0.1${i + 1}`,
+      })),
+      ...lbs.map((name, i) => ({ name, roles: ['lb'] as const, address: `198.18.0.2${i + 1}` })),
+      { name: 'w1', roles: ['worker'] as const, address: '198.18.0.31', nodeName: 'w1' },
+      { name: 'w2', roles: ['worker'] as const, address: '198.18.0.32', nodeName: 'w2' },
+    ],
+    apiUrl: 'https://198.18.0.10:6443',
+    apiservers: CPS.map((host, i) => ({
+      host,
+      ip: `198.18.0.1${i + 1}`,
+      url: `https://198.18.0.1${i + 1}:6443`,
+    })),
+    etcd: CPS.map((host, i) => ({ host, member: host, url: `http://198.18.0.1${i + 1}:2379` })),
+    lbs,
+    vip: '198.18.0.10',
+    kubeconfigPath: '/nonexistent',
+  };
+}
+
+export function healthyHosts(): FakeHosts {
+  return {
+    running: new Set(
+      CPS.flatMap((h) => [`${h}/etcd`, `${h}/kube-apiserver`]).concat(['lb1/haproxy', 'lb1/keepalived']),
+    ),
+    data: new Set(CPS),
+    snapshots: new Set(),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Running one scenario for real on a lab brought up by the test file, the way the CLI does
+ * (default SLOs, the lab target, the admin kubeconfig), and reading its measurements by name.
+ */
+import type { Test } from 'tap';
+import type { Measurement } from '../../src/analysis/types.ts';
+import type { LabConfig } from '../../src/lab/config.ts';
+import { labKubeconfigPath } from '../../src/lab/config.ts';
+import { KubeAccess } from '../../src/probes/kube.ts';
+import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
+import { type RunOutcome, runScenario } from '../../src/runner/run.ts';
+import type { Scenario, ScenarioOptions } from '../../src/runner/scenario.ts';
+import { waitSteadyState } from '../../src/runner/steady.ts';
+import { resolveSlos } from '../../src/slo/resolve.ts';
+import { LabTarget } from '../../src/targets/lab.ts';
+
+export interface Drill {
+  readonly outcome: RunOutcome;
+  readonly m: Readonly<Record<string, Measurement>>;
+  readonly target: LabTarget;
+  readonly kube: KubeAccess;
+}
+
+export async function drill(
+  t: Test,
+  cfg: LabConfig,
+  scenario: Scenario,
+  options: ScenarioOptions = {},
+): Promise<Drill> {
+  const target = new LabTarget(cfg);
+  const kube = new KubeAccess(labKubeconfigPath(cfg));
+  t.teardown(() => target.close());
+  // As the suite does between scenarios: let the previous drill's aftermath settle (a leader
+  // Lease changing hands after its holder lost its apiserver), so preflight sees steady state.
+  await waitSteadyState(target, kube, 60_000);
+  const outcome = await runScenario({
+    scenario,
+    target,
+    kube,
+    slos: resolveSlos({ scenario: scenario.name }),
+    options,
+    preset: cfg.preset,
+  });
+  const r = outcome.result;
+  // DRILL_REPORT_DIR=dir keeps the full reports of test drills for inspection.
+  if (process.env.DRILL_REPORT_DIR) {
+    const files = await writeReports(reportDirFor(process.env.DRILL_REPORT_DIR, r), r);
+    t.comment(`reports in ${files.dir}`);
+  }
+  t.comment(`${scenario.name} ${JSON.stringify(options)}: ${r.verdict} — ${r.verdictMessage}`);
+  for (const m of r.measurements) {
+    const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
+    t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value} ${m.unit}${w} ${m.verdict}: ${m.detail}`);
+  }
+  for (const f of r.findings) t.comment(`  finding ${f.id}: ${f.message}`);
+  for (const e of r.timeline.filter((e) => e.type === 'error'))
+    t.comment(`  error (${e.source}): ${'message' in e ? e.message : ''}`);
+  return { outcome, m: Object.fromEntries(r.measurements.map((x) => [x.name, x])), target, kube };
+}
+
+/** Asserts a measured timing lies inside its expected window widened by `slackS` on each side. */
+export function inWindow(t: Test, m: Measurement | undefined, slackS: number, what?: string): void {
+  const name = what ?? m?.name ?? 'measurement';
+  if (!m || m.value === null || !m.expected) {
+    t.fail(`${name}: no value or no expected window (${m?.detail ?? 'missing'})`);
+    return;
+  }
+  t.notOk(m.lowerBound, `${name} observed (not a lower bound)`);
+  t.ok(
+    m.value >= m.expected.min - slackS && m.value <= m.expected.max + slackS,
+    `${name} = ${m.value} s within [${m.expected.min} − ${slackS}, ${m.expected.max} + ${slackS}] (${m.expected.formula})`,
+  );
+}
