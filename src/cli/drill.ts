@@ -12,9 +12,10 @@ import { PRESETS, PROJECT_ROOT, type PresetName } from '../lab/config.ts';
 import type { ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
+import { defaultSlos, INFORMATIONAL } from '../slo/defaults.ts';
 import { parseSloFlags } from '../slo/parse.ts';
 import { resolveSlos } from '../slo/resolve.ts';
-import { isScenarioName } from '../slo/types.ts';
+import { isScenarioName, type ScenarioName } from '../slo/types.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 import { parseDuration } from '../util/time.ts';
 import { dryRunContext, dryRunTarget } from './dry-run.ts';
@@ -133,10 +134,30 @@ async function main(argv: string[]): Promise<number> {
   const loadRate = wholeNumber('--load (requests per second)', values.load, 0, 200) ?? 0;
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
   if (suite && repeat > 1) throw new UserError('--repeat applies to one scenario, not to all');
+  if (suite) {
+    const aimed = (['host', 'member', 'variant'] as const).filter((k) => values[k] !== undefined);
+    if (aimed.length > 0) {
+      throw new UserError(
+        `--${aimed.join(', --')} aims one scenario's fault; with 'all' every scenario picks its own. Run that scenario alone to aim it.`,
+      );
+    }
+  }
   const config = values.config ? await loadDrillConfig(values.config) : EMPTY_CONFIG;
   const cliSlos = parseSloFlags(values.slo);
+  // An --slo applies to the scenarios that report that measurement; one that none of them
+  // reports is a mistake worth saying.
+  const reports = (n: ScenarioName) => new Set<string>([...Object.keys(defaultSlos(n)), ...INFORMATIONAL[n]]);
+  for (const o of cliSlos) {
+    if (!scenarios.some((s) => reports(s.name).has(o.name))) {
+      const known = [...new Set(scenarios.flatMap((s) => [...reports(s.name)]))].join(', ');
+      throw new UserError(`--slo ${o.name}: ${name} does not measure it (it reports ${known})`);
+    }
+  }
   const slos = new Map(
-    scenarios.map((s) => [s.name, resolveSlos({ scenario: s.name, config, cli: cliSlos })]),
+    scenarios.map((s) => [
+      s.name,
+      resolveSlos({ scenario: s.name, config, cli: cliSlos.filter((o) => reports(s.name).has(o.name)) }),
+    ]),
   );
   const options: ScenarioOptions = {
     host: values.host,

@@ -38,7 +38,16 @@ export const REAL_OPS: RunnerOps = {
   waitSteady: (t, k, ms) => waitSteadyState(t, k, ms),
   prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
   async readBack(t, k, runId, recorder) {
-    await readBack(k, t.topology.apiUrl, runId, recorder.events(), recorder.sink('runner'));
+    // The API may still be settling right after a heal: try a few times before giving up on RPO.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await readBack(k, t.topology.apiUrl, runId, recorder.events(), recorder.sink('runner'));
+        return;
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        await sleep(1000 * attempt);
+      }
+    }
   },
   cleanup: (t, k, runId) => cleanupWrites(k, t.topology.apiUrl, runId),
 };

@@ -42,7 +42,7 @@ export class LabProfile implements HostProfile {
           argv: [
             'sh',
             '-c',
-            `${this.pidOf(a.host, a.component)}\nkill -${a.signal} -- "-$pid" 2>/dev/null || kill -${a.signal} "$pid"\necho "$pid"`,
+            `${this.pidOf(a.host, a.component)}\nkill -${a.signal} -"$pid" 2>/dev/null || kill -${a.signal} "$pid"\necho "$pid"`,
           ],
         };
       case 'running':
