@@ -16,13 +16,18 @@ export async function dryRunTarget(
   kind: string,
   preset: PresetName | undefined,
   inventory?: string,
+  kind_?: { readonly cluster?: string },
 ): Promise<Target> {
   if (kind === 'lab') return new LabTarget(savedConfig() ?? labConfig({ preset }));
   if (kind === 'ssh') {
     const { openSshTarget } = await import('../targets/ssh-open.ts');
     return (await openSshTarget({ inventory, log: () => {} })).target;
   }
-  throw new UserError(`--dry-run: unknown --target '${kind}': use lab or ssh`);
+  if (kind === 'kind') {
+    const { openKindTarget } = await import('../targets/kind.ts');
+    return openKindTarget({ cluster: kind_?.cluster, dryRun: true });
+  }
+  throw new UserError(`--dry-run: unknown --target '${kind}': use lab, ssh or kind`);
 }
 
 export function dryRunContext(target: Target, options: ScenarioOptions): ScenarioContext {

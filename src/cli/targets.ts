@@ -1,6 +1,7 @@
 /**
  * Opening the drill's target from the CLI flags. `lab`: attach to a running lab, or bring one up
- * (and take it down after, unless asked to keep it). kind and ssh arrive with their own issue.
+ * (and take it down after, unless asked to keep it). `ssh`: an inventory of VMs (see
+ * targets/ssh-open.ts). `kind`: an existing kind cluster by name, or one created with --create.
  */
 
 import type { PresetName } from '../lab/config.ts';
@@ -24,9 +25,25 @@ export interface OpenOptions {
   readonly preset?: PresetName;
   readonly config: DrillConfig;
   readonly log: (line: string) => void;
+  /** ssh: the inventory file, and the explicit opt-out of host-key checking (reported). */
+  readonly inventory?: string;
+  readonly insecureIgnoreHostKeys?: boolean;
+  /** kind: the cluster name (default `kind`), and a kind config to create it from when absent. */
+  readonly cluster?: string;
+  readonly create?: string;
 }
 
 export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
+  if (o.kind === 'ssh') {
+    const { openSshTarget } = await import('../targets/ssh-open.ts');
+    const opened = await openSshTarget(o);
+    return { target: opened.target, close: () => opened.close() };
+  }
+  if (o.kind === 'kind') {
+    const { openKindTarget } = await import('../targets/kind.ts');
+    const target = await openKindTarget({ cluster: o.cluster, create: o.create, log: o.log });
+    return { target, close: () => target.close() };
+  }
   if (o.kind !== 'lab') {
     throw new UserError(
       `--target ${o.kind} is not available yet: use --target lab (kind and ssh targets are on the roadmap)`,

@@ -1,9 +1,11 @@
 /**
  * What runs where in the lab, in start order (layers start in order, members of a layer in
  * parallel): etcd on the control planes, haproxy + keepalived on the LBs, then the Kubernetes
- * control plane (apiservers, controller-managers and schedulers) and the workers' kubelets.
+ * control plane (apiservers, controller-managers and schedulers), the workers' kubelets, and an
+ * OpenSSH sshd in every host (for the ssh target).
  */
 import path from 'node:path';
+import { bundleComponents } from './bundle.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole } from './config.ts';
 import {
@@ -16,6 +18,7 @@ import {
 import { etcdSpec } from './etcd.ts';
 import { haproxySpec } from './haproxy.ts';
 import { keepalivedSpec } from './keepalived.ts';
+import { ensureLabSsh, sshdSpec } from './sshd.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export interface Layer {
@@ -26,7 +29,8 @@ export interface Layer {
 export async function labLayers(cfg: LabConfig): Promise<Layer[]> {
   const cps = hostsByRole(cfg, 'control-plane');
   const lbs = hostsByRole(cfg, 'lb');
-  const pki = await ensureControlPlanePki(cfg);
+  const [pki] = await Promise.all([ensureControlPlanePki(cfg), bundleComponents()]);
+  const ssh = ensureLabSsh(cfg);
   return [
     { name: 'etcd', specs: cps.map((h) => etcdSpec(cfg, h)) },
     { name: 'haproxy', specs: lbs.map((h) => haproxySpec(cfg, h)) },
@@ -40,5 +44,7 @@ export async function labLayers(cfg: LabConfig): Promise<Layer[]> {
       specs: [...cps.map((h) => controllerManagerSpec(cfg, h)), ...cps.map((h) => schedulerSpec(cfg, h))],
     },
     { name: 'kubelet', specs: hostsByRole(cfg, 'worker').map((h) => kubeletSpec(cfg, h)) },
+    // Real OpenSSH in every host, for the ssh target (`npm run lab -- inventory`).
+    { name: 'sshd', specs: cfg.hosts.map((h) => sshdSpec(cfg, h, ssh)) },
   ];
 }

@@ -5,7 +5,8 @@
  * is in the `kubernetes` Endpoints, and (where the target can tell) one LB holds the VIP.
  */
 import type { V1Endpoints, V1Lease, V1NodeList } from '@kubernetes/client-node';
-import { clusterHealth, EtcdMembers } from '../lab/etcd.ts';
+import { clusterHealth } from '../lab/etcd.ts';
+import { memberClient, memberStatus } from '../probes/etcd.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Target } from '../targets/types.ts';
 import { sleep } from '../util/time.ts';
@@ -24,18 +25,28 @@ export interface SteadyState {
 const json = <T>(body: string | undefined): T => JSON.parse(body ?? '{}') as T;
 
 async function etcdCheck(target: Target): Promise<SteadyCheck> {
-  const m = new EtcdMembers(
-    target.topology.etcd.map((e) => ({ host: e.member, url: e.url })),
-    1500,
-  );
+  // One client per member (TLS where the target gives client certificates), so each answer is
+  // that member's own view.
+  const clients = target.topology.etcd.map((e) => ({ e, c: memberClient(e, 1500) }));
   try {
-    const h = clusterHealth(await m.statusAll());
+    const views = await Promise.all(clients.map(({ c }) => memberStatus(c)));
+    const h = clusterHealth(
+      views.map((v, i) => ({
+        host: clients[i]!.e.member,
+        ok: v.error === undefined,
+        memberId: v.memberId,
+        leaderId: v.leader ?? '0',
+        raftTerm: v.raftTerm,
+        raftIndex: v.raftIndex,
+        error: v.error,
+      })),
+    );
     const n = target.topology.etcd.length;
     return h.healthy
       ? { name: 'etcd', ok: true, detail: `${n} members healthy, leader ${h.leader}` }
       : { name: 'etcd', ok: false, detail: h.problems.join('; ') };
   } finally {
-    m.close();
+    for (const { c } of clients) c.close();
   }
 }
 

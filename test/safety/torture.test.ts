@@ -35,7 +35,9 @@ const target = new LabTarget(cfg);
 const kube = new KubeAccess(target.topology.kubeconfigPath);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-torture-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const env = { ...process.env, HADRILL_JOURNAL: path.join(tmp, 'journal.jsonl') };
+// Drills, recover and this test share one journal (child processes inherit the environment).
+process.env.HADRILL_JOURNAL = path.join(tmp, 'journal.jsonl');
+const env = { ...process.env };
 const journal = new HealJournal(env.HADRILL_JOURNAL);
 const DRILL = path.join(PROJECT_ROOT, 'src/cli/drill.ts');
 const scenarios = ['apiserver-kill', ...(SCENARIO_CATALOGUE.has('etcd-partition') ? ['etcd-partition'] : [])];

@@ -1,0 +1,110 @@
+/**
+ * apiserver-kill through real ssh: the same drill CLI run with `--target lab` and with
+ * `--target ssh --inventory <the lab's inventory>` (sshd in every lab host, strict host keys)
+ * yields the same measurements, all observed, the same verdicts, and the same expected windows
+ * (timings read over ssh from the running processes equal the lab config's).
+ */
+import t from 'tap';
+import { Supervisor } from '../../src/lab/supervisor.ts';
+import { byName, sshLab, verified } from './ssh-lab.ts';
+
+const lab = await sshLab(t);
+const ttl = lab.cfg.timings.apiserver.masterLeaseTtlS + lab.cfg.timings.apiserver.endpointReconcileIntervalS;
+
+t.test('apiserver-kill: --target ssh measures what --target lab measures', async (t) => {
+  const sup = new Supervisor(lab.cfg.stateDir);
+  const before = sup.state('cp2', 'kube-apiserver').pid;
+  const viaSsh = await lab.drill('ssh', ['apiserver-kill', '--host', 'cp2', '--gate']);
+  t.equal(viaSsh.code, 0, viaSsh.out.slice(-3000));
+  t.match(viaSsh.report.meta.target, /^lab-ssh/);
+  t.equal(viaSsh.report.fault.status, 'proven', 'the kill through ssh took effect');
+  t.equal(viaSsh.report.fault.heal.status, 'done', 'and the heal through ssh ran');
+  t.ok(
+    verified(viaSsh.report),
+    `steady state again after the heal: ${viaSsh.report.phases.find((p) => p.phase === 'verify')?.message ?? ''}`,
+  );
+  const after = sup.state('cp2', 'kube-apiserver');
+  t.equal(after.state, 'running', 'restarted over ssh');
+  t.not(after.pid, before, 'a new process');
+
+  const viaLab = await lab.drill('lab', ['apiserver-kill', '--host', 'cp2', '--gate']);
+  t.equal(viaLab.code, 0, viaLab.out.slice(-3000));
+  const s = byName(viaSsh.report);
+  const l = byName(viaLab.report);
+  t.same(Object.keys(s).sort(), Object.keys(l).sort(), 'the same measurements');
+  for (const name of Object.keys(l)) {
+    t.equal(s[name]!.verdict, l[name]!.verdict, `${name}: same verdict (${s[name]!.verdict})`);
+    t.equal(s[name]!.value === null, l[name]!.value === null, `${name}: observed on both or neither`);
+    t.same(s[name]!.expected?.formula, l[name]!.expected?.formula, `${name}: same expected window`);
+  }
+  for (const name of ['lb_failover_s', 'endpoint_removal_s', 'rto_s', 'api_outage_s']) {
+    t.type(s[name]?.value, 'number', `${name} measured over ssh: ${s[name]?.value}`);
+  }
+  t.equal(s.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
+  t.ok(
+    s.endpoint_removal_s!.value! <= ttl + 1,
+    `endpoint removal ${s.endpoint_removal_s!.value} s <= ${ttl} + 1`,
+  );
+});
+
+t.test('bad inventory: exit 2 naming the file and the field', async (t) => {
+  const fs = await import('node:fs');
+  const bad = `${lab.inventory}.bad.yaml`;
+  fs.writeFileSync(
+    bad,
+    fs.readFileSync(lab.inventory, 'utf8').replace('address: 198.18.0.12', 'address: 12'),
+  );
+  fs.writeFileSync(bad, fs.readFileSync(bad, 'utf8').replace(/roles:\n\s+- lb/, 'roles:\n      - balancer'));
+  const { runLocal } = await import('../../src/executors/local.ts');
+  const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
+  const res = await runLocal([
+    'node',
+    '--import',
+    'tsx',
+    `${PROJECT_ROOT}/src/cli/drill.ts`,
+    'apiserver-kill',
+    '--target',
+    'ssh',
+    '--inventory',
+    bad,
+  ]);
+  t.equal(res.code, 2, res.stderr);
+  t.match(res.stderr, /inventory .*inventory\.yaml\.bad\.yaml is not valid/);
+  t.match(res.stderr, /hosts\[3\]\.roles\[0\]/);
+  const noInv = await runLocal([
+    'node',
+    '--import',
+    'tsx',
+    `${PROJECT_ROOT}/src/cli/drill.ts`,
+    'apiserver-kill',
+    '--target',
+    'ssh',
+  ]);
+  t.equal(noInv.code, 2);
+  t.match(noInv.stderr, /--target ssh needs --inventory FILE/);
+});
+
+t.test('unknown host keys: exit 3 before anything is injected', async (t) => {
+  const fs = await import('node:fs');
+  const inv = `${lab.inventory}.nokeys.yaml`;
+  const empty = `${lab.inventory}.empty_known_hosts`;
+  fs.writeFileSync(empty, '');
+  fs.writeFileSync(
+    inv,
+    fs.readFileSync(lab.inventory, 'utf8').replace(/knownHosts: .*/, `knownHosts: ${empty}`),
+  );
+  const { runLocal } = await import('../../src/executors/local.ts');
+  const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
+  const sup = new Supervisor(lab.cfg.stateDir);
+  const pids = sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`);
+  const drill = (...a: string[]) =>
+    runLocal(['node', '--import', 'tsx', `${PROJECT_ROOT}/src/cli/drill.ts`, ...a], { timeoutMs: 120_000 });
+  const res = await drill('apiserver-kill', '--target', 'ssh', '--inventory', inv);
+  t.equal(res.code, 3, res.stderr);
+  t.match(res.stderr, /host key ssh-ed25519 SHA256:\S+ is not in .*empty_known_hosts/);
+  t.same(
+    sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`),
+    pids,
+    'nothing was stopped',
+  );
+});

@@ -1,0 +1,74 @@
+/**
+ * Shared by the ssh-target drills: the real lab (fast) with its sshd, its inventory written by
+ * `npm run lab -- inventory`, and the drill CLI run once with `--target lab` and once with
+ * `--target ssh --inventory FILE`, reading back report.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { runLocal } from '../../src/executors/local.ts';
+import type { LabConfig } from '../../src/lab/config.ts';
+import { PROJECT_ROOT } from '../../src/lab/config.ts';
+import { holdLabLock, labForTest } from '../helpers/lab.ts';
+
+export interface Report {
+  meta: { target: string };
+  verdict: string;
+  measurements: {
+    name: string;
+    value: number | null;
+    verdict: string;
+    lowerBound?: boolean;
+    expected?: { min: number; max: number; formula: string };
+  }[];
+  fault: { status: string; heal: { status: string } };
+  phases: { phase: string; ok?: boolean; message?: string }[];
+}
+
+export interface SshLab {
+  readonly cfg: LabConfig;
+  readonly inventory: string;
+  drill(target: 'lab' | 'ssh', args: string[]): Promise<{ report: Report; out: string; code: number }>;
+}
+
+const cli = (entry: string, args: string[], timeoutMs = 300_000) =>
+  runLocal(['node', '--import', 'tsx', path.join(PROJECT_ROOT, entry), ...args], { timeoutMs });
+
+export async function sshLab(t: Test): Promise<SshLab> {
+  await holdLabLock(t);
+  const cfg = await labForTest(t, 'fast');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-sshlab-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const inventory = path.join(dir, 'inventory.yaml');
+  const inv = await cli('src/cli/lab.ts', ['inventory', '--out', inventory]);
+  if (inv.code !== 0) throw new Error(`lab inventory failed: ${inv.stderr}`);
+  // The drills run under this test's lab lock.
+  const lockEnv = process.env.HADRILL_LAB_LOCK_HELD ?? String(process.pid);
+  return {
+    cfg,
+    inventory,
+    async drill(target, args) {
+      const reports = fs.mkdtempSync(path.join(dir, `${target}-`));
+      const targetArgs =
+        target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory] : ['--target', 'lab'];
+      process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
+      const res = await cli('src/cli/drill.ts', [...args, ...targetArgs, '--report-dir', reports]);
+      const out = `${res.stdout}\n${res.stderr}`;
+      const [d] = fs.readdirSync(reports);
+      if (!d) throw new Error(`no report from the ${target} drill (exit ${res.code}): ${out.slice(-3000)}`);
+      const report = JSON.parse(fs.readFileSync(path.join(reports, d, 'report.json'), 'utf8')) as Report;
+      t.comment(`${target}: ${report.verdict}`);
+      for (const m of report.measurements) {
+        const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
+        t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value}${w} ${m.verdict}`);
+      }
+      return { report, out, code: res.code };
+    },
+  };
+}
+
+/** The verify phase (steady state after the heal) passed. */
+export const verified = (r: Report): boolean => r.phases.some((p) => p.phase === 'verify' && p.ok === true);
+
+export const byName = (r: Report) => Object.fromEntries(r.measurements.map((m) => [m.name, m]));
