@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { PRESETS, PROJECT_ROOT, type PresetName } from '../lab/config.ts';
+import { type K6Script, requireK6 } from '../probes/k6.ts';
+import type { LoadRequest } from '../runner/run.ts';
 import type { ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
@@ -54,7 +56,9 @@ options:
   --dry-run               print the plan (steps, hosts, exact commands, expected effects, heals); change nothing
   --allow-unsafe          inject past the interlocks (etcd quorum, every apiserver, the only LB)
   --deadline DURATION     heal and report after this long whatever happens (default 20m)
-  --load RATE             built-in background load through the LB, requests/s (GET + LIST; default 0 = off)
+  --load RATE|k6[:read|write]
+                          background load through the LB: the built-in generator at RATE requests/s
+                          (GET + LIST; default 0 = off), or the typed k6 script (needs k6 on PATH)
   --list                  list scenarios and exit`;
 
 const wholeNumber = (
@@ -70,6 +74,16 @@ const wholeNumber = (
   }
   return n;
 };
+
+function parseLoad(text: string): LoadRequest | undefined {
+  const k6 = /^k6(?::(read|write))?$/.exec(text);
+  if (k6) {
+    requireK6();
+    return { kind: 'k6', script: (k6[1] ?? 'read') as K6Script };
+  }
+  const rate = wholeNumber('--load (requests per second, or k6, k6:read, k6:write)', text, 0, 200) ?? 0;
+  return rate > 0 ? { kind: 'builtin', ratePerS: rate } : undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -131,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UserError(`--signal must be KILL or TERM (got '${values.signal}')`);
   }
   const deadlineMs = parseDuration(values.deadline, '--deadline');
-  const loadRate = wholeNumber('--load (requests per second)', values.load, 0, 200) ?? 0;
+  const load = parseLoad(values.load);
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
   if (suite && repeat > 1) throw new UserError('--repeat applies to one scenario, not to all');
   if (suite) {
@@ -196,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
     json: values.json,
     keepLab: values['keep-lab'],
     allowUnsafe: values['allow-unsafe'],
-    loadRatePerS: loadRate || undefined,
+    load,
     repeat,
     deadlineMs,
     deadlineText: values.deadline,

@@ -13,7 +13,7 @@ import { findPreviousRun } from '../reporters/history-store.ts';
 import { ReporterHub } from '../reporters/hub.ts';
 import { LiveReporter } from '../reporters/live.ts';
 import { reportDirFor, writeReports } from '../reporters/write.ts';
-import { type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
+import { type LoadRequest, type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
@@ -44,7 +44,7 @@ export interface DrillRequest {
   readonly json: boolean;
   readonly keepLab: boolean;
   readonly allowUnsafe: boolean;
-  readonly loadRatePerS?: number;
+  readonly load?: LoadRequest;
   readonly repeat: number;
   readonly deadlineMs: number;
   readonly deadlineText: string;
@@ -101,7 +101,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     const extras = (scenario: Scenario): Partial<RunOptions> => ({
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe,
-      loadRatePerS: req.loadRatePerS,
+      load: req.load,
     });
     const recorderFor = (name: ScenarioName) => {
       const recorder = new TimelineRecorder();

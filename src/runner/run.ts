@@ -12,6 +12,7 @@ import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
+import { type K6Run, type K6Script, startK6 } from '../probes/k6.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import { BuiltinLoad } from '../probes/load.ts';
 import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
@@ -23,6 +24,10 @@ import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.ts';
 import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from './steady.ts';
+
+export type LoadRequest =
+  | { readonly kind: 'builtin'; readonly ratePerS: number }
+  | { readonly kind: 'k6'; readonly script: K6Script };
 
 /** The runner's cluster-facing side effects, injectable so tests can run it without a cluster. */
 export interface RunnerOps {
@@ -76,8 +81,8 @@ export interface RunOptions {
   readonly preset?: string;
   /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
   readonly onInjecting?: (fault: Fault) => Promise<void> | void;
-  /** Background load through the LB during the drill (built-in generator), requests per second. */
-  readonly loadRatePerS?: number;
+  /** Background load through the LB during the drill: the built-in generator, or k6. */
+  readonly load?: LoadRequest;
   /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB). */
   readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
@@ -161,6 +166,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   let injectedAtMs: number | undefined;
   let healed = false;
   let load: BuiltinLoad | undefined;
+  let k6: K6Run | undefined;
   let healAtMs: number | undefined;
   let aborted: { signal: string; atMs: number } | undefined;
   const onAbort = () => {
@@ -170,11 +176,13 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   try {
     if (o.scenario.setup) await phase('baseline', () => o.scenario.setup!(ctx));
-    if (o.loadRatePerS) {
+    if (o.load?.kind === 'builtin') {
       load = new BuiltinLoad(o.kube, o.target.topology.apiUrl, () => recorder.clock.nowMs(), {
-        ratePerS: o.loadRatePerS,
+        ratePerS: o.load.ratePerS,
       });
       load.start(maxRunMs);
+    } else if (o.load?.kind === 'k6') {
+      k6 = await startK6(o.kube, o.target.topology.apiUrl, o.load.script, maxRunMs / 1000);
     }
     probeRuns = o.scenario.probes(ctx).map((p) =>
       p
@@ -244,6 +252,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   if (!aborted) await interruptibleSleep(o.tailMs ?? 1000, o.signal);
   probesAbort.abort();
   load?.stop();
+  k6?.stop();
+  const k6Summary = await k6?.done.catch((err: unknown) => {
+    runner.error(err, 'k6 load');
+    return undefined;
+  });
   await Promise.all(probeRuns);
   await phase('analyze', async () => {
     await ops
@@ -268,11 +281,13 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     analysis,
     aborted,
     previous: o.previous,
-    load: load?.summary(
-      injectedAtMs === undefined
-        ? undefined
-        : { fromMs: injectedAtMs, toMs: healAtMs ?? recorder.clock.nowMs() },
-    ),
+    load:
+      k6Summary ??
+      load?.summary(
+        injectedAtMs === undefined
+          ? undefined
+          : { fromMs: injectedAtMs, toMs: healAtMs ?? recorder.clock.nowMs() },
+      ),
   };
   // The repetition statistics need this run's measurements: analysis is pure, so compute them first.
   const result = buildRunResult(
