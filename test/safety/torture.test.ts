@@ -62,7 +62,9 @@ const outcomes = { killedBeforeInject: 0, killedWithFaultPending: 0, killedAfter
 for (let i = 1; i <= RUNS; i++) {
   t.test(`run ${i}`, async (t) => {
     const scenario = scenarios[i % scenarios.length]!;
-    const killAfterMs = Math.round(1500 + random() * 10_500);
+    // Stratified over 2-22 s so the runs cover before, during and after injection (a fast
+    // apiserver-kill drill injects at ~6-9 s and has healed by ~15-18 s), jittered by the seed.
+    const killAfterMs = Math.round(2000 + ((i - 1 + random()) * 20_000) / RUNS);
     const before = journal.entries().length;
     const child = spawn(
       'node',
@@ -98,4 +100,5 @@ t.test('counts', async (t) => {
     'every run accounted for',
   );
   t.ok(outcomes.killedWithFaultPending >= 1, 'at least one run was killed with its fault in place');
+  t.ok(outcomes.killedBeforeInject >= 1, 'at least one run was killed before injecting');
 });
