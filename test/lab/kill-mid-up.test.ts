@@ -67,7 +67,7 @@ async function killMidUp(t: Test, afterMs: number): Promise<void> {
 t.test('killed mid-up, then down: nothing is left', async (t) => {
   await killMidUp(t, 1200);
   const res = await lab('down');
-  t.equal(res.code, 0, 'lab up completes');
+  t.equal(res.code, 0, 'lab down succeeds');
   if (res.code !== 0) t.comment(res.out);
   t.match(res.stdout, /lab down in [\d.]+ s/);
   await nothingLeft(t);
