@@ -97,8 +97,14 @@ t.test('every scenario plans on the kind containers', async (t) => {
       ['ha-control-plane', 'ha-control-plane2', 'ha-control-plane3'],
     ],
   ];
-  for (const [args, inject, hosts] of cases) {
-    const r = await plan(...args);
+  // Independent plans: run them side by side (PATH points at the stand-in tools meanwhile).
+  const prevPath = process.env.PATH;
+  process.env.PATH = tools.env().PATH;
+  const results = await Promise.all(cases.map(([args]) => plan(...args))).finally(() => {
+    process.env.PATH = prevPath;
+  });
+  for (const [i, [args, inject, hosts]] of cases.entries()) {
+    const r = results[i]!;
     t.equal(r.code, 0, `${args.join(' ')}: ${r.out.slice(-1500)}`);
     const s = steps(r.out);
     t.ok(s.length >= 4, `${args.join(' ')}: ${s.length} steps`);
