@@ -4,12 +4,11 @@
  * the RSS of every lab process. Bounded in count and time. Usage:
  *   npm run bench:api -- [--rate 50] [--seconds 20]
  */
-import fs from 'node:fs';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { Watch } from '@kubernetes/client-node';
 import { requireLab } from '../src/lab/saved.ts';
-import { Supervisor } from '../src/lab/supervisor.ts';
+import { groupRssMb, Supervisor } from '../src/lab/supervisor.ts';
 import { KubeAccess } from '../src/probes/kube.ts';
 import { percentile } from '../src/probes/load.ts';
 import { ensureDrillNamespace } from '../src/probes/writes.ts';
@@ -121,6 +120,5 @@ agent.destroy();
 // 4. RSS of every lab process.
 for (const c of new Supervisor(cfg.stateDir).components()) {
   if (c.state.state !== 'running') continue;
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${c.state.pid}/status`, 'utf8'));
-  console.log(`rss ${c.host}/${c.name}: ${(Number(m?.[1] ?? 0) / 1024).toFixed(1)} MB`);
+  console.log(`rss ${c.host}/${c.name}: ${groupRssMb(c.state.pid).toFixed(1)} MB`);
 }

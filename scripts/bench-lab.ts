@@ -3,12 +3,11 @@
  * processes, and VIP takeover from link-down of the holder to the first TCP connect through
  * the VIP. Usage: npm run bench:lab -- [--preset seeds|fast] [--runs 5]
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hostByName, hostsByRole, type PresetName } from '../src/lab/config.ts';
 import { down, tcpConnect, up } from '../src/lab/lab.ts';
 import { addressHolders, setHostLink } from '../src/lab/network.ts';
-import { Supervisor } from '../src/lab/supervisor.ts';
+import { groupRssMb, Supervisor } from '../src/lab/supervisor.ts';
 import { sleep, waitFor } from '../src/util/time.ts';
 
 const { values } = parseArgs({
@@ -17,10 +16,6 @@ const { values } = parseArgs({
 const preset = values.preset as PresetName;
 const runs = Number(values.runs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-};
 
 await down();
 const ups: number[] = [];
@@ -34,7 +29,7 @@ for (let i = 0; i < runs; i++) {
     const sup = new Supervisor(cfg.stateDir);
     for (const c of sup.components()) {
       if (c.state.state === 'running')
-        console.log(`rss ${c.host}/${c.name}: ${rssMb(c.state.pid).toFixed(1)} MB`);
+        console.log(`rss ${c.host}/${c.name}: ${groupRssMb(c.state.pid).toFixed(1)} MB`);
     }
   }
   const lbs = hostsByRole(cfg, 'lb');

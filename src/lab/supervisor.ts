@@ -175,6 +175,24 @@ export async function terminate(
   return 'killed';
 }
 
+/** Resident memory of a component: every process of its group (the restart loop and its node, keepalived's children), in MB. */
+export function groupRssMb(pgid: number): number {
+  let kb = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'));
+      kb += Number(m?.[1] ?? 0);
+    } catch {
+      // the process went away meanwhile
+    }
+  }
+  return kb / 1024;
+}
+
 /** True when the pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {
