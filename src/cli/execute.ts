@@ -17,7 +17,7 @@ import { type LoadRequest, type RunOptions, type RunOutcome, runScenario } from 
 import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
-import type { DrillConfig } from '../slo/config.ts';
+import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { LabTarget } from '../targets/lab.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
@@ -87,6 +87,8 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
   try {
     const target = opened.target;
     const kube = new KubeAccess(target.topology.kubeconfigPath);
+    // A drill never hits a cluster the drill config does not allow (production by accident).
+    checkContextAllowed(req.config, kube.kc.getCurrentContext());
     const ref: TargetRef =
       target instanceof LabTarget
         ? { kind: 'lab', stateDir: target.cfg.stateDir }

@@ -72,6 +72,9 @@ t.test('apiserver-kill: real fault, healed, five reports with measured numbers',
   t.notMatch(all, /BEGIN [A-Z ]*PRIVATE KEY|client-key-data/, 'no secret in any report');
 });
 
+const notAllowed = path.join(reportRoot, 'prod-only.yaml');
+fs.writeFileSync(notAllowed, 'allowedContexts: [prod-east]\n');
+
 t.test('bad input: exit 2 with a message that says what to fix, and no fault injected', async (t) => {
   const sup = new Supervisor(cfg.stateDir);
   const pids = sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`);
@@ -83,6 +86,10 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
     [['apiserver-kill', '--lab-preset', 'seeds'], /a lab is up with preset 'fast', not 'seeds'/],
     [['apiserver-kill', '--bogus'], /bogus/],
     [[], /name a scenario/],
+    [
+      ['apiserver-kill', '--config', notAllowed],
+      /kube context "hadr-lab" is not in allowedContexts \(prod-east\)/,
+    ],
   ];
   // Independent invocations: run them side by side.
   const results = await Promise.all(cases.map(([args]) => drill(...args, '--report-dir', reportRoot)));
