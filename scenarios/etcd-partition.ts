@@ -12,14 +12,14 @@
  */
 
 import { apiserverUnready, leaderElection } from '../src/analysis/etcd.ts';
-import type { HaTimings } from '../src/analysis/types.ts';
-import { ETCD_PARTITION } from '../src/faults/iptables.ts';
 import { partitionFault } from '../src/faults/network.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { sustainedApiSuccess } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
+import { ETCD_PARTITION } from '../src/targets/partition.ts';
+import type { HaTimings } from '../src/targets/types.ts';
 import { eventsOf, type TimelineEvent } from '../src/timeline/events.ts';
 import { etcdLeader, pickMember } from './pick.ts';
 

@@ -12,7 +12,6 @@
  * Observation lasts until the replacements run elsewhere, at most the eviction bound + 60 s.
  */
 import { nodeNotReady, podEviction, podsReplaced } from '../src/analysis/nodes.ts';
-import type { HaTimings } from '../src/analysis/types.ts';
 import { linkDownFault } from '../src/faults/network.ts';
 import { processFault } from '../src/faults/process.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
@@ -20,6 +19,7 @@ import { nodeProbe, podProbe } from '../src/probes/cluster.ts';
 import { deployWorkload, removeWorkload, WORKLOAD_SELECTOR } from '../src/probes/workload.ts';
 import { DRILL_NAMESPACE } from '../src/probes/writes.ts';
 import type { Scenario, ScenarioContext, ScenarioOptions } from '../src/runner/scenario.ts';
+import type { HaTimings } from '../src/targets/types.ts';
 import { hostsWithRole, type TargetHost } from '../src/targets/types.ts';
 import { eventsOf } from '../src/timeline/events.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';

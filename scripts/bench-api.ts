@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { Watch } from '@kubernetes/client-node';
 import { requireLab } from '../src/lab/saved.ts';
 import { groupRssMb, Supervisor } from '../src/lab/supervisor.ts';
+import { labTopology } from '../src/lab/target.ts';
 import { KubeAccess } from '../src/probes/kube.ts';
 import { percentile } from '../src/probes/load.ts';
 import { ensureDrillNamespace } from '../src/probes/writes.ts';
-import { labTopology } from '../src/targets/lab.ts';
 import { sleep } from '../src/util/time.ts';
 
 const { values } = parseArgs({

@@ -33,7 +33,8 @@
  *   etcd check times out after 2 s, and the harness probes /readyz every 0.5 s.
  */
 import type { MeasurementName } from '../slo/types.ts';
-import type { ExpectedWindow, HaTimings } from './types.ts';
+import type { HaTimings } from '../targets/types.ts';
+import type { ExpectedWindow } from './types.ts';
 
 export type WindowSpec = Omit<ExpectedWindow, 'outside'>;
 

@@ -1,8 +1,14 @@
 /**
+ * The folder, analysis: pure functions from a timeline (plus context: scenario, SLOs, target timings) to
+ * Measurements with verdicts and expected windows; findings; repetition statistics; history
+ * deltas. No I/O, no clock: tested with synthetic timelines.
+ */
+/**
  * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the timings
  * the expected windows derive from, and the context an analysis runs with.
  */
 import type { MeasurementName, ScenarioName, Slo, SloSet } from '../slo/types.ts';
+import type { HaTimings } from '../targets/types.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
 export type Verdict = 'pass' | 'fail' | 'unknown';
@@ -39,30 +45,6 @@ export interface Observation {
   readonly value: number | null;
   readonly lowerBound?: boolean;
   readonly detail: string;
-}
-
-/**
- * Timing configuration of the target, as read from the lab config, kubeadm manifests or
- * haproxy/keepalived configs. All optional: a missing input means no expected window.
- */
-export interface HaTimings {
-  readonly nodeMonitorGracePeriodS?: number;
-  readonly nodeMonitorPeriodS?: number;
-  readonly nodeLeaseRenewIntervalS?: number;
-  /** tolerationSeconds of the drill workload for unreachable/not-ready (default 300). */
-  readonly tolerationSeconds?: number;
-  readonly masterLeaseTtlS?: number;
-  readonly endpointReconcileIntervalS?: number;
-  readonly leaseDurationS?: number;
-  readonly retryPeriodS?: number;
-  readonly advertIntS?: number;
-  /** keepalived priority of the backup that takes over. */
-  readonly priority?: number;
-  readonly checkInterMs?: number;
-  readonly fall?: number;
-  readonly checkTimeoutMs?: number;
-  readonly etcdHeartbeatMs?: number;
-  readonly etcdElectionMs?: number;
 }
 
 export interface AnalysisContext {

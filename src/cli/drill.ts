@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
-import { PRESETS, PROJECT_ROOT, type PresetName } from '../lab/config.ts';
+import { PRESETS, type PresetName } from '../lab/config.ts';
 import { type K6Script, requireK6 } from '../probes/k6.ts';
 import type { LoadRequest } from '../runner/run.ts';
 import type { ScenarioOptions } from '../runner/scenario.ts';
@@ -19,6 +19,7 @@ import { parseSloFlags } from '../slo/parse.ts';
 import { resolveSlos } from '../slo/resolve.ts';
 import { isScenarioName, type ScenarioName } from '../slo/types.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 import { parseDuration } from '../util/time.ts';
 import { dryRunContext, dryRunTarget } from './dry-run.ts';
 import { executeDrill } from './execute.ts';

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import { labConfig, type PresetName } from '../lab/config.ts';
 import { savedConfig } from '../lab/saved.ts';
+import { LabTarget } from '../lab/target.ts';
 import { KubeAccess } from '../probes/kube.ts';
 import type { ScenarioContext, ScenarioOptions } from '../runner/scenario.ts';
-import { LabTarget } from '../targets/lab.ts';
 import type { Target } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { repetitionStats } from '../analysis/stats.ts';
 import type { PresetName } from '../lab/config.ts';
+import { LabTarget } from '../lab/target.ts';
 import { exitCodeFor } from '../model/exit.ts';
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { KubeAccess } from '../probes/kube.ts';
@@ -19,7 +20,6 @@ import { runSuite } from '../runner/suite.ts';
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
 import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
-import { LabTarget } from '../targets/lab.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { journalHooks, refuseIfPending } from './safety.ts';
 import { openTarget } from './targets.ts';

@@ -4,11 +4,11 @@
  */
 import type { Fault } from '../faults/types.ts';
 import { savedConfig } from '../lab/saved.ts';
+import { LabTarget } from '../lab/target.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
 import { replayPending } from '../safety/recover.ts';
-import { LabTarget } from '../targets/lab.ts';
 import type { Target } from '../targets/types.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 

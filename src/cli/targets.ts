@@ -8,8 +8,8 @@ import type { PresetName } from '../lab/config.ts';
 import { defaultStateDir } from '../lab/config.ts';
 import { down, savedConfig, up } from '../lab/lab.ts';
 import { acquireLabLock } from '../lab/lock.ts';
+import { LabTarget } from '../lab/target.ts';
 import type { DrillConfig } from '../slo/config.ts';
-import { LabTarget } from '../targets/lab.ts';
 import type { Target } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 

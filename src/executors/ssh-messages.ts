@@ -3,8 +3,8 @@
  * fingerprint and how to check and add the key), authentication failures, unreachable hosts.
  */
 import { createHash } from 'node:crypto';
-import type { SshHost } from './ssh.ts';
 import { type HostKeyVerdict, knownHostName } from './ssh-known-hosts.ts';
+import type { SshHost } from './types.ts';
 
 /** OpenSSH-style fingerprint of a public key blob. */
 export const fingerprint = (blob: Buffer): string =>

@@ -12,19 +12,7 @@ import { TargetError } from '../util/errors.ts';
 import { runLocal } from './local.ts';
 import { knownKeyTypes, parseKnownHosts, verifyHostKey } from './ssh-known-hosts.ts';
 import { describeConnectError, fingerprint, hostKeyRefusal } from './ssh-messages.ts';
-import { type ExecOptions, type ExecResult, type Executor, LOCAL_HOST } from './types.ts';
-
-export interface SshHost {
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly user: string;
-  /** Private key file; without it the ssh agent ($SSH_AUTH_SOCK) is used. */
-  readonly keyPath?: string;
-  /** Run commands through `sudo -n` (passwordless sudo on the host). */
-  readonly sudo: boolean;
-  readonly knownHostsPath: string;
-}
+import { type ExecOptions, type ExecResult, type Executor, LOCAL_HOST, type SshHost } from './types.ts';
 
 export interface SshOptions {
   /** Accept any host key (loud: the target says so in its name and the report). */

@@ -57,3 +57,15 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
+
+export interface SshHost {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  /** Private key file; without it the ssh agent ($SSH_AUTH_SOCK) is used. */
+  readonly keyPath?: string;
+  /** Run commands through `sudo -n` (passwordless sudo on the host). */
+  readonly sudo: boolean;
+  readonly knownHostsPath: string;
+}

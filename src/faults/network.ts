@@ -2,7 +2,7 @@
  * Network faults: an iptables partition of ports on one host (proof: the rules are in place;
  * heal: remove the chain), and a host's link taken down (proof: the link is down; heal: up).
  */
-import type { PartitionSpec } from './iptables.ts';
+import type { PartitionSpec } from '../targets/partition.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
 /** A partition removes itself on the host after this long unless healed earlier (10 min). */

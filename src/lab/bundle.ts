@@ -7,13 +7,13 @@
  */
 import path from 'node:path';
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from './config.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 export const COMPONENT_ENTRIES = {
-  'kube-apiserver': 'src/lab/apiserver/main.ts',
-  'kube-controller-manager': 'src/lab/controller-manager/main.ts',
-  'kube-scheduler': 'src/lab/scheduler/main.ts',
-  kubelet: 'src/lab/kubelet/main.ts',
+  'kube-apiserver': 'src/kube/apiserver/main.ts',
+  'kube-controller-manager': 'src/kube/controller-manager/main.ts',
+  'kube-scheduler': 'src/kube/scheduler/main.ts',
+  kubelet: 'src/kube/kubelet/main.ts',
 } as const;
 
 export type BundledComponent = keyof typeof COMPONENT_ENTRIES;

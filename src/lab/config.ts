@@ -5,8 +5,8 @@
  * can derive its expected windows from the same values the lab ran with.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 export type PresetName = 'seeds' | 'fast';
 export const PRESETS: readonly PresetName[] = ['seeds', 'fast'];
@@ -162,7 +162,6 @@ export const DEFAULT_PREFIX = 'hadr';
 export const MAX_WORKERS = 3;
 
 /** The project root (two levels above this file). */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function defaultStateDir(): string {
   return process.env.HADRILL_LAB_DIR ?? path.join(PROJECT_ROOT, '.lab');

@@ -6,9 +6,10 @@
  *  - per worker: the kubelet agent, talking to the API through the VIP.
  */
 import path from 'node:path';
+import { PROJECT_ROOT } from '../util/paths.ts';
 import { type BundledComponent, bundlePath } from './bundle.ts';
 import type { LabConfig, LabHost } from './config.ts';
-import { hostsByRole, labHostKubeconfigPath, labKubeconfigPath, PROJECT_ROOT } from './config.ts';
+import { hostsByRole, labHostKubeconfigPath, labKubeconfigPath } from './config.ts';
 import { ensureClientCert, ensureLabPki, type LabPki, writeKubeconfig } from './pki/index.ts';
 import type { ComponentSpec } from './supervisor.ts';
 

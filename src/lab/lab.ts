@@ -8,20 +8,21 @@ import net from 'node:net';
 import path from 'node:path';
 import { runLocal } from '../executors/local.ts';
 import { KubeAccess } from '../probes/kube.ts';
-import { describeProblems, waitSteadyState } from '../runner/steady.ts';
-import { LabTarget } from '../targets/lab.ts';
+import { describeProblems, waitSteadyState } from '../probes/steady.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
 import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath } from './config.ts';
-import { clusterHealth, EtcdMembers } from './etcd.ts';
+import { EtcdMembers } from './etcd.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
 import { SAVED, savedConfig } from './saved.ts';
+import { LabTarget } from './target.ts';
 
 export { requireLab, savedConfig } from './saved.ts';
 
+import { clusterHealth } from '../probes/etcd-health.ts';
 import { markedPids, Supervisor, terminate } from './supervisor.ts';
 
 export interface UpResult {

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { TargetError, UserError } from '../util/errors.ts';
+import { findBinary } from '../util/paths.ts';
 
 /** Binary → Debian package. */
 export const REQUIRED: Readonly<Record<string, string>> = {
@@ -19,22 +20,6 @@ export const REQUIRED: Readonly<Record<string, string>> = {
   'ssh-keygen': 'openssh-client',
   openssl: 'openssl',
 };
-
-const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...PATH_DIRS];
-  for (const d of dirs) {
-    const p = `${d}/${name}`;
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 export function missingPackages(required: Readonly<Record<string, string>> = REQUIRED): string[] {
   const pkgs = new Set<string>();

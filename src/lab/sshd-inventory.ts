@@ -8,8 +8,9 @@
 import path from 'node:path';
 import YAML from 'yaml';
 import type { InventoryFile } from '../targets/inventory.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
-import { hostsByRole, labKubeconfigPath, PROJECT_ROOT } from './config.ts';
+import { hostsByRole, labKubeconfigPath } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './etcd.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
 import { MARKER_VAR } from './supervisor.ts';

@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findBinary } from '../util/paths.ts';
 import type { LabConfig, LabHost } from './config.ts';
-import { findBinary } from './packages.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export const SSH_PORT = 22;

@@ -2,9 +2,11 @@
  * Lab status: per host its address, components (running / stopped), link state; etcd members
  * with the leader they see; the VIP holder; which apiservers each haproxy routes to.
  */
+
+import { clusterHealth, type MemberStatus } from '../probes/etcd-health.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole } from './config.ts';
-import { clusterHealth, EtcdMembers, type MemberStatus } from './etcd.ts';
+import { EtcdMembers } from './etcd.ts';
 import { type BackendState, haproxyBackends } from './haproxy.ts';
 import { addressHolders, hostLinkState } from './network.ts';
 import { Supervisor } from './supervisor.ts';

@@ -1,4 +1,9 @@
 /**
+ * The folder: The result model: one read-only value per run (and per suite) that every reporter renders.
+ * `buildRunResult` runs the analysis, derives phases/fault/findings/history, computes the
+ * combined verdict, redacts secrets and freezes the result.
+ */
+/**
  * The one read-only result model every reporter renders: a RunResult per scenario run and a
  * SuiteResult for `all`. Built (and redacted, and frozen) by src/model/build.ts.
  */

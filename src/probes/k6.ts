@@ -8,10 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../lab/config.ts';
-import { findBinary } from '../lab/packages.ts';
 import type { LoadSummary } from '../model/result.ts';
 import { UserError } from '../util/errors.ts';
+import { findBinary, PROJECT_ROOT } from '../util/paths.ts';
 import type { KubeAccess } from './kube.ts';
 import { DRILL_NAMESPACE } from './writes.ts';
 

@@ -1,4 +1,10 @@
 /**
+ * The folder: Reporters: optional hooks (onRunStart, onEvent, onPhase, onRunEnd, onSuiteEnd) over one event
+ * stream and one read-only result model. Renderers: JUnit XML (mocha + mocha-junit-reporter),
+ * report.json, report.md, report.html (inline SVG timeline), timeline.jsonl; `writeReports`
+ * writes all five; `LiveReporter` is the terminal view; `findPreviousRun` reads history.
+ */
+/**
  * The reporter contract: optional hooks over one event stream and one read-only result model.
  * Reporters only render; they never compute verdicts.
  */

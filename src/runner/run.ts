@@ -15,6 +15,7 @@ import type { RunResult } from '../model/result.ts';
 import { type K6Run, type K6Script, startK6 } from '../probes/k6.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import { BuiltinLoad } from '../probes/load.ts';
+import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from '../probes/steady.ts';
 import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
 import { checkInterlocks } from '../safety/interlocks.ts';
 import type { SloSet } from '../slo/types.ts';
@@ -23,7 +24,6 @@ import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.ts';
-import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from './steady.ts';
 
 export type LoadRequest =
   | { readonly kind: 'builtin'; readonly ratePerS: number }

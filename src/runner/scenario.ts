@@ -3,12 +3,12 @@
  * target's topology and the user's options), the probes it needs, optional setup/teardown of a
  * drill workload, when the cluster counts as recovered, and how long to observe at most.
  */
-import type { AnalysisContext, HaTimings } from '../analysis/types.ts';
+import type { AnalysisContext } from '../analysis/types.ts';
 import type { Fault } from '../faults/types.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Probe } from '../probes/types.ts';
 import type { ScenarioName } from '../slo/types.ts';
-import type { Target } from '../targets/types.ts';
+import type { HaTimings, Target } from '../targets/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 import type { EventSink } from '../timeline/recorder.ts';
 

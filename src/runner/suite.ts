@@ -12,12 +12,12 @@ import type { PreviousRun } from '../analysis/history.ts';
 import { buildSuiteResult } from '../model/build.ts';
 import type { RunResult, SuiteResult } from '../model/result.ts';
 import type { KubeAccess } from '../probes/kube.ts';
+import { describeProblems, type SteadyState, waitSteadyState } from '../probes/steady.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import type { Target } from '../targets/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { type RunOptions, type RunOutcome, runScenario } from './run.ts';
 import type { Scenario, ScenarioOptions } from './scenario.ts';
-import { describeProblems, type SteadyState, waitSteadyState } from './steady.ts';
 
 export interface SuiteOptions {
   /** The scenarios, in order (the CLI passes the catalogue's). */

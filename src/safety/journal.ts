@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PlanStep } from '../faults/types.ts';
-import { PROJECT_ROOT } from '../lab/config.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 /** How to reopen the target the fault was injected into. */
 export type TargetRef =

@@ -1,4 +1,8 @@
 /**
+ * The folder: SLOs as data: per-scenario defaults, the drill config file (YAML, zod-validated, with
+ * per-scenario overrides and allowedContexts), `--slo` flag parsing, and the merge of the three.
+ */
+/**
  * SLO vocabulary: scenario and measurement names (the names used in report.json), operators, and
  * where a threshold came from. `threshold: 'expected'` refers to the expected window the analysis
  * derives from the target's configuration (`<`/`<=` → its max, `>`/`>=` → its min, `==` → inside

@@ -9,14 +9,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HaTimings } from '../analysis/types.ts';
 import { DockerExecutor, type LocalRunner } from '../executors/docker.ts';
 import { runLocal } from '../executors/local.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 import { KindProfile } from './kind-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
 import { kubeconfigServer, UPSTREAM_DEFAULTS } from './ssh.ts';
-import type { HostRole, Target, Topology } from './types.ts';
+import type { HaTimings, HostRole, Target, Topology } from './types.ts';
 
 export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 export const ROLE_LABEL = 'io.x-k8s.kind.role';

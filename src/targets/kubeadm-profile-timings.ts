@@ -5,10 +5,10 @@
  * keepalived's VRRP settings. `readTimings` gathers the texts through the target's executor.
  */
 import YAML from 'yaml';
-import type { HaTimings } from '../analysis/types.ts';
 import type { Executor } from '../executors/types.ts';
 import type { TimingSource } from './inventory.ts';
 import { fillTemplate } from './kubeadm-profile.ts';
+import type { HaTimings } from './types.ts';
 
 /** `--flag=value` pairs from any text: manifest command lists, `/proc/<pid>/cmdline`, unit files. */
 export function parseFlags(text: string): Map<string, string> {

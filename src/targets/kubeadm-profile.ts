@@ -9,9 +9,9 @@
  */
 import { shellQuote } from '../executors/ssh.ts';
 import { LOCAL_HOST } from '../executors/types.ts';
-import { healPartitionScript, partitionScript, showPartitionScript } from '../faults/iptables.ts';
 import { UserError } from '../util/errors.ts';
 import type { CommandOverride } from './inventory.ts';
+import { healPartitionScript, partitionScript, showPartitionScript } from './partition.ts';
 import type { Action, Command, Component, HostProfile } from './types.ts';
 
 export const MANIFEST_DIR = '/etc/kubernetes/manifests';

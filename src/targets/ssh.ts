@@ -7,13 +7,12 @@
  */
 import fs from 'node:fs';
 import YAML from 'yaml';
-import type { HaTimings } from '../analysis/types.ts';
 import { SshExecutor, type SshOptions } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
 import type { Inventory, InventoryHost } from './inventory.ts';
 import { KubeadmProfile } from './kubeadm-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
-import type { Target, Topology } from './types.ts';
+import type { HaTimings, Target, Topology } from './types.ts';
 
 /** Upstream defaults, used where the hosts' configuration does not say (BRIEF §5). */
 export const UPSTREAM_DEFAULTS: HaTimings = {

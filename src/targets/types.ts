@@ -4,9 +4,8 @@
  * host profile that turns actions into commands, and the timing configuration the expected
  * windows derive from. The drill code never branches on the target kind.
  */
-import type { HaTimings } from '../analysis/types.ts';
 import type { Executor } from '../executors/types.ts';
-import type { PartitionSpec } from '../faults/iptables.ts';
+import type { PartitionSpec } from './partition.ts';
 
 export type TargetKind = 'lab' | 'kind' | 'ssh';
 export type HostRole = 'control-plane' | 'etcd' | 'lb' | 'worker';
@@ -132,3 +131,27 @@ export interface Target {
 
 export const hostsWithRole = (t: Topology, role: HostRole): TargetHost[] =>
   t.hosts.filter((h) => h.roles.includes(role));
+
+/**
+ * Timing configuration of the target, as read from the lab config, kubeadm manifests or
+ * haproxy/keepalived configs. All optional: a missing input means no expected window.
+ */
+export interface HaTimings {
+  readonly nodeMonitorGracePeriodS?: number;
+  readonly nodeMonitorPeriodS?: number;
+  readonly nodeLeaseRenewIntervalS?: number;
+  /** tolerationSeconds of the drill workload for unreachable/not-ready (default 300). */
+  readonly tolerationSeconds?: number;
+  readonly masterLeaseTtlS?: number;
+  readonly endpointReconcileIntervalS?: number;
+  readonly leaseDurationS?: number;
+  readonly retryPeriodS?: number;
+  readonly advertIntS?: number;
+  /** keepalived priority of the backup that takes over. */
+  readonly priority?: number;
+  readonly checkInterMs?: number;
+  readonly fall?: number;
+  readonly checkTimeoutMs?: number;
+  readonly etcdHeartbeatMs?: number;
+  readonly etcdElectionMs?: number;
+}

@@ -191,7 +191,7 @@ t.test('findings', (t) => {
 
 t.test('lab timings feed the expected windows (seeds preset)', async (t) => {
   const { PRESET_TIMINGS } = await import('../../src/lab/config.ts');
-  const { haTimingsFromLab } = await import('../../src/analysis/lab-timings.ts');
+  const { haTimingsFromLab } = await import('../../src/lab/timings.ts');
   const h = haTimingsFromLab(PRESET_TIMINGS.seeds);
   t.equal(h.nodeMonitorGracePeriodS, 40, 'seeds: grace 40 s');
   t.equal(h.nodeLeaseRenewIntervalS, PRESET_TIMINGS.seeds.kubelet.nodeLeaseDurationS / 4);

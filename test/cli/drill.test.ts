@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const cfg = await labForTest(t, 'fast');

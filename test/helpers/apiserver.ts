@@ -19,7 +19,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { APISERVER_MAIN, APISERVER_NODE_OPTIONS } from '../../src/lab/apiserver/args.ts';
 import { ensureApiserverCert, ensureCa, ensureClientCert, writeKubeconfig } from '../../src/lab/pki/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -258,10 +257,10 @@ export async function startTestApiserver(
       userName: 'test-user',
     });
     const args = [
-      ...APISERVER_NODE_OPTIONS,
+      '--max-semi-space-size=2',
       '--import',
       'tsx',
-      APISERVER_MAIN,
+      path.join(ROOT, 'src/kube/apiserver/main.ts'),
       `--advertise-address=${address}`,
       `--bind-address=${address}`,
       `--secure-port=${port}`,

@@ -7,9 +7,9 @@ import type { Test } from 'tap';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
+import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
-import { checkSteadyState } from '../../src/runner/steady.ts';
-import { LabTarget } from '../../src/targets/lab.ts';
+import { checkSteadyState } from '../../src/probes/steady.ts';
 
 /**
  * Takes the machine's lab lock for this test file (released at teardown), unless a parent

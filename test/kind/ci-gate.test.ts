@@ -10,7 +10,7 @@ import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import t from 'tap';
 import YAML from 'yaml';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const file = path.join(PROJECT_ROOT, '.github/workflows/ha-gate.yml');
 const src = fs.readFileSync(file, 'utf8');

@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import YAML from 'yaml';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
 import {
   controllerManagerTimings,
   etcdTimings,
   parseDuration,
 } from '../../src/targets/kubeadm-profile-timings.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const dir = path.join(PROJECT_ROOT, 'kind-configs');
 const KUBEADM_KINDS = new Set([

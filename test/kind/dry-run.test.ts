@@ -8,7 +8,7 @@
 import path from 'node:path';
 import t from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { FAKE_NODES, fakeTools } from './fake-tools.ts';
 
 const tools = fakeTools();

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const tsc = path.join(PROJECT_ROOT, 'node_modules/typescript/lib/tsc.js');
 const dir = path.join(PROJECT_ROOT, 'scenarios/load');

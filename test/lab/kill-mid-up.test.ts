@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
-import { defaultStateDir, PROJECT_ROOT } from '../../src/lab/config.ts';
+import { defaultStateDir } from '../../src/lab/config.ts';
 import { down } from '../../src/lab/lab.ts';
 import { listLinks, listNetns } from '../../src/lab/network.ts';
 import { markedPids } from '../../src/lab/supervisor.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
 import { holdLabLock } from '../helpers/lab.ts';
 

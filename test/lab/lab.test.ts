@@ -6,17 +6,19 @@ import t from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
 import { NetnsExecutor } from '../../src/executors/netns.ts';
 import { sh } from '../../src/executors/types.ts';
+import { hostByName, hostsByRole } from '../../src/lab/config.ts';
+import { EtcdMembers } from '../../src/lab/etcd.ts';
+import { tcpConnect } from '../../src/lab/lab.ts';
+import { addressHolders, setHostLink } from '../../src/lab/network.ts';
+import { labStatus } from '../../src/lab/status.ts';
+import { clusterHealth } from '../../src/probes/etcd-health.ts';
 import {
   ETCD_PARTITION,
   healPartitionScript,
   partitionScript,
   showPartitionScript,
-} from '../../src/faults/iptables.ts';
-import { hostByName, hostsByRole, PROJECT_ROOT } from '../../src/lab/config.ts';
-import { clusterHealth, EtcdMembers } from '../../src/lab/etcd.ts';
-import { tcpConnect } from '../../src/lab/lab.ts';
-import { addressHolders, setHostLink } from '../../src/lab/network.ts';
-import { labStatus } from '../../src/lab/status.ts';
+} from '../../src/targets/partition.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
 import { labForTest } from '../helpers/lab.ts';
 

@@ -1,8 +1,12 @@
 import t from 'tap';
-import { labConfig } from '../../src/lab/config.ts';
-import { clusterHealth, etcdSpec } from '../../src/lab/etcd.ts';
+import { parseFlags as parseApiserverFlags } from '../../src/kube/apiserver/flags.ts';
+import { bundlePath } from '../../src/lab/bundle.ts';
+import { labConfig, PRESET_TIMINGS } from '../../src/lab/config.ts';
+import { apiserverSpec } from '../../src/lab/control-plane.ts';
+import { etcdSpec } from '../../src/lab/etcd.ts';
 import { haproxyConfig } from '../../src/lab/haproxy.ts';
 import { keepalivedConfig } from '../../src/lab/keepalived.ts';
+import { clusterHealth } from '../../src/probes/etcd-health.ts';
 
 const cfg = labConfig({ stateDir: '/tmp/hadr-test-state' });
 const [cp1] = cfg.hosts;
@@ -73,4 +77,25 @@ t.test('clusterHealth: one agreed leader is healthy; anything else is named', as
     { host: 'cp2', ok: true, memberId: 'b', leaderId: 'b' },
   ]);
   t.match(split.problems.join('\n'), /disagree/);
+});
+
+t.test('kube-apiserver flags rendered from the lab config parse back to the same values', async (t) => {
+  const pair = (n: string) => ({ cert: `/x/${n}.crt`, key: `/x/${n}.key` });
+  const pki = { dir: '/x', ca: pair('ca'), servers: { cp1: pair('apiserver-cp1') }, admin: pair('admin') };
+  for (const preset of ['seeds', 'fast'] as const) {
+    const c = labConfig({ preset, stateDir: '/tmp/hadr-test-state' });
+    const timings = PRESET_TIMINGS[preset].apiserver;
+    const argv = apiserverSpec(c, pki, c.hosts[0]!).argv;
+    const f = parseApiserverFlags(argv.slice(argv.indexOf(bundlePath('kube-apiserver')) + 1))!;
+    t.equal(f.masterLeaseTtlMs, timings.masterLeaseTtlS * 1000, `${preset}: master lease TTL`);
+    t.equal(f.endpointReconcilerIntervalMs, timings.endpointReconcileIntervalS * 1000);
+    t.equal(f.identityLeaseDurationSeconds, timings.identityLeaseDurationS);
+    t.equal(f.identityLeaseRenewIntervalSeconds, timings.identityLeaseRenewIntervalS);
+    t.equal(f.shutdownDelayMs, timings.shutdownDelayS * 1000);
+    t.equal(f.defaultNotReadyTolerationSeconds, timings.defaultNotReadyTolerationS);
+    t.equal(f.advertiseAddress, '198.18.0.11');
+    t.equal(f.securePort, 6443);
+    t.equal(f.identityHostname, 'cp1');
+    t.same(f.etcdServers, ['http://127.0.0.1:2379'], 'the local member only, as kubeadm does');
+  }
 });

@@ -6,9 +6,9 @@
 import t from 'tap';
 import { buildRunResult } from '../../src/model/build.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
+import type { SteadyState } from '../../src/probes/steady.ts';
 import type { RunOptions, RunOutcome } from '../../src/runner/run.ts';
 import type { Scenario } from '../../src/runner/scenario.ts';
-import type { SteadyState } from '../../src/runner/steady.ts';
 import { describeBetween, runSuite } from '../../src/runner/suite.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import type { ScenarioName } from '../../src/slo/types.ts';

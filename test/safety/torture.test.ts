@@ -11,12 +11,13 @@ import path from 'node:path';
 import t from 'tap';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { runLocal } from '../../src/executors/local.ts';
-import { hostsByRole, PROJECT_ROOT } from '../../src/lab/config.ts';
+import { hostsByRole } from '../../src/lab/config.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
+import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
-import { describeProblems, waitSteadyState } from '../../src/runner/steady.ts';
+import { describeProblems, waitSteadyState } from '../../src/probes/steady.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
-import { LabTarget } from '../../src/targets/lab.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const RUNS = Number(process.env.TORTURE_RUNS ?? 10);

@@ -6,13 +6,13 @@ import type { Test } from 'tap';
 import type { Measurement } from '../../src/analysis/types.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
 import { labKubeconfigPath } from '../../src/lab/config.ts';
+import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
+import { waitSteadyState } from '../../src/probes/steady.ts';
 import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { type RunOutcome, runScenario } from '../../src/runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../../src/runner/scenario.ts';
-import { waitSteadyState } from '../../src/runner/steady.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
-import { LabTarget } from '../../src/targets/lab.ts';
 
 export interface Drill {
   readonly outcome: RunOutcome;

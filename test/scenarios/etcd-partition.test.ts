@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { etcdPartition, lbDropMs, leaderCutElectionS } from '../../scenarios/etcd-partition.ts';
-import { LabTarget } from '../../src/targets/lab.ts';
+import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
 import { drill } from './drill.ts';

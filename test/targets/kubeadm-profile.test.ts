@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { ETCD_PARTITION, partitionScript } from '../../src/faults/iptables.ts';
 import { KubeadmProfile, MANIFEST_DIR, PARKED_DIR } from '../../src/targets/kubeadm-profile.ts';
+import { ETCD_PARTITION, partitionScript } from '../../src/targets/partition.ts';
 import type { Action } from '../../src/targets/types.ts';
 import { UserError } from '../../src/util/errors.ts';
 

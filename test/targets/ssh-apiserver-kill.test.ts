@@ -56,7 +56,7 @@ t.test('bad inventory: exit 2 naming the file and the field', async (t) => {
   );
   fs.writeFileSync(bad, fs.readFileSync(bad, 'utf8').replace(/roles:\n\s+- lb/, 'roles:\n      - balancer'));
   const { runLocal } = await import('../../src/executors/local.ts');
-  const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
+  const { PROJECT_ROOT } = await import('../../src/util/paths.ts');
   const res = await runLocal([
     'node',
     '--import',
@@ -94,7 +94,7 @@ t.test('unknown host keys: exit 3 before anything is injected', async (t) => {
     fs.readFileSync(lab.inventory, 'utf8').replace(/knownHosts: .*/, `knownHosts: ${empty}`),
   );
   const { runLocal } = await import('../../src/executors/local.ts');
-  const { PROJECT_ROOT } = await import('../../src/lab/config.ts');
+  const { PROJECT_ROOT } = await import('../../src/util/paths.ts');
   const sup = new Supervisor(lab.cfg.stateDir);
   const pids = sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`);
   const drill = (...a: string[]) =>

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { PROJECT_ROOT } from '../../src/lab/config.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
 export interface Report {

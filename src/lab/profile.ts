@@ -1,0 +1,157 @@
+/**
+ * Host profile of the lab: actions become short shell commands run in the host's namespace
+ * (signals go to the pid in the component's pid file, only after checking the lab's marker in
+ * that process's environment), or in the root namespace for links. Starting a component again
+ * goes through the lab CLI, which restarts it from its saved command line. etcd-restore actions
+ * use the Debian `etcdctl` inside the host's namespace against the local member
+ * (127.0.0.1:2379); the snapshot file is `<stateDir>/<host>/etcd-snapshot.db`.
+ */
+import path from 'node:path';
+import { LOCAL_HOST } from '../executors/types.ts';
+import { healPartitionScript, partitionScript, showPartitionScript } from '../targets/partition.ts';
+import type { Action, Command, HostProfile } from '../targets/types.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
+import type { LabConfig } from './config.ts';
+import { hostByName } from './config.ts';
+import { etcdDataDir, initialCluster, peerUrl } from './etcd.ts';
+import { MARKER_VAR } from './supervisor.ts';
+
+const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+export class LabProfile implements HostProfile {
+  readonly name = 'lab';
+  constructor(private readonly cfg: LabConfig) {}
+
+  /** Shell snippet setting $pid to the component's live pid, or exiting 3 when it is not running. */
+  private pidOf(host: string, component: string): string {
+    const pidFile = path.join(this.cfg.stateDir, host, `${component}.pid`);
+    const marker = `${MARKER_VAR}=${this.cfg.stateDir}:${host}/${component}`;
+    return [
+      `pid=$(cat ${q(pidFile)} 2>/dev/null) || { echo '${component} on ${host} has no pid file' >&2; exit 3; }`,
+      `tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx ${q(marker)} || { echo '${component} on ${host} is not running' >&2; exit 3; }`,
+      `! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || { echo '${component} on ${host} is a zombie' >&2; exit 3; }`,
+    ].join('\n');
+  }
+
+  command(a: Action): Command {
+    switch (a.kind) {
+      case 'stop':
+        return {
+          host: a.host,
+          // The whole process group (the supervisor starts each component as a group leader), as
+          // systemd's KillMode=control-group does: keepalived's VRRP child must not survive its parent.
+          argv: [
+            'sh',
+            '-c',
+            `${this.pidOf(a.host, a.component)}\nkill -${a.signal} -"$pid" 2>/dev/null || kill -${a.signal} "$pid"\necho "$pid"`,
+          ],
+        };
+      case 'running':
+        return { host: a.host, argv: ['sh', '-c', `${this.pidOf(a.host, a.component)}\necho "$pid"`] };
+      case 'start':
+        return {
+          host: LOCAL_HOST,
+          argv: [
+            'node',
+            '--import',
+            'tsx',
+            path.join(PROJECT_ROOT, 'src/cli/lab.ts'),
+            'start',
+            a.host,
+            a.component,
+          ],
+        };
+      case 'partition':
+        return { host: a.host, argv: ['sh', '-c', partitionScript(a.spec)] };
+      case 'heal-partition':
+        return { host: a.host, argv: ['sh', '-c', healPartitionScript()] };
+      case 'show-partition':
+        return { host: a.host, argv: ['sh', '-c', showPartitionScript()] };
+      case 'link-down':
+      case 'link-up':
+        return {
+          host: LOCAL_HOST,
+          argv: [
+            'ip',
+            'link',
+            'set',
+            hostByName(this.cfg, a.host).veth,
+            a.kind === 'link-down' ? 'down' : 'up',
+          ],
+        };
+      case 'link-state':
+        return { host: LOCAL_HOST, argv: ['ip', '-o', 'link', 'show', hostByName(this.cfg, a.host).veth] };
+      case 'etcd-snapshot':
+      case 'read-etcd-snapshot':
+      case 'write-etcd-snapshot':
+      case 'etcd-data-state':
+      case 'wipe-etcd-data':
+      case 'restore-etcd':
+        return { host: a.host, argv: ['sh', '-c', this.etcdScript(a)] };
+    }
+  }
+
+  snapshotPath(host: string): string {
+    return path.join(this.cfg.stateDir, host, 'etcd-snapshot.db');
+  }
+
+  private etcdScript(
+    a: Extract<
+      Action,
+      {
+        kind:
+          | 'etcd-snapshot'
+          | 'read-etcd-snapshot'
+          | 'write-etcd-snapshot'
+          | 'etcd-data-state'
+          | 'wipe-etcd-data'
+          | 'restore-etcd';
+      }
+    >,
+  ): string {
+    const h = hostByName(this.cfg, a.host);
+    const snap = q(this.snapshotPath(a.host));
+    const tmp = q(`${this.snapshotPath(a.host)}.part`);
+    const data = q(etcdDataDir(this.cfg, h));
+    const ctl = 'ETCDCTL_API=3 etcdctl';
+    switch (a.kind) {
+      case 'etcd-snapshot':
+        return [
+          'set -e',
+          `mkdir -p "$(dirname ${snap})"`,
+          `${ctl} --endpoints=http://127.0.0.1:2379 --command-timeout=60s snapshot save ${tmp} >&2`,
+          `mv ${tmp} ${snap}`,
+          `${ctl} snapshot status ${snap} -w json`,
+        ].join('\n');
+      case 'read-etcd-snapshot':
+        return `base64 -w0 ${snap}`;
+      case 'write-etcd-snapshot':
+        return [
+          'set -e',
+          `mkdir -p "$(dirname ${snap})"`,
+          `base64 -d > ${tmp}`,
+          `mv ${tmp} ${snap}`,
+          `sha256sum ${snap}`,
+        ].join('\n');
+      case 'etcd-data-state':
+        return `echo ${data}\ntest -d ${data}/member`;
+      case 'wipe-etcd-data':
+        return [
+          `if (${this.pidOf(a.host, 'etcd')}) >/dev/null 2>&1; then echo 'refusing to destroy the data of a running etcd on ${a.host}: stop it first' >&2; exit 4; fi`,
+          `rm -rf ${data}`,
+          `test ! -e ${data}`,
+          `echo ${data}`,
+        ].join('\n');
+      case 'restore-etcd':
+        return [
+          'set -e',
+          `if test -d ${data}/member; then echo 'data dir ${etcdDataDir(this.cfg, h)} holds a member: not restored'; exit 0; fi`,
+          `rm -rf ${data}`,
+          `test -s ${snap} || { echo 'no snapshot file ${this.snapshotPath(a.host)} on ${a.host}' >&2; exit 3; }`,
+          `${ctl} snapshot restore ${snap} --name ${q(a.member)} --initial-cluster ${q(initialCluster(this.cfg))} --initial-cluster-token ${q(a.token)} --initial-advertise-peer-urls ${q(peerUrl(h))} --data-dir ${data} >&2`,
+          `test -d ${data}/member`,
+          `echo ${data}`,
+        ].join('\n');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The lab as a drill target: topology from the running lab's saved config, the netns executor,
+ * the lab host profile, timings from the lab config, and the VIP holder read from the LB hosts.
+ */
+
+import { NetnsExecutor } from '../executors/netns.ts';
+import type { HaTimings, Target, Topology } from '../targets/types.ts';
+import type { LabConfig } from './config.ts';
+import { hostsByRole, labKubeconfigPath } from './config.ts';
+import { clientUrl } from './etcd.ts';
+import { vrrpPriority } from './keepalived.ts';
+import { addressHolders } from './network.ts';
+import { LabProfile } from './profile.ts';
+import { haTimingsFromLab } from './timings.ts';
+
+export function labTopology(cfg: LabConfig): Topology {
+  const cps = hostsByRole(cfg, 'control-plane');
+  return {
+    kind: 'lab',
+    name: 'lab',
+    hosts: cfg.hosts.map((h) => ({
+      name: h.name,
+      roles: h.role === 'control-plane' ? ['control-plane', 'etcd'] : [h.role],
+      address: h.ip,
+      nodeName: h.role === 'worker' ? h.name : undefined,
+    })),
+    apiUrl: `https://${cfg.vip}:${cfg.apiPort}`,
+    apiservers: cps.map((h) => ({ host: h.name, ip: h.ip, url: `https://${h.ip}:${cfg.apiPort}` })),
+    etcd: cps.map((h) => ({ host: h.name, member: h.name, url: clientUrl(h) })),
+    lbs: hostsByRole(cfg, 'lb').map((h) => h.name),
+    vip: cfg.vip,
+    kubeconfigPath: labKubeconfigPath(cfg),
+  };
+}
+
+export class LabTarget implements Target {
+  readonly topology: Topology;
+  readonly executor: NetnsExecutor;
+  readonly profile: LabProfile;
+
+  constructor(readonly cfg: LabConfig) {
+    this.topology = labTopology(cfg);
+    this.executor = new NetnsExecutor(new Map(cfg.hosts.map((h) => [h.name, h.netns])));
+    this.profile = new LabProfile(cfg);
+  }
+
+  async timings(): Promise<HaTimings> {
+    // The backup that takes over the VIP is the second LB.
+    return haTimingsFromLab(this.cfg.timings, { backupPriority: vrrpPriority(1) });
+  }
+
+  async vipHolder(): Promise<string | null> {
+    const holders = await addressHolders(this.cfg.vip, hostsByRole(this.cfg, 'lb'));
+    return holders.length === 1 ? holders[0]! : holders.length === 0 ? null : holders.join('+');
+  }
+
+  async close(): Promise<void> {
+    await this.executor.close();
+  }
+}

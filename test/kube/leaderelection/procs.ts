@@ -1,0 +1,126 @@
+/**
+ * Test helpers: spawn a lab component (from an esbuild bundle, as the lab runs them: a fraction of
+ * tsx's start-up CPU) that is SIGKILLed at teardown, and poll until a condition holds.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface Teardownable {
+  teardown(fn: () => unknown): void;
+  passing?(): boolean;
+}
+
+export interface Component {
+  readonly child: ChildProcess;
+  readonly out: string[];
+  readonly exited: Promise<number | null>;
+  text(): string;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+const MAINS = ['kubelet/main.ts', 'controller-manager/main.ts', 'scheduler/main.ts'];
+let bundled: Promise<string> | undefined;
+
+/** Bundles the three entry points once per test process into a temp dir (removed at exit). */
+function bundleDir(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-components-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await build({
+      entryPoints: MAINS.map((m) => ({ in: path.join(ROOT, 'src/kube', m), out: path.dirname(m) })),
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+      banner: {
+        js: "import { createRequire as __req } from 'node:module'; const require = __req(import.meta.url);",
+      },
+    });
+    return dir;
+  })();
+  return bundled;
+}
+
+/** Spawns `src/kube/<main>` (bundled) with args; killed (SIGCONT + SIGKILL) at teardown. */
+export async function spawnComponent(
+  t: Teardownable,
+  main: string,
+  args: readonly string[],
+): Promise<Component> {
+  if (!MAINS.includes(main))
+    throw new Error(`spawnComponent: unknown entry ${main}; use one of ${MAINS.join(', ')}`);
+  const bundle = path.join(await bundleDir(), `${path.dirname(main)}.mjs`);
+  const out: string[] = [];
+  // without tap's NODE_OPTIONS (processinfo hooks): components run as in the lab
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', bundle, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      r(code);
+    }),
+  );
+  child.stdout?.on('data', (d: Buffer) => out.push(String(d)));
+  child.stderr?.on('data', (d: Buffer) => out.push(String(d)));
+  if (process.env.HADRILL_TEST_LOG === '1') child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
+  t.teardown(async () => {
+    // a failed test shows what the component said
+    if (t.passing && !t.passing())
+      process.stderr.write(`--- ${main} ${args.join(' ')}\n${out.join('').slice(-4000)}\n`);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return { child, out, exited, text: () => out.join('') };
+}
+
+export async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      if (await f()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+  );
+}
+
+/** Asserts that a component logs a line matching `re` (waiting a little: logs trail API effects). */
+export async function expectLog(
+  t: { ok(v: unknown, msg: string): unknown },
+  c: Component,
+  re: RegExp,
+  ms = 5000,
+): Promise<void> {
+  const ok = await until(`log ${re}`, ms, () => re.test(c.text())).then(
+    () => true,
+    () => false,
+  );
+  t.ok(ok, `logs ${re}`);
+}
