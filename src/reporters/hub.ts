@@ -1,9 +1,9 @@
 /**
  * Fan-out of reporter hooks: subscribe a set of reporters to a timeline recorder (onEvent,
- * onPhase) and call the run hooks on all of them. A reporter that throws is isolated: its error
- * is returned, the others still run.
+ * onPhase) and call the run hooks on all of them. A reporter that throws is isolated: the others
+ * still run, and its error goes to `onError` (default: one line on stderr), never lost.
  */
-import type { RunResult, SuiteResult } from '../model/result.ts';
+import type { RunResult } from '../model/result.ts';
 import type { TimelineRecorder } from '../timeline/recorder.ts';
 import type { Reporter, RunStartInfo } from './types.ts';
 
@@ -13,12 +13,18 @@ export interface ReporterError {
   readonly error: unknown;
 }
 
+const printError = (e: ReporterError) => {
+  const why = e.error instanceof Error ? e.error.message : String(e.error);
+  process.stderr.write(`drill: reporter ${e.reporter} failed in ${e.hook} (the drill goes on): ${why}\n`);
+};
+
 export class ReporterHub {
   readonly #reporters: readonly Reporter[];
-  readonly errors: ReporterError[] = [];
+  readonly #onError: (e: ReporterError) => void;
 
-  constructor(reporters: readonly Reporter[]) {
+  constructor(reporters: readonly Reporter[], onError: (e: ReporterError) => void = printError) {
     this.#reporters = reporters;
+    this.#onError = onError;
   }
 
   /** Forward every recorded event (and phase events to onPhase). Returns the unsubscribe. */
@@ -29,7 +35,7 @@ export class ReporterHub {
           r.onEvent?.(event);
           if (event.type === 'phase') r.onPhase?.(event);
         } catch (error) {
-          this.errors.push({ reporter: r.name, hook: 'onEvent', error });
+          this.#onError({ reporter: r.name, hook: 'onEvent', error });
         }
       }
     });
@@ -43,16 +49,12 @@ export class ReporterHub {
     await this.#each('onRunEnd', (r) => r.onRunEnd?.(result));
   }
 
-  async suiteEnd(result: SuiteResult): Promise<void> {
-    await this.#each('onSuiteEnd', (r) => r.onSuiteEnd?.(result));
-  }
-
   async #each(hook: string, call: (r: Reporter) => void | Promise<void>): Promise<void> {
     for (const r of this.#reporters) {
       try {
         await call(r);
       } catch (error) {
-        this.errors.push({ reporter: r.name, hook, error });
+        this.#onError({ reporter: r.name, hook, error });
       }
     }
   }

@@ -3,7 +3,7 @@
  * On a TTY the block is redrawn in place (throttled); otherwise each notable event is one plain
  * line. The stream (and whether it is a TTY) is injected, so the view is testable.
  */
-import type { RunResult, SuiteResult } from '../model/result.ts';
+import type { RunResult } from '../model/result.ts';
 import type { EventOf, TimelineEvent } from '../timeline/events.ts';
 import { describeEvent, NotableFilter } from './event-text.ts';
 import { fmtSlo, fmtValue, VERDICT_ICON, verdictBadge } from './format.ts';
@@ -83,10 +83,6 @@ export class LiveReporter implements Reporter {
     }
     for (const f of result.findings) this.#out(`  • ${f.message}\n`);
     this.#drawn = 0;
-  }
-
-  onSuiteEnd(result: SuiteResult): void {
-    this.#out(`${verdictBadge(result.verdict)} suite ${result.meta.name}: ${result.verdictMessage}\n`);
   }
 
   #maybeDraw(atMs: number, force = false): void {

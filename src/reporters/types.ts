@@ -1,14 +1,14 @@
 /**
- * The folder: Reporters: optional hooks (onRunStart, onEvent, onPhase, onRunEnd, onSuiteEnd) over one event
+ * The folder: Reporters: optional hooks (onRunStart, onEvent, onPhase, onRunEnd) over one event
  * stream and one read-only result model. Renderers: JUnit XML (mocha + mocha-junit-reporter),
  * report.json, report.md, report.html (inline SVG timeline), timeline.jsonl; `writeReports`
- * writes all five; `LiveReporter` is the terminal view; `findPreviousRun` reads history.
+ * writes all five; `LiveReporter` is the terminal view; `findPreviousRuns` reads history.
  */
 /**
  * The reporter contract: optional hooks over one event stream and one read-only result model.
  * Reporters only render; they never compute verdicts.
  */
-import type { RunResult, SuiteResult } from '../model/result.ts';
+import type { RunResult } from '../model/result.ts';
 import type { EventOf, TimelineEvent } from '../timeline/events.ts';
 
 export interface RunStartInfo {
@@ -24,5 +24,4 @@ export interface Reporter {
   onEvent?(event: TimelineEvent): void;
   onPhase?(event: EventOf<'phase'>): void;
   onRunEnd?(result: RunResult): void | Promise<void>;
-  onSuiteEnd?(result: SuiteResult): void | Promise<void>;
 }

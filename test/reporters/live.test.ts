@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ReporterHub } from '../../src/reporters/hub.ts';
+import { type ReporterError, ReporterHub } from '../../src/reporters/hub.ts';
 import { LiveReporter, type LiveStream } from '../../src/reporters/live.ts';
 import type { Reporter } from '../../src/reporters/types.ts';
 import { createManualClock } from '../../src/timeline/clock.ts';
@@ -21,9 +21,10 @@ class Sink implements LiveStream {
 function drive(live: Reporter) {
   const clock = createManualClock();
   const rec = new TimelineRecorder(clock);
-  const hub = new ReporterHub([live]);
+  const errors: ReporterError[] = [];
+  const hub = new ReporterHub([live], (e) => errors.push(e));
   hub.attach(rec);
-  return { rec, clock, hub };
+  return { rec, clock, hub, errors };
 }
 
 const START = {
@@ -34,7 +35,7 @@ const START = {
 };
 
 async function script(live: Reporter) {
-  const { rec, clock, hub } = drive(live);
+  const { rec, clock, hub, errors } = drive(live);
   await hub.runStart(START);
   rec.record('runner', { type: 'phase', phase: 'observe', state: 'start' });
   for (let i = 0; i < 30; i++) {
@@ -49,13 +50,12 @@ async function script(live: Reporter) {
   }
   rec.record('fault', { type: 'heal.invoke', fault: 'apiserver-kill' });
   await hub.runEnd(passingRun());
-  return hub;
+  return errors;
 }
 
 t.test('not a TTY: plain lines for notable events only, then the verdict', async (t) => {
   const sink = new Sink(false);
-  const hub = await script(new LiveReporter({ stream: sink }));
-  t.same(hub.errors, []);
+  t.same(await script(new LiveReporter({ stream: sink })), [], 'no reporter error');
   t.notMatch(sink.out, /\x1b\[/, 'no escape sequences');
   const lines = sink.out.trimEnd().split('\n');
   t.equal(lines[0], 'ha-drill apiserver-kill on lab (fast) — started 2026-11-22T02:40:00.000Z');
@@ -103,7 +103,8 @@ t.test('a throwing reporter is isolated', async (t) => {
     },
   };
   const rec = new TimelineRecorder(createManualClock());
-  const hub = new ReporterHub([bad, good]);
+  const errors: ReporterError[] = [];
+  const hub = new ReporterHub([bad, good], (e) => errors.push(e));
   const off = hub.attach(rec);
   rec.record('r', { type: 'phase', phase: 'inject', state: 'start' });
   off();
@@ -111,10 +112,28 @@ t.test('a throwing reporter is isolated', async (t) => {
   await hub.runEnd(passingRun());
   t.same(calls, ['phase', 'phase:inject', 'end']);
   t.same(
-    hub.errors.map((e) => [e.reporter, e.hook]),
+    errors.map((e) => [e.reporter, e.hook, (e.error as Error).message]),
     [
-      ['bad', 'onEvent'],
-      ['bad', 'onRunEnd'],
+      ['bad', 'onEvent', 'x'],
+      ['bad', 'onRunEnd', 'y'],
     ],
   );
+});
+
+t.test('by default a reporter error is one line on stderr, not lost', async (t) => {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => lines.push(s) > 0) as typeof process.stderr.write;
+  try {
+    const bad: Reporter = {
+      name: 'bad',
+      onRunEnd() {
+        throw new Error('disk full');
+      },
+    };
+    await new ReporterHub([bad]).runEnd(passingRun());
+  } finally {
+    process.stderr.write = write;
+  }
+  t.same(lines, ['drill: reporter bad failed in onRunEnd (the drill goes on): disk full\n']);
 });
