@@ -10,7 +10,7 @@ import { LabTarget } from '../lab/target.ts';
 import { exitCodeFor } from '../model/exit.ts';
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { KubeAccess } from '../probes/kube.ts';
-import { findPreviousRun } from '../reporters/history-store.ts';
+import { findPreviousRuns } from '../reporters/history-store.ts';
 import { ReporterHub } from '../reporters/hub.ts';
 import { LiveReporter } from '../reporters/live.ts';
 import { reportDirFor, writeReports } from '../reporters/write.ts';
@@ -99,7 +99,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
           };
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
-      findPreviousRun(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => undefined);
+      findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);
     const extras = (scenario: Scenario): Partial<RunOptions> => ({
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe,

@@ -5,7 +5,7 @@
  */
 import { analyze } from '../analysis/analyze.ts';
 import { deriveFindings, type Finding } from '../analysis/findings.ts';
-import { compareWithPrevious, type PreviousRun } from '../analysis/history.ts';
+import { compareWithHistory, type PreviousRun, runConfigOf } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
@@ -28,7 +28,8 @@ export interface BuildRunInput {
   readonly timeline: readonly TimelineEvent[];
   readonly analysis: AnalysisContext;
   readonly load?: LoadSummary;
-  readonly previous?: PreviousRun;
+  /** Earlier runs of this scenario on this target; history compares with a like one. */
+  readonly previous?: readonly PreviousRun[];
   readonly repetition?: readonly RepetitionStat[];
   readonly aborted?: { readonly signal: string; readonly atMs?: number };
   readonly preflight?: { readonly ok: boolean; readonly message: string };
@@ -47,9 +48,11 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
   ];
   const fault = summarizeFault(input.timeline);
   const { verdict, message } = combine(measurements, fault, input);
+  const meta = { ...input.meta, config: runConfigOf(input.meta, input.analysis.timings) };
+  const history = input.previous && compareWithHistory(meta, measurements, input.previous);
   const result: RunResult = {
     kind: 'run',
-    meta: input.meta,
+    meta,
     verdict,
     verdictMessage: message,
     ...(input.preflight ? { preflight: input.preflight } : {}),
@@ -59,7 +62,7 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
     measurements,
     findings,
     ...(input.load ? { load: input.load } : {}),
-    ...(input.previous ? { history: compareWithPrevious(measurements, input.previous) } : {}),
+    ...(history ? { history } : {}),
     ...(input.repetition ? { repetition: input.repetition } : {}),
     timeline: input.timeline,
   };

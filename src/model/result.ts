@@ -8,7 +8,7 @@
  * SuiteResult for `all`. Built (and redacted, and frozen) by src/model/build.ts.
  */
 import type { Finding } from '../analysis/findings.ts';
-import type { HistoryDelta } from '../analysis/history.ts';
+import type { HistoryDelta, RunConfig } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { Measurement, Verdict } from '../analysis/types.ts';
 import type { FaultProof, FaultTarget, Phase, TimelineEvent } from '../timeline/events.ts';
@@ -27,6 +27,11 @@ export interface RunMeta {
   readonly harnessVersion: string;
   readonly repeat?: { readonly index: number; readonly of: number };
   readonly params?: Readonly<Record<string, unknown>>;
+  /**
+   * Preset, timing inputs and scenario options with their fingerprint: history compares only
+   * runs with equal fingerprints. Filled by buildRunResult; absent in reports of older versions.
+   */
+  readonly config?: RunConfig;
 }
 
 export interface PhaseRecord {

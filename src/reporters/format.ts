@@ -2,6 +2,7 @@
  * Shared wording for every reporter, so JUnit, Markdown, HTML and the terminal say the same thing:
  * values, SLOs, expected windows, verdict badges, test names and the report directory name.
  */
+import type { HistoryDelta } from '../analysis/history.ts';
 import type { Measurement } from '../analysis/types.ts';
 import type { RunVerdict } from '../model/result.ts';
 import type { Slo } from '../slo/types.ts';
@@ -49,4 +50,13 @@ export function testName(scenario: string, m: Pick<Measurement, 'name' | 'slo'>)
 export function reportDirName(startedAt: string | Date, scenario: string): string {
   const iso = (typeof startedAt === 'string' ? new Date(startedAt) : startedAt).toISOString();
   return `${iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${scenario}`;
+}
+
+/** Which run the history compared with and why: its directory, the match, what was skipped. */
+export function historyBasis(h: HistoryDelta & { kind: 'compared' }): string {
+  const skipped =
+    h.skipped > 0
+      ? `; ${h.skipped} newer run${h.skipped === 1 ? '' : 's'} with another configuration skipped`
+      : '';
+  return `Previous run ${h.previous.dir} (started ${h.previous.startedAt}): ${h.matchedOn}${skipped}.`;
 }

@@ -5,7 +5,7 @@
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { esc, renderTimelineSvg } from './chart.ts';
-import { fmtExpected, fmtMs, fmtNumber, fmtSlo, fmtValue, verdictBadge } from './format.ts';
+import { fmtExpected, fmtMs, fmtNumber, fmtSlo, fmtValue, historyBasis, verdictBadge } from './format.ts';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
@@ -80,9 +80,13 @@ function runSection(run: RunResult, level: number): string {
       `<${h}>Findings</${h}><ul>${run.findings.map((x) => `<li class="${x.severity}">${esc(`[${x.severity}] ${x.message}`)}</li>`).join('')}</ul>`,
     );
   }
-  if (run.history) {
+  if (run.history?.kind === 'unmatched') {
+    out.push(`<${h}>History</${h}><p>${esc(run.history.message)}</p>`);
+  }
+  if (run.history?.kind === 'compared') {
     const n = (v: number | null) => (v === null ? '—' : fmtNumber(v));
-    out.push(`<${h}>Compared with ${esc(run.history.previousStartedAt)}</${h}>`);
+    out.push(`<${h}>Compared with ${esc(run.history.previous.startedAt)}</${h}>`);
+    out.push(`<p>${esc(historyBasis(run.history))}</p>`);
     out.push(
       table(
         ['measurement', 'previous', 'now', 'Δ', 'verdict'],

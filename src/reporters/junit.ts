@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import Mocha from 'mocha';
 import type { Measurement } from '../analysis/types.ts';
 import { type DrillResult, type RunResult, runsOf } from '../model/result.ts';
-import { fmtExpected, fmtSlo, fmtValue, testName } from './format.ts';
+import { fmtExpected, fmtSlo, fmtValue, historyBasis, testName } from './format.ts';
 import { loadJUnitReporter } from './junit-compat.ts';
 
 const BaseJUnitReporter = loadJUnitReporter();
@@ -158,6 +158,8 @@ function buildSuite(root: Mocha.Suite, run: RunResult, opts: JUnitOptions): void
     fault: run.fault.status === 'none' ? 'none' : `${run.fault.fault} (${run.fault.status})`,
     started_at: run.meta.startedAt,
     harness_version: run.meta.harnessVersion,
+    ...(run.meta.config ? { config_fingerprint: run.meta.config.fingerprint } : {}),
+    ...historyProps(run),
   };
   if (run.preflight?.ok === false) {
     addTest(suite, `${scenario} › preflight`, 'fail', `preflight failed: ${run.preflight.message}`, []);
@@ -182,6 +184,19 @@ function buildSuite(root: Mocha.Suite, run: RunResult, opts: JUnitOptions): void
   // Mocha skips empty suites; keep the scenario visible.
   if (suite.tests.length === 0)
     addTest(suite, `${scenario} › no SLO`, 'skip', 'no SLO measured', [run.verdictMessage]);
+}
+
+function historyProps(run: RunResult): Props {
+  const h = run.history;
+  if (h?.kind === 'unmatched') return { history: h.message };
+  if (h?.kind === 'compared') {
+    return {
+      history: historyBasis(h),
+      history_previous_started_at: h.previous.startedAt,
+      history_previous_dir: h.previous.dir,
+    };
+  }
+  return {};
 }
 
 /** Write `file` with one testsuite per scenario run; resolves to the XML text. */

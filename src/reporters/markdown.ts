@@ -3,7 +3,16 @@
  * (measurement | measured | SLO | expected window | verdict), fault proof, findings, history delta.
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
-import { fmtExpected, fmtMs, fmtNumber, fmtSlo, fmtValue, VERDICT_ICON, verdictBadge } from './format.ts';
+import {
+  fmtExpected,
+  fmtMs,
+  fmtNumber,
+  fmtSlo,
+  fmtValue,
+  historyBasis,
+  VERDICT_ICON,
+  verdictBadge,
+} from './format.ts';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -99,9 +108,12 @@ export function renderRunMarkdown(run: RunResult, level = 2): string {
       );
     out.push('');
   }
-  if (run.history) {
+  if (run.history?.kind === 'unmatched') out.push(`${h}# History`, '', run.history.message, '');
+  if (run.history?.kind === 'compared') {
     out.push(
-      `${h}# Compared with ${run.history.previousStartedAt}`,
+      `${h}# Compared with ${run.history.previous.startedAt}`,
+      '',
+      historyBasis(run.history),
       '',
       row(['measurement', 'previous', 'now', 'Δ', 'verdict']),
       '|---|---:|---:|---:|---|',

@@ -6,14 +6,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type DrillResult, runsOf } from '../model/result.ts';
+import type { DrillResult } from '../model/result.ts';
 import { toTimelineJsonl } from '../timeline/jsonl.ts';
 import { reportDirName } from './format.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { type JUnitOptions, writeJUnit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { Reporter } from './types.ts';
 
 export interface ReportFiles {
   readonly dir: string;
@@ -57,40 +56,3 @@ export async function writeReports(
   await writeJUnit(result, files.junit, junit);
   return files;
 }
-
-export interface FileReporterOptions {
-  /** `reports/` root; each result goes to `<root>/<UTC timestamp>-<scenario>/`. */
-  readonly root: string;
-  /** Write each run's files on onRunEnd (default true; a suite runner may set false). */
-  readonly writeRuns?: boolean;
-  readonly junit?: JUnitOptions;
-  readonly onWritten?: (files: ReportFiles) => void;
-}
-
-/** The file-writing reporter: all five files per run (and per suite). */
-export class FileReporter implements Reporter {
-  readonly name = 'files';
-  readonly written: ReportFiles[] = [];
-  readonly #o: FileReporterOptions;
-
-  constructor(options: FileReporterOptions) {
-    this.#o = options;
-  }
-
-  async onRunEnd(result: DrillResult & { kind: 'run' }): Promise<void> {
-    if (this.#o.writeRuns === false) return;
-    await this.#write(result);
-  }
-
-  async onSuiteEnd(result: DrillResult & { kind: 'suite' }): Promise<void> {
-    await this.#write(result);
-  }
-
-  async #write(result: DrillResult): Promise<void> {
-    const files = await writeReports(reportDirFor(this.#o.root, result), result, this.#o.junit);
-    this.written.push(files);
-    this.#o.onWritten?.(files);
-  }
-}
-
-export { runsOf };

@@ -76,8 +76,8 @@ export interface RunOptions {
   /** This run's place in a `--repeat N` series, and the series' statistics (given on the last run). */
   readonly repeat?: { readonly index: number; readonly of: number };
   readonly repetition?: (measurements: readonly Measurement[]) => readonly RepetitionStat[];
-  /** The previous run of this scenario on this target, for the history comparison. */
-  readonly previous?: PreviousRun;
+  /** Earlier runs of this scenario on this target, for the history comparison. */
+  readonly previous?: readonly PreviousRun[];
   readonly preset?: string;
   /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
   readonly onInjecting?: (fault: Fault) => Promise<void> | void;

@@ -28,7 +28,7 @@ export interface SuiteOptions {
   readonly slosFor: (name: ScenarioName) => SloSet;
   /** Options of each scenario (`--signal`, `--toleration-seconds`, ...). */
   readonly optionsFor?: (name: ScenarioName) => ScenarioOptions;
-  readonly previousFor?: (name: ScenarioName) => Promise<PreviousRun | undefined>;
+  readonly previousFor?: (name: ScenarioName) => Promise<readonly PreviousRun[]>;
   /** A recorder per scenario, e.g. one the live view is attached to. */
   readonly recorderFor?: (name: ScenarioName) => TimelineRecorder;
   readonly signal?: AbortSignal;

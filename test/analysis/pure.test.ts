@@ -8,7 +8,6 @@ import {
   withOutside,
 } from '../../src/analysis/expected.ts';
 import { deriveFindings } from '../../src/analysis/findings.ts';
-import { compareWithPrevious } from '../../src/analysis/history.ts';
 import { percentile, repetitionStats } from '../../src/analysis/stats.ts';
 import type { Measurement } from '../../src/analysis/types.ts';
 import { judge, worstVerdict } from '../../src/analysis/verdict.ts';
@@ -139,31 +138,6 @@ t.test('repetition stats: nearest-rank percentiles over observed values', (t) =>
     stats.find((s) => s.name === 'lb_failover_s'),
     { runs: 11, observed: 10, min: 0.5, max: 5 },
   );
-  t.end();
-});
-
-t.test('history delta against the previous run', (t) => {
-  const d = compareWithPrevious(
-    [m('rto_s', 6, 'fail'), m('lb_failover_s', 2), m('api_outage_s', null, 'unknown')],
-    {
-      startedAt: '2026-08-01T00:00:00.000Z',
-      dir: 'reports/x',
-      measurements: [
-        { name: 'rto_s', value: 4, verdict: 'pass' },
-        { name: 'lb_failover_s', value: 2.5, verdict: 'pass' },
-      ],
-    },
-  );
-  t.equal(d.previousStartedAt, '2026-08-01T00:00:00.000Z');
-  t.match(d.entries[0], { name: 'rto_s', previous: 4, current: 6, delta: 2, deltaPct: 50, regressed: true });
-  t.match(d.entries[1], { name: 'lb_failover_s', delta: -0.5, deltaPct: -20, regressed: false });
-  t.match(d.entries[2], {
-    name: 'api_outage_s',
-    previous: null,
-    delta: null,
-    previousVerdict: null,
-    regressed: false,
-  });
   t.end();
 });
 

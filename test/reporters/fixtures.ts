@@ -1,4 +1,5 @@
 /** Result models for reporter tests, built through the real model builder. */
+import { runConfigOf } from '../../src/analysis/history.ts';
 import { buildRunResult, buildSuiteResult } from '../../src/model/build.ts';
 import type { RunMeta, RunResult } from '../../src/model/result.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
@@ -13,7 +14,18 @@ export const META: RunMeta = {
   harnessVersion: '0.1.0',
 };
 
-/** apiserver-kill with rto_s < 2 (fails), no read-back (RPO unknown), a secret in an error. */
+const TIMINGS = {
+  masterLeaseTtlS: 15,
+  endpointReconcileIntervalS: 10,
+  checkInterMs: 2000,
+  fall: 2,
+  checkTimeoutMs: 3000,
+};
+
+/**
+ * apiserver-kill with rto_s < 2 (fails), no read-back (RPO unknown), a secret in an error; two
+ * earlier runs: a newer one on the `seeds` preset (not comparable) and an older `fast` one.
+ */
 export function mixedRun(): RunResult {
   const timeline = [
     ...apiserverKillRun().filter((e) => e.type !== 'readback'),
@@ -31,21 +43,29 @@ export function mixedRun(): RunResult {
     analysis: {
       scenario: 'apiserver-kill',
       slos: resolveSlos({ scenario: 'apiserver-kill', cli: [{ name: 'rto_s', op: '<', threshold: 2 }] }),
-      timings: {
-        masterLeaseTtlS: 15,
-        endpointReconcileIntervalS: 10,
-        checkInterMs: 2000,
-        fall: 2,
-        checkTimeoutMs: 3000,
+      timings: TIMINGS,
+    },
+    previous: [
+      {
+        scenario: 'apiserver-kill',
+        target: 'lab',
+        startedAt: '2026-10-01T00:00:00.000Z',
+        dir: 'reports/20261001T000000Z-apiserver-kill',
+        config: runConfigOf({ preset: 'seeds' }, { ...TIMINGS, masterLeaseTtlS: 60 }),
+        measurements: [{ name: 'endpoint_removal_s', value: 70, verdict: 'fail' }],
       },
-    },
-    previous: {
-      startedAt: '2026-08-22T02:40:00.000Z',
-      measurements: [
-        { name: 'lb_failover_s', value: 3, verdict: 'pass' },
-        { name: 'rto_s', value: 4.5, verdict: 'pass' },
-      ],
-    },
+      {
+        scenario: 'apiserver-kill',
+        target: 'lab',
+        startedAt: '2026-08-22T02:40:00.000Z',
+        dir: 'reports/20260822T024000Z-apiserver-kill',
+        config: runConfigOf(META, TIMINGS),
+        measurements: [
+          { name: 'lb_failover_s', value: 3, verdict: 'pass' },
+          { name: 'rto_s', value: 4.5, verdict: 'pass' },
+        ],
+      },
+    ],
     load: { kind: 'builtin', requests: 1200, failures: 40, p95LatencyMs: 18 },
   });
 }

@@ -2,16 +2,13 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { buildRunResult } from '../../src/model/build.ts';
 import { reportDirName } from '../../src/reporters/format.ts';
-import { findPreviousRun } from '../../src/reporters/history-store.ts';
 import { renderHtml } from '../../src/reporters/html.ts';
 import { REPORT_SCHEMA, renderJson } from '../../src/reporters/json.ts';
 import { renderMarkdown } from '../../src/reporters/markdown.ts';
-import { FileReporter, reportDirFor, writeReports } from '../../src/reporters/write.ts';
-import { resolveSlos } from '../../src/slo/resolve.ts';
+import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
-import { leaderRun, META, mixedRun, passingRun, suite } from './fixtures.ts';
+import { mixedRun, passingRun, suite } from './fixtures.ts';
 
 t.test('report.json: the model without the raw timeline, secrets redacted', (t) => {
   const doc = JSON.parse(renderJson(mixedRun()));
@@ -36,6 +33,13 @@ t.test('report.json: the model without the raw timeline, secrets redacted', (t) 
       ['rpo_window_s', null, 'unknown'],
     ],
   );
+  t.match(doc.meta.config, { preset: 'fast', timings: { masterLeaseTtlS: 15 }, options: {} });
+  t.match(doc.meta.config.fingerprint, /^[0-9a-f]{12}$/);
+  t.match(doc.history, {
+    kind: 'compared',
+    previous: { startedAt: '2026-08-22T02:40:00.000Z', dir: 'reports/20260822T024000Z-apiserver-kill' },
+    skipped: 1,
+  });
   t.match(doc.history.entries[0], { name: 'lb_failover_s', previous: 3, current: 4, delta: 1 });
   const s = JSON.parse(renderJson(suite()));
   t.equal(s.kind, 'suite');
@@ -65,7 +69,10 @@ t.test('report.md fits a step summary: verdict, table, fault, findings, history'
     /### Fault\n\n- \*\*apiserver-kill\*\* on cp2, 198\.18\.0\.12, injected at 10\.0 s — proven\n- proof at 10\.1 s: `process-gone` on cp2 \(process=apiserver, pid=4242\)\n- healed: 40\.0 s → 41\.0 s/,
   );
   t.match(md, /### Load\n\n- builtin: 1200 requests, 40 failed, p95 18 ms/);
-  t.match(md, /### Compared with 2026-08-22T02:40:00.000Z/);
+  t.match(
+    md,
+    /### Compared with 2026-08-22T02:40:00.000Z\n\nPrevious run reports\/20260822T024000Z-apiserver-kill \(started 2026-08-22T02:40:00.000Z\): same scenario \(apiserver-kill\), target \(lab\) and configuration preset fast, no options, fingerprint [0-9a-f]{12}; 1 newer run with another configuration skipped\.\n/,
+  );
   t.match(md, /\| rto_s \| 4.5 \| 4.5 \| 0 \(0 %\) \| pass → fail ⚠ regressed \|/);
   t.match(md, /ℹ️ 1 error event\(s\) on the timeline/);
   t.notMatch(md, /sup3rs3cret/);
@@ -112,6 +119,10 @@ t.test('report.html: self-contained, chart lanes and markers, table', (t) => {
   t.match(html, /<line [^>]*class="recovery"\/>/);
   t.match(html, /<rect [^>]*class="bad"><title>failing 10.5–14.5 s<\/title>/);
   t.match(html, /<td>rto_s<\/td><td>4.5 s<\/td><td>&lt; 2<\/td>/);
+  t.match(
+    html,
+    /<h1>Compared with 2026-08-22T02:40:00.000Z<\/h1>\n<p>Previous run reports\/20260822T024000Z-apiserver-kill /,
+  );
   t.match(html, /<td>\[0, 10\]<\/td><td>≤ fall 2 × \(inter 2000 ms \+ timeout 3000 ms\)<\/td>/);
   t.notMatch(html, /sup3rs3cret/);
   const s = renderHtml(suite());
@@ -141,37 +152,4 @@ t.test('writeReports writes the five files; timeline round-trips', async (t) => 
   const sf = await writeReports(reportDirFor(root, s), s);
   const events = parseTimelineJsonl(await readFile(sf.timeline, 'utf8'));
   t.same([...new Set(events.map((e) => e.run))], ['apiserver-kill', 'leader-kill']);
-});
-
-t.test('FileReporter and history lookup', async (t) => {
-  const root = await mkdtemp(path.join(tmpdir(), 'hist-'));
-  const written: string[] = [];
-  const rep = new FileReporter({ root, onWritten: (f) => written.push(f.dir) });
-  const older = buildRunResult({
-    meta: { ...META, startedAt: '2026-08-01T00:00:00.000Z' },
-    timeline: passingRun().timeline,
-    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }) },
-  });
-  await rep.onRunEnd(older);
-  await rep.onRunEnd(leaderRun());
-  await rep.onSuiteEnd(suite());
-  t.equal(written.length, 3);
-  const prev = await findPreviousRun(root, {
-    scenario: 'apiserver-kill',
-    target: 'lab',
-    before: '2026-12-01T00:00:00.000Z',
-  });
-  t.equal(prev?.startedAt, META.startedAt, 'newest, found inside the suite report');
-  const before = await findPreviousRun(root, {
-    scenario: 'apiserver-kill',
-    target: 'lab',
-    before: META.startedAt,
-  });
-  t.equal(before?.startedAt, '2026-08-01T00:00:00.000Z');
-  t.ok(before?.measurements.length);
-  t.equal(await findPreviousRun(root, { scenario: 'apiserver-kill', target: 'kind' }), undefined);
-  t.equal(await findPreviousRun(path.join(root, 'missing'), { scenario: 'x', target: 'y' }), undefined);
-  const quiet = new FileReporter({ root: path.join(root, 'q'), writeRuns: false });
-  await quiet.onRunEnd(leaderRun());
-  t.equal(quiet.written.length, 0);
 });
