@@ -110,7 +110,8 @@ function measurementProps(m: Measurement): Props {
   if (m.expected) {
     p.expected_min = String(m.expected.min);
     p.expected_max = String(m.expected.max);
-    p.outside_expected = String(m.expected.outside);
+    // No value, no outside/inside: left out rather than written as "null".
+    if (m.expected.outside !== null) p.outside_expected = String(m.expected.outside);
   }
   return p;
 }

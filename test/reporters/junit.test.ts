@@ -6,60 +6,136 @@ import { buildRunResult } from '../../src/model/build.ts';
 import { writeJUnit } from '../../src/reporters/junit.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import { META, mixedRun, suite } from './fixtures.ts';
-import { all, one, parseXml, props } from './xml.ts';
+import { all, one, parseXml, props, type XmlElement } from './xml.ts';
 
 const tmp = () => mkdtemp(path.join(tmpdir(), 'junit-'));
 
-t.test('one test case per SLO, failures, skipped unknowns, properties', async (t) => {
+/** What a JUnit consumer sees of one testcase: outcome, failure message and the measurement. */
+function caseSummary(c: XmlElement) {
+  const failure = one(c, 'failure');
+  const p = props(c);
+  return {
+    name: c.attrs.name,
+    outcome: failure ? 'failure' : one(c, 'skipped') ? 'skipped' : 'passed',
+    message: failure?.attrs.message ?? null,
+    value: p.value,
+    verdict: p.verdict,
+    slo: `${p.slo_op} ${p.slo_threshold} (${p.slo_source})`,
+  };
+}
+
+t.test('the file on disk: one test case per SLO, failures, skipped unknowns, properties', async (t) => {
   const file = path.join(await tmp(), 'junit.xml');
-  const xml = await writeJUnit(mixedRun(), file);
-  t.equal(await readFile(file, 'utf8'), xml, 'the file is what mocha-junit-reporter wrote');
-  const root = parseXml(xml);
+  await writeJUnit(mixedRun(), file);
+  // Read and parse what is on disk, then check it against what mixedRun() must produce:
+  // rto_s < 2 fails (4.5 s), no read-back so both RPO measurements are unknown, the rest pass.
+  const root = parseXml(await readFile(file, 'utf8'));
   t.equal(root.name, 'testsuites');
-  t.match(root.attrs, { name: 'ha-drill apiserver-kill', tests: '6', failures: '1', skipped: '2' });
   const suites = all(root, 'testsuite');
-  t.equal(suites.length, 1, 'no empty Root Suite');
+  t.equal(suites.length, 1, 'one testsuite, no empty Root Suite');
   const s = suites[0]!;
-  t.match(s.attrs, { name: 'apiserver-kill', tests: '6', failures: '1', skipped: '2' });
-  t.match(props(s), {
+  const cases = all(s, 'testcase');
+  t.same(cases.map(caseSummary), [
+    {
+      name: 'apiserver-kill › lb_failover_s < 30',
+      outcome: 'passed',
+      message: null,
+      value: '4',
+      verdict: 'pass',
+      slo: '< 30 (default)',
+    },
+    {
+      name: 'apiserver-kill › api_outage_s < 30',
+      outcome: 'passed',
+      message: null,
+      value: '4',
+      verdict: 'pass',
+      slo: '< 30 (default)',
+    },
+    {
+      name: 'apiserver-kill › endpoint_removal_s < 30',
+      outcome: 'passed',
+      message: null,
+      value: '17.005',
+      verdict: 'pass',
+      slo: '< 30 (default)',
+    },
+    {
+      name: 'apiserver-kill › rto_s < 2',
+      outcome: 'failure',
+      message: 'rto_s: measured 4.5, violates < 2',
+      value: '4.5',
+      verdict: 'fail',
+      slo: '< 2 (cli)',
+    },
+    {
+      name: 'apiserver-kill › rpo_lost_writes <= 0',
+      outcome: 'skipped',
+      message: null,
+      value: '',
+      verdict: 'unknown',
+      slo: '<= 0 (default)',
+    },
+    {
+      name: 'apiserver-kill › rpo_window_s <= 0',
+      outcome: 'skipped',
+      message: null,
+      value: '',
+      verdict: 'unknown',
+      slo: '<= 0 (default)',
+    },
+  ]);
+  // The counts in the headers must agree with the cases themselves.
+  const counts = { tests: '6', failures: '1', skipped: '2' };
+  t.match(root.attrs, { name: 'ha-drill apiserver-kill', ...counts });
+  t.match(s.attrs, { name: 'apiserver-kill', ...counts });
+  t.same(
+    cases.map((c) => c.attrs.classname),
+    Array(6).fill('ha-drill.apiserver-kill'),
+  );
+  t.equal(one(cases[3]!, 'failure')?.attrs.type, 'SloViolation');
+  const suiteProps = props(s);
+  t.match(suiteProps.config_fingerprint, /^[0-9a-f]{12}$/);
+  t.same(suiteProps, {
     scenario: 'apiserver-kill',
     target: 'lab',
+    preset: 'fast',
     verdict: 'fail',
+    verdict_message: '3/6 SLOs pass; failed: rto_s; unknown: rpo_lost_writes, rpo_window_s',
     fault: 'apiserver-kill (proven)',
+    started_at: '2026-11-22T02:40:00.000Z',
+    harness_version: '0.1.0',
+    config_fingerprint: suiteProps.config_fingerprint,
+    history: `Previous run reports/20260822T024000Z-apiserver-kill (started 2026-08-22T02:40:00.000Z): same scenario (apiserver-kill), target (lab) and configuration preset fast, no options, fingerprint ${suiteProps.config_fingerprint}; 1 newer run with another configuration skipped.`,
+    history_previous_started_at: '2026-08-22T02:40:00.000Z',
+    history_previous_dir: 'reports/20260822T024000Z-apiserver-kill',
   });
-  const cases = all(s, 'testcase');
-  t.same(
-    cases.map((c) => c.attrs.name),
-    [
-      'apiserver-kill › lb_failover_s < 30',
-      'apiserver-kill › api_outage_s < 30',
-      'apiserver-kill › endpoint_removal_s < 30',
-      'apiserver-kill › rto_s < 2',
-      'apiserver-kill › rpo_lost_writes <= 0',
-      'apiserver-kill › rpo_window_s <= 0',
-    ],
-  );
-  t.ok(cases.every((c) => c.attrs.classname === 'ha-drill.apiserver-kill'));
-  const rto = cases[3]!;
-  t.match(one(rto, 'failure')?.attrs, { message: 'rto_s: measured 4.5, violates < 2', type: 'SloViolation' });
-  t.match(props(rto), {
-    measurement: 'rto_s',
-    value: '4.5',
+  t.same(props(cases[0]!), {
+    measurement: 'lb_failover_s',
+    value: '4',
     unit: 's',
-    verdict: 'fail',
+    verdict: 'pass',
     slo_op: '<',
-    slo_threshold: '2',
-    slo_source: 'cli',
+    slo_threshold: '30',
+    slo_source: 'default',
+    expected_min: '0',
+    expected_max: '10',
+    outside_expected: 'false',
   });
-  const lb = cases[0]!;
-  t.notOk(one(lb, 'failure'));
-  t.match(props(lb), { value: '4', expected_min: '0', expected_max: '10', outside_expected: 'false' });
-  t.match(one(lb, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 10\]/);
-  const rpo = cases[4]!;
-  t.ok(one(rpo, 'skipped'), 'unknown → skipped by default');
-  t.match(props(rpo), { value: '', verdict: 'unknown' });
-  t.match(one(rpo, 'system-out')?.text, /verdict: unknown: not observed: no read-back was recorded/);
-  t.notMatch(xml, /sup3rs3cret/);
+  t.same(props(cases[4]!), {
+    measurement: 'rpo_lost_writes',
+    value: '',
+    unit: 'writes',
+    verdict: 'unknown',
+    slo_op: '<=',
+    slo_threshold: '0',
+    slo_source: 'default',
+    expected_min: '0',
+    expected_max: '0',
+  });
+  t.match(one(cases[0]!, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 10\]/);
+  t.match(one(cases[4]!, 'system-out')?.text, /verdict: unknown: not observed: no read-back was recorded/);
+  t.notMatch(await readFile(file, 'utf8'), /sup3rs3cret/);
 });
 
 t.test('unknownAs failure, preflight failure and abort cases', async (t) => {
