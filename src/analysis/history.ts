@@ -133,7 +133,7 @@ function unmatched(config: RunConfig, candidates: readonly PreviousRun[]): Histo
   return { kind: 'unmatched', skipped: n, message: parts.join('; ') };
 }
 
-/** `preset fast, options signal=KILL, timings fingerprint 0123456789ab`. */
+/** `preset fast, options signal=KILL, fingerprint 0123456789ab` (the fingerprint covers the timings). */
 export function describeConfig(c: RunConfig): string {
   const options = Object.entries(c.options).map(([k, v]) => `${k}=${v}`);
   return [
