@@ -4,7 +4,7 @@
  * fitting node to pick: fewest pods of the same owner first (spreading replicas), then fewest pods, then name.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { toleratesTaint } from '../controller-manager/tainteviction/decide.ts';
+import { toleratesTaint } from '../api/toleration.ts';
 
 export const DEFAULT_SCHEDULER = 'default-scheduler';
 

@@ -1,6 +1,6 @@
 import type { V1Pod, V1Taint } from '@kubernetes/client-node';
 import t from 'tap';
-import { evictionTime, toleratesTaint } from '../../../src/kube/controller-manager/tainteviction/decide.ts';
+import { evictionTime } from '../../../src/kube/controller-manager/tainteviction/decide.ts';
 
 const added = new Date('2026-01-01T00:00:00Z');
 const T0 = added.getTime();
@@ -17,20 +17,6 @@ const pod = (
   spec: { containers: [], tolerations },
 });
 const never = () => 0;
-
-t.test('toleration matching', async (t) => {
-  t.ok(toleratesTaint({ key: unreachable.key, operator: 'Exists', effect: 'NoExecute' }, unreachable));
-  t.ok(toleratesTaint({ operator: 'Exists' }, unreachable), 'empty key + Exists tolerates everything');
-  t.notOk(toleratesTaint({ key: unreachable.key, operator: 'Exists', effect: 'NoSchedule' }, unreachable));
-  t.notOk(toleratesTaint({ key: 'other', operator: 'Exists' }, unreachable));
-  t.ok(
-    toleratesTaint(
-      { key: 'k', value: 'v', effect: 'NoExecute' },
-      { key: 'k', value: 'v', effect: 'NoExecute' },
-    ),
-  );
-  t.notOk(toleratesTaint({ key: 'k', value: 'x' }, { key: 'k', value: 'v', effect: 'NoExecute' }));
-});
 
 t.test('no NoExecute taint: keep', async (t) => {
   t.same(evictionTime(pod([]), [{ key: unreachable.key, effect: 'NoSchedule' }], never), { kind: 'keep' });

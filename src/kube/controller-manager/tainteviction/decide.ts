@@ -4,17 +4,8 @@
  * from each taint's timeAdded; a taint without a matching toleration evicts at once; a matching
  * toleration without tolerationSeconds never evicts for that taint. DaemonSet pods are never evicted.
  */
-import type { V1Pod, V1Taint, V1Toleration } from '@kubernetes/client-node';
-
-/** v1helper ToleratesTaint. */
-export function toleratesTaint(tol: V1Toleration, taint: V1Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  const op = tol.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  if (op === 'Equal') return (tol.value ?? '') === (taint.value ?? '');
-  return false;
-}
+import type { V1Pod, V1Taint } from '@kubernetes/client-node';
+import { toleratesTaint } from '../../api/toleration.ts';
 
 const ms = (v: unknown): number | undefined => {
   if (v === undefined || v === null) return undefined;
