@@ -17,6 +17,12 @@ export interface AdmissionConfig {
   readonly unreachableTolerationSeconds: number;
 }
 
+/** Admission settings for objects the apiserver creates itself (none of them are pods). */
+export const INTERNAL_ADMISSION: AdmissionConfig = {
+  notReadyTolerationSeconds: 300,
+  unreachableTolerationSeconds: 300,
+};
+
 /** Adds the not-ready/unreachable NoExecute tolerations a pod lacks, as the upstream plugin does. */
 export function defaultTolerationSeconds(pod: KObject, cfg: AdmissionConfig): void {
   pod.spec ??= {};

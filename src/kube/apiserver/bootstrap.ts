@@ -2,8 +2,8 @@
  * Bootstrap (upstream "bootstrap-controller" / kubernetesservice): the system namespaces and the
  * `default/kubernetes` Service with ClusterIP 10.96.0.1, port 443 -> the secure port.
  */
+import { INTERNAL_ADMISSION } from './admission.ts';
 import { prepareCreate } from './lifecycle.ts';
-import { INTERNAL_ADMISSION } from './loop.ts';
 import { resourceByName } from './resources.ts';
 import { ApiError } from './status.ts';
 import type { Store } from './storage.ts';

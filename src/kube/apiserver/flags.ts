@@ -1,12 +1,12 @@
 /**
  * Command-line flags, with kube-apiserver's names and defaults where they exist, plus clearly
- * named lab-only knobs. Durations take Go syntax (`15s`, `500ms`, `1m30s`). A bad flag is a
- * FlagError naming it (main prints it and exits 2).
+ * named lab-only knobs, read by the components' one flag parser (runtime/flags.ts; durations in
+ * Go syntax). `apiserverFlags` checks what spans flags; a bad flag is a FlagError naming it (main
+ * prints it and exits 2).
  */
 import { isIP } from 'node:net';
 import os from 'node:os';
-
-export class FlagError extends Error {}
+import { FlagError, type FlagValues, parseFlags as parseFlagValues } from '../runtime/flags.ts';
 
 export interface ApiserverFlags {
   readonly advertiseAddress: string;
@@ -35,132 +35,83 @@ export interface ApiserverFlags {
   readonly logRequests: boolean;
 }
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
+const str = (help: string, def = '') => ({ type: 'string', default: def, help }) as const;
 
-/** Parses a Go duration (`1h2m3.5s`, `500ms`, `0`) into milliseconds. */
-export function parseDuration(text: string): number {
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  let ms = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (!m) throw new Error(`invalid duration "${text}": use Go syntax such as 15s, 500ms or 1m30s`);
-    ms += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (text.length === 0) throw new Error('invalid duration "": use Go syntax such as 15s, 500ms or 1m30s');
-  return ms;
-}
-
-interface Spec {
-  readonly help: string;
-  readonly def?: string;
-  readonly bool?: boolean;
-}
-
-export const FLAG_SPECS: Record<string, Spec> = {
-  'advertise-address': {
-    help: 'IP advertised in the kubernetes Endpoints (default: --bind-address unless 0.0.0.0)',
+export const FLAGS = {
+  'advertise-address': str(
+    'IP advertised in the kubernetes Endpoints (default: --bind-address unless 0.0.0.0)',
+  ),
+  'bind-address': str('IP to listen on', '0.0.0.0'),
+  'secure-port': { type: 'int', default: 6443, min: 1, max: 65535, help: 'HTTPS port' },
+  'etcd-servers': {
+    ...str('comma-separated etcd client URLs (the local member in the lab)'),
+    required: true,
   },
-  'bind-address': { help: 'IP to listen on', def: '0.0.0.0' },
-  'secure-port': { help: 'HTTPS port', def: '6443' },
-  'etcd-servers': { help: 'comma-separated etcd client URLs (the local member in the lab)' },
-  'tls-cert-file': { help: 'serving certificate (PEM)' },
-  'tls-private-key-file': { help: 'serving key (PEM)' },
-  'client-ca-file': { help: 'CA that signs client certificates (CN=user, O=groups)' },
-  'token-auth-file': { help: 'CSV token,user,uid,"group1,group2"' },
-  'endpoint-reconciler-type': { help: 'lease or none', def: 'lease' },
+  'tls-cert-file': { ...str('serving certificate (PEM)'), required: true },
+  'tls-private-key-file': { ...str('serving key (PEM)'), required: true },
+  'client-ca-file': str('CA that signs client certificates (CN=user, O=groups)'),
+  'token-auth-file': str('CSV token,user,uid,"group1,group2"'),
+  'endpoint-reconciler-type': str('lease or none', 'lease'),
   'shutdown-delay-duration': {
+    type: 'duration',
+    default: 0,
     help: 'time between SIGTERM (readyz failing) and closing the listener',
-    def: '0s',
   },
-  'default-not-ready-toleration-seconds': { help: 'DefaultTolerationSeconds for not-ready', def: '300' },
-  'default-unreachable-toleration-seconds': { help: 'DefaultTolerationSeconds for unreachable', def: '300' },
-  'master-lease-ttl': { help: 'lab-only: TTL of /registry/masterleases/<ip>', def: '15s' },
-  'endpoint-reconciler-interval': { help: 'lab-only: lease endpoint reconciler period', def: '10s' },
-  'identity-lease-duration-seconds': { help: 'lab-only: identity Lease duration', def: '3600' },
-  'identity-lease-renew-interval-seconds': { help: 'lab-only: identity Lease renew period', def: '10' },
-  'identity-hostname': {
-    help: 'lab-only: name hashed into the identity Lease name (default: <OS hostname>/<advertise-address>, unique per lab host)',
+  'default-not-ready-toleration-seconds': {
+    type: 'int',
+    default: 300,
+    min: 0,
+    help: 'DefaultTolerationSeconds for not-ready',
   },
-  'log-requests': { help: 'lab-only: log every request to stderr', bool: true },
-  help: { help: 'print this help', bool: true },
-};
+  'default-unreachable-toleration-seconds': {
+    type: 'int',
+    default: 300,
+    min: 0,
+    help: 'DefaultTolerationSeconds for unreachable',
+  },
+  'master-lease-ttl': {
+    type: 'duration',
+    default: 15_000,
+    min: 1000,
+    help: 'lab-only: TTL of /registry/masterleases/<ip>',
+  },
+  'endpoint-reconciler-interval': {
+    type: 'duration',
+    default: 10_000,
+    min: 100,
+    help: 'lab-only: lease endpoint reconciler period',
+  },
+  'identity-lease-duration-seconds': {
+    type: 'int',
+    default: 3600,
+    min: 1,
+    help: 'lab-only: identity Lease duration',
+  },
+  'identity-lease-renew-interval-seconds': {
+    type: 'int',
+    default: 10,
+    min: 1,
+    help: 'lab-only: identity Lease renew period',
+  },
+  'identity-hostname': str(
+    'lab-only: name hashed into the identity Lease name (default: <OS hostname>/<advertise-address>, unique per lab host)',
+  ),
+  'log-requests': { type: 'bool', default: false, help: 'lab-only: log every request to stderr' },
+} as const;
 
-export function usage(): string {
-  const lines = Object.entries(FLAG_SPECS).map(
-    ([n, s]) =>
-      `  --${n}${s.bool ? '' : '=VALUE'}\n      ${s.help}${s.def !== undefined ? ` (default ${s.def})` : ''}`,
-  );
-  return `usage: apiserver [flags]\n${lines.join('\n')}\n`;
-}
-
-/** Reads `--name=value` / `--name value` pairs; returns undefined for --help. */
-export function parseFlags(argv: readonly string[]): ApiserverFlags | undefined {
-  const raw = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(a);
-    if (!m) throw new FlagError(`unexpected argument "${a}": flags look like --name=value (see --help)`);
-    const name = m[1]!;
-    const spec = FLAG_SPECS[name];
-    if (!spec) throw new FlagError(`unknown flag --${name} (see --help for the supported flags)`);
-    let value = m[2];
-    if (value === undefined) {
-      if (spec.bool) value = 'true';
-      else {
-        value = argv[++i];
-        if (value === undefined) throw new FlagError(`flag --${name} needs a value`);
-      }
-    }
-    raw.set(name, value);
-  }
-  if (raw.get('help') === 'true') return undefined;
-  const get = (n: string) => raw.get(n) ?? FLAG_SPECS[n]?.def;
-  const required = (n: string) => {
-    const v = get(n);
-    if (!v) throw new FlagError(`--${n} is required`);
-    return v;
+/** Checks across the parsed flags and derives the defaults that depend on other flags. */
+export function apiserverFlags(v: FlagValues<typeof FLAGS>): ApiserverFlags {
+  const ip = (n: string, a: string) => {
+    if (!isIP(a)) throw new FlagError(`--${n}=${a}: expected an IP address`);
+    return a;
   };
-  const int = (n: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const v = get(n)!;
-    const x = Number(v);
-    if (!/^-?\d+$/.test(v) || x < min || x > max) {
-      throw new FlagError(`--${n}=${v}: expected a whole number from ${min} to ${max}`);
-    }
-    return x;
-  };
-  const dur = (n: string, min = 0) => {
-    let ms: number;
-    try {
-      ms = parseDuration(get(n)!);
-    } catch (err) {
-      throw new FlagError(`--${n}: ${(err as Error).message}`);
-    }
-    if (ms < min) throw new FlagError(`--${n}=${get(n)}: must be at least ${min}ms`);
-    return ms;
-  };
-  const ip = (n: string, v: string) => {
-    if (!isIP(v)) throw new FlagError(`--${n}=${v}: expected an IP address`);
-    return v;
-  };
-  const bindAddress = ip('bind-address', get('bind-address')!);
-  const adv = raw.get('advertise-address');
-  if (adv === undefined && (bindAddress === '0.0.0.0' || bindAddress === '::')) {
+  const bindAddress = ip('bind-address', v['bind-address']);
+  const adv = v['advertise-address'];
+  if (!adv && (bindAddress === '0.0.0.0' || bindAddress === '::')) {
     throw new FlagError('--advertise-address is required when --bind-address is 0.0.0.0');
   }
-  const advertiseAddress = ip('advertise-address', adv ?? bindAddress);
-  const etcdServers = required('etcd-servers')
+  const advertiseAddress = ip('advertise-address', adv || bindAddress);
+  const etcdServers = v['etcd-servers']
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
@@ -168,30 +119,34 @@ export function parseFlags(argv: readonly string[]): ApiserverFlags | undefined 
     if (!/^https?:\/\/[^/]+$/.test(s))
       throw new FlagError(`--etcd-servers: "${s}" is not a URL like http://127.0.0.1:2379`);
   }
-  const type = get('endpoint-reconciler-type');
+  const type = v['endpoint-reconciler-type'];
   if (type !== 'lease' && type !== 'none') {
     throw new FlagError(`--endpoint-reconciler-type=${type}: the lab supports lease or none`);
   }
-  const clientCaFile = raw.get('client-ca-file');
-  const tokenAuthFile = raw.get('token-auth-file');
+  const clientCaFile = v['client-ca-file'];
+  const tokenAuthFile = v['token-auth-file'];
   return {
     advertiseAddress,
     bindAddress,
-    securePort: int('secure-port', 1, 65535),
+    securePort: v['secure-port'],
     etcdServers,
-    tlsCertFile: required('tls-cert-file'),
-    tlsPrivateKeyFile: required('tls-private-key-file'),
+    tlsCertFile: v['tls-cert-file'],
+    tlsPrivateKeyFile: v['tls-private-key-file'],
     ...(clientCaFile ? { clientCaFile } : {}),
     ...(tokenAuthFile ? { tokenAuthFile } : {}),
     endpointReconcilerType: type,
-    shutdownDelayMs: dur('shutdown-delay-duration'),
-    defaultNotReadyTolerationSeconds: int('default-not-ready-toleration-seconds', 0),
-    defaultUnreachableTolerationSeconds: int('default-unreachable-toleration-seconds', 0),
-    masterLeaseTtlMs: dur('master-lease-ttl', 1000),
-    endpointReconcilerIntervalMs: dur('endpoint-reconciler-interval', 100),
-    identityLeaseDurationSeconds: int('identity-lease-duration-seconds', 1),
-    identityLeaseRenewIntervalSeconds: int('identity-lease-renew-interval-seconds', 1),
-    identityHostname: raw.get('identity-hostname') ?? `${os.hostname()}/${advertiseAddress}`,
-    logRequests: raw.get('log-requests') === 'true',
+    shutdownDelayMs: v['shutdown-delay-duration'],
+    defaultNotReadyTolerationSeconds: v['default-not-ready-toleration-seconds'],
+    defaultUnreachableTolerationSeconds: v['default-unreachable-toleration-seconds'],
+    masterLeaseTtlMs: v['master-lease-ttl'],
+    endpointReconcilerIntervalMs: v['endpoint-reconciler-interval'],
+    identityLeaseDurationSeconds: v['identity-lease-duration-seconds'],
+    identityLeaseRenewIntervalSeconds: v['identity-lease-renew-interval-seconds'],
+    identityHostname: v['identity-hostname'] || `${os.hostname()}/${advertiseAddress}`,
+    logRequests: v['log-requests'],
   };
 }
+
+/** Parses and checks the apiserver's command line (throws a FlagError naming the flag to fix). */
+export const parseFlags = (argv: readonly string[]): ApiserverFlags =>
+  apiserverFlags(parseFlagValues(argv, FLAGS));

@@ -4,8 +4,10 @@
  * holderIdentity `<name>_<uuid>` (new per start), leaseDurationSeconds 3600, renewed every 10 s.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { messageLogger } from '../runtime/log.ts';
+import { startUntil } from '../runtime/loop.ts';
+import { INTERNAL_ADMISSION } from './admission.ts';
 import { prepareCreate } from './lifecycle.ts';
-import { INTERNAL_ADMISSION, loop } from './loop.ts';
 import { resourceByName } from './resources.ts';
 import type { Store } from './storage.ts';
 
@@ -55,8 +57,10 @@ export class IdentityLease {
   }
 
   start(): void {
-    this.stopLoop = loop(this.o.renewIntervalMs, () =>
-      this.renew().catch((err) => this.o.log(`identity lease: ${(err as Error).message}`)),
+    const log = messageLogger(this.o.log);
+    this.stopLoop = startUntil(
+      { periodMs: this.o.renewIntervalMs, what: 'identity lease renewal', log },
+      () => this.renew(),
     );
   }
 

@@ -1,6 +1,6 @@
 /**
  * Entry point of the lab apiserver: `node --import tsx src/kube/apiserver/main.ts FLAGS`
- * (see args.ts to render FLAGS from the lab config, and --help for the list).
+ * (the lab renders FLAGS from its config; --help lists them).
  *
  * A Kubernetes-API-compatible server over etcd for the drill lab. Concepts, one module each:
  *   flags      kube-apiserver flag names/defaults + lab-only knobs (Go durations)
@@ -13,24 +13,12 @@
  *   bootstrap, reconciler, identity   the apiserver's own control loops
  * Exit codes: 0 after a graceful SIGTERM/SIGINT, 2 on a bad flag, 1 when it cannot start.
  */
-import { FlagError, parseFlags, usage } from './flags.ts';
+import { parseFlagsOrExit } from '../runtime/flags.ts';
+import { apiserverFlags, FLAGS } from './flags.ts';
 import { startApiserver } from './server.ts';
 
-async function main(): Promise<number | undefined> {
-  let flags: ReturnType<typeof parseFlags>;
-  try {
-    flags = parseFlags(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof FlagError) {
-      process.stderr.write(`apiserver: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (!flags) {
-    process.stdout.write(usage());
-    return 0;
-  }
+async function main(): Promise<void> {
+  const flags = parseFlagsOrExit('apiserver', process.argv.slice(2), FLAGS, apiserverFlags);
   const api = await startApiserver(flags);
   // A stray error in a client library callback (e.g. an etcd watch stream event) must not take
   // the apiserver down in the middle of a drill: log it loudly and keep serving.
@@ -49,15 +37,9 @@ async function main(): Promise<number | undefined> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  return undefined;
 }
 
-main().then(
-  (code) => {
-    if (code !== undefined) process.exit(code);
-  },
-  (err) => {
-    process.stderr.write(`apiserver: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+main().catch((err) => {
+  process.stderr.write(`apiserver: ${(err as Error).message}\n`);
+  process.exit(1);
+});

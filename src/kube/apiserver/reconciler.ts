@@ -4,8 +4,10 @@
  * list the live keys and rewrite `default/kubernetes` Endpoints and EndpointSlice when the sorted
  * IP set (or the port) differs. On graceful shutdown the own key is deleted and it reconciles once.
  */
+import { messageLogger } from '../runtime/log.ts';
+import { startUntil } from '../runtime/loop.ts';
+import { INTERNAL_ADMISSION } from './admission.ts';
 import { prepareCreate } from './lifecycle.ts';
-import { INTERNAL_ADMISSION, loop } from './loop.ts';
 import { resourceByName } from './resources.ts';
 import { prefixEnd, REGISTRY, type Store } from './storage.ts';
 import type { KObject } from './types.ts';
@@ -32,8 +34,9 @@ export class LeaseEndpointReconciler {
   }
 
   start(): void {
-    this.stopLoop = loop(this.o.intervalMs, () =>
-      this.reconcile().catch((err) => this.o.log(`endpoint reconciler: ${(err as Error).message}`)),
+    const log = messageLogger(this.o.log);
+    this.stopLoop = startUntil({ periodMs: this.o.intervalMs, what: 'endpoint reconciler pass', log }, () =>
+      this.reconcile(),
     );
   }
 

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:https';
 import os from 'node:os';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
+import { sleep } from '../runtime/loop.ts';
 import { Authenticator, loadTokenFile } from './auth.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { ApiserverFlags } from './flags.ts';
@@ -27,8 +28,6 @@ export interface RunningApiserver {
   /** SIGTERM behaviour: readyz fails, lease removed, delay, close. */
   shutdown(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startApiserver(
   f: ApiserverFlags,

@@ -5,6 +5,7 @@
  * list resourceVersion is the read's header revision, and watches are etcd watches from rv+1.
  */
 import type { Etcd3, IKeyValue, IRequestOp, ITxnResponse, Watcher } from 'etcd3';
+import { sleep } from '../runtime/loop.ts';
 import type { ResourceDef } from './resources.ts';
 import { alreadyExists, conflict, gone, notFound } from './status.ts';
 import { clone, type KObject } from './types.ts';
@@ -184,7 +185,7 @@ export class Store {
     let current = BigInt(await this.revision());
     const until = Date.now() + futureWaitMs;
     while (BigInt(rev) > current && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       current = BigInt(await this.revision());
     }
     if (BigInt(rev) > current) {

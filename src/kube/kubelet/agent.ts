@@ -6,8 +6,10 @@
  * stops every heartbeat at once.
  */
 import type { KubeConfig, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
-import { type Clients, errText, isConflict, isNotFound, sleep } from '../runtime/kube.ts';
+import { errText, isConflict, isNotFound } from '../runtime/errors.ts';
+import { type Clients, deletePod } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
+import { failureTracker, nextBackoff, sleep, until } from '../runtime/loop.ts';
 import { runReflector } from '../runtime/reflector.ts';
 import { heartbeatConditions, NODE_LEASE_NAMESPACE, nodeLease, nodeObject } from './node.ts';
 import { podAction, podIp, runningStatus } from './pods.ts';
@@ -22,21 +24,6 @@ export interface KubeletOptions {
   readonly kc: KubeConfig;
   readonly log: Logger;
   readonly signal: AbortSignal;
-}
-
-/** Logs the first failure of a loop and its recovery, not every retry. */
-function failureTracker(log: Logger, what: string) {
-  let failing = 0;
-  return {
-    fail(e: unknown) {
-      failing++;
-      if (failing === 1 || failing % 20 === 0) log(`${what} failed`, { error: errText(e), attempt: failing });
-    },
-    ok() {
-      if (failing > 0) log(`${what} succeeded again`, { after: failing });
-      failing = 0;
-    },
-  };
 }
 
 export async function registerNode(o: KubeletOptions): Promise<V1Node> {
@@ -64,7 +51,7 @@ export async function registerNode(o: KubeletOptions): Promise<V1Node> {
       } else track.fail(e);
     }
     await sleep(backoff, o.signal);
-    backoff = Math.min(backoff * 2, 7000);
+    backoff = nextBackoff(backoff, 200, 7000);
   }
   throw new Error('stopped before the node was registered');
 }
@@ -97,73 +84,55 @@ export async function postNodeStatus(o: KubeletOptions): Promise<void> {
   throw last;
 }
 
-async function statusLoop(o: KubeletOptions): Promise<void> {
-  const track = failureTracker(o.log, 'node status update');
-  while (!o.signal.aborted) {
-    try {
-      await postNodeStatus(o);
-      track.ok();
-    } catch (e) {
-      track.fail(e);
-    }
-    await sleep(o.statusUpdateMs, o.signal);
-  }
-}
+const statusLoop = (o: KubeletOptions): Promise<void> =>
+  until({ periodMs: o.statusUpdateMs, signal: o.signal, what: 'node status update', log: o.log }, () =>
+    postNodeStatus(o),
+  );
 
 /** Renews the node lease every leaseDuration/4; on failure retries with backoff (200 ms .. interval). */
 async function leaseLoop(o: KubeletOptions, nodeUid: string | undefined): Promise<void> {
   const interval = (o.leaseDurationS * 1000) / 4;
-  const track = failureTracker(o.log, 'node lease renewal');
   let cached: V1Lease | undefined;
-  let backoff = 200;
-  while (!o.signal.aborted) {
-    try {
-      const now = new Date();
-      const want = nodeLease(o.nodeName, o.leaseDurationS, now, { uid: nodeUid });
-      if (cached) {
-        try {
-          cached = await o.clients.coord.replaceNamespacedLease({
-            name: o.nodeName,
-            namespace: NODE_LEASE_NAMESPACE,
-            body: { ...cached, spec: want.spec },
-          });
-        } catch (e) {
-          if (!isConflict(e) && !isNotFound(e)) throw e;
-          cached = undefined;
-        }
+  const loop = { periodMs: interval, retryMs: 200, signal: o.signal, what: 'node lease renewal', log: o.log };
+  await until(loop, async () => {
+    const now = new Date();
+    const want = nodeLease(o.nodeName, o.leaseDurationS, now, { uid: nodeUid });
+    if (cached) {
+      try {
+        cached = await o.clients.coord.replaceNamespacedLease({
+          name: o.nodeName,
+          namespace: NODE_LEASE_NAMESPACE,
+          body: { ...cached, spec: want.spec },
+        });
+      } catch (e) {
+        if (!isConflict(e) && !isNotFound(e)) throw e;
+        cached = undefined;
       }
-      if (!cached) {
-        try {
-          const cur = await o.clients.coord.readNamespacedLease({
-            name: o.nodeName,
-            namespace: NODE_LEASE_NAMESPACE,
-          });
-          cached = await o.clients.coord.replaceNamespacedLease({
-            name: o.nodeName,
-            namespace: NODE_LEASE_NAMESPACE,
-            body: { ...cur, spec: want.spec },
-          });
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          cached = await o.clients.coord.createNamespacedLease({
-            namespace: NODE_LEASE_NAMESPACE,
-            body: want,
-          });
-          o.log('node lease created', {
-            lease: `${NODE_LEASE_NAMESPACE}/${o.nodeName}`,
-            durationS: o.leaseDurationS,
-          });
-        }
-      }
-      track.ok();
-      backoff = 200;
-      await sleep(interval, o.signal);
-    } catch (e) {
-      track.fail(e);
-      await sleep(Math.min(backoff, interval), o.signal);
-      backoff = Math.min(backoff * 2, interval);
     }
-  }
+    if (!cached) {
+      try {
+        const cur = await o.clients.coord.readNamespacedLease({
+          name: o.nodeName,
+          namespace: NODE_LEASE_NAMESPACE,
+        });
+        cached = await o.clients.coord.replaceNamespacedLease({
+          name: o.nodeName,
+          namespace: NODE_LEASE_NAMESPACE,
+          body: { ...cur, spec: want.spec },
+        });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        cached = await o.clients.coord.createNamespacedLease({
+          namespace: NODE_LEASE_NAMESPACE,
+          body: want,
+        });
+        o.log('node lease created', {
+          lease: `${NODE_LEASE_NAMESPACE}/${o.nodeName}`,
+          durationS: o.leaseDurationS,
+        });
+      }
+    }
+  });
 }
 
 /** Runs the pods bound to this node. */
@@ -238,14 +207,8 @@ class PodRunner {
   }
 
   private async deletePod(p: V1Pod): Promise<void> {
-    const name = p.metadata?.name ?? '';
-    const namespace = p.metadata?.namespace ?? 'default';
-    try {
-      await this.o.clients.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
-      this.o.log('pod terminated', { pod: `${namespace}/${name}` });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    if (await deletePod(this.o.clients.core, p, 0))
+      this.o.log('pod terminated', { pod: `${p.metadata?.namespace}/${p.metadata?.name}` });
   }
 
   private async postRunning(uid: string): Promise<void> {

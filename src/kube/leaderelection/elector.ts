@@ -8,6 +8,7 @@
  * - leaseTransitions is incremented when the holder changes; release (ReleaseOnCancel) writes an empty
  *   holder with leaseDurationSeconds 1.
  */
+import { sleep } from '../runtime/loop.ts';
 import type { LeaderElectionRecord, ResourceLock } from './lock.ts';
 import { LockNotFoundError } from './lock.ts';
 
@@ -19,20 +20,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+export const realClock: Clock = { now: () => Date.now(), sleep };
 
 export interface LeaderCallbacks {
   /** Called once this candidate leads; `signal` aborts when it stops leading. */

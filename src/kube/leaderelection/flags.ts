@@ -2,7 +2,7 @@
  * The upstream leader-election flags (component-base defaults) plus the lab host name. Light on
  * purpose: entry points parse flags before loading the Kubernetes client.
  */
-import type { FlagSpec } from '../runtime/flags.ts';
+import type { FlagSpec, FlagValues } from '../runtime/flags.ts';
 
 /** The upstream leader-election flags (component-base defaults) plus the lab host name. */
 export function leaderElectFlags(resourceName: string) {
@@ -46,13 +46,4 @@ export function leaderElectFlags(resourceName: string) {
   } as const satisfies Record<string, FlagSpec>;
 }
 
-export interface LeaderElectValues {
-  'leader-elect': boolean;
-  'leader-elect-lease-duration': number;
-  'leader-elect-renew-deadline': number;
-  'leader-elect-retry-period': number;
-  'leader-elect-resource-lock': string;
-  'leader-elect-resource-namespace': string;
-  'leader-elect-resource-name': string;
-  'lab-hostname': string;
-}
+export type LeaderElectValues = FlagValues<ReturnType<typeof leaderElectFlags>>;

@@ -3,7 +3,7 @@
  * resourceVersion of the Lease last read or written, so a concurrent writer makes update fail with 409.
  */
 import { type CoordinationV1Api, type V1Lease, type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
-import { isNotFound } from '../runtime/kube.ts';
+import { isNotFound } from '../runtime/errors.ts';
 import {
   type LeaderElectionRecord,
   type LockGetResult,

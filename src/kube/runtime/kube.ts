@@ -1,7 +1,7 @@
 /**
  * Kubernetes client plumbing for the lab components: kubeconfig loading with a clear error, typed API
- * clients whose every request carries a timeout (AbortSignal set by a promise middleware), and
- * helpers to read the HTTP status out of client errors.
+ * clients whose every request carries a timeout (AbortSignal set by a promise middleware). The
+ * errors they raise are read by errors.ts.
  */
 import { existsSync } from 'node:fs';
 import {
@@ -15,7 +15,9 @@ import {
   type ResponseContext,
   type SecurityAuthentication,
   ServerConfiguration,
+  type V1Pod,
 } from '@kubernetes/client-node';
+import { isNotFound } from './errors.ts';
 
 export function loadKubeConfig(path: string): KubeConfig {
   if (!path) throw new Error('--kubeconfig is required: pass the kubeconfig file the lab wrote');
@@ -96,50 +98,20 @@ export function makeClients(kc: KubeConfig, timeoutMs: number, userAgent = 'ha-d
   return { core: new CoreV1Api(config), coord: new CoordinationV1Api(config), apps: new AppsV1Api(config) };
 }
 
-/** HTTP status of a failed client call (ApiException.code), or undefined for transport errors. */
-export function statusCode(err: unknown): number | undefined {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; statusCode?: unknown };
-    if (typeof e.code === 'number') return e.code;
-    if (typeof e.statusCode === 'number') return e.statusCode;
+/**
+ * Deletes a pod (with `gracePeriodSeconds` if given, else the pod's own); false when it was already
+ * gone, which a controller's delete tolerates.
+ */
+export async function deletePod(core: CoreV1Api, pod: V1Pod, gracePeriodSeconds?: number): Promise<boolean> {
+  try {
+    await core.deleteNamespacedPod({
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? 'default',
+      ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
+    });
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
   }
-  return undefined;
 }
-
-export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
-export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
-export const isAlreadyExists = (err: unknown): boolean => statusCode(err) === 409;
-
-/** Short one-line description of a client error for logs. */
-export function errText(err: unknown): string {
-  const code = statusCode(err);
-  if (code !== undefined) {
-    const body = (err as { body?: unknown }).body;
-    let msg = '';
-    if (typeof body === 'string') {
-      try {
-        msg = (JSON.parse(body) as { message?: string }).message ?? body;
-      } catch {
-        msg = body;
-      }
-    } else if (body && typeof body === 'object') msg = (body as { message?: string }).message ?? '';
-    return `HTTP ${code}${msg ? `: ${msg.slice(0, 200)}` : ''}`;
-  }
-  if (err instanceof Error) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return `${err.name}: ${err.message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`;
-  }
-  return String(err);
-}
-
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });

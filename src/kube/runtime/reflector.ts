@@ -5,8 +5,9 @@
  * exponential backoff. Handlers run one at a time, in event order.
  */
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
-import { errText, sleep, statusCode } from './kube.ts';
+import { errText, statusCode } from './errors.ts';
 import type { Logger } from './log.ts';
+import { nextBackoff, sleep } from './loop.ts';
 
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
@@ -42,10 +43,6 @@ export interface ReflectorOptions<T extends KubeObject> {
   /** Default: client-node's Watch over `kc`. */
   readonly watcher?: WatchLike;
 }
-
-/** Next backoff: doubles up to the cap. */
-export const nextBackoff = (cur: number, min: number, max: number): number =>
-  Math.min(max, Math.max(min, cur * 2));
 
 export async function runReflector<T extends KubeObject>(o: ReflectorOptions<T>): Promise<void> {
   const min = o.minBackoffMs ?? 200;

@@ -4,12 +4,13 @@
  * pod of the same owner spreads to another node. Polls every `periodMs` (default 500 ms).
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { type Clients, errText, isConflict, isNotFound, sleep } from '../runtime/kube.ts';
+import { isConflict, isNotFound } from '../runtime/errors.ts';
+import type { Clients } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
+import { until } from '../runtime/loop.ts';
 import { isPending, pickNode } from './decide.ts';
 
 export class Scheduler {
-  private failing = 0;
   private readonly unschedulableLogged = new Map<string, string>();
 
   constructor(
@@ -20,16 +21,9 @@ export class Scheduler {
 
   async run(signal: AbortSignal): Promise<void> {
     this.log('scheduler loop started');
-    while (!signal.aborted) {
-      try {
-        await this.scheduleOnce(signal);
-        if (this.failing > 0) this.log('scheduling pass succeeded again', { after: this.failing });
-        this.failing = 0;
-      } catch (e) {
-        if (this.failing++ % 20 === 0) this.log('scheduling pass failed', { error: errText(e) });
-      }
-      await sleep(this.periodMs, signal);
-    }
+    await until({ periodMs: this.periodMs, signal, what: 'scheduling pass', log: this.log }, async () => {
+      await this.scheduleOnce(signal);
+    });
   }
 
   async scheduleOnce(signal?: AbortSignal): Promise<number> {

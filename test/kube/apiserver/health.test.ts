@@ -98,16 +98,18 @@ t.test('readyz fails at once when etcd is killed, recovers soon after it restart
   t.equal((await api.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout.trim(), 'namespace/default');
 });
 
-t.test('a bad flag exits 2 with a message naming it', async (t) => {
+t.test('a bad flag exits 2 with a message naming it; --help prints the flags and exits 0', async (t) => {
   const main = path.resolve(import.meta.dirname, '../../../src/kube/apiserver/main.ts');
   const run = (args: string[]) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      let stdout = '';
       let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
       p.stderr.on('data', (d) => (stderr += d));
-      p.on('exit', (code) => resolve({ code, stderr }));
+      p.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
   const base = [
     '--etcd-servers=http://127.0.0.1:1',
@@ -115,11 +117,12 @@ t.test('a bad flag exits 2 with a message naming it', async (t) => {
     '--tls-private-key-file=y',
     '--bind-address=127.0.0.1',
   ];
-  const [unknown, dur, type, missing] = await Promise.all([
+  const [unknown, dur, type, missing, help] = await Promise.all([
     run([...base, '--no-such-flag=1']),
     run([...base, '--shutdown-delay-duration=5 parsecs']),
     run([...base, '--endpoint-reconciler-type=master-count']),
     run(['--bind-address=127.0.0.1']),
+    run(['--help']),
   ]);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /--no-such-flag/);
@@ -129,4 +132,7 @@ t.test('a bad flag exits 2 with a message naming it', async (t) => {
   t.match(type.stderr, /--endpoint-reconciler-type/);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /--etcd-servers is required/);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^usage: apiserver \[flags\]\n/);
+  t.match(help.stdout, /--master-lease-ttl \(duration, default 15s\)\n\s+lab-only: TTL/);
 });

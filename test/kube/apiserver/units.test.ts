@@ -1,28 +1,19 @@
-/** Pure parts of the apiserver: flags and durations, selectors, patches, token file, admission. */
+/** Pure parts of the apiserver: flags, selectors, patches, token file, admission. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { defaultTolerationSeconds } from '../../../src/kube/apiserver/admission.ts';
 import { loadTokenFile, parseCsvLine } from '../../../src/kube/apiserver/auth.ts';
-import { FlagError, parseDuration, parseFlags } from '../../../src/kube/apiserver/flags.ts';
+import { parseFlags } from '../../../src/kube/apiserver/flags.ts';
 import { apiserverId } from '../../../src/kube/apiserver/identity.ts';
 import { applyPatch, mergePatch } from '../../../src/kube/apiserver/patch.ts';
 import { parseFieldSelector, parseLabelSelector } from '../../../src/kube/apiserver/selectors.ts';
-
-t.test('Go durations', async (t) => {
-  t.equal(parseDuration('15s'), 15_000);
-  t.equal(parseDuration('500ms'), 500);
-  t.equal(parseDuration('1m30s'), 90_000);
-  t.equal(parseDuration('1.5h'), 5_400_000);
-  t.equal(parseDuration('0'), 0);
-  t.throws(() => parseDuration('15'), /Go syntax/);
-  t.throws(() => parseDuration('abc'), /Go syntax/);
-});
+import { FlagError } from '../../../src/kube/runtime/flags.ts';
 
 t.test('flags: defaults from upstream, errors name the flag', async (t) => {
   const base = ['--etcd-servers=http://127.0.0.1:2379', '--tls-cert-file=c', '--tls-private-key-file=k'];
-  const f = parseFlags([...base, '--advertise-address', '198.18.0.11'])!;
+  const f = parseFlags([...base, '--advertise-address', '198.18.0.11']);
   t.equal(f.securePort, 6443);
   t.equal(f.bindAddress, '0.0.0.0');
   t.equal(f.masterLeaseTtlMs, 15_000);
@@ -32,16 +23,23 @@ t.test('flags: defaults from upstream, errors name the flag', async (t) => {
   t.equal(f.shutdownDelayMs, 0);
   t.equal(f.defaultNotReadyTolerationSeconds, 300);
   t.equal(f.endpointReconcilerType, 'lease');
-  t.equal(parseFlags(['--help']), undefined);
   const bad: [string[], RegExp][] = [
     [[...base, '--advertise-address=1.2.3'], /--advertise-address/],
     [[...base, '--bind-address=127.0.0.1', '--secure-port=0'], /--secure-port/],
-    [[...base, '--bind-address=127.0.0.1', '--master-lease-ttl=15'], /--master-lease-ttl/],
+    [[...base, '--bind-address=127.0.0.1', '--master-lease-ttl=15'], /--master-lease-ttl: .*no unit/],
+    [
+      [...base, '--bind-address=127.0.0.1', '--master-lease-ttl=500ms'],
+      /--master-lease-ttl=500ms: must be at least 1s/,
+    ],
+    [[...base, '--bind-address=127.0.0.1', '--endpoint-reconciler-type=x'], /--endpoint-reconciler-type=x/],
     [[...base], /--advertise-address is required/],
     [[...base, '--bind-address=127.0.0.1', '--etcd-servers=127.0.0.1:2379'], /--etcd-servers/],
     [[...base, '--bind-address=127.0.0.1', 'positional'], /unexpected argument/],
   ];
-  for (const [argv, re] of bad) t.throws(() => parseFlags(argv), re);
+  for (const [argv, re] of bad) {
+    t.throws(() => parseFlags(argv), re);
+    t.throws(() => parseFlags(argv), FlagError, `${argv.at(-1)}: a FlagError (main exits 2)`);
+  }
   let err: unknown;
   try {
     parseFlags(['--nope']);

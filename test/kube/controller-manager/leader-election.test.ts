@@ -81,10 +81,19 @@ t.test('bad flags exit 2 with a message naming the flag', async (t) => {
     '--leader-elect-renew-deadline=10s',
   ]);
   const kc = await spawnComponent(t, 'controller-manager/main.ts', ['--kubeconfig', '/nonexistent']);
+  const rate = await spawnComponent(t, 'controller-manager/main.ts', ['--node-eviction-rate=fast']);
+  const sched = await spawnComponent(t, 'scheduler/main.ts', ['--lab-hostname=cp1']);
   t.equal(await bad.exited, 2);
   t.match(bad.text(), /--node-monitor-grace-period: invalid duration '40'/);
   t.equal(await le.exited, 2);
   t.match(le.text(), /--leader-elect-lease-duration .* must be greater than --leader-elect-renew-deadline/);
   t.equal(await kc.exited, 2);
   t.match(kc.text(), /--kubeconfig \/nonexistent: file not found/);
+  t.equal(await rate.exited, 2);
+  t.match(rate.text(), /^kube-controller-manager: --node-eviction-rate: 'fast' is not a number\n/);
+  t.equal(await sched.exited, 2);
+  t.match(
+    sched.text(),
+    /^kube-scheduler: --kubeconfig is required\n\(run kube-scheduler --help for all flags\)/,
+  );
 });

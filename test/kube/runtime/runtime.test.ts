@@ -1,23 +1,8 @@
 import t from 'tap';
 import { leaderElectFlags } from '../../../src/kube/leaderelection/index.ts';
-import { formatDuration, parseDuration } from '../../../src/kube/runtime/duration.ts';
-import { FlagError, parseFlags } from '../../../src/kube/runtime/flags.ts';
-import { createLogger } from '../../../src/kube/runtime/log.ts';
-import { nextBackoff } from '../../../src/kube/runtime/reflector.ts';
-
-t.test('Go durations', async (t) => {
-  t.equal(parseDuration('40s'), 40_000);
-  t.equal(parseDuration('500ms'), 500);
-  t.equal(parseDuration('1m'), 60_000);
-  t.equal(parseDuration('1m30s'), 90_000);
-  t.equal(parseDuration('1.5h'), 5_400_000);
-  t.equal(parseDuration('0'), 0);
-  t.throws(() => parseDuration('40'), /invalid duration '40': use a Go duration such as 40s/);
-  t.throws(() => parseDuration('10x'));
-  t.throws(() => parseDuration(''));
-  t.equal(formatDuration(90_000), '1m30s');
-  t.equal(formatDuration(500), '500ms');
-});
+import { FlagError, parseFlags, usage } from '../../../src/kube/runtime/flags.ts';
+import { createLogger, messageLogger } from '../../../src/kube/runtime/log.ts';
+import { nextBackoff } from '../../../src/kube/runtime/loop.ts';
 
 t.test('flags: upstream names and defaults, clear errors', async (t) => {
   const spec = {
@@ -51,10 +36,39 @@ t.test('flags: upstream names and defaults, clear errors', async (t) => {
   t.throws(() => parseFlags(['--bogus'], spec), /unknown flag --bogus; known flags: --kubeconfig/);
   t.throws(
     () => parseFlags(['--node-monitor-grace-period=40'], spec),
-    /--node-monitor-grace-period: invalid duration/,
+    /--node-monitor-grace-period: invalid duration '40': the number 40 has no unit \(write e\.g\. 40s\)/,
+  );
+  t.throws(() => parseFlags(['--node-monitor-grace-period=-1s'], spec), /-1s: must be at least 0s/);
+  t.throws(
+    () => parseFlags(['--node-monitor-grace-period=597h'], spec),
+    /597h: must be at most 596h31m23\.647s/,
+    'a timer cannot wait longer',
   );
   t.throws(() => parseFlags(['--leader-elect=maybe'], spec), /not a boolean/);
   t.throws(() => parseFlags(['--kubeconfig'], spec), /needs a value/);
+});
+
+t.test('flags: bounds, numbers, required strings, usage', async (t) => {
+  const spec = {
+    kubeconfig: { type: 'string', default: '', required: true, help: 'kc' },
+    port: { type: 'int', default: 1, min: 1, max: 9, help: 'p' },
+    rate: { type: 'number', default: 0.1, min: 0, help: 'r' },
+    period: { type: 'duration', default: 90_000, min: 100, help: 'd' },
+  } as const;
+  const v = parseFlags(['--kubeconfig=/k', '--port=9', '--rate', '0.5', '--period=100ms'], spec);
+  t.same(v, { kubeconfig: '/k', port: 9, rate: 0.5, period: 100 });
+  t.throws(() => parseFlags([], spec), /--kubeconfig is required/);
+  t.throws(() => parseFlags(['--kubeconfig=/k', '--port=10'], spec), /--port=10: must be from 1 to 9/);
+  t.throws(() => parseFlags(['--kubeconfig=/k', '--port=1e1'], spec), /--port: '1e1' is not a whole number/);
+  t.throws(() => parseFlags(['--kubeconfig=/k', '--rate=fast'], spec), /--rate: 'fast' is not a number/);
+  t.throws(() => parseFlags(['--kubeconfig=/k', '--rate='], spec), /--rate: '' is not a number/);
+  t.throws(() => parseFlags(['--kubeconfig=/k', '--rate=-1'], spec), /--rate=-1: must be from 0/);
+  t.throws(
+    () => parseFlags(['--kubeconfig=/k', '--period=99ms'], spec),
+    /--period=99ms: must be at least 100ms/,
+  );
+  t.throws(() => parseFlags(['--kubeconfig=/k', 'x'], spec), FlagError);
+  t.match(usage('c', spec), /--period \(duration, default 1m30s\)\n {6}d/);
 });
 
 t.test('log lines carry ISO time, component and fields', async (t) => {
@@ -64,6 +78,12 @@ t.test('log lines carry ISO time, component and fields', async (t) => {
     lines[0],
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z kubelet\[w1\] node registered node=w1 msg="a b"\n$/,
   );
+});
+
+t.test('a message logger appends the fields', async (t) => {
+  const lines: string[] = [];
+  messageLogger((m) => lines.push(m))('endpoint reconciler pass failed', { error: 'Error: x', attempt: 1 });
+  t.same(lines, ['endpoint reconciler pass failed error="Error: x" attempt=1']);
 });
 
 t.test('backoff doubles up to the cap', async (t) => {

@@ -5,8 +5,10 @@
  * per-zone pacing of NoExecute and the full-disruption rule.
  */
 import type { V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
-import { type Clients, errText, isConflict, isNotFound, sleep } from '../../runtime/kube.ts';
+import { isConflict, isNotFound } from '../../runtime/errors.ts';
+import type { Clients } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
+import { until } from '../../runtime/loop.ts';
 import { HealthTracker } from './health.ts';
 import {
   type EvictionSettings,
@@ -33,7 +35,6 @@ export class NodeLifecycleController {
   private readonly tracker: HealthTracker;
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly zoneStates = new Map<string, ZoneState>();
-  private failing = 0;
 
   constructor(private readonly o: NodeLifecycleOptions) {
     this.tracker = new HealthTracker({
@@ -48,18 +49,10 @@ export class NodeLifecycleController {
       nodeMonitorGracePeriodMs: this.o.gracePeriodMs,
       nodeStartupGracePeriodMs: this.o.startupGracePeriodMs,
     });
-    while (!signal.aborted) {
-      try {
-        await this.monitorOnce(Date.now());
-        if (this.failing > 0) this.o.log('node monitor pass succeeded again', { after: this.failing });
-        this.failing = 0;
-      } catch (e) {
-        this.failing++;
-        if (this.failing === 1 || this.failing % 20 === 0)
-          this.o.log('node monitor pass failed', { error: errText(e) });
-      }
-      await sleep(this.o.monitorPeriodMs, signal);
-    }
+    await until(
+      { periodMs: this.o.monitorPeriodMs, signal, what: 'node monitor pass', log: this.o.log },
+      () => this.monitorOnce(Date.now()),
+    );
   }
 
   async monitorOnce(now: number): Promise<void> {

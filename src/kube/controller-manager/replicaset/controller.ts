@@ -4,29 +4,23 @@
  * and update status.replicas / readyReplicas.
  */
 import type { V1ReplicaSet } from '@kubernetes/client-node';
-import { type Clients, errText, isConflict, isNotFound, sleep } from '../../runtime/kube.ts';
+import { errText, isConflict, isNotFound } from '../../runtime/errors.ts';
+import { type Clients, deletePod } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
+import { until } from '../../runtime/loop.ts';
 import { isOwnedBy, planReplicaSet, podFromTemplate, statusChanged } from './decide.ts';
 
 export class ReplicaSetController {
-  private failing = 0;
-
   constructor(
     private readonly clients: Clients,
     private readonly log: Logger,
     private readonly periodMs = 1000,
   ) {}
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.syncAll();
-        this.failing = 0;
-      } catch (e) {
-        if (this.failing++ % 20 === 0) this.log('replicaset sync failed', { error: errText(e) });
-      }
-      await sleep(this.periodMs, signal);
-    }
+  run(signal: AbortSignal): Promise<void> {
+    return until({ periodMs: this.periodMs, signal, what: 'replicaset sync', log: this.log }, () =>
+      this.syncAll(),
+    );
   }
 
   async syncAll(): Promise<void> {
@@ -53,12 +47,8 @@ export class ReplicaSetController {
       this.log('replicaset created pod', { replicaset: `${ns}/${name}`, pod: pod.metadata?.name });
     }
     for (const p of plan.remove) {
-      try {
-        await core.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace: ns });
+      if (await deletePod(core, p))
         this.log('replicaset deleted pod', { replicaset: `${ns}/${name}`, pod: p.metadata?.name });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
     }
     const after =
       plan.create > 0 ? { ...plan.status, replicas: (plan.status.replicas ?? 0) + plan.create } : plan.status;

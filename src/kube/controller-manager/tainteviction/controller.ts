@@ -3,14 +3,14 @@
  * whose eviction time (decide.ts) has come. Deletion uses the pod's own grace period, as upstream.
  */
 import type { V1Taint } from '@kubernetes/client-node';
-import { type Clients, errText, isNotFound, sleep } from '../../runtime/kube.ts';
+import { type Clients, deletePod } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
+import { until } from '../../runtime/loop.ts';
 import { evictionTime } from './decide.ts';
 
 export class TaintEvictionController {
   private readonly firstSeen = new Map<string, number>();
   private readonly logged = new Set<string>();
-  private failing = 0;
 
   constructor(
     private readonly clients: Clients,
@@ -18,16 +18,10 @@ export class TaintEvictionController {
     private readonly periodMs = 1000,
   ) {}
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.passOnce(Date.now());
-        this.failing = 0;
-      } catch (e) {
-        if (this.failing++ % 20 === 0) this.log('taint eviction pass failed', { error: errText(e) });
-      }
-      await sleep(this.periodMs, signal);
-    }
+  run(signal: AbortSignal): Promise<void> {
+    return until({ periodMs: this.periodMs, signal, what: 'taint eviction pass', log: this.log }, () =>
+      this.passOnce(Date.now()),
+    );
   }
 
   async passOnce(now: number): Promise<void> {
@@ -62,18 +56,12 @@ export class TaintEvictionController {
           }
           continue;
         }
-        try {
-          await core.deleteNamespacedPod({
-            name: pod.metadata?.name ?? '',
-            namespace: pod.metadata?.namespace ?? 'default',
-          });
+        if (await deletePod(core, pod)) {
           this.log('evicting pod: NoExecute taint not tolerated any longer', {
             pod: id,
             node: nodeName,
             taint: d.taint,
           });
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
         }
       }
     }

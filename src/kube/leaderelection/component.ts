@@ -1,0 +1,81 @@
+/**
+ * A whole leader-elected component (kube-controller-manager, kube-scheduler): --kubeconfig and the
+ * leader-election flags beside its own, one client set for the controllers and one whose request
+ * timeout is about renewDeadline / 2 for the lock (as client-go's leaderelection config advises),
+ * SIGTERM/SIGINT, and the exit codes of `runLeaderElected` (1 when leadership is lost).
+ */
+import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
+import type { FlagSpec, FlagValues } from '../runtime/flags.ts';
+import type { Clients } from '../runtime/kube.ts';
+import type { Logger } from '../runtime/log.ts';
+import { validateTimings } from './elector.ts';
+import { type LeaderElectValues, leaderElectFlags } from './flags.ts';
+
+export interface LeaderElectedComponent<S extends Record<string, FlagSpec>> {
+  readonly command: 'kube-controller-manager' | 'kube-scheduler';
+  /** The component's own flags (kubeconfig and leader election are added). */
+  readonly flags: S;
+  readonly check?: (v: FlagValues<S>) => void;
+  /** Scheduler: true (releases the lease on SIGTERM); controller-manager: false (as upstream). */
+  readonly releaseOnCancel: boolean;
+  /** Extra fields of the `starting` log line. */
+  readonly describe?: (v: FlagValues<S>) => Record<string, unknown>;
+  /** Loads the controllers (lazily: after the flags are good) and returns what runs them while leading. */
+  readonly controllers: (ctx: {
+    readonly flags: FlagValues<S>;
+    readonly clients: Clients;
+    readonly log: Logger;
+  }) => Promise<(signal: AbortSignal) => Promise<void>>;
+}
+
+export async function runLeaderElectedComponent<S extends Record<string, FlagSpec>>(
+  o: LeaderElectedComponent<S>,
+): Promise<void> {
+  const spec = { kubeconfig: KUBECONFIG_FLAG, ...o.flags, ...leaderElectFlags(o.command) };
+  const le = (v: unknown) => v as LeaderElectValues;
+  const c = await startComponent({
+    command: o.command,
+    flags: spec,
+    graceMs: 3000,
+    logName: (v) => `${o.command}[${le(v)['lab-hostname'] || 'local'}]`,
+    check: (v) => {
+      o.check?.(v as FlagValues<S>);
+      const f = le(v);
+      if (f['leader-elect']) {
+        validateTimings(
+          f['leader-elect-lease-duration'],
+          f['leader-elect-renew-deadline'],
+          f['leader-elect-retry-period'],
+        );
+      }
+    },
+  });
+  const f = le(c.flags);
+  const own = c.flags as FlagValues<S>;
+  const { makeClients } = await import('../runtime/kube.ts');
+  const { runLeaderElected } = await import('./run.ts');
+  const clients = makeClients(c.kc, 10_000, o.command);
+  const leClients = makeClients(
+    c.kc,
+    Math.max(500, f['leader-elect-renew-deadline'] / 2),
+    `${o.command}/leader-election`,
+  );
+  const lead = await o.controllers({ flags: own, clients, log: c.log });
+  c.log('starting', {
+    server: c.kc.getCurrentCluster()?.server,
+    ...o.describe?.(own),
+    leaseDurationMs: f['leader-elect-lease-duration'],
+    renewDeadlineMs: f['leader-elect-renew-deadline'],
+    retryPeriodMs: f['leader-elect-retry-period'],
+  });
+  c.exitWith(
+    runLeaderElected({
+      flags: f,
+      clients: leClients,
+      log: c.log,
+      releaseOnCancel: o.releaseOnCancel,
+      lead,
+      shutdown: c.shutdown,
+    }),
+  );
+}
