@@ -6,6 +6,7 @@
  */
 import YAML from 'yaml';
 import type { Executor } from '../executors/types.ts';
+import { parseDuration as parseGoDuration } from '../kube/runtime/duration.ts';
 import type { TimingSource } from './inventory.ts';
 import { fillTemplate } from './kubeadm-profile.ts';
 import type { HaTimings } from './types.ts';
@@ -19,20 +20,17 @@ export function parseFlags(text: string): Map<string, string> {
   return out;
 }
 
-/** A Go duration (`40s`, `1m0s`, `500ms`, `1h`) or bare seconds, in seconds. */
+/**
+ * A component's duration flag in seconds, read as the component reads it (Go's time.ParseDuration,
+ * src/kube/runtime/duration.ts): undefined when absent or not a duration the component would accept.
+ */
 export function parseDuration(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6, µs: 1e-6, ns: 1e-9 };
-  let total = 0;
-  let rest = v;
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * units[m[2]!]!;
-    rest = rest.slice(m[0].length);
+  try {
+    return parseGoDuration(v) / 1000;
+  } catch {
+    return undefined;
   }
-  return Math.round(total * 1e6) / 1e6;
 }
 
 const num = (v: string | undefined): number | undefined =>

@@ -1,4 +1,10 @@
 /** Small time helpers: sleeping, deadlines and Go-style duration parsing. */
+import {
+  DurationError,
+  formatDuration,
+  MAX_TIMER_MS,
+  parseDuration as parseGoDuration,
+} from '../kube/runtime/duration.ts';
 import { UserError } from './errors.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -28,19 +34,22 @@ export async function waitFor<T>(
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses a Go-style duration (`40s`, `500ms`, `1m30s`, `2.5s`) into milliseconds. */
-export function parseDuration(text: string, flag = 'duration'): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * (UNITS[m[2]!] ?? 0);
-    matched = re.lastIndex;
+/**
+ * A duration option of the harness (`--deadline 20m`) in milliseconds, in the project's one grammar
+ * (Go's time.ParseDuration, src/kube/runtime/duration.ts): a bare number is rejected with a hint to
+ * add a unit, a negative one too, and so is one longer than `maxMs` (default: the longest a timer
+ * can wait, 2^31-1 ms). A bad value is a UserError naming the option.
+ */
+export function parseDuration(text: string, flag = 'duration', maxMs = MAX_TIMER_MS): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (err) {
+    if (err instanceof DurationError) throw new UserError(`${flag}: ${err.message}`);
+    throw err;
   }
-  if (text.length === 0 || matched !== text.length) {
-    throw new UserError(`${flag}: '${text}' is not a duration; write it like 40s, 500ms or 1m30s`);
-  }
-  return total;
+  if (ms < 0) throw new UserError(`${flag}: '${text}' is negative; write a positive duration such as 20m`);
+  if (ms > maxMs)
+    throw new UserError(`${flag}: '${text}' is longer than the ${formatDuration(maxMs)} allowed`);
+  return ms;
 }

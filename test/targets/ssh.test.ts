@@ -40,7 +40,8 @@ t.test('durations and flags', async (t) => {
   t.equal(parseDuration('1m0s'), 60);
   t.equal(parseDuration('2500ms'), 2.5);
   t.equal(parseDuration('1h30m'), 5400);
-  t.equal(parseDuration('15'), 15);
+  t.equal(parseDuration('15'), undefined, 'a bare number: a component would refuse it too');
+  t.equal(parseDuration('1m30.5s'), 90.5);
   t.equal(parseDuration('soon'), undefined);
   t.equal(parseDuration(undefined), undefined);
   const f = parseFlags('node\0--a=1\0--b-c=2s\0"--d=x",--e=y');
