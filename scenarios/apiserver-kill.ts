@@ -11,11 +11,20 @@ import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { ipLeftEndpoints, sustainedApiSuccess } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import { pickApiserver } from './pick.ts';
 
 export const apiserverKill: Scenario = {
   name: 'apiserver-kill',
   description: 'stop one kube-apiserver; measure LB failover, endpoint removal, RTO and RPO',
+  defaultSlos: sloDefaults([
+    ['lb_failover_s', '<', 30],
+    ['api_outage_s', '<', 30],
+    ['endpoint_removal_s', '<', 30],
+    ['rto_s', '<', 30],
+    ['rpo_lost_writes', '<=', 0],
+    ['rpo_window_s', '<=', 0],
+  ]),
   async fault(ctx) {
     const a = pickApiserver(ctx.target.topology, ctx.options.host);
     return processFault({

@@ -8,16 +8,19 @@
  * Measures etcd_leader_election_s, apiserver_unready_s, lb_failover_s, api_outage_s, rto_s, RPO and
  * etcd_catchup_s (src/analysis/etcd.ts). The observation ends once a leader is elected, the cut
  * member's apiserver was seen unready and the API through the LB has answered for 3 s after the
- * LB's health checks had time to drop it (lbDropMs).
+ * LB's health checks had time to drop it (lbDropMs). The bounds follow the analysis' expected
+ * windows (src/analysis/expected.ts), so the two cannot drift apart.
  */
 
 import { apiserverUnready, leaderElection } from '../src/analysis/etcd.ts';
+import { etcdElectionWindow, lbFailoverWindow } from '../src/analysis/expected.ts';
 import { partitionFault } from '../src/faults/network.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { sustainedApiSuccess } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import { ETCD_PARTITION } from '../src/targets/partition.ts';
 import type { HaTimings } from '../src/targets/types.ts';
 import { eventsOf, type TimelineEvent } from '../src/timeline/events.ts';
@@ -27,30 +30,38 @@ function aimOf(events: readonly TimelineEvent[]) {
   return eventsOf(events, 'fault.invoke')[0]?.target;
 }
 
-/**
- * The LB's worst-case time to stop routing to a server that just went bad: the next health check
- * starts up to `inter` later, each failing check takes up to `timeout check`, `fall` of them with
- * `inter` between: inter + fall × timeout + (fall − 1) × inter = fall × (inter + timeout) (ms).
- */
-export const lbDropMs = (t: HaTimings): number =>
-  (t.fall ?? 2) * ((t.checkInterMs ?? 2000) + (t.checkTimeoutMs ?? 3000));
+/** Timers assumed where the target does not state them, only to bound the observation. */
+const ASSUMED: Required<
+  Pick<HaTimings, 'fall' | 'checkInterMs' | 'checkTimeoutMs' | 'etcdElectionMs' | 'etcdHeartbeatMs'>
+> = { fall: 2, checkInterMs: 2000, checkTimeoutMs: 3000, etcdElectionMs: 1000, etcdHeartbeatMs: 100 };
+
+const withAssumed = (t: HaTimings) => ({
+  ...ASSUMED,
+  ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+});
 
 /**
- * When the cut member was the leader, how long until the others elect a new one. The cut drops
- * what the member receives; what it sends keeps flowing until TCP gives up, so the followers keep
- * hearing heartbeats until the leader steps down (CheckQuorum: no quorum contact for an election
- * timeout, checked every election timeout: [e, 2e]); then a follower campaigns after a randomized
- * election timeout [e, 2e] plus a heartbeat for the vote: [e, 4e + h] (a clean cut gives ≥ e).
+ * The LB's worst-case time to stop routing to a server that just went bad (ms): the upper bound of
+ * the lb_failover_s expected window, fall × (inter + timeout check).
  */
-export const leaderCutElectionS = (t: HaTimings): { min: number; max: number } | undefined =>
-  t.etcdElectionMs === undefined || t.etcdHeartbeatMs === undefined
-    ? undefined
-    : { min: t.etcdElectionMs / 1000, max: (4 * t.etcdElectionMs + t.etcdHeartbeatMs) / 1000 };
+export const lbDropMs = (t: HaTimings): number => 1000 * lbFailoverWindow(withAssumed(t))!.max;
+
+/** Longest election after the leader is cut (ms): the etcd_leader_election_s window's bound. */
+const electionMaxMs = (t: HaTimings): number => 1000 * etcdElectionWindow(withAssumed(t))!.max;
 
 export const etcdPartition: Scenario = {
   name: 'etcd-partition',
   description:
     'iptables cut of one etcd member (default the leader); measure election, apiserver unready, LB failover, RPO, catch-up',
+  defaultSlos: sloDefaults([
+    ['etcd_leader_election_s', '<', 15],
+    ['lb_failover_s', '<', 30],
+    ['api_outage_s', '<', 30],
+    ['rto_s', '<', 30],
+    ['rpo_lost_writes', '<=', 0],
+    ['rpo_window_s', '<=', 0],
+  ]),
+  informational: ['apiserver_unready_s', 'etcd_catchup_s'],
   async fault(ctx) {
     const t = ctx.target.topology;
     const m = ctx.options.member ? pickMember(t, ctx.options.member) : await etcdLeader(t);
@@ -77,9 +88,7 @@ export const etcdPartition: Scenario = {
     const from = at + (unready.value ?? 0) * 1000 + lbDropMs(ctx.timings);
     return sustainedApiSuccess(events, from, 3000);
   },
-  // Election ≤ 4 × election timeout + heartbeat (leaderCutElectionS); /readyz fails within its
-  // 2 s etcd check; the LB drops the server within lbDropMs; then 3 s of sustained success.
-  // Twice that + 15 s.
-  observeMs: (t) =>
-    2 * (4 * (t.etcdElectionMs ?? 1000) + (t.etcdHeartbeatMs ?? 100) + 2000 + lbDropMs(t) + 3000) + 15_000,
+  // Election ≤ 4 × election timeout + heartbeat; /readyz fails within its 2 s etcd check; the LB
+  // drops the server within lbDropMs; then 3 s of sustained success. Twice that + 15 s.
+  observeMs: (t) => 2 * (electionMaxMs(t) + 2000 + lbDropMs(t) + 3000) + 15_000,
 };

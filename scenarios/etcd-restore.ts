@@ -9,6 +9,7 @@
  *
  * `--member` picks the member the snapshot is taken through (default: the first).
  */
+import { noWindow } from '../src/analysis/expected.ts';
 import { etcdRestoreFault } from '../src/faults/etcd-restore.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
@@ -16,6 +17,7 @@ import type { Probe } from '../src/probes/types.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { sustainedApiSuccess } from '../src/runner/recovery.ts';
 import type { Scenario, ScenarioContext } from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import { eventsOf } from '../src/timeline/events.ts';
 import { UserError } from '../src/util/errors.ts';
 import { pickMember } from './pick.ts';
@@ -46,6 +48,16 @@ export const etcdRestore: Scenario = {
   name: 'etcd-restore',
   description:
     "DR drill: snapshot etcd, keep writing, destroy every member's data, restore all from the snapshot; RTO and RPO",
+  defaultSlos: sloDefaults([
+    ['rto_s', '<', 600],
+    // Exactly the writes acknowledged after the snapshot are gone.
+    ['rpo_lost_writes', '==', 'expected'],
+    ['rpo_pre_snapshot_lost_writes', '<=', 0],
+  ]),
+  informational: ['rpo_window_s'],
+  // A restore loses the post-snapshot writes by design: no "HA loses nothing" window. The exact
+  // expected count comes from the snapshot events (src/analysis/rpo.ts).
+  windows: { rpo_lost_writes: noWindow },
   async fault(ctx) {
     const t = ctx.target.topology;
     if (t.etcd.length === 0) throw new UserError(`target ${t.name} lists no etcd member`);

@@ -2,8 +2,8 @@
  * kubelet-stop: stop one worker's kubelet (variant `host`: the worker's network link goes down,
  * the whole node is gone). The drill workload — a ReplicaSet with one pod per worker, spread by
  * the scheduler, tolerating unreachable/not-ready NoExecute for `--toleration-seconds` (default
- * 300) — is deployed first and removed after; the fault aims at `--host` or the first worker, and
- * setup checks that worker runs one of the workload's pods.
+ * DefaultTolerationSeconds' 300 s) — is deployed first and removed after; the fault aims at
+ * `--host` or the first worker, and setup checks that worker runs one of the workload's pods.
  *
  * Measures node_notready_s, pod_eviction_s and pods_replaced_s (src/analysis/nodes.ts). Expected
  * windows (src/analysis/expected.ts) use the workload's tolerationSeconds:
@@ -18,7 +18,13 @@ import { apiAvailabilityProbe } from '../src/probes/api.ts';
 import { nodeProbe, podProbe } from '../src/probes/cluster.ts';
 import { deployWorkload, removeWorkload, WORKLOAD_SELECTOR } from '../src/probes/workload.ts';
 import { DRILL_NAMESPACE } from '../src/probes/writes.ts';
-import type { Scenario, ScenarioContext, ScenarioOptions } from '../src/runner/scenario.ts';
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOptions,
+  tolerationSecondsOf,
+} from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import type { HaTimings } from '../src/targets/types.ts';
 import { hostsWithRole, type TargetHost } from '../src/targets/types.ts';
 import { eventsOf } from '../src/timeline/events.ts';
@@ -53,13 +59,19 @@ export function pickWorker(
 /** Timings with the workload's tolerationSeconds, for the expected eviction window. */
 const withToleration = (ctx: ScenarioContext): HaTimings => ({
   ...ctx.timings,
-  tolerationSeconds: ctx.options.tolerationSeconds ?? 300,
+  tolerationSeconds: tolerationSecondsOf(ctx.options),
 });
 
 export const kubeletStop: Scenario = {
   name: 'kubelet-stop',
   description:
     "stop one worker's kubelet (--variant host: the whole node); measure NotReady, eviction after tolerationSeconds, replacement",
+  defaultSlos: sloDefaults([
+    // NotReady no later than grace + monitor period + lease renew interval.
+    ['node_notready_s', '<=', 'expected'],
+    ['pod_eviction_s', '<', 360],
+    ['pods_replaced_s', '<', 420],
+  ]),
   async fault(ctx) {
     const w = pickWorker(ctx);
     return kubeletVariant(ctx.options) === 'host'
@@ -77,7 +89,7 @@ export const kubeletStop: Scenario = {
     const victim = pickWorker(ctx);
     const placement = await deployWorkload(ctx.kube, ctx.target.topology.apiUrl, {
       replicas: workers.length,
-      tolerationSeconds: ctx.options.tolerationSeconds ?? 300,
+      tolerationSeconds: tolerationSecondsOf(ctx.options),
     });
     const onVictim = [...placement].filter(([, node]) => node === victim.nodeName).map(([p]) => p);
     ctx.sink.note(`drill workload: ${[...placement].map(([p, n]) => `${p}@${n}`).join(', ')}`, {
@@ -116,7 +128,7 @@ export const kubeletStop: Scenario = {
         ((t.nodeMonitorGracePeriodS ?? 50) +
           2 * (t.nodeMonitorPeriodS ?? 5) +
           (t.nodeLeaseRenewIntervalS ?? 10) +
-          (o.tolerationSeconds ?? 300) +
+          tolerationSecondsOf(o) +
           60),
     ),
   analysis: (ctx) => ({ timings: withToleration(ctx), target: { node: pickWorker(ctx).nodeName } }),

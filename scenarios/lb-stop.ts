@@ -10,6 +10,7 @@
  * Measures vip_takeover_s, api_outage_s, lb_failover_s, rto_s and RPO.
  */
 
+import { vrrpWindow } from '../src/analysis/expected.ts';
 import { vipTakeover } from '../src/analysis/vip.ts';
 import { linkDownFault } from '../src/faults/network.ts';
 import { servicesFault } from '../src/faults/services.ts';
@@ -19,6 +20,7 @@ import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { sustainedApiSuccess } from '../src/runner/recovery.ts';
 import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
 
 const VARIANTS = ['link', 'services'] as const;
@@ -34,6 +36,16 @@ export const lbStop: Scenario = {
   name: 'lb-stop',
   description:
     'stop the active API load balancer (--variant link|services); measure VIP takeover and API outage, or report a SPOF',
+  defaultSlos: sloDefaults([
+    ['vip_takeover_s', '<', 30],
+    ['api_outage_s', '<', 30],
+    ['rto_s', '<', 30],
+    ['rpo_lost_writes', '<=', 0],
+  ]),
+  informational: ['lb_failover_s'],
+  // The API comes back when the backup LB takes the VIP over: the failover follows VRRP's timers,
+  // not haproxy's health checks.
+  windows: { lb_failover_s: vrrpWindow },
   async fault(ctx) {
     const t = ctx.target.topology;
     if (t.lbs.length === 0) throw new UserError(`target ${t.name} has no load balancer to stop`);

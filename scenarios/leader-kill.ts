@@ -22,7 +22,13 @@ import {
 } from '../src/probes/workload.ts';
 import { DRILL_NAMESPACE } from '../src/probes/writes.ts';
 import { leaseHolderChanged } from '../src/runner/recovery.ts';
-import type { Scenario, ScenarioContext, ScenarioOptions } from '../src/runner/scenario.ts';
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOptions,
+  tolerationSecondsOf,
+} from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
 import { type Component, hostsWithRole } from '../src/targets/types.ts';
 import { eventsOf } from '../src/timeline/events.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
@@ -50,6 +56,7 @@ export const leaderKill: Scenario = {
   name: 'leader-kill',
   description:
     'kill the kube-controller-manager (or --variant scheduler) Lease holder; measure re-election and controllers resuming',
+  defaultSlos: sloDefaults([['lease_reelection_s', '<', 30]]),
   async fault(ctx) {
     const lease = leaseOf(ctx.options);
     const holder = await leaseHolder(ctx.kube, ctx.target.topology, lease);
@@ -91,7 +98,7 @@ export const leaderKill: Scenario = {
       throw new UserError(`target ${ctx.target.topology.name} has no worker for the drill workload`);
     await deployWorkload(ctx.kube, ctx.target.topology.apiUrl, {
       replicas: n,
-      tolerationSeconds: ctx.options.tolerationSeconds ?? 300,
+      tolerationSeconds: tolerationSecondsOf(ctx.options),
     });
   },
   async teardown(ctx) {

@@ -1,27 +1,34 @@
 /**
  * The analysis entry point: `analyze(timeline, context) → Measurement[]`. Which measurements a
- * scenario reports = its SLOs (defaults + overrides) plus its informational ones. Every timing is
- * from the fault's invoke; an unproven fault yields `unknown` and no numbers at all.
+ * scenario reports = its SLOs (defaults + overrides) plus its informational ones, both from the
+ * context; expected windows follow the context's rules (the scenario's, else the defaults). Every
+ * timing is from the fault's invoke; an unproven fault yields `unknown` and no numbers at all.
  */
-import { INFORMATIONAL } from '../slo/defaults.ts';
 import { MEASUREMENTS, type MeasurementName } from '../slo/types.ts';
 import { type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { apiOutage, lbFailover, rto, summarizeAvailability } from './availability.ts';
 import { endpointRemoval } from './endpoints.ts';
 import { apiserverUnready, etcdCatchup, leaderElection } from './etcd.ts';
-import { type ExpectedOptions, expectedWindow, type WindowSpec, withOutside } from './expected.ts';
+import { expectedWindow, withOutside } from './expected.ts';
 import { faultProblem, faultStatus } from './fault.ts';
 import { leaseReelection } from './lease.ts';
 import { nodeNotReady, podEviction, podsReplaced } from './nodes.ts';
 import { analyzeRpo } from './rpo.ts';
-import type { AnalysisContext, Measurement, Observation, Unit } from './types.ts';
+import type {
+  AnalysisContext,
+  ExpectedOptions,
+  Measurement,
+  Observation,
+  Unit,
+  WindowSpec,
+} from './types.ts';
 import { judge } from './verdict.ts';
 import { vipTakeover } from './vip.ts';
 
 export function measurementNames(ctx: AnalysisContext): MeasurementName[] {
   const wanted = new Set<MeasurementName>([
     ...(Object.keys(ctx.slos) as MeasurementName[]),
-    ...INFORMATIONAL[ctx.scenario],
+    ...(ctx.informational ?? []),
   ]);
   // A single LB has no standby: VIP takeover does not apply (a finding says so instead).
   if (ctx.lbCount === 1) wanted.delete('vip_takeover_s');
@@ -44,9 +51,9 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
   const target: FaultTarget = { ...fault.target, ...ctx.target } as FaultTarget;
   const avail = summarizeAvailability(timeline, {
     faultMs: t0,
-    ...(ctx.sustainedSuccessMs !== undefined ? { sustainedSuccessMs: ctx.sustainedSuccessMs } : {}),
-    ...(ctx.maxProbeGapMs !== undefined ? { maxProbeGapMs: ctx.maxProbeGapMs } : {}),
-    ...(ctx.connection ? { connection: ctx.connection } : {}),
+    sustainedSuccessMs: ctx.sustainedSuccessMs,
+    maxProbeGapMs: ctx.maxProbeGapMs,
+    connection: ctx.connection,
   });
   let rpoCache: ReturnType<typeof analyzeRpo> | undefined;
   const rpo = () => {
@@ -66,12 +73,9 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
       case 'endpoint_removal_s':
         return measure(name, endpointRemoval(timeline, t0, target.ip), ctx);
       case 'rpo_lost_writes': {
+        // A snapshot on the timeline fixes the exact count; otherwise the context's rule applies.
         const r = rpo();
-        const ha =
-          ctx.scenario === 'etcd-restore'
-            ? undefined
-            : { min: 0, max: 0, formula: 'HA: no acknowledged write lost' };
-        return measure(name, r.lost, ctx, r.expectedLost ?? ha);
+        return measure(name, r.lost, ctx, r.expectedLost);
       }
       case 'rpo_window_s':
         return measure(name, rpo().window, ctx);
@@ -116,7 +120,7 @@ function measure(
   window?: WindowSpec,
   opts?: ExpectedOptions,
 ): Measurement {
-  const spec = window ?? expectedWindow(name, ctx.timings, { scenario: ctx.scenario, ...opts });
+  const spec = window ?? expectedWindow(name, ctx.timings, opts, ctx.windows);
   const expected = spec ? withOutside(spec, obs.lowerBound ? null : obs.value) : undefined;
   const slo = ctx.slos[name] ?? null;
   const { verdict, message } = judge(obs, slo, expected);

@@ -23,7 +23,7 @@
  *   interval before the fault; one more interval of slack for ARP and probe resolution.
  * - lb_failover_s ∈ [0, fall × (inter + timeout check)]: HAProxy marks a server down after `fall`
  *   failed checks; each check may take up to `timeout check` and the next starts `inter` later.
- *   For lb-stop the failover is VRRP's, so the VIP takeover window applies.
+ *   A scenario whose failover is VRRP's passes `vrrpWindow` as its rule instead.
  * - etcd_leader_election_s ∈ [election, 4 × election + heartbeat] when the leader is cut, 0 when a
  *   follower is. An INPUT-only cut lets the old leader's heartbeats out until its check-quorum
  *   (every election timeout) makes it step down; followers then campaign after a randomized
@@ -31,21 +31,22 @@
  * - apiserver_unready_s ∈ [0, 2 × election + 2 + 0.5]: the cut member stops serving linearizable
  *   reads once it has no leader (up to 2 × election for a cut leader to step down), the apiserver's
  *   etcd check times out after 2 s, and the harness probes /readyz every 0.5 s.
+ * - rpo_lost_writes ∈ [0, 0]: HA loses no acknowledged write. A scenario that loses writes by
+ *   design (a restore) replaces the rule; a snapshot on the timeline gives the exact count.
+ *
+ * A scenario module replaces the rule of a measurement through `AnalysisContext.windows`.
  */
 import type { MeasurementName } from '../slo/types.ts';
 import type { HaTimings } from '../targets/types.ts';
-import type { ExpectedWindow } from './types.ts';
+import type { ExpectedOptions, ExpectedWindow, WindowRule, WindowRules, WindowSpec } from './types.ts';
 
-export type WindowSpec = Omit<ExpectedWindow, 'outside'>;
-
-export interface ExpectedOptions {
-  /** leader-kill: the old holder released the lease on stop (graceful). */
-  readonly gracefulRelease?: boolean;
-  /** etcd-partition: the cut member was a follower (no election). */
-  readonly cutFollower?: boolean;
-  /** The scenario, where it changes which mechanism a window follows (lb-stop). */
-  readonly scenario?: string;
-}
+/**
+ * tolerationSeconds the DefaultTolerationSeconds admission plugin adds for the not-ready and
+ * unreachable NoExecute taints when a pod has none: 300 s (kubernetes
+ * plugin/pkg/admission/defaulttolerationseconds/admission.go, `--default-not-ready-toleration-seconds`
+ * and `--default-unreachable-toleration-seconds`). The drill workload's default too.
+ */
+export const DEFAULT_TOLERATION_SECONDS = 300;
 
 function has<K extends keyof HaTimings>(
   t: HaTimings,
@@ -69,7 +70,7 @@ export function notReadyWindow(t: HaTimings): WindowSpec | undefined {
 export function evictionWindow(t: HaTimings): WindowSpec | undefined {
   const nr = notReadyWindow(t);
   if (!nr) return undefined;
-  const tol = t.tolerationSeconds ?? 300;
+  const tol = t.tolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
   const period = t.nodeMonitorPeriodS ?? 0;
   return {
     min: nr.min + tol,
@@ -145,33 +146,41 @@ export function apiserverUnreadyWindow(t: HaTimings): WindowSpec | undefined {
   };
 }
 
-/** The expected window for a measurement, when the timings allow one. */
+/** No expected window: for a scenario where the default rule's mechanism does not apply. */
+export const noWindow: WindowRule = () => undefined;
+
+/** HA: no acknowledged write may be lost. */
+export const noWriteLostWindow: WindowRule = () => ({
+  min: 0,
+  max: 0,
+  formula: 'HA: no acknowledged write lost',
+});
+
+/** The default rule of each measurement that has an expected window. */
+export const DEFAULT_WINDOWS: WindowRules = {
+  node_notready_s: notReadyWindow,
+  pod_eviction_s: evictionWindow,
+  endpoint_removal_s: endpointRemovalWindow,
+  lease_reelection_s: reelectionWindow,
+  vip_takeover_s: vrrpWindow,
+  lb_failover_s: lbFailoverWindow,
+  etcd_leader_election_s: etcdElectionWindow,
+  apiserver_unready_s: apiserverUnreadyWindow,
+  rpo_lost_writes: noWriteLostWindow,
+};
+
+/**
+ * The expected window for a measurement: the scenario's rule when it has one, else the default
+ * rule; none when the timings lack an input the rule needs.
+ */
 export function expectedWindow(
   name: MeasurementName,
   t: HaTimings | undefined,
   opts: ExpectedOptions = {},
+  rules: WindowRules = {},
 ): WindowSpec | undefined {
-  if (!t) return undefined;
-  switch (name) {
-    case 'node_notready_s':
-      return notReadyWindow(t);
-    case 'pod_eviction_s':
-      return evictionWindow(t);
-    case 'endpoint_removal_s':
-      return endpointRemovalWindow(t);
-    case 'lease_reelection_s':
-      return reelectionWindow(t, opts);
-    case 'vip_takeover_s':
-      return vrrpWindow(t);
-    case 'lb_failover_s':
-      return opts.scenario === 'lb-stop' ? vrrpWindow(t) : lbFailoverWindow(t);
-    case 'etcd_leader_election_s':
-      return etcdElectionWindow(t, opts);
-    case 'apiserver_unready_s':
-      return apiserverUnreadyWindow(t);
-    default:
-      return undefined;
-  }
+  const rule = rules[name] ?? DEFAULT_WINDOWS[name];
+  return rule?.(t ?? {}, opts);
 }
 
 export function withOutside(w: WindowSpec, value: number | null): ExpectedWindow {

@@ -18,7 +18,7 @@ export interface Finding {
 export function deriveFindings(
   timeline: readonly TimelineEvent[],
   measurements: readonly Measurement[],
-  ctx: Pick<AnalysisContext, 'lbCount' | 'scenario'>,
+  ctx: Pick<AnalysisContext, 'lbCount'>,
 ): Finding[] {
   const out: Finding[] = [];
   if (ctx.lbCount === 1) {

@@ -3,14 +3,14 @@
  *
  * - rpo_lost_writes: acknowledged writes missing at read-back.
  * - rpo_window_s: time span from the first to the last lost write's ack (0 when none lost).
- * - etcd-restore: writes acked after `snapshot.done` are expected to be lost, writes acked before
- *   `snapshot.invoke` must survive (rpo_pre_snapshot_lost_writes), writes acked in between may
- *   go either way; the expected window of rpo_lost_writes is [after-done, after-done + in-between].
+ * - with a snapshot on the timeline (a restore): writes acked after `snapshot.done` are expected
+ *   to be lost, writes acked before `snapshot.invoke` must survive (rpo_pre_snapshot_lost_writes),
+ *   writes acked in between may go either way; the expected window of rpo_lost_writes is
+ *   [after-done, after-done + in-between].
  */
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
-import type { WindowSpec } from './expected.ts';
 import { atS } from './format.ts';
-import type { Observation } from './types.ts';
+import type { Observation, WindowSpec } from './types.ts';
 
 export interface RpoResult {
   readonly lost: Observation;

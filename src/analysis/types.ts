@@ -1,13 +1,13 @@
 /**
- * The folder, analysis: pure functions from a timeline (plus context: scenario, SLOs, target timings) to
- * Measurements with verdicts and expected windows; findings; repetition statistics; history
- * deltas. No I/O, no clock: tested with synthetic timelines.
+ * The folder, analysis: pure functions from a timeline (plus context: SLOs, target timings, the
+ * scenario's window rules) to Measurements with verdicts and expected windows; findings;
+ * repetition statistics; history deltas. No I/O, no clock: tested with synthetic timelines.
  */
 /**
  * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the timings
  * the expected windows derive from, and the context an analysis runs with.
  */
-import type { MeasurementName, ScenarioName, Slo, SloSet } from '../slo/types.ts';
+import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { HaTimings } from '../targets/types.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
@@ -47,9 +47,33 @@ export interface Observation {
   readonly detail: string;
 }
 
+/**
+ * How a scenario derives the expected window of one measurement from the target's timings
+ * (src/analysis/expected.ts has the default rule of each measurement). `undefined` = no window.
+ */
+export type WindowRule = (t: HaTimings, opts: ExpectedOptions) => WindowSpec | undefined;
+export type WindowRules = Readonly<Partial<Record<MeasurementName, WindowRule>>>;
+export type WindowSpec = Omit<ExpectedWindow, 'outside'>;
+
+/** What a run observed that changes which window applies. */
+export interface ExpectedOptions {
+  /** The old Lease holder released the lease on stop (graceful). */
+  readonly gracefulRelease?: boolean;
+  /** The cut etcd member was a follower (no election). */
+  readonly cutFollower?: boolean;
+}
+
+/**
+ * What the analysis knows besides the timeline. Everything scenario-specific comes in here as
+ * data or small functions from the scenario module (scenarios/<name>.ts): its SLOs, its
+ * informational measurements, its expected-window rules; the analysis never sees a scenario name.
+ */
 export interface AnalysisContext {
-  readonly scenario: ScenarioName;
   readonly slos: SloSet;
+  /** Measurements reported without an SLO. */
+  readonly informational?: readonly MeasurementName[];
+  /** Window rules replacing the default rule of a measurement. */
+  readonly windows?: WindowRules;
   readonly timings?: HaTimings;
   /** RTO success window, ms (default 3000). */
   readonly sustainedSuccessMs?: number;

@@ -11,13 +11,11 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { PRESETS, type PresetName } from '../lab/config.ts';
 import { type K6Script, requireK6 } from '../probes/k6.ts';
 import type { LoadRequest } from '../runner/run.ts';
-import type { ScenarioOptions } from '../runner/scenario.ts';
+import { measuredBy, type Scenario, type ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
-import { defaultSlos, INFORMATIONAL } from '../slo/defaults.ts';
 import { parseSloFlags } from '../slo/parse.ts';
 import { resolveSlos } from '../slo/resolve.ts';
-import { isScenarioName, type ScenarioName } from '../slo/types.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { parseDuration } from '../util/time.ts';
@@ -134,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
   if (!name) throw new UserError(`name a scenario: ${names()} (see --help)`);
   if (positionals.length > 1) throw new UserError(`one scenario at a time (got ${positionals.join(', ')})`);
   const suite = name === 'all';
-  const one = isScenarioName(name) ? SCENARIO_CATALOGUE.get(name) : undefined;
+  const one = SCENARIO_CATALOGUE.get(name);
   if (!suite && !one)
     throw new UserError(`unknown scenario '${name}': choose one of ${names()} (npm run drill -- --list)`);
   const scenarios = suite ? [...SCENARIO_CATALOGUE.values()] : [one!];
@@ -157,21 +155,23 @@ async function main(argv: string[]): Promise<number> {
       );
     }
   }
-  const config = values.config ? await loadDrillConfig(values.config) : EMPTY_CONFIG;
+  const config = values.config
+    ? await loadDrillConfig(values.config, [...SCENARIO_CATALOGUE.keys()])
+    : EMPTY_CONFIG;
   const cliSlos = parseSloFlags(values.slo);
   // An --slo applies to the scenarios that report that measurement; one that none of them
   // reports is a mistake worth saying.
-  const reports = (n: ScenarioName) => new Set<string>([...Object.keys(defaultSlos(n)), ...INFORMATIONAL[n]]);
+  const reports = (s: Scenario) => measuredBy(s);
   for (const o of cliSlos) {
-    if (!scenarios.some((s) => reports(s.name).has(o.name))) {
-      const known = [...new Set(scenarios.flatMap((s) => [...reports(s.name)]))].join(', ');
+    if (!scenarios.some((s) => reports(s).has(o.name))) {
+      const known = [...new Set(scenarios.flatMap((s) => [...reports(s)]))].join(', ');
       throw new UserError(`--slo ${o.name}: ${name} does not measure it (it reports ${known})`);
     }
   }
   const slos = new Map(
     scenarios.map((s) => [
       s.name,
-      resolveSlos({ scenario: s.name, config, cli: cliSlos.filter((o) => reports(s.name).has(o.name)) }),
+      resolveSlos({ scenario: s, config, cli: cliSlos.filter((o) => reports(s).has(o.name)) }),
     ]),
   );
   const options: ScenarioOptions = {

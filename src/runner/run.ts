@@ -23,7 +23,7 @@ import type { Target } from '../targets/types.ts';
 import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
-import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.ts';
+import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
 export type LoadRequest =
   | { readonly kind: 'builtin'; readonly ratePerS: number }
@@ -152,7 +152,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     const result = buildRunResult({
       meta: meta(),
       timeline: recorder.events(),
-      analysis: { scenario: o.scenario.name, slos: o.slos, timings },
+      analysis: { ...scenarioAnalysis(o.scenario, o.slos), timings },
       preflight: { ok: false, message: `steady state does not hold: ${describeProblems(preflight)}` },
     });
     return { result, preflight, healed: true };
@@ -268,8 +268,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   }).catch(() => undefined);
   o.signal?.removeEventListener('abort', onAbort);
   const analysis: AnalysisContext = {
-    scenario: o.scenario.name,
-    slos: o.slos,
+    ...scenarioAnalysis(o.scenario, o.slos),
     timings,
     lbCount: o.target.topology.lbs.length,
     ...o.scenario.analysis?.(ctx, fault),

@@ -1,13 +1,17 @@
 /**
- * What a scenario script in `scenarios/` supplies to the runner: its fault (built from the
- * target's topology and the user's options), the probes it needs, optional setup/teardown of a
- * drill workload, when the cluster counts as recovered, and how long to observe at most.
+ * A scenario is one module in `scenarios/`, listed in the catalogue (scenarios/index.ts). It
+ * supplies everything about itself: its fault (built from the target's topology and the user's
+ * options), the probes it needs, optional setup/teardown of a drill workload, when the cluster
+ * counts as recovered, how long to observe at most, its default SLOs and informational
+ * measurements, and the expected-window rules and context the pure analysis needs from it.
+ * Nothing outside the module and the catalogue names it.
  */
-import type { AnalysisContext } from '../analysis/types.ts';
+import { DEFAULT_TOLERATION_SECONDS } from '../analysis/expected.ts';
+import type { AnalysisContext, WindowRules } from '../analysis/types.ts';
 import type { Fault } from '../faults/types.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Probe } from '../probes/types.ts';
-import type { ScenarioName } from '../slo/types.ts';
+import type { MeasurementName, ScenarioName, SloSet } from '../slo/types.ts';
 import type { HaTimings, Target } from '../targets/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 import type { EventSink } from '../timeline/recorder.ts';
@@ -33,6 +37,12 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly name: ScenarioName;
   readonly description: string;
+  /** Default SLOs (src/slo/defaults.ts `sloDefaults`), before config and `--slo` overrides. */
+  readonly defaultSlos: SloSet;
+  /** Measurements reported without an SLO. */
+  readonly informational?: readonly MeasurementName[];
+  /** Expected-window rules replacing a measurement's default rule (src/analysis/expected.ts). */
+  readonly windows?: WindowRules;
   /** Resolves the fault for this target; throws a UserError for impossible options. */
   fault(ctx: ScenarioContext): Promise<Fault>;
   probes(ctx: ScenarioContext): Probe[];
@@ -42,6 +52,28 @@ export interface Scenario {
   recovered(events: readonly TimelineEvent[], faultAtMs: number, ctx: ScenarioContext): boolean;
   /** Longest time to observe after injection before healing anyway. */
   observeMs(timings: HaTimings, options: ScenarioOptions): number;
-  /** Extra analysis context (e.g. the apiserver IP the fault removed). */
+  /** Extra analysis context from the run (e.g. the node the fault stopped, the workload's toleration). */
   analysis?(ctx: ScenarioContext, fault: Fault): Partial<AnalysisContext>;
+}
+
+/** Every measurement a scenario reports: its default SLOs and its informational ones. */
+export function measuredBy(s: Pick<Scenario, 'defaultSlos' | 'informational'>): Set<MeasurementName> {
+  return new Set([...(Object.keys(s.defaultSlos) as MeasurementName[]), ...(s.informational ?? [])]);
+}
+
+/** The analysis context a scenario's static declarations give, with the run's resolved SLOs. */
+export function scenarioAnalysis(
+  s: Pick<Scenario, 'informational' | 'windows'>,
+  slos: SloSet,
+): AnalysisContext {
+  return {
+    slos,
+    ...(s.informational ? { informational: s.informational } : {}),
+    ...(s.windows ? { windows: s.windows } : {}),
+  };
+}
+
+/** The drill workload's tolerationSeconds: `--toleration-seconds`, else the upstream default. */
+export function tolerationSecondsOf(o: ScenarioOptions): number {
+  return o.tolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
 }

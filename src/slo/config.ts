@@ -10,13 +10,14 @@
  *       slo: { lb_failover_s: 15, rto_s: { op: "<=", threshold: 20 } }
  *       params: { apiserver: cp2 }
  *
- * Errors say which key of which file to fix.
+ * Scenario names under `scenarios:` are checked against the names the caller passes in (the
+ * catalogue's, from the CLI). Errors say which key of which file to fix.
  */
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { parseSloValue, type SloOverride } from './parse.ts';
-import { isScenarioName, SCENARIOS, type ScenarioName, SloInputError } from './types.ts';
+import { type ScenarioName, SloInputError } from './types.ts';
 
 const sloMap = z.record(z.string(), z.unknown());
 
@@ -48,7 +49,12 @@ export interface DrillConfig {
 
 export const EMPTY_CONFIG: DrillConfig = { slo: [], scenarios: {} };
 
-export function parseDrillConfig(text: string, file = 'drill config'): DrillConfig {
+/** `known`: the scenario names a `scenarios:` key may use (the catalogue's). */
+export function parseDrillConfig(
+  text: string,
+  known: readonly ScenarioName[],
+  file = 'drill config',
+): DrillConfig {
   let raw: unknown;
   try {
     raw = YAML.parse(text);
@@ -66,8 +72,8 @@ export function parseDrillConfig(text: string, file = 'drill config'): DrillConf
   const c = parsed.data;
   const scenarios: Record<string, { slo: SloOverride[]; params: Record<string, unknown> }> = {};
   for (const [name, section] of Object.entries(c.scenarios ?? {})) {
-    if (!isScenarioName(name)) {
-      throw new SloInputError(`${file}: scenarios.${name}: unknown scenario; known: ${SCENARIOS.join(', ')}`);
+    if (!known.includes(name)) {
+      throw new SloInputError(`${file}: scenarios.${name}: unknown scenario; known: ${known.join(', ')}`);
     }
     scenarios[name] = {
       slo: overrides(section.slo, `${file}: scenarios.${name}.slo`),
@@ -82,7 +88,7 @@ export function parseDrillConfig(text: string, file = 'drill config'): DrillConf
   };
 }
 
-export async function loadDrillConfig(path: string): Promise<DrillConfig> {
+export async function loadDrillConfig(path: string, known: readonly ScenarioName[]): Promise<DrillConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -91,7 +97,7 @@ export async function loadDrillConfig(path: string): Promise<DrillConfig> {
       `--config ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
-  return parseDrillConfig(text, path);
+  return parseDrillConfig(text, known, path);
 }
 
 /** Refuse a kube context the config does not allow (no list = any context). */

@@ -1,15 +1,10 @@
 import t from 'tap';
 import { analyze, measurementNames } from '../../src/analysis/analyze.ts';
-import type { AnalysisContext, Measurement } from '../../src/analysis/types.ts';
-import { resolveSlos } from '../../src/slo/resolve.ts';
-import type { ScenarioName } from '../../src/slo/types.ts';
+import type { Measurement } from '../../src/analysis/types.ts';
+import { scenarioContext } from './context.ts';
 import { ALL_IPS, apiserverKillRun, Timeline } from './synthetic.ts';
 
-const ctx = (scenario: ScenarioName, extra: Partial<AnalysisContext> = {}): AnalysisContext => ({
-  scenario,
-  slos: resolveSlos({ scenario }),
-  ...extra,
-});
+const ctx = scenarioContext;
 const byName = (ms: Measurement[]) => Object.fromEntries(ms.map((m) => [m.name, m]));
 
 const TIMINGS = {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { lbStop } from '../../scenarios/lb-stop.ts';
 import {
   expectedWindow,
   lbFailoverWindow,
@@ -37,7 +38,8 @@ t.test('expected windows: formulas with the seeds and upstream values', (t) => {
     expectedWindow(
       'lb_failover_s',
       { advertIntS: 1, priority: 100, checkInterMs: 2000, fall: 2, checkTimeoutMs: 3000 },
-      { scenario: 'lb-stop' },
+      {},
+      lbStop.windows,
     ),
     vip,
     'lb-stop fails over by VRRP',
@@ -152,7 +154,7 @@ t.test('findings', (t) => {
     ...m('node_notready_s', 70),
     expected: { min: 40, max: 55, formula: 'f', outside: true },
   };
-  const f = deriveFindings(tl.events, [outside], { scenario: 'lb-stop', lbCount: 1 });
+  const f = deriveFindings(tl.events, [outside], { lbCount: 1 });
   t.same(
     f.map((x) => x.id),
     ['spof-lb', 'fault-no-effect', 'heal-error', 'watch-gaps', 'outside-expected:node_notready_s', 'errors'],

@@ -1,15 +1,10 @@
 import t from 'tap';
 import { analyze } from '../../src/analysis/analyze.ts';
 import type { AnalysisContext, Measurement } from '../../src/analysis/types.ts';
-import { resolveSlos } from '../../src/slo/resolve.ts';
-import type { ScenarioName } from '../../src/slo/types.ts';
+import { scenarioContext } from './context.ts';
 import { Timeline } from './synthetic.ts';
 
-const ctx = (scenario: ScenarioName, extra: Partial<AnalysisContext> = {}): AnalysisContext => ({
-  scenario,
-  slos: resolveSlos({ scenario }),
-  ...extra,
-});
+const ctx = scenarioContext;
 const run = (tl: Timeline, c: AnalysisContext) =>
   Object.fromEntries(analyze(tl.events, c).map((m) => [m.name, m])) as Record<string, Measurement>;
 

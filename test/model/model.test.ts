@@ -1,4 +1,6 @@
 import t from 'tap';
+import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
+import { leaderKill } from '../../scenarios/leader-kill.ts';
 import { buildRunResult, buildSuiteResult, phasesOf, summarizeFault } from '../../src/model/build.ts';
 import { isSecretField, REDACTED, redact, redactString } from '../../src/model/redact.ts';
 import type { RunMeta } from '../../src/model/result.ts';
@@ -13,7 +15,7 @@ const META: RunMeta = {
   finishedAt: '2026-11-22T02:41:00.000Z',
   harnessVersion: '0.1.0',
 };
-const analysis = { scenario: 'apiserver-kill' as const, slos: resolveSlos({ scenario: 'apiserver-kill' }) };
+const analysis = { slos: resolveSlos({ scenario: apiserverKill }) };
 
 t.test('redaction by field name', (t) => {
   for (const k of [
@@ -129,7 +131,7 @@ t.test('combined verdict: fail > unknown > pass, aborted, preflight, heal error,
     timeline: apiserverKillRun(),
     analysis: {
       ...analysis,
-      slos: resolveSlos({ scenario: 'apiserver-kill', cli: [{ name: 'rto_s', op: '<', threshold: 1 }] }),
+      slos: resolveSlos({ scenario: apiserverKill, cli: [{ name: 'rto_s', op: '<', threshold: 1 }] }),
     },
   });
   t.match(failing, { verdict: 'fail', verdictMessage: '5/6 SLOs pass; failed: rto_s' });
@@ -212,7 +214,7 @@ t.test('suite result: worst of runs, aborted wins', (t) => {
   const unknown = buildRunResult({
     meta: { ...META, scenario: 'leader-kill' },
     timeline: [],
-    analysis: { scenario: 'leader-kill', slos: resolveSlos({ scenario: 'leader-kill' }) },
+    analysis: { slos: resolveSlos({ scenario: leaderKill }) },
   });
   const smeta = {
     name: 'all',
@@ -246,7 +248,7 @@ t.test('exit codes: gate, preflight, aborted, unknown', async (t) => {
     timeline: apiserverKillRun(),
     analysis: {
       ...analysis,
-      slos: resolveSlos({ scenario: 'apiserver-kill', cli: [{ name: 'rto_s', op: '<', threshold: 1 }] }),
+      slos: resolveSlos({ scenario: apiserverKill, cli: [{ name: 'rto_s', op: '<', threshold: 1 }] }),
     },
   });
   const unknown = buildRunResult({ meta: META, timeline: [], analysis });

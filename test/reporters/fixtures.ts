@@ -1,4 +1,6 @@
 /** Result models for reporter tests, built through the real model builder. */
+import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
+import { leaderKill } from '../../scenarios/leader-kill.ts';
 import { runConfigOf } from '../../src/analysis/history.ts';
 import { buildRunResult, buildSuiteResult } from '../../src/model/build.ts';
 import type { RunMeta, RunResult } from '../../src/model/result.ts';
@@ -41,8 +43,7 @@ export function mixedRun(): RunResult {
     meta: META,
     timeline,
     analysis: {
-      scenario: 'apiserver-kill',
-      slos: resolveSlos({ scenario: 'apiserver-kill', cli: [{ name: 'rto_s', op: '<', threshold: 2 }] }),
+      slos: resolveSlos({ scenario: apiserverKill, cli: [{ name: 'rto_s', op: '<', threshold: 2 }] }),
       timings: TIMINGS,
     },
     previous: [
@@ -74,7 +75,7 @@ export function passingRun(): RunResult {
   return buildRunResult({
     meta: META,
     timeline: apiserverKillRun(),
-    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }) },
+    analysis: { slos: resolveSlos({ scenario: apiserverKill }) },
   });
 }
 
@@ -104,8 +105,7 @@ export function leaderRun(): RunResult {
     meta: { ...META, scenario: 'leader-kill' },
     timeline: tl.events,
     analysis: {
-      scenario: 'leader-kill',
-      slos: resolveSlos({ scenario: 'leader-kill' }),
+      slos: resolveSlos({ scenario: leaderKill }),
       timings: { leaseDurationS: 15, retryPeriodS: 2 },
     },
   });

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { runConfigOf } from '../../src/analysis/history.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import type { RunMeta } from '../../src/model/result.ts';
@@ -61,7 +62,7 @@ const build = (meta: RunMeta, timings: object, previous: Awaited<ReturnType<type
   buildRunResult({
     meta,
     timeline: apiserverKillRun(),
-    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }), timings },
+    analysis: { slos: resolveSlos({ scenario: apiserverKill }), timings },
     previous,
   });
 

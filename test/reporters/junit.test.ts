@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import { writeJUnit } from '../../src/reporters/junit.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
@@ -146,7 +147,7 @@ t.test('unknownAs failure, preflight failure and abort cases', async (t) => {
   const pre = buildRunResult({
     meta: META,
     timeline: [],
-    analysis: { scenario: 'apiserver-kill', slos: resolveSlos({ scenario: 'apiserver-kill' }) },
+    analysis: { slos: resolveSlos({ scenario: apiserverKill }) },
     preflight: { ok: false, message: 'cp3 /readyz: 500' },
   });
   const p = parseXml(await writeJUnit(pre, path.join(dir, 'b.xml')));
@@ -159,7 +160,7 @@ t.test('unknownAs failure, preflight failure and abort cases', async (t) => {
   const ab = buildRunResult({
     meta: META,
     timeline: [],
-    analysis: { scenario: 'apiserver-kill', slos: {} },
+    analysis: { slos: {} },
     aborted: { signal: 'SIGINT' },
   });
   const a = parseXml(await writeJUnit(ab, path.join(dir, 'c.xml')));

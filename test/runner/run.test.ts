@@ -4,6 +4,7 @@
  * injects nothing.
  */
 import t from 'tap';
+import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import type { Fault, InjectOutcome } from '../../src/faults/types.ts';
 import { exitCodeFor } from '../../src/model/exit.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
@@ -11,7 +12,6 @@ import type { SteadyState } from '../../src/probes/steady.ts';
 import type { Probe } from '../../src/probes/types.ts';
 import { type RunnerOps, runScenario } from '../../src/runner/run.ts';
 import type { Scenario } from '../../src/runner/scenario.ts';
-import { defaultSlos } from '../../src/slo/defaults.ts';
 import type { Target } from '../../src/targets/types.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
 
@@ -101,6 +101,7 @@ function setup(
   const scenario: Scenario = {
     name: 'apiserver-kill',
     description: 'fake',
+    defaultSlos: apiserverKill.defaultSlos,
     fault: async () => fault,
     probes: () => [apiProbe(() => recorder.clock.nowMs() >= injectedAt && calls.heal === 0)],
     recovered: (_e, at) => recorder.clock.nowMs() - at > (o.recoverAfterMs ?? 150),
@@ -120,7 +121,7 @@ function setup(
       scenario,
       target,
       kube: {} as KubeAccess,
-      slos: defaultSlos('apiserver-kill'),
+      slos: apiserverKill.defaultSlos,
       recorder,
       ops,
       signal,

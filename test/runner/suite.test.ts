@@ -4,6 +4,7 @@
  * SLOs per scenario, a combined SuiteResult, and stopping on an unhealed fault or an abort.
  */
 import t from 'tap';
+import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import type { SteadyState } from '../../src/probes/steady.ts';
@@ -15,9 +16,11 @@ import type { ScenarioName } from '../../src/slo/types.ts';
 import { Timeline } from '../analysis/synthetic.ts';
 import { FakeTarget, fakeTopology, healthyHosts } from '../faults/fake-target.ts';
 
+/** The catalogue's module of that name (for its SLO defaults), with a fault that is never used. */
 const scenario = (name: ScenarioName): Scenario => ({
   name,
   description: name,
+  defaultSlos: SCENARIO_CATALOGUE.get(name)!.defaultSlos,
   fault: async () => {
     throw new Error('not used');
   },
@@ -45,7 +48,6 @@ function fakeRun(calls: RunOptions[], fail: Set<string>, unhealed: Set<string>) 
       },
       timeline: tl.events,
       analysis: {
-        scenario: o.scenario.name,
         slos: { api_outage_s: { op: '<', threshold: 30, source: 'default' } },
       },
     });
@@ -68,7 +70,7 @@ t.test('runs every scenario in order, waits for steady state between them', asyn
     scenarios: NAMES.map(scenario),
     target: new FakeTarget(fakeTopology(), healthyHosts()),
     kube: {} as KubeAccess,
-    slosFor: (name) => resolveSlos({ scenario: name }),
+    slosFor: (name) => resolveSlos({ scenario: scenario(name) }),
     optionsFor: (name) => (name === 'kubelet-stop' ? { tolerationSeconds: 7 } : {}),
     preset: 'fast',
     steadyTimeoutMs: 1234,
@@ -105,7 +107,7 @@ t.test('an unhealed fault stops the suite: the rest is skipped, not injected', a
     scenarios: NAMES.map(scenario),
     target: new FakeTarget(fakeTopology(), healthyHosts()),
     kube: {} as KubeAccess,
-    slosFor: (name) => resolveSlos({ scenario: name }),
+    slosFor: (name) => resolveSlos({ scenario: scenario(name) }),
     run: fakeRun(calls, new Set(), new Set(['etcd-partition'])),
     waitSteady: async () => steady(true),
   });
@@ -126,7 +128,7 @@ t.test('an abort before a scenario skips it and the rest', async (t) => {
     scenarios: NAMES.map(scenario),
     target: new FakeTarget(fakeTopology(), healthyHosts()),
     kube: {} as KubeAccess,
-    slosFor: (name) => resolveSlos({ scenario: name }),
+    slosFor: (name) => resolveSlos({ scenario: scenario(name) }),
     signal: ac.signal,
     run: async (o) => {
       const r = await fakeRun(calls, new Set(), new Set())(o);
@@ -147,7 +149,7 @@ t.test('an empty suite is unknown', async (t) => {
     scenarios: [],
     target: new FakeTarget(fakeTopology(), healthyHosts()),
     kube: {} as KubeAccess,
-    slosFor: (name) => resolveSlos({ scenario: name }),
+    slosFor: (name) => resolveSlos({ scenario: scenario(name) }),
   });
   t.equal(out.result.verdict, 'unknown');
 });
@@ -159,7 +161,7 @@ t.test('a scenario that cannot start is skipped with its reason; the suite goes 
     scenarios: NAMES.map(scenario),
     target: new FakeTarget(fakeTopology(), healthyHosts()),
     kube: {} as KubeAccess,
-    slosFor: (name) => resolveSlos({ scenario: name }),
+    slosFor: (name) => resolveSlos({ scenario: scenario(name) }),
     run: async (o) => {
       if (o.scenario.name === 'lb-stop') throw new Error('no single LB holds the VIP');
       return ok(o);

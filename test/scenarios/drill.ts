@@ -37,7 +37,7 @@ export async function drill(
     scenario,
     target,
     kube,
-    slos: resolveSlos({ scenario: scenario.name }),
+    slos: resolveSlos({ scenario }),
     options,
     preset: cfg.preset,
   });

@@ -5,7 +5,8 @@
  * lost, and the member catching up after the heal.
  */
 import t from 'tap';
-import { etcdPartition, lbDropMs, leaderCutElectionS } from '../../scenarios/etcd-partition.ts';
+import { etcdPartition, lbDropMs } from '../../scenarios/etcd-partition.ts';
+import { etcdElectionWindow } from '../../src/analysis/expected.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
@@ -15,7 +16,7 @@ const cfg = await labForTest(t, 'fast');
 const timings = await new LabTarget(cfg).timings();
 // Each member is polled every 250 ms and a cut one times out at 800 ms: 1 s of resolution.
 const PROBE_S = 1;
-const election = leaderCutElectionS(timings)!;
+const election = etcdElectionWindow(timings)!;
 const lbDropS = lbDropMs(timings) / 1000;
 
 t.test('the leader (default)', async (t) => {

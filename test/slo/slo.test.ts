@@ -2,14 +2,25 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { checkContextAllowed, loadDrillConfig, parseDrillConfig } from '../../src/slo/config.ts';
-import { defaultSlos } from '../../src/slo/defaults.ts';
+import { sloDefaults } from '../../src/slo/defaults.ts';
 import { parseSloFlag, parseSloFlags } from '../../src/slo/parse.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
-import { SCENARIOS, SloInputError } from '../../src/slo/types.ts';
+import { SloInputError } from '../../src/slo/types.ts';
+
+/** A scenario module of the catalogue, by name. */
+const scenario = (name: string) => {
+  const s = SCENARIO_CATALOGUE.get(name);
+  if (!s) throw new Error(`no scenario ${name} in the catalogue`);
+  return s;
+};
+const defaultSlos = (name: string) => scenario(name).defaultSlos;
+/** The names the CLI passes to the config parser: the catalogue's. */
+const NAMES = [...SCENARIO_CATALOGUE.keys()];
 
 t.test('defaults exist for every scenario and match the spec', (t) => {
-  for (const s of SCENARIOS) t.ok(Object.keys(defaultSlos(s)).length > 0, s);
+  for (const s of SCENARIO_CATALOGUE.values()) t.ok(Object.keys(s.defaultSlos).length > 0, s.name);
   t.same(defaultSlos('apiserver-kill').lb_failover_s, { op: '<', threshold: 30, source: 'default' });
   t.same(defaultSlos('apiserver-kill').rpo_lost_writes, { op: '<=', threshold: 0, source: 'default' });
   t.same(defaultSlos('kubelet-stop').pod_eviction_s, { op: '<', threshold: 360, source: 'default' });
@@ -17,6 +28,19 @@ t.test('defaults exist for every scenario and match the spec', (t) => {
   t.same(defaultSlos('etcd-restore').rpo_lost_writes, { op: '==', threshold: 'expected', source: 'default' });
   t.ok(defaultSlos('lb-stop').vip_takeover_s);
   t.ok(defaultSlos('leader-kill').lease_reelection_s);
+  t.end();
+});
+
+t.test('sloDefaults: rows to a default SLO set; one row per measurement', (t) => {
+  t.same(sloDefaults([['rto_s', '<', 5]]), { rto_s: { op: '<', threshold: 5, source: 'default' } });
+  t.throws(
+    () =>
+      sloDefaults([
+        ['rto_s', '<', 5],
+        ['rto_s', '<=', 9],
+      ]),
+    { message: /default SLO rto_s is listed twice/ },
+  );
   t.end();
 });
 
@@ -72,12 +96,12 @@ scenarios:
 `;
 
 t.test('drill config: parse, precedence default < config < scenario < cli', (t) => {
-  const c = parseDrillConfig(CONFIG, 'drill.yaml');
+  const c = parseDrillConfig(CONFIG, NAMES, 'drill.yaml');
   t.same(c.allowedContexts, ['kind-drill', 'lab']);
   t.equal(c.sustainedSuccessS, 5);
   t.same(c.scenarios['apiserver-kill']?.params, { apiserver: 'cp2' });
   const slos = resolveSlos({
-    scenario: 'apiserver-kill',
+    scenario: scenario('apiserver-kill'),
     config: c,
     cli: [parseSloFlag('endpoint_removal_s=10')],
   });
@@ -90,7 +114,11 @@ t.test('drill config: parse, precedence default < config < scenario < cli', (t) 
   );
   t.same(slos.endpoint_removal_s, { op: '<', threshold: 10, source: 'cli' }, 'name=value keeps the operator');
   t.same(slos.rpo_lost_writes, { op: '<=', threshold: 0, source: 'default' });
-  const other = resolveSlos({ scenario: 'leader-kill', config: c, cli: [parseSloFlag('vip_takeover_s=9')] });
+  const other = resolveSlos({
+    scenario: scenario('leader-kill'),
+    config: c,
+    cli: [parseSloFlag('vip_takeover_s=9')],
+  });
   t.same(
     other.vip_takeover_s,
     { op: '<=', threshold: 9, source: 'cli' },
@@ -101,48 +129,56 @@ t.test('drill config: parse, precedence default < config < scenario < cli', (t) 
     { op: '<', threshold: 20, source: 'config' },
     'global config SLOs apply to every scenario',
   );
-  t.same(parseDrillConfig('', 'empty.yaml'), { slo: [], scenarios: {} });
+  t.same(parseDrillConfig('', NAMES, 'empty.yaml'), { slo: [], scenarios: {} });
   t.end();
 });
 
 t.test('drill config errors name the file and key', (t) => {
-  t.throws(() => parseDrillConfig('slo: [1', 'a.yaml'), { message: /a\.yaml: not valid YAML/ });
-  t.throws(() => parseDrillConfig('sustainedSuccessS: -1', 'b.yaml'), {
+  t.throws(() => parseDrillConfig('slo: [1', NAMES, 'a.yaml'), { message: /a\.yaml: not valid YAML/ });
+  t.throws(() => parseDrillConfig('sustainedSuccessS: -1', NAMES, 'b.yaml'), {
     message: /b\.yaml: invalid drill config:\n {2}sustainedSuccessS: /,
   });
-  t.throws(() => parseDrillConfig('bogus: 1', 'c.yaml'), {
+  t.throws(() => parseDrillConfig('bogus: 1', NAMES, 'c.yaml'), {
     message: /c\.yaml: invalid drill config:[\s\S]*bogus/,
   });
-  t.throws(() => parseDrillConfig('scenarios:\n  apiserver-kil: {}', 'd.yaml'), {
+  t.throws(() => parseDrillConfig('scenarios:\n  apiserver-kil: {}', NAMES, 'd.yaml'), {
     message: /d\.yaml: scenarios\.apiserver-kil: unknown scenario; known: apiserver-kill/,
   });
-  t.throws(() => parseDrillConfig('slo:\n  rto_s: "<< 3"', 'e.yaml'), {
+  t.throws(() => parseDrillConfig('scenarios:\n  my-drill: {}', ['apiserver-kill'], 'd2.yaml'), {
+    message: /d2\.yaml: scenarios\.my-drill: unknown scenario; known: apiserver-kill$/,
+  });
+  t.same(
+    parseDrillConfig('scenarios:\n  my-drill: {}', ['my-drill'], 'd3.yaml').scenarios['my-drill'],
+    { slo: [], params: {} },
+    'scenario names come from the list the caller passes (the catalogue)',
+  );
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: "<< 3"', NAMES, 'e.yaml'), {
     message: /e\.yaml: slo\.rto_s: threshold must be/,
   });
-  t.throws(() => parseDrillConfig('slo:\n  rto_s: { op: "~", threshold: 3 }', 'f.yaml'), {
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: { op: "~", threshold: 3 }', NAMES, 'f.yaml'), {
     message: /f\.yaml: slo\.rto_s\.op: "~" is not one of/,
   });
-  t.throws(() => parseDrillConfig('scenarios:\n  lb-stop:\n    slo: { nope_s: 1 }', 'g.yaml'), {
+  t.throws(() => parseDrillConfig('scenarios:\n  lb-stop:\n    slo: { nope_s: 1 }', NAMES, 'g.yaml'), {
     message: /g\.yaml: scenarios\.lb-stop\.slo\.nope_s: unknown measurement/,
   });
-  t.throws(() => parseDrillConfig('slo:\n  rto_s: true', 'h.yaml'), {
+  t.throws(() => parseDrillConfig('slo:\n  rto_s: true', NAMES, 'h.yaml'), {
     message: /expected a number, a string like/,
   });
   t.end();
 });
 
 t.test('allowedContexts and loading from disk', async (t) => {
-  const c = parseDrillConfig(CONFIG);
+  const c = parseDrillConfig(CONFIG, NAMES);
   t.doesNotThrow(() => checkContextAllowed(c, 'lab'));
   t.throws(() => checkContextAllowed(c, 'prod'), {
     message: /"prod" is not in allowedContexts \(kind-drill, lab\)/,
   });
-  t.doesNotThrow(() => checkContextAllowed(parseDrillConfig(''), 'anything'));
+  t.doesNotThrow(() => checkContextAllowed(parseDrillConfig('', NAMES), 'anything'));
   const dir = await mkdtemp(path.join(tmpdir(), 'slo-'));
   const file = path.join(dir, 'drill.yaml');
   await writeFile(file, CONFIG);
-  t.same((await loadDrillConfig(file)).allowedContexts, ['kind-drill', 'lab']);
-  await t.rejects(loadDrillConfig(path.join(dir, 'missing.yaml')), {
+  t.same((await loadDrillConfig(file, NAMES)).allowedContexts, ['kind-drill', 'lab']);
+  await t.rejects(loadDrillConfig(path.join(dir, 'missing.yaml'), NAMES), {
     message: /--config .*missing\.yaml: cannot read the file \(ENOENT\)/,
   });
 });
