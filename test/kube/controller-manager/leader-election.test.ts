@@ -5,12 +5,9 @@
 import t from 'tap';
 import { makeClients } from '../../../src/kube/runtime/kube.ts';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
-import { spawnComponent, until } from '../leaderelection/procs.ts';
+import { LE_TIMINGS, leaderElectArgs, spawnComponent, until } from '../leaderelection/procs.ts';
 
-const LEASE_MS = 2000;
-const RENEW_MS = 1500;
-const RETRY_MS = 500;
-const JITTER = 1.2;
+const { LEASE_MS, RENEW_MS, RETRY_MS, JITTER } = LE_TIMINGS;
 
 t.test('controller-manager leader election', async (t) => {
   t.setTimeout(55_000);
@@ -19,14 +16,7 @@ t.test('controller-manager leader election', async (t) => {
   const holder = async () =>
     (await clients.coord.readNamespacedLease({ name: 'kube-controller-manager', namespace: 'kube-system' }))
       .spec?.holderIdentity ?? '';
-  const flags = (host: string) => [
-    '--kubeconfig',
-    api.kubeconfigPath,
-    `--lab-hostname=${host}`,
-    `--leader-elect-lease-duration=${LEASE_MS}ms`,
-    `--leader-elect-renew-deadline=${RENEW_MS}ms`,
-    `--leader-elect-retry-period=${RETRY_MS}ms`,
-  ];
+  const flags = (host: string) => leaderElectArgs(api.kubeconfigPath, host);
 
   // two candidates start together; whichever wins is the leader to kill
   const procs = {

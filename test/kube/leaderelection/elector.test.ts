@@ -133,16 +133,9 @@ t.test('two racing candidates: exactly one wins on an expired lease', async (t) 
 });
 
 t.test('run(): acquire with jitter, lead, lose after the renew deadline, stop leading', async (t) => {
-  const store = new MemoryStore();
-  const clock = new FakeClock();
   // another holder owns a fresh lease
-  store.record = {
-    holderIdentity: 'x_0',
-    leaseDurationSeconds: 15,
-    acquireTime: 0,
-    renewTime: 0,
-    leaderTransitions: 2,
-  };
+  const store = MemoryStore.heldBy('x_0', 2);
+  const clock = new FakeClock();
   let leadSignal: AbortSignal | undefined;
   const { el, events } = candidate(store, clock, 'a_1', {});
   const cbs = (el as unknown as { cfg: { callbacks: LeaderCallbacks } }).cfg.callbacks;
@@ -181,15 +174,8 @@ t.test('run(): acquire with jitter, lead, lose after the renew deadline, stop le
 });
 
 t.test('acquire retry period carries jitter up to 1.2', async (t) => {
-  const store = new MemoryStore();
+  const store = MemoryStore.heldBy('x_0', 0);
   const clock = new FakeClock();
-  store.record = {
-    holderIdentity: 'x_0',
-    leaseDurationSeconds: 15,
-    acquireTime: 0,
-    renewTime: 0,
-    leaderTransitions: 0,
-  };
   const lock = new FakeLock(store, 'a_1');
   let gets = 0;
   const orig = lock.get.bind(lock);

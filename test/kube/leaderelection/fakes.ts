@@ -60,6 +60,19 @@ export class MemoryStore {
   failUpdates = false;
   failGets = false;
   writes: { by: string; record: LeaderElectionRecord }[] = [];
+
+  /** A store whose lease `holder` renewed at time 0 (15 s lease) after `transitions` transitions. */
+  static heldBy(holder: string, transitions: number): MemoryStore {
+    const store = new MemoryStore();
+    store.record = {
+      holderIdentity: holder,
+      leaseDurationSeconds: 15,
+      acquireTime: 0,
+      renewTime: 0,
+      leaderTransitions: transitions,
+    };
+    return store;
+  }
 }
 
 export class FakeLock implements ResourceLock {

@@ -7,12 +7,9 @@ import { LeaderElector } from '../../../src/kube/leaderelection/elector.ts';
 import { LeaseLock } from '../../../src/kube/leaderelection/leaselock.ts';
 import { makeClients } from '../../../src/kube/runtime/kube.ts';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
-import { expectLog, spawnComponent, until } from './procs.ts';
+import { expectLog, LE_TIMINGS, leaderElectArgs, spawnComponent, until } from './procs.ts';
 
-const LEASE_MS = 2000;
-const RENEW_MS = 1500;
-const RETRY_MS = 500;
-const JITTER = 1.2;
+const { LEASE_MS, RENEW_MS, RETRY_MS, JITTER } = LE_TIMINGS;
 
 t.test('leader election over a real Lease', async (t) => {
   t.setTimeout(55_000);
@@ -97,14 +94,7 @@ t.test('leader election over a real Lease', async (t) => {
     },
   );
 
-  const leFlags = (host: string) => [
-    '--kubeconfig',
-    api.kubeconfigPath,
-    `--lab-hostname=${host}`,
-    `--leader-elect-lease-duration=${LEASE_MS}ms`,
-    `--leader-elect-renew-deadline=${RENEW_MS}ms`,
-    `--leader-elect-retry-period=${RETRY_MS}ms`,
-  ];
+  const leFlags = (host: string) => leaderElectArgs(api.kubeconfigPath, host);
   const holder = async (name: string) => (await readLease(name)).spec?.holderIdentity ?? '';
 
   await t.test(

@@ -124,3 +124,16 @@ export async function expectLog(
   );
   t.ok(ok, `logs ${re}`);
 }
+
+/** Short leader-election timings shared by the leader-election tests (ms; client-go's jitter factor). */
+export const LE_TIMINGS = { LEASE_MS: 2000, RENEW_MS: 1500, RETRY_MS: 500, JITTER: 1.2 } as const;
+
+/** The flags of a leader-elected component process with LE_TIMINGS. */
+export const leaderElectArgs = (kubeconfig: string, host: string): string[] => [
+  '--kubeconfig',
+  kubeconfig,
+  `--lab-hostname=${host}`,
+  `--leader-elect-lease-duration=${LE_TIMINGS.LEASE_MS}ms`,
+  `--leader-elect-renew-deadline=${LE_TIMINGS.RENEW_MS}ms`,
+  `--leader-elect-retry-period=${LE_TIMINGS.RETRY_MS}ms`,
+];
