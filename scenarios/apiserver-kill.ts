@@ -9,7 +9,7 @@ import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { endpointsProbe } from '../src/probes/cluster.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import { ipLeftEndpoints, sustainedApiSuccess } from '../src/runner/recovery.ts';
+import { apiRecovered, ipLeftEndpoints } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import { pickApiserver } from './pick.ts';
@@ -45,7 +45,7 @@ export const apiserverKill: Scenario = {
   ],
   recovered(events, at, ctx) {
     const a = pickApiserver(ctx.target.topology, ctx.options.host);
-    return sustainedApiSuccess(events, at, 3000) && ipLeftEndpoints(events, at, a.ip);
+    return apiRecovered(events, at, ctx.sustained) && ipLeftEndpoints(events, at, a.ip);
   },
   // The endpoint reconciler removes a dead apiserver within TTL + interval; allow twice that.
   observeMs: (t) => 2 * 1000 * ((t.masterLeaseTtlS ?? 15) + (t.endpointReconcileIntervalS ?? 10)) + 10_000,

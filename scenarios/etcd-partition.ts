@@ -18,7 +18,7 @@ import { partitionFault } from '../src/faults/network.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import { sustainedApiSuccess } from '../src/runner/recovery.ts';
+import { apiRecovered } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import { ETCD_PARTITION } from '../src/targets/partition.ts';
@@ -86,7 +86,7 @@ export const etcdPartition: Scenario = {
     // External etcd: no stacked apiserver to wait for.
     if (aim.ip && (unready.value === null || unready.lowerBound)) return false;
     const from = at + (unready.value ?? 0) * 1000 + lbDropMs(ctx.timings);
-    return sustainedApiSuccess(events, from, 3000);
+    return apiRecovered(events, from, ctx.sustained);
   },
   // Election ≤ 4 × election timeout + heartbeat; /readyz fails within its 2 s etcd check; the LB
   // drops the server within lbDropMs; then 3 s of sustained success. Twice that + 15 s.

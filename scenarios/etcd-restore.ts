@@ -15,7 +15,7 @@ import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
 import type { Probe } from '../src/probes/types.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import { sustainedApiSuccess } from '../src/runner/recovery.ts';
+import { apiRecovered } from '../src/runner/recovery.ts';
 import type { Scenario, ScenarioContext } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import { eventsOf } from '../src/timeline/events.ts';
@@ -78,9 +78,9 @@ export const etcdRestore: Scenario = {
     etcdProbe(),
     until(writeProbe(ctx.runId), disasterOf(ctx).signal),
   ],
-  recovered(events, at) {
+  recovered(events, at, ctx) {
     const failed = eventsOf(events, 'api.request').some((e) => e.atMs >= at && e.target === 'lb' && !e.ok);
-    return failed && sustainedApiSuccess(events, at, 3000);
+    return failed && apiRecovered(events, at, ctx.sustained);
   },
   // The restore runs inside the inject; after it the apiservers need a few seconds to serve.
   observeMs: () => 120_000,

@@ -18,7 +18,7 @@ import { withVipSettle } from '../src/faults/vip-settle.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import { sustainedApiSuccess } from '../src/runner/recovery.ts';
+import { apiRecovered } from '../src/runner/recovery.ts';
 import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
@@ -84,7 +84,7 @@ export const lbStop: Scenario = {
     // A single LB has no standby: nothing recovers before the heal; observe the outage only.
     if (ctx.target.topology.lbs.length === 1) return false;
     const moved = vipTakeover(events, at);
-    return moved.value !== null && !moved.lowerBound && sustainedApiSuccess(events, at, 3000);
+    return moved.value !== null && !moved.lowerBound && apiRecovered(events, at, ctx.sustained);
   },
   // VRRP takeover ≤ 3 × advert + skew + advert; then 3 s of sustained success. Twice that + 10 s.
   // A single LB never recovers by itself: the same bound, then the heal (the analysis measures the

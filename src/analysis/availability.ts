@@ -1,9 +1,11 @@
 /**
  * API availability through the LB, from `api.request` samples (atMs = send time):
  *
- * - recovery: the first sample of a sustained success window — consecutive successful samples,
- *   no probe gap between them, spanning at least `sustainedSuccessMs` — that starts after the
- *   first failure following the fault (or after the fault if nothing failed).
+ * - recovery (`recoveryMs`, the sustained-success rule): the first sample of a sustained success
+ *   window — consecutive successful samples, no probe gap (a pause > `maxProbeGapMs`) between
+ *   them, spanning at least `sustainedSuccessMs` — that starts at or after the first failure
+ *   following the fault (or the first sample after the fault if nothing failed). The runner stops
+ *   observing by the same function, so it never stops while RTO would still be a lower bound.
  * - lb_failover_s = recovery − first failure after the fault (0 when nothing failed).
  * - rto_s = recovery − fault invoke.
  * - api_outage_s = Σ failure runs, each from its first failed sample to the next successful one.
@@ -11,15 +13,12 @@
  */
 import { type EventOf, eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import { atS } from './format.ts';
-import { DEFAULT_MAX_GAP_MS, DEFAULT_SUSTAINED_MS, type Observation } from './types.ts';
+import { DEFAULT_MAX_GAP_MS, DEFAULT_SUSTAINED_MS, type Observation, type SustainedRule } from './types.ts';
 
 type Sample = EventOf<'api.request'>;
 
-export interface AvailabilityOptions {
+export interface AvailabilityOptions extends SustainedRule {
   readonly faultMs: number;
-  readonly sustainedSuccessMs?: number;
-  readonly maxProbeGapMs?: number;
-  readonly connection?: 'new' | 'keepalive';
 }
 
 export interface AvailabilitySummary {
@@ -56,7 +55,7 @@ export function summarizeAvailability(
       gaps.push({ fromMs: post[i - 1]!.atMs, toMs: post[i]!.atMs });
   }
   const firstFailIdx = post.findIndex((s) => !s.ok);
-  const recoveryIdx = findSustained(post, Math.max(0, firstFailIdx), sustain, maxGap);
+  const recoveryIdx = recoveryIndex(post, sustain, maxGap);
   let outageMs = 0;
   let outageOpen = false;
   let runs = 0;
@@ -82,6 +81,39 @@ export function summarizeAvailability(
     failureRuns: runs,
     gaps,
   };
+}
+
+/**
+ * The sustained-success rule on the timeline so far: the atMs of the sample opening the first
+ * sustained success window after `fromMs` (see the top of this file), or null when there is none
+ * yet. Samples of one probe variant arrive in order (one request in flight), so once this returns
+ * a time, later samples never change it.
+ */
+export function recoveryMs(
+  events: readonly TimelineEvent[],
+  fromMs: number,
+  rule: SustainedRule = {},
+): number | null {
+  const post = lbSamples(events, rule.connection).filter((s) => s.atMs >= fromMs);
+  const i = recoveryIndex(
+    post,
+    rule.sustainedSuccessMs ?? DEFAULT_SUSTAINED_MS,
+    rule.maxProbeGapMs ?? DEFAULT_MAX_GAP_MS,
+  );
+  return i < 0 ? null : post[i]!.atMs;
+}
+
+/** The rule on samples already cut at the start: searched from the first failure (or the start). */
+function recoveryIndex(post: readonly Sample[], sustainMs: number, maxGapMs: number): number {
+  return findSustained(
+    post,
+    Math.max(
+      0,
+      post.findIndex((s) => !s.ok),
+    ),
+    sustainMs,
+    maxGapMs,
+  );
 }
 
 /** Index of the first sample (from `start`) opening a run of successes lasting ≥ sustainMs. */

@@ -1,7 +1,8 @@
 /**
  * The folder, analysis: pure functions from a timeline (plus context: SLOs, target timings, the
- * scenario's window rules) to Measurements with verdicts and expected windows; findings;
- * repetition statistics; history deltas. No I/O, no clock: tested with synthetic timelines.
+ * scenario's window rules) to Measurements with verdicts and expected windows; the sustained-
+ * success rule the runner observes by; findings; repetition statistics; history deltas. No I/O,
+ * no clock: tested with synthetic timelines.
  */
 /**
  * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the timings
@@ -48,6 +49,19 @@ export interface Observation {
 }
 
 /**
+ * The sustained-success rule's parameters (src/analysis/availability.ts): the runner observes by
+ * the same values the analysis measures with.
+ */
+export interface SustainedRule {
+  /** RTO success window, ms (default 3000). */
+  readonly sustainedSuccessMs?: number;
+  /** A pause between two probe samples longer than this is a gap, ms (default 2000). */
+  readonly maxProbeGapMs?: number;
+  /** Which LB probe variant to judge availability on (default 'new'). */
+  readonly connection?: 'new' | 'keepalive';
+}
+
+/**
  * How a scenario derives the expected window of one measurement from the target's timings
  * (src/analysis/expected.ts has the default rule of each measurement). `undefined` = no window.
  */
@@ -68,19 +82,13 @@ export interface ExpectedOptions {
  * data or small functions from the scenario module (scenarios/<name>.ts): its SLOs, its
  * informational measurements, its expected-window rules; the analysis never sees a scenario name.
  */
-export interface AnalysisContext {
+export interface AnalysisContext extends SustainedRule {
   readonly slos: SloSet;
   /** Measurements reported without an SLO. */
   readonly informational?: readonly MeasurementName[];
   /** Window rules replacing the default rule of a measurement. */
   readonly windows?: WindowRules;
   readonly timings?: HaTimings;
-  /** RTO success window, ms (default 3000). */
-  readonly sustainedSuccessMs?: number;
-  /** A pause between two probe samples longer than this is a gap, ms (default 2000). */
-  readonly maxProbeGapMs?: number;
-  /** Which LB probe variant to judge availability on (default 'new'). */
-  readonly connection?: 'new' | 'keepalive';
   /** Overrides of the fault target recorded in `fault.invoke`. */
   readonly target?: Partial<FaultTarget>;
   /** Number of API load balancers in the topology (1 ⇒ single point of failure). */

@@ -104,6 +104,10 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe,
       load: req.load,
+      // The config's RTO window: the runner observes by it and the analysis measures with it.
+      ...(req.config.sustainedSuccessS !== undefined
+        ? { sustained: { sustainedSuccessMs: req.config.sustainedSuccessS * 1000 } }
+        : {}),
     });
     const recorderFor = (name: ScenarioName) => {
       const recorder = new TimelineRecorder();

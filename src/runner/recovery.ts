@@ -1,31 +1,21 @@
 /**
  * Recovery criteria the runner polls while observing: pure functions of the timeline so far.
  */
+import { recoveryMs } from '../analysis/availability.ts';
+import type { SustainedRule } from '../analysis/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 
 /**
- * True when, after `fromMs`, requests through the LB on `connection` have succeeded without a
- * failure for at least `windowMs` (first success after the last failure to the latest success).
+ * True once the API through the LB has recovered after `fromMs` by the analysis' own
+ * sustained-success rule (src/analysis/availability.ts `recoveryMs`): when this holds, RTO is
+ * measured, not a lower bound.
  */
-export function sustainedApiSuccess(
+export function apiRecovered(
   events: readonly TimelineEvent[],
   fromMs: number,
-  windowMs: number,
-  connection: 'new' | 'keepalive' = 'new',
+  rule: SustainedRule = {},
 ): boolean {
-  let runStart: number | undefined;
-  let last: number | undefined;
-  for (const e of events) {
-    if (e.type !== 'api.request' || e.target !== 'lb' || e.connection !== connection || e.atMs < fromMs)
-      continue;
-    if (!e.ok) {
-      runStart = undefined;
-      continue;
-    }
-    runStart ??= e.atMs;
-    last = e.atMs;
-  }
-  return runStart !== undefined && last !== undefined && last - runStart >= windowMs;
+  return recoveryMs(events, fromMs, rule) !== null;
 }
 
 /** True when an endpoints event after `fromMs` no longer lists `ip` (for every resource seen). */

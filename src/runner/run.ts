@@ -2,13 +2,14 @@
  * The drill runner: preflight → probes → baseline → inject → observe → heal → verify → analyze
  * → report. Heal is guaranteed: it runs in `finally`, on abort (SIGINT/SIGTERM) and after any
  * error; it uses only the target's executor. A thrown error becomes a timeline event. Nothing
- * is injected when preflight fails. Every side effect comes in through the options.
+ * is injected when preflight fails. Every side effect comes in through the options. Observation
+ * ends by the analysis' own sustained-success rule (src/runner/recovery.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { analyze } from '../analysis/analyze.ts';
 import type { PreviousRun } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
-import type { AnalysisContext, Measurement } from '../analysis/types.ts';
+import type { AnalysisContext, Measurement, SustainedRule } from '../analysis/types.ts';
 import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
@@ -64,6 +65,8 @@ export interface RunOptions {
   readonly kube: KubeAccess;
   readonly slos: SloSet;
   readonly options?: ScenarioOptions;
+  /** The sustained-success rule (config `sustainedSuccessS`): observation and analysis both use it. */
+  readonly sustained?: SustainedRule;
   readonly recorder?: TimelineRecorder;
   /** Aborts observation (SIGINT/SIGTERM): the runner heals, verifies and reports `aborted`. */
   readonly signal?: AbortSignal;
@@ -109,6 +112,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     options: o.options ?? {},
     runId,
     sink: recorder.sink(o.scenario.name),
+    sustained: o.sustained ?? {},
   };
   const phase = async <T>(
     p: Phase,
@@ -269,6 +273,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   o.signal?.removeEventListener('abort', onAbort);
   const analysis: AnalysisContext = {
     ...scenarioAnalysis(o.scenario, o.slos),
+    ...o.sustained,
     timings,
     lbCount: o.target.topology.lbs.length,
     ...o.scenario.analysis?.(ctx, fault),

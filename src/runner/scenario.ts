@@ -7,7 +7,7 @@
  * Nothing outside the module and the catalogue names it.
  */
 import { DEFAULT_TOLERATION_SECONDS } from '../analysis/expected.ts';
-import type { AnalysisContext, WindowRules } from '../analysis/types.ts';
+import type { AnalysisContext, SustainedRule, WindowRules } from '../analysis/types.ts';
 import type { Fault } from '../faults/types.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Probe } from '../probes/types.ts';
@@ -32,6 +32,8 @@ export interface ScenarioContext {
   readonly options: ScenarioOptions;
   readonly runId: string;
   readonly sink: EventSink;
+  /** The sustained-success rule the analysis measures RTO with (defaults when absent). */
+  readonly sustained?: SustainedRule;
 }
 
 export interface Scenario {

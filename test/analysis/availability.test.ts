@@ -1,5 +1,11 @@
 import t from 'tap';
-import { apiOutage, lbFailover, rto, summarizeAvailability } from '../../src/analysis/availability.ts';
+import {
+  apiOutage,
+  lbFailover,
+  recoveryMs,
+  rto,
+  summarizeAvailability,
+} from '../../src/analysis/availability.ts';
 import { Timeline } from './synthetic.ts';
 
 const FAULT = 10_000;
@@ -84,5 +90,49 @@ t.test('no samples after the fault: unknown', (t) => {
   t.equal(lbFailover(a).value, null);
   t.equal(rto(a, FAULT).value, null);
   t.equal(apiOutage(a).value, null);
+  t.end();
+});
+
+t.test('recoveryMs: the sustained-success rule on the timeline so far', (t) => {
+  // failures 10.5–12, successes 12–13.5, gap until 20 s, successes 20–30 s
+  const tl = new Timeline()
+    .lb(0, 12_000, (x) => x < 10_500)
+    .lb(12_000, 13_500, () => true)
+    .lb(20_000, 30_000, () => true);
+  const upTo = (ms: number) => tl.events.filter((e) => e.atMs <= ms);
+  t.equal(recoveryMs(upTo(20_000), FAULT), null, 'a gap breaks the window: 12–20 s is not 8 s of success');
+  t.equal(recoveryMs(upTo(22_900), FAULT), null, '2.9 s after the gap is not yet 3 s');
+  t.equal(recoveryMs(upTo(23_000), FAULT), 20_000, 'recovered once 3 s of success follow the gap');
+  t.equal(recoveryMs(tl.events, FAULT), summary(tl).recoveryMs, 'the same rule as the analysis');
+  t.equal(
+    recoveryMs(upTo(20_000), FAULT, { maxProbeGapMs: 10_000 }),
+    12_000,
+    'a longer allowed gap keeps the window open',
+  );
+  t.equal(
+    recoveryMs(upTo(13_400), FAULT, { sustainedSuccessMs: 1000 }),
+    12_000,
+    'window length is a parameter',
+  );
+  t.equal(recoveryMs(tl.events, 20_500), 20_500, 'from a later start with no failure: its first sample');
+  t.equal(recoveryMs([], FAULT), null, 'no samples: not recovered');
+  t.end();
+});
+
+t.test('recoveryMs: once found, later samples never move it (what lets the runner stop)', (t) => {
+  const tl = new Timeline()
+    .lb(0, 40_000, (x) => !(x >= 10_500 && x < 12_000) && !(x >= 16_000 && x < 16_400))
+    .lb(0, 40_000, (x) => x < 10_200 || x >= 25_000, 100, 'keepalive');
+  let first: number | null = null;
+  for (const e of tl.events) {
+    const r = recoveryMs(
+      tl.events.filter((x) => x.atMs <= e.atMs),
+      FAULT,
+    );
+    if (first === null) first = r;
+    else t.equal(r, first, `unchanged at ${e.atMs} ms`);
+  }
+  t.equal(first, 12_000, 'a later flap does not undo a sustained window already seen');
+  t.equal(recoveryMs(tl.events, FAULT, { connection: 'keepalive' }), 25_000, 'per probe variant');
   t.end();
 });

@@ -1,0 +1,78 @@
+/**
+ * The runner's recovery criteria against the analysis: observation stops by the analysis' own
+ * sustained-success rule, so a run the runner calls recovered never gets an RTO lower bound.
+ */
+import t from 'tap';
+import { analyze } from '../../src/analysis/analyze.ts';
+import { recoveryMs } from '../../src/analysis/availability.ts';
+import type { SustainedRule } from '../../src/analysis/types.ts';
+import { apiRecovered } from '../../src/runner/recovery.ts';
+import type { TimelineEvent } from '../../src/timeline/events.ts';
+import { Timeline } from '../analysis/synthetic.ts';
+
+const FAULT = 10_000;
+const SLOS = { rto_s: { op: '<', threshold: 60, source: 'default' } } as const;
+
+/** The first prefix of the timeline at which the runner would stop observing, if any. */
+function stopAt(events: readonly TimelineEvent[], rule: SustainedRule = {}): number | null {
+  for (const e of events) {
+    if (e.atMs < FAULT) continue;
+    if (
+      apiRecovered(
+        events.filter((x) => x.atMs <= e.atMs),
+        FAULT,
+        rule,
+      )
+    )
+      return e.atMs;
+  }
+  return null;
+}
+
+const CASES: Record<string, Timeline> = {
+  'clean failover': new Timeline().fault(FAULT).lb(0, 30_000, (x) => !(x >= 10_500 && x < 14_500)),
+  flapping: new Timeline()
+    .fault(FAULT)
+    .lb(0, 30_000, (x) => x < 10_500 || (x >= 12_000 && x < 13_000) || x >= 15_000),
+  // The rule the runner used to have ignored this gap: 11–12 s and 20 s on looked like 9 s of success.
+  'probe gap inside the success run': new Timeline()
+    .fault(FAULT)
+    .lb(0, 11_000, (x) => x < 10_500)
+    .lb(11_000, 12_000, () => true)
+    .lb(20_000, 30_000, () => true),
+  'a failure after a sustained window': new Timeline()
+    .fault(FAULT)
+    .lb(0, 30_000, (x) => !(x >= 10_500 && x < 11_000) && !(x >= 18_000 && x < 19_000)),
+  'never recovers': new Timeline().fault(FAULT).lb(0, 30_000, (x) => x < 10_500),
+};
+
+for (const [name, tl] of Object.entries(CASES)) {
+  t.test(`${name}: the runner stops exactly when the analysis has its recovery point`, (t) => {
+    const stop = stopAt(tl.events);
+    const rto = analyze(tl.events, { slos: SLOS }).find((m) => m.name === 'rto_s')!;
+    if (stop === null) {
+      t.equal(rto.lowerBound, true, 'never recovered: the analysis reports a lower bound too');
+    } else {
+      const seen = tl.events.filter((e) => e.atMs <= stop);
+      t.notOk(rto.lowerBound, `stopped at ${stop} ms: RTO is measured, not a lower bound`);
+      t.equal(rto.value, (recoveryMs(seen, FAULT)! - FAULT) / 1000, 'the same recovery point');
+      const before = tl.events.filter((e) => e.atMs < stop);
+      t.notOk(apiRecovered(before, FAULT), 'not one sample earlier');
+    }
+    t.end();
+  });
+}
+
+t.test('the probe-gap case: recovered only 3 s after the gap', (t) => {
+  t.equal(stopAt(CASES['probe gap inside the success run']!.events), 23_000);
+  t.end();
+});
+
+t.test('the window length is the one the analysis is given', (t) => {
+  const tl = CASES['clean failover']!;
+  t.equal(stopAt(tl.events), 17_500, 'default 3 s from 14.5 s');
+  t.equal(stopAt(tl.events, { sustainedSuccessMs: 5000 }), 19_500, 'config sustainedSuccessS 5');
+  const rto = analyze(tl.events, { slos: SLOS, sustainedSuccessMs: 5000 }).find((m) => m.name === 'rto_s');
+  t.equal(rto?.value, 4.5);
+  t.end();
+});
