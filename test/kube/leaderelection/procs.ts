@@ -3,12 +3,9 @@
  * tsx's start-up CPU) that is SIGKILLed at teardown, and poll until a condition holds.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BundleName, bundleFile, ensureBundles } from '../../../src/util/bundle.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -29,31 +26,13 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-const MAINS = ['kubelet/main.ts', 'controller-manager/main.ts', 'scheduler/main.ts'];
-let bundled: Promise<string> | undefined;
-
-/** Bundles the three entry points once per test process into a temp dir (removed at exit). */
-function bundleDir(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-components-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    await build({
-      entryPoints: MAINS.map((m) => ({ in: path.join(ROOT, 'src/kube', m), out: path.dirname(m) })),
-      outdir: dir,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'error',
-      banner: {
-        js: "import { createRequire as __req } from 'node:module'; const require = __req(import.meta.url);",
-      },
-    });
-    return dir;
-  })();
-  return bundled;
-}
+const MAINS: Readonly<Record<string, BundleName>> = {
+  'kubelet/main.ts': 'kubelet',
+  'controller-manager/main.ts': 'kube-controller-manager',
+  'scheduler/main.ts': 'kube-scheduler',
+};
+/** The project's bundles (src/util/bundle.mjs), made fresh once per test process. */
+let bundled: Promise<unknown> | undefined;
 
 /** Spawns `src/kube/<main>` (bundled) with args; killed (SIGCONT + SIGKILL) at teardown. */
 export async function spawnComponent(
@@ -61,9 +40,12 @@ export async function spawnComponent(
   main: string,
   args: readonly string[],
 ): Promise<Component> {
-  if (!MAINS.includes(main))
-    throw new Error(`spawnComponent: unknown entry ${main}; use one of ${MAINS.join(', ')}`);
-  const bundle = path.join(await bundleDir(), `${path.dirname(main)}.mjs`);
+  const name = MAINS[main];
+  if (!name)
+    throw new Error(`spawnComponent: unknown entry ${main}; use one of ${Object.keys(MAINS).join(', ')}`);
+  bundled ??= ensureBundles(ROOT);
+  await bundled;
+  const bundle = bundleFile(ROOT, name);
   const out: string[] = [];
   // without tap's NODE_OPTIONS (processinfo hooks): components run as in the lab
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
