@@ -19,9 +19,6 @@ import { resolveSlos } from '../slo/resolve.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { parseDuration } from '../util/time.ts';
-import { dryRunContext, dryRunTarget } from './dry-run.ts';
-import { executeDrill } from './execute.ts';
-import { recoverCommand, renderPlan } from './safety.ts';
 
 const names = () => [...SCENARIO_CATALOGUE.keys(), 'all'].join(', ');
 
@@ -126,7 +123,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const journal = new HealJournal();
-  if (positionals[0] === 'recover') return recoverCommand(journal, (l) => console.error(`recover: ${l}`));
+  if (positionals[0] === 'recover') {
+    const { recoverCommand } = await import('./safety.ts');
+    return recoverCommand(journal, (l) => console.error(`recover: ${l}`));
+  }
 
   const name = positionals[0];
   if (!name) throw new UserError(`name a scenario: ${names()} (see --help)`);
@@ -182,7 +182,10 @@ async function main(argv: string[]): Promise<number> {
     tolerationSeconds: wholeNumber('--toleration-seconds', values['toleration-seconds'], 0, 3600),
   };
 
+  // Loaded only here: --help and --list start without the targets, the reporters and ssh.
   if (values['dry-run']) {
+    const { dryRunContext, dryRunTarget } = await import('./dry-run.ts');
+    const { renderPlan } = await import('./safety.ts');
     const target = await dryRunTarget(values.target, preset, values.inventory, { cluster: values.cluster });
     try {
       for (const s of scenarios) {
@@ -194,6 +197,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  const { executeDrill } = await import('./execute.ts');
   return executeDrill({
     scenarios,
     suite,

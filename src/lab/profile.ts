@@ -51,15 +51,8 @@ export class LabProfile implements HostProfile {
       case 'start':
         return {
           host: LOCAL_HOST,
-          argv: [
-            'node',
-            '--import',
-            'tsx',
-            path.join(PROJECT_ROOT, 'src/cli/lab.ts'),
-            'start',
-            a.host,
-            a.component,
-          ],
+          // The bundled lab CLI through the launcher: no TypeScript compile on the heal path.
+          argv: ['node', path.join(PROJECT_ROOT, 'bin/ha-drill.mjs'), 'lab', 'start', a.host, a.component],
         };
       case 'partition':
         return { host: a.host, argv: ['sh', '-c', partitionScript(a.spec)] };

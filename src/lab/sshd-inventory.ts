@@ -23,7 +23,7 @@ export const labInventoryPath = (cfg: LabConfig): string => path.join(labSshFile
 export function labInventory(cfg: LabConfig): InventoryFile {
   const ssh = labSshFiles(cfg);
   const d = q(cfg.stateDir);
-  const labCli = `cd ${q(PROJECT_ROOT)} && HADRILL_LAB_DIR=${d} ${q(process.execPath)} --import tsx src/cli/lab.ts`;
+  const labCli = `cd ${q(PROJECT_ROOT)} && HADRILL_LAB_DIR=${d} ${q(process.execPath)} bin/ha-drill.mjs lab`;
   const pidOf = (file: string) => `$(cat ${d}/${file}.pid)`;
   const running = [
     `d=${d}`,

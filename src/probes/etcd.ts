@@ -9,7 +9,8 @@
  * resolution stays one interval + one timeout and a member is seen as soon as it answers again.
  */
 import fs from 'node:fs';
-import { Etcd3, type IOptions } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { EtcdEndpoint } from '../targets/types.ts';
 import { every } from './loop.ts';
 import type { Probe } from './types.ts';
@@ -32,9 +33,13 @@ export const passThrough = {
 const hex = (v: string | undefined): string | undefined =>
   v === undefined ? undefined : BigInt(v).toString(16);
 
+// etcd3 compiles its .proto files when loaded (150-400 ms of CPU): loaded at the first client,
+// so a CLI that only lists scenarios does not pay for it.
+const etcd3 = (): typeof import('etcd3') => createRequire(import.meta.url)('etcd3');
+
 /** A client for one member: per-call deadline, no retries, no circuit breaker, TLS when given. */
 export function memberClient(e: Pick<EtcdEndpoint, 'url' | 'tls'>, timeoutMs: number): Etcd3 {
-  return new Etcd3({
+  return new (etcd3().Etcd3)({
     hosts: e.url,
     dialTimeout: timeoutMs,
     defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeoutMs }),

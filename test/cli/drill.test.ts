@@ -6,18 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { runLocal } from '../../src/executors/local.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { runCli } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const cfg = await labForTest(t, 'fast');
 const reportRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-reports-'));
 t.teardown(() => fs.rmSync(reportRoot, { recursive: true, force: true }));
 const drill = (...args: string[]) =>
-  runLocal(['node', '--import', 'tsx', path.join(PROJECT_ROOT, 'src/cli/drill.ts'), ...args], {
-    timeoutMs: 300_000,
-  }).then((r) => ({ ...r, out: `${r.stdout}\n${r.stderr}` }));
+  runCli('drill', args, { timeoutMs: 300_000 }).then((r) => ({ ...r, out: `${r.stdout}\n${r.stderr}` }));
 
 interface Report {
   verdict: string;
@@ -102,7 +99,7 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
   t.equal(plan.code, 0, 'dry run exits 0');
   t.match(plan.stdout, /plan: apiserver-kill on lab/);
   t.match(plan.stdout, /inject on cp1: sh -c/);
-  t.match(plan.stdout, /heal on local: node --import tsx .*lab\.ts start cp1 kube-apiserver/);
+  t.match(plan.stdout, /heal on local: node \S*bin\/ha-drill\.mjs lab start cp1 kube-apiserver/);
   t.match(plan.stdout, /interlocks: within limits/);
   t.same(
     sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`),

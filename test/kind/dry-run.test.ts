@@ -5,10 +5,8 @@
  * `-external-load-balancer` container, stopped with docker on the harness; nothing but read-only
  * docker/kind calls are made. Without docker's engine or kind: exit 3 and what to install.
  */
-import path from 'node:path';
 import t from 'tap';
-import { runLocal } from '../../src/executors/local.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { runCli } from '../helpers/cli.ts';
 import { FAKE_NODES, fakeTools } from './fake-tools.ts';
 
 const tools = fakeTools();
@@ -18,20 +16,9 @@ async function plan(...args: string[]) {
   const prev = process.env.PATH;
   process.env.PATH = tools.env().PATH;
   try {
-    const r = await runLocal(
-      [
-        'node',
-        '--import',
-        'tsx',
-        path.join(PROJECT_ROOT, 'src/cli/drill.ts'),
-        ...args,
-        '--target',
-        'kind',
-        ...cluster,
-        '--dry-run',
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const r = await runCli('drill', [...args, '--target', 'kind', ...cluster, '--dry-run'], {
+      timeoutMs: 60_000,
+    });
     return { ...r, out: `${r.stdout}${r.stderr}` };
   } finally {
     process.env.PATH = prev;
@@ -141,20 +128,7 @@ t.test('an unknown cluster, no engine, no kind: exit 3 with what to do', async (
     /no kind cluster 'nope'.*kind create cluster --name nope --config kind-configs\/ha-3cp\.yaml/,
   );
   // The real docker CLI of this machine has no engine behind it.
-  const real = await runLocal(
-    [
-      'node',
-      '--import',
-      'tsx',
-      path.join(PROJECT_ROOT, 'src/cli/drill.ts'),
-      'apiserver-kill',
-      '--target',
-      'kind',
-    ],
-    {
-      timeoutMs: 60_000,
-    },
-  );
+  const real = await runCli('drill', ['apiserver-kill', '--target', 'kind'], { timeoutMs: 60_000 });
   t.equal(real.code, 3, real.stderr);
   t.match(real.stderr, /--target kind needs (a Docker engine and none answers|the kind binary)/);
 });

@@ -2,22 +2,19 @@
  * The lab CLI killed with SIGKILL in the middle of `up`: a later `up` finishes the job, and
  * `down` leaves nothing behind (no namespace, link, process). Real processes, as root.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
 import { defaultStateDir } from '../../src/lab/config.ts';
 import { down } from '../../src/lab/lab.ts';
 import { listLinks, listNetns } from '../../src/lab/network.ts';
 import { markedPids } from '../../src/lab/supervisor.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import { holdLabLock } from '../helpers/lab.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'src/cli/lab.ts');
 const lab = (...args: string[]) =>
-  runLocal(['node', '--import', 'tsx', CLI, ...args], { timeoutMs: 120_000 }).then((r) => ({
+  runCli('lab', args, { timeoutMs: 120_000 }).then((r) => ({
     ...r,
     out: r.stdout + r.stderr,
   }));
@@ -52,7 +49,7 @@ t.teardown(async () => {
 });
 
 async function killMidUp(t: Test, afterMs: number): Promise<void> {
-  const child = spawn('node', ['--import', 'tsx', CLI, 'up', '--preset', 'fast'], { stdio: 'ignore' });
+  const child = spawnCli('lab', ['up', '--preset', 'fast'], { stdio: 'ignore' });
   // Wait until the run is visibly under way (its state dir exists), then a bit more.
   await waitFor(async () => (fs.existsSync(defaultStateDir()) ? true : undefined), {
     timeoutMs: 20_000,

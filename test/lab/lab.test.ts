@@ -3,7 +3,6 @@
  * an iptables partition of the leader, and a link-down of the VIP holder. As root, for real.
  */
 import t from 'tap';
-import { runLocal } from '../../src/executors/local.ts';
 import { NetnsExecutor } from '../../src/executors/netns.ts';
 import { sh } from '../../src/executors/types.ts';
 import { hostByName, hostsByRole } from '../../src/lab/config.ts';
@@ -18,8 +17,8 @@ import {
   partitionScript,
   showPartitionScript,
 } from '../../src/targets/partition.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
+import { runCli } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const cfg = await labForTest(t, 'fast');
@@ -155,8 +154,7 @@ t.test('link down on the VIP holder moves the VIP to the other LB', async (t) =>
 t.test(
   'keepalived tracks its haproxy: killing it moves the VIP; starting it again brings it back',
   async (t) => {
-    const cli = (...a: string[]) =>
-      runLocal(['node', '--import', 'tsx', `${PROJECT_ROOT}/src/cli/lab.ts`, ...a], { timeoutMs: 60_000 });
+    const cli = (...a: string[]) => runCli('lab', a, { timeoutMs: 60_000 });
     await waitFor(async () => ((await addressHolders(cfg.vip, lbs))[0] === 'lb1' ? true : undefined), {
       timeoutMs: 15_000,
       what: 'lb1 to hold the VIP (preempt after the previous test)',

@@ -4,7 +4,6 @@
  * leftover iptables chain, stopped component, expiry timer or pending journal entry.
  * Bounded: TORTURE_RUNS runs (default 10), seeded (TORTURE_SEED) so a failure can be replayed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,7 @@ import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { describeProblems, waitSteadyState } from '../../src/probes/steady.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const RUNS = Number(process.env.TORTURE_RUNS ?? 10);
@@ -40,7 +39,6 @@ t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 process.env.HADRILL_JOURNAL = path.join(tmp, 'journal.jsonl');
 const env = { ...process.env };
 const journal = new HealJournal(env.HADRILL_JOURNAL);
-const DRILL = path.join(PROJECT_ROOT, 'src/cli/drill.ts');
 const scenarios = ['apiserver-kill', ...(SCENARIO_CATALOGUE.has('etcd-partition') ? ['etcd-partition'] : [])];
 
 async function leftovers(): Promise<string[]> {
@@ -67,11 +65,10 @@ for (let i = 1; i <= RUNS; i++) {
     // apiserver-kill drill injects at ~6-9 s and has healed by ~15-18 s), jittered by the seed.
     const killAfterMs = Math.round(2000 + ((i - 1 + random()) * 20_000) / RUNS);
     const before = journal.entries().length;
-    const child = spawn(
-      'node',
-      ['--import', 'tsx', DRILL, scenario, '--report-dir', path.join(tmp, 'reports')],
-      { env, stdio: 'ignore' },
-    );
+    const child = spawnCli('drill', [scenario, '--report-dir', path.join(tmp, 'reports')], {
+      env,
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     const code = await exited;
@@ -84,7 +81,7 @@ for (let i = 1; i <= RUNS; i++) {
     t.comment(
       `${scenario} killed after ${killAfterMs} ms (exit ${code}); journal: ${entries.length} new, ${pending} pending`,
     );
-    const rec = await runLocal(['node', '--import', 'tsx', DRILL, 'recover'], { timeoutMs: 180_000 });
+    const rec = await runCli('drill', ['recover'], { timeoutMs: 180_000 });
     t.equal(rec.code, 0, `recover: ${rec.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     if (pending > 0) outcomes.recovered += 1;
     const steady = await waitSteadyState(target, kube, 90_000);

@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { Supervisor } from '../../src/lab/supervisor.ts';
+import { runCli } from '../helpers/cli.ts';
 import { byName, sshLab, verified } from './ssh-lab.ts';
 
 const lab = await sshLab(t);
@@ -55,31 +56,11 @@ t.test('bad inventory: exit 2 naming the file and the field', async (t) => {
     fs.readFileSync(lab.inventory, 'utf8').replace('address: 198.18.0.12', 'address: 12'),
   );
   fs.writeFileSync(bad, fs.readFileSync(bad, 'utf8').replace(/roles:\n\s+- lb/, 'roles:\n      - balancer'));
-  const { runLocal } = await import('../../src/executors/local.ts');
-  const { PROJECT_ROOT } = await import('../../src/util/paths.ts');
-  const res = await runLocal([
-    'node',
-    '--import',
-    'tsx',
-    `${PROJECT_ROOT}/src/cli/drill.ts`,
-    'apiserver-kill',
-    '--target',
-    'ssh',
-    '--inventory',
-    bad,
-  ]);
+  const res = await runCli('drill', ['apiserver-kill', '--target', 'ssh', '--inventory', bad]);
   t.equal(res.code, 2, res.stderr);
   t.match(res.stderr, /inventory .*inventory\.yaml\.bad\.yaml is not valid/);
   t.match(res.stderr, /hosts\[3\]\.roles\[0\]/);
-  const noInv = await runLocal([
-    'node',
-    '--import',
-    'tsx',
-    `${PROJECT_ROOT}/src/cli/drill.ts`,
-    'apiserver-kill',
-    '--target',
-    'ssh',
-  ]);
+  const noInv = await runCli('drill', ['apiserver-kill', '--target', 'ssh']);
   t.equal(noInv.code, 2);
   t.match(noInv.stderr, /--target ssh needs --inventory FILE/);
 });
@@ -93,12 +74,9 @@ t.test('unknown host keys: exit 3 before anything is injected', async (t) => {
     inv,
     fs.readFileSync(lab.inventory, 'utf8').replace(/knownHosts: .*/, `knownHosts: ${empty}`),
   );
-  const { runLocal } = await import('../../src/executors/local.ts');
-  const { PROJECT_ROOT } = await import('../../src/util/paths.ts');
   const sup = new Supervisor(lab.cfg.stateDir);
   const pids = sup.components().map((c) => `${c.host}/${c.name}:${c.state.pid}`);
-  const drill = (...a: string[]) =>
-    runLocal(['node', '--import', 'tsx', `${PROJECT_ROOT}/src/cli/drill.ts`, ...a], { timeoutMs: 120_000 });
+  const drill = (...a: string[]) => runCli('drill', a, { timeoutMs: 120_000 });
   const res = await drill('apiserver-kill', '--target', 'ssh', '--inventory', inv);
   t.equal(res.code, 3, res.stderr);
   t.match(res.stderr, /host key ssh-ed25519 SHA256:\S+ is not in .*empty_known_hosts/);

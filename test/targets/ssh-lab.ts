@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
-import { runLocal } from '../../src/executors/local.ts';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { runCli } from '../helpers/cli.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
 export interface Report {
@@ -32,16 +31,13 @@ export interface SshLab {
   drill(target: 'lab' | 'ssh', args: string[]): Promise<{ report: Report; out: string; code: number }>;
 }
 
-const cli = (entry: string, args: string[], timeoutMs = 300_000) =>
-  runLocal(['node', '--import', 'tsx', path.join(PROJECT_ROOT, entry), ...args], { timeoutMs });
-
 export async function sshLab(t: Test): Promise<SshLab> {
   await holdLabLock(t);
   const cfg = await labForTest(t, 'fast');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-sshlab-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const inventory = path.join(dir, 'inventory.yaml');
-  const inv = await cli('src/cli/lab.ts', ['inventory', '--out', inventory]);
+  const inv = await runCli('lab', ['inventory', '--out', inventory], { timeoutMs: 300_000 });
   if (inv.code !== 0) throw new Error(`lab inventory failed: ${inv.stderr}`);
   // The drills run under this test's lab lock.
   const lockEnv = process.env.HADRILL_LAB_LOCK_HELD ?? String(process.pid);
@@ -53,7 +49,9 @@ export async function sshLab(t: Test): Promise<SshLab> {
       const targetArgs =
         target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory] : ['--target', 'lab'];
       process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
-      const res = await cli('src/cli/drill.ts', [...args, ...targetArgs, '--report-dir', reports]);
+      const res = await runCli('drill', [...args, ...targetArgs, '--report-dir', reports], {
+        timeoutMs: 300_000,
+      });
       const out = `${res.stdout}\n${res.stderr}`;
       const [d] = fs.readdirSync(reports);
       if (!d) throw new Error(`no report from the ${target} drill (exit ${res.code}): ${out.slice(-3000)}`);
