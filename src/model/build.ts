@@ -30,7 +30,10 @@ export interface BuildRunInput {
   readonly load?: LoadSummary;
   /** Earlier runs of this scenario on this target; history compares with a like one. */
   readonly previous?: readonly PreviousRun[];
-  readonly repetition?: readonly RepetitionStat[];
+  /** `--repeat` statistics over earlier runs and this one: given this run's measurements. */
+  readonly repetition?: (measurements: readonly Measurement[]) => readonly RepetitionStat[];
+  /** The analysis (src/analysis/analyze.ts by default): run exactly once per run result. */
+  readonly analyze?: typeof analyze;
   readonly aborted?: { readonly signal: string; readonly atMs?: number };
   readonly preflight?: { readonly ok: boolean; readonly message: string };
   /** Findings from elsewhere (target inspection, runner). */
@@ -39,7 +42,9 @@ export interface BuildRunInput {
 
 export function buildRunResult(raw: BuildRunInput): RunResult {
   const input = { ...raw, timeline: sortTimeline(raw.timeline) };
-  const measurements = input.preflight?.ok === false ? [] : analyze(input.timeline, input.analysis);
+  const measurements =
+    input.preflight?.ok === false ? [] : (input.analyze ?? analyze)(input.timeline, input.analysis);
+  const repetition = input.repetition?.(measurements);
   const findings = [
     ...(input.extraFindings ?? []),
     ...deriveFindings(input.timeline, measurements, input.analysis).filter(
@@ -63,7 +68,7 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
     findings,
     ...(input.load ? { load: input.load } : {}),
     ...(history ? { history } : {}),
-    ...(input.repetition ? { repetition: input.repetition } : {}),
+    ...(repetition ? { repetition } : {}),
     timeline: input.timeline,
   };
   return deepFreeze(redact(result));

@@ -3,10 +3,11 @@
  * → report. Heal is guaranteed: it runs in `finally`, on abort (SIGINT/SIGTERM) and after any
  * error; it uses only the target's executor. A thrown error becomes a timeline event. Nothing
  * is injected when preflight fails. Every side effect comes in through the options. Observation
- * ends by the analysis' own sustained-success rule (src/runner/recovery.ts).
+ * ends by the analysis' own sustained-success rule (src/runner/recovery.ts), and the analysis runs
+ * once per run, in buildRunResult, which also hands its measurements to `--repeat` statistics.
  */
 import { randomBytes } from 'node:crypto';
-import { analyze } from '../analysis/analyze.ts';
+import type { analyze } from '../analysis/analyze.ts';
 import type { PreviousRun } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement, SustainedRule } from '../analysis/types.ts';
@@ -89,6 +90,8 @@ export interface RunOptions {
   /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB). */
   readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
+  /** The analysis (src/analysis/analyze.ts by default); injectable so tests can count its runs. */
+  readonly analyze?: typeof analyze;
 }
 
 export interface RunOutcome {
@@ -293,10 +296,12 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           : { fromMs: injectedAtMs, toMs: healAtMs ?? recorder.clock.nowMs() },
       ),
   };
-  // The repetition statistics need this run's measurements: analysis is pure, so compute them first.
-  const result = buildRunResult(
-    o.repetition ? { ...input, repetition: o.repetition(analyze(timeline, analysis)) } : input,
-  );
+  // One analysis: buildRunResult runs it and hands the measurements to the repetition statistics.
+  const result = buildRunResult({
+    ...input,
+    ...(o.repetition ? { repetition: o.repetition } : {}),
+    ...(o.analyze ? { analyze: o.analyze } : {}),
+  });
   return { result, preflight, verify, healed };
 }
 

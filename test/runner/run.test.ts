@@ -5,12 +5,15 @@
  */
 import t from 'tap';
 import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
+import { analyze } from '../../src/analysis/analyze.ts';
+import { repetitionStats } from '../../src/analysis/stats.ts';
+import type { Measurement } from '../../src/analysis/types.ts';
 import type { Fault, InjectOutcome } from '../../src/faults/types.ts';
 import { exitCodeFor } from '../../src/model/exit.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import type { SteadyState } from '../../src/probes/steady.ts';
 import type { Probe } from '../../src/probes/types.ts';
-import { type RunnerOps, runScenario } from '../../src/runner/run.ts';
+import { type RunnerOps, type RunOptions, runScenario } from '../../src/runner/run.ts';
 import type { Scenario } from '../../src/runner/scenario.ts';
 import type { Target } from '../../src/targets/types.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
@@ -116,8 +119,9 @@ function setup(
     readBack: async () => {},
     cleanup: async () => {},
   };
-  const run = (signal?: AbortSignal) =>
+  const run = (signal?: AbortSignal, extra: Partial<RunOptions> = {}) =>
     runScenario({
+      ...extra,
       scenario,
       target,
       kube: {} as KubeAccess,
@@ -204,4 +208,28 @@ t.test('a heal that fails is reported, not swallowed', async (t) => {
   const out = await run();
   t.equal(out.healed, false);
   t.ok(recorder.events().some((e) => e.type === 'heal.error' && /cannot start it/.test(e.error)));
+});
+
+t.test('analysis runs once per run; --repeat statistics reuse its measurements', async (t) => {
+  const { run } = setup();
+  let analyses = 0;
+  let given: readonly Measurement[] | undefined;
+  const earlier: Measurement[] = [
+    { name: 'rto_s', value: 1, unit: 's', slo: null, verdict: 'pass', message: '', detail: '' },
+  ];
+  const out = await run(undefined, {
+    repeat: { index: 2, of: 2 },
+    analyze: (events, ctx) => {
+      analyses += 1;
+      return analyze(events, ctx);
+    },
+    repetition: (current) => {
+      given = current;
+      return repetitionStats([earlier, current]);
+    },
+  });
+  t.equal(analyses, 1, 'one analysis for the run, its statistics included');
+  t.same(given, out.result.measurements, 'the statistics got the measurements the result shows');
+  const rto = out.result.repetition?.find((r) => r.name === 'rto_s');
+  t.equal(rto?.runs, 2, 'statistics over the earlier run and this one');
 });
