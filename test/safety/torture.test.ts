@@ -1,9 +1,17 @@
 /**
- * Torture: drills on the real lab, the harness killed with SIGKILL at random points (before,
- * during and after injection), then `drill recover`. Every run must end in steady state with no
- * leftover iptables chain, stopped component, expiry timer or pending journal entry.
- * Bounded: TORTURE_RUNS runs (default 10), seeded (TORTURE_SEED) so a failure can be replayed.
+ * Torture: drills on the real lab, the harness killed with SIGKILL at seeded random points in
+ * three designed strata — before injection, with the fault in place, after the heal — then
+ * `drill recover`. Kill points are placed by watching the heal journal (before it has an entry;
+ * a moment after the entry appears; a moment after it is marked healed), then each run is
+ * classified from evidence gathered after the kill: the journal, the lab itself (stopped
+ * component, iptables chain, expiry timer), the report directory and what `recover` says. Per run
+ * the safety rules must hold (a fault in place is always journaled; a healed entry leaves nothing
+ * in place; recover replays exactly the pending entries; steady state and nothing left behind
+ * afterwards), and over all runs each stratum must have been reached.
+ * Bounded: TORTURE_RUNS runs (default 10, at least 3), seeded (TORTURE_SEED) so a failure can be
+ * replayed.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +23,25 @@ import { Supervisor } from '../../src/lab/supervisor.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { describeProblems, waitSteadyState } from '../../src/probes/steady.ts';
-import { HealJournal } from '../../src/safety/journal.ts';
+import { HealJournal, type JournalEntry } from '../../src/safety/journal.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
+import {
+  classify,
+  type Evidence,
+  expectedRecoverLine,
+  missingStrata,
+  type Observed,
+  STRATA,
+  type Stratum,
+  violations,
+} from './torture-rules.ts';
 
 const RUNS = Number(process.env.TORTURE_RUNS ?? 10);
+if (!Number.isInteger(RUNS) || RUNS < STRATA.length)
+  throw new Error(`TORTURE_RUNS=${process.env.TORTURE_RUNS}: need a whole number ≥ 3, one run per stratum`);
 let seed = Number(process.env.TORTURE_SEED ?? Date.now() % 100_000);
+t.comment(`torture seed ${seed} (TORTURE_SEED=${seed} replays it), ${RUNS} runs`);
 const random = () => {
   // mulberry32: small, seeded, good enough to spread kill times
   seed = (seed + 0x6d2b79f5) | 0;
@@ -28,7 +49,11 @@ const random = () => {
   x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
   return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
 };
-t.comment(`torture seed ${seed} (TORTURE_SEED=${seed} replays it), ${RUNS} runs`);
+
+const SCENARIOS = ['apiserver-kill', 'etcd-partition'] as const;
+for (const s of SCENARIOS) {
+  if (!SCENARIO_CATALOGUE.has(s)) throw new Error(`torture drills ${s}, which the catalogue no longer has`);
+}
 
 const cfg = await labForTest(t, 'fast');
 const target = new LabTarget(cfg);
@@ -39,9 +64,10 @@ t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 process.env.HADRILL_JOURNAL = path.join(tmp, 'journal.jsonl');
 const env = { ...process.env };
 const journal = new HealJournal(env.HADRILL_JOURNAL);
-const scenarios = ['apiserver-kill', ...(SCENARIO_CATALOGUE.has('etcd-partition') ? ['etcd-partition'] : [])];
+const REPORTS = path.join(tmp, 'reports');
 
-async function leftovers(): Promise<string[]> {
+/** Faults visible on the lab itself: iptables chains, stopped components, expiry timers. */
+async function faultsInPlace(): Promise<string[]> {
   const found: string[] = [];
   for (const h of hostsByRole(cfg, 'control-plane')) {
     const r = await target.executor.exec(h.name, ['sh', '-c', 'iptables -w 5 -S | grep -c HADRILL || true']);
@@ -52,51 +78,119 @@ async function leftovers(): Promise<string[]> {
   }
   const timers = await runLocal(['sh', '-c', "pgrep -f 'hadrill-expir[e]-' || true"]);
   if (timers.stdout.trim()) found.push(`expiry timer(s) left: ${timers.stdout.trim().replaceAll('\n', ',')}`);
-  for (const e of journal.pending()) found.push(`journal entry pending: ${e.summary}`);
   return found;
 }
 
-const outcomes = { killedBeforeInject: 0, killedWithFaultPending: 0, killedAfterHeal: 0, recovered: 0 };
+/** report.json files under the report directory. */
+const reportFiles = (): string[] =>
+  fs.existsSync(REPORTS)
+    ? fs
+        .readdirSync(REPORTS)
+        .map((d) => path.join(REPORTS, d, 'report.json'))
+        .filter((f) => fs.existsSync(f))
+    : [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `ready(newEntries)` or the child exits (then false); at most 3 minutes, after which
+ * the kill happens anyway and the classification shows where the drill really was.
+ */
+async function journalReaches(
+  since: number,
+  ready: (entries: JournalEntry[]) => boolean,
+  exited: () => boolean,
+): Promise<boolean> {
+  const until = Date.now() + 180_000;
+  while (Date.now() < until && !exited()) {
+    if (ready(journal.entries().slice(since))) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** Kill the drill at a seeded random point of its designed stratum; ms after spawn. */
+async function killIn(
+  stratum: Stratum,
+  child: ChildProcess,
+  since: number,
+  exited: () => boolean,
+): Promise<number> {
+  const spawnedAt = Date.now();
+  if (stratum === 'before-inject') {
+    // Start-up, preflight and a 3 s baseline come first: 0.5-5 s is before the injection.
+    await sleep(500 + random() * 4500);
+  } else if (stratum === 'fault-in-place') {
+    // The entry is written right before the injection; the fault then lasts for seconds.
+    await journalReaches(since, (e) => e.some((x) => x.state === 'pending'), exited);
+    await sleep(200 + random() * 1300);
+  } else {
+    await journalReaches(since, (e) => e.length > 0 && e.every((x) => x.state === 'done'), exited);
+    await sleep(random() * 1500);
+  }
+  child.kill('SIGKILL');
+  return Date.now() - spawnedAt;
+}
+
+const observed: Observed[] = [];
 
 for (let i = 1; i <= RUNS; i++) {
-  t.test(`run ${i}`, async (t) => {
-    const scenario = scenarios[i % scenarios.length]!;
-    // Stratified over 2-22 s so the runs cover before, during and after injection (a fast
-    // apiserver-kill drill injects at ~6-9 s and has healed by ~15-18 s), jittered by the seed.
-    const killAfterMs = Math.round(2000 + ((i - 1 + random()) * 20_000) / RUNS);
-    const before = journal.entries().length;
-    const child = spawnCli('drill', [scenario, '--report-dir', path.join(tmp, 'reports')], {
+  const scenario = SCENARIOS[i % SCENARIOS.length]!;
+  const design = STRATA[(i - 1) % STRATA.length]!;
+  t.test(`run ${i}: ${scenario}, killed ${design}`, async (t) => {
+    t.same(await faultsInPlace(), [], 'the lab starts clean');
+    const since = journal.entries().length;
+    const reportsBefore = new Set(reportFiles());
+    const child = spawnCli('drill', [scenario, '--report-dir', REPORTS], {
       env,
       stdio: 'ignore',
     });
-    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const code = await exited;
-    clearTimeout(timer);
-    const entries = journal.entries().slice(before);
-    const pending = journal.pending().length;
-    if (entries.length === 0) outcomes.killedBeforeInject += 1;
-    else if (pending > 0) outcomes.killedWithFaultPending += 1;
-    else outcomes.killedAfterHeal += 1;
-    t.comment(
-      `${scenario} killed after ${killAfterMs} ms (exit ${code}); journal: ${entries.length} new, ${pending} pending`,
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const exited = new Promise<void>((r) =>
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        r();
+      }),
     );
+    const killedAtMs = await killIn(design, child, since, () => exit !== undefined);
+    await exited;
+
+    // Evidence, gathered before anything is repaired.
+    const entries = journal.entries().slice(since);
+    const pending = entries.filter((e) => e.state === 'pending').length;
+    const evidence: Evidence = {
+      killed: exit?.signal === 'SIGKILL',
+      journal: entries.map((e) => e.state),
+      inPlace: await faultsInPlace(),
+      reports: reportFiles()
+        .filter((f) => !reportsBefore.has(f))
+        .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))
+        .map((d) => ({ scenario: d.meta?.scenario, heal: d.fault?.heal?.status })),
+      scenario,
+    };
+    const seen = classify(evidence);
+    observed.push(seen);
+    t.comment(
+      `kill at ${killedAtMs} ms (${exit?.signal ?? `exit ${exit?.code}`}): ${seen}; journal: ${evidence.journal.join(',') || 'none'}; on the lab: ${evidence.inPlace.join('; ') || 'nothing'}; ${evidence.reports.length} report(s)`,
+    );
+    t.same(violations(evidence), [], 'the evidence breaks no safety rule');
+
     const rec = await runCli('drill', ['recover'], { timeoutMs: 180_000 });
-    t.equal(rec.code, 0, `recover: ${rec.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    if (pending > 0) outcomes.recovered += 1;
+    const said = `${rec.stdout}${rec.stderr}`;
+    t.equal(rec.code, 0, `recover: ${said.trim().split('\n').slice(-3).join(' | ')}`);
+    t.match(said, expectedRecoverLine(pending), 'recover replays exactly what the journal left pending');
     const steady = await waitSteadyState(target, kube, 90_000);
     t.ok(steady.ok, `steady state after recover: ${describeProblems(steady) || 'ok'}`);
-    t.same(await leftovers(), [], 'nothing left behind');
+    t.same(await faultsInPlace(), [], 'nothing left on the lab');
+    t.same(journal.pending(), [], 'nothing left pending in the journal');
   });
 }
 
-t.test('counts', async (t) => {
-  t.comment(JSON.stringify(outcomes));
-  t.equal(
-    outcomes.killedBeforeInject + outcomes.killedWithFaultPending + outcomes.killedAfterHeal,
-    RUNS,
-    'every run accounted for',
+t.test('the kill points covered every stratum', async (t) => {
+  t.comment(`observed: ${observed.join(', ')}`);
+  t.same(
+    missingStrata(observed),
+    [],
+    'a drill was killed in each of: before-inject, fault-in-place, after-heal',
   );
-  t.ok(outcomes.killedWithFaultPending >= 1, 'at least one run was killed with its fault in place');
-  t.ok(outcomes.killedBeforeInject >= 1, 'at least one run was killed before injecting');
 });
