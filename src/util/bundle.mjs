@@ -9,7 +9,7 @@
  *   of the sources seen before the last build; any newer source, or a missing output, means
  *   rebuild. A stale bundle is never run.
  * - One build at a time per bundle directory (a lock file); a process that waited re-checks.
- * - Code splitting: a CLI loads its heavy parts (targets, reporters, ssh, k6) with `import()`,
+ * - Code splitting: a CLI loads its heavy parts (targets, reporters, ssh) with `import()`,
  *   so `--help` and `--list` compile none of them. Chunks have content-hashed names and are
  *   written before the entry files, each by rename: a process starting during a build runs the
  *   old build or the new one, never half of each.
@@ -40,7 +40,7 @@ const SOURCE_FILES = [
 
 /** Unreferenced outputs of earlier builds are removed once this old (a running CLI may still import one). */
 const KEEP_OLD_MS = 60 * 60_000;
-/** A build lock older than this was left by a killed build. */
+/** A build lock older than this (or whose process is gone) was left by a killed build. */
 const LOCK_STALE_MS = 120_000;
 
 export const bundleDir = (root) => path.join(root, 'node_modules', '.cache', 'ha-drill');

@@ -114,3 +114,18 @@ t.test('a build writes every output and removes only unreferenced files older th
   );
   t.equal(execFileSync(process.execPath, [path.join(out, 'two.mjs')], { encoding: 'utf8' }), 'hi two\n');
 });
+
+t.test('sources that do not build: an error that says so, and nothing written', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-bundle-broken-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const out = path.join(root, 'out');
+  fs.mkdirSync(path.join(root, 'src'));
+  fs.writeFileSync(
+    path.join(root, 'src', 'one.ts'),
+    "import { nothing } from './missing.ts';\nconsole.log(nothing);\n",
+  );
+  await t.rejects(buildBundles(root, out, { one: 'src/one.ts' }), {
+    message: "the sources do not build (esbuild's errors above): fix them and run again",
+  });
+  t.notOk(fs.existsSync(out), 'no output directory');
+});
