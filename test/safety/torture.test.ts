@@ -118,8 +118,9 @@ async function killIn(
 ): Promise<number> {
   const spawnedAt = Date.now();
   if (stratum === 'before-inject') {
-    // Start-up, preflight and a 3 s baseline come first: 0.5-5 s is before the injection.
-    await sleep(500 + random() * 4500);
+    // Start-up, preflight and a 3 s baseline come first: 0.3-3.5 s is before the injection
+    // (the launcher starts the drill faster than tsx did).
+    await sleep(300 + random() * 3200);
   } else if (stratum === 'fault-in-place') {
     // The entry is written right before the injection; the fault then lasts for seconds.
     await journalReaches(since, (e) => e.some((x) => x.state === 'pending'), exited);
