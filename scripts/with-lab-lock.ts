@@ -1,6 +1,6 @@
 /**
  * Runs a command while holding the lab lock, so concurrent users of this machine's lab take
- * turns: `npx tsx scripts/with-lab-lock.ts npx tap test/lab/lab.test.ts`.
+ * turns: `npx tsx scripts/with-lab-lock.ts npx tap test/lab/lab.lab.test.ts`.
  */
 import { spawn } from 'node:child_process';
 import { acquireLabLock } from '../src/lab/lock.ts';

@@ -32,7 +32,9 @@ export async function drill(
   t.teardown(() => target.close());
   // As the suite does between scenarios: let the previous drill's aftermath settle (a leader
   // Lease changing hands after its holder lost its apiserver), so preflight sees steady state.
+  const settleFrom = performance.now();
   await waitSteadyState(target, kube, 60_000);
+  t.comment(`steady state before the drill after ${((performance.now() - settleFrom) / 1000).toFixed(1)} s`);
   const outcome = await runScenario({
     scenario,
     target,

@@ -1,0 +1,4 @@
+/** Types of scripts/test.mjs (plain JS so `npm test` starts without a TypeScript loader). */
+export function testFiles(): string[];
+export function isLab(file: string): boolean;
+export function isEtcd(file: string): boolean;

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The test suite in two lanes that run at the same time (`npm test`):
+ *  - the timed lane, one file at a time at normal priority: `*.etcd.test.ts` (real etcd and our
+ *    components on loopback) then `*.lab.test.ts` (the real lab, root). Their assertions compare
+ *    real timers with expected windows, so nothing else of ours competes with them for the CPU;
+ *  - the unit lane, two files at a time at the lowest CPU priority (nice 19): every other
+ *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
+ *    waits on timers most of the time), so it cannot skew a measured window.
+ * `npm run test:unit` runs the unit lane alone. `node scripts/test.mjs unit|timed` runs one lane.
+ * A file's kind is in its name; test/test-kinds.test.ts checks that the names tell the truth.
+ * Ends with one line `N passed, N failed` (assertions, both lanes) and exits non-zero if a lane
+ * failed.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Test files under test/, project-relative, sorted (tap's own order). */
+export function testFiles() {
+  return readdirSync(path.join(ROOT, 'test'), { recursive: true, encoding: 'utf8' })
+    .map((f) => `test/${f.split(path.sep).join('/')}`)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort();
+}
+
+export const isLab = (f) => f.endsWith('.lab.test.ts');
+export const isEtcd = (f) => f.endsWith('.etcd.test.ts');
+
+/** Runs tap on files; resolves with its exit code and the summary counts it printed. */
+function lane(name, files, { jobs, nice, env, echo }) {
+  const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap');
+  const argv = [
+    ...(nice ? ['nice', '-n', '19'] : []),
+    tapBin,
+    '--jobs',
+    String(jobs),
+    '--reporter',
+    'tap',
+    ...files,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks = [];
+    const take = (stream, out) =>
+      stream.on('data', (b) => {
+        chunks.push(b);
+        if (echo) out.write(b);
+      });
+    take(child.stdout, process.stdout);
+    take(child.stderr, process.stderr);
+    child.on('close', (code, signal) => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = [...text.matchAll(/^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/gm)].at(-1);
+      resolve({
+        name,
+        code: code ?? (signal ? 128 : 1),
+        text,
+        total: Number(m?.[1] ?? 0),
+        pass: Number(m?.[2] ?? 0),
+        fail: Number(m?.[3] ?? 0),
+      });
+    });
+  });
+}
+
+async function main() {
+  const which = process.argv[2] ?? 'all';
+  if (!['all', 'unit', 'timed'].includes(which)) {
+    console.error(`usage: node scripts/test.mjs [all|unit|timed] (got ${which})`);
+    process.exit(2);
+  }
+  const files = testFiles();
+  const unitFiles = files.filter((f) => !isLab(f) && !isEtcd(f));
+  const timedFiles = [...files.filter(isEtcd), ...files.filter(isLab)];
+  const runs = [];
+  if (which !== 'unit')
+    // Test files share one lab; tap's `after` script (test/after-all.ts) takes it down.
+    runs.push(
+      lane('timed', timedFiles, { jobs: 1, nice: false, env: { HADRILL_TEST_KEEP_LAB: '1' }, echo: true }),
+    );
+  if (which !== 'timed')
+    runs.push(lane('unit', unitFiles, { jobs: 2, nice: which === 'all', env: {}, echo: which === 'unit' }));
+  const results = await Promise.all(runs);
+  for (const r of results) {
+    // The unit lane's output is held back while the timed lane streams, then printed whole.
+    if (which === 'all' && r.name === 'unit') process.stdout.write(r.text);
+    console.log(
+      `# ${r.name} lane: exit ${r.code}, ${r.pass} of ${r.total} assertions passed, ${r.fail} failed`,
+    );
+  }
+  const pass = results.reduce((s, r) => s + r.pass, 0);
+  const fail = results.reduce((s, r) => s + r.fail, 0);
+  const bad = results.filter((r) => r.code !== 0);
+  console.log(`${pass} passed, ${fail + (bad.length > 0 && fail === 0 ? bad.length : 0)} failed`);
+  process.exit(bad.length > 0 ? 1 : 0);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
