@@ -52,6 +52,7 @@ options:
   --dry-run               print the plan (steps, hosts, exact commands, expected effects, heals); change nothing
   --allow-unsafe          inject past the interlocks (etcd quorum, every apiserver, the only LB)
   --deadline DURATION     heal and report after this long whatever happens (default 20m)
+  --baseline DURATION     probes run this long before the fault, the pre-fault picture (default 3s; 1s to 10m)
   --load RATE|k6[:read|write]
                           background load through the LB: the built-in generator at RATE requests/s
                           (GET + LIST; default 0 = off), or the typed k6 script (needs k6 on PATH)
@@ -108,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       'allow-unsafe': { type: 'boolean', default: false },
       deadline: { type: 'string', default: '20m' },
+      baseline: { type: 'string', default: '3s' },
       load: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -144,6 +146,11 @@ async function main(argv: string[]): Promise<number> {
     throw new UserError(`--signal must be KILL or TERM (got '${values.signal}')`);
   }
   const deadlineMs = parseDuration(values.deadline, '--deadline');
+  const baselineMs = parseDuration(values.baseline, '--baseline', 10 * 60_000);
+  if (baselineMs < 1000)
+    throw new UserError(
+      `--baseline: '${values.baseline}' is too short for the probes to see the cluster before the fault; give 1s or more`,
+    );
   const load = parseLoad(values.load);
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
   if (suite && repeat > 1) throw new UserError('--repeat applies to one scenario, not to all');
@@ -218,6 +225,7 @@ async function main(argv: string[]): Promise<number> {
     load,
     repeat,
     deadlineMs,
+    baselineMs,
     deadlineText: values.deadline,
     journal,
   });

@@ -47,6 +47,8 @@ export interface DrillRequest {
   readonly load?: LoadRequest;
   readonly repeat: number;
   readonly deadlineMs: number;
+  /** Probes' pre-fault window (--baseline). */
+  readonly baselineMs: number;
   readonly deadlineText: string;
   readonly journal: HealJournal;
 }
@@ -104,6 +106,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe,
       load: req.load,
+      baselineMs: req.baselineMs,
       // The config's RTO window: the runner observes by it and the analysis measures with it.
       ...(req.config.sustainedSuccessS !== undefined
         ? { sustained: { sustainedSuccessMs: req.config.sustainedSuccessS * 1000 } }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { Supervisor } from '../../src/lab/supervisor.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, TEST_BASELINE } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const cfg = await labForTest(t, 'fast');
@@ -30,7 +30,16 @@ interface Report {
 t.test('apiserver-kill: real fault, healed, five reports with measured numbers', async (t) => {
   const sup = new Supervisor(cfg.stateDir);
   const pidBefore = sup.state('cp2', 'kube-apiserver').pid;
-  const res = await drill('apiserver-kill', '--host', 'cp2', '--report-dir', reportRoot, '--gate');
+  const res = await drill(
+    'apiserver-kill',
+    '--host',
+    'cp2',
+    '--report-dir',
+    reportRoot,
+    '--gate',
+    '--baseline',
+    TEST_BASELINE,
+  );
   t.equal(res.code, 0, 'drill exits 0');
   if (res.code !== 0) t.comment(res.out.slice(-3000));
   const [dir] = fs.readdirSync(reportRoot).filter((d) => d.endsWith('-apiserver-kill'));
@@ -82,6 +91,8 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
     [['apiserver-kill', '--signal', 'HUP'], /--signal must be KILL or TERM/],
     [['apiserver-kill', '--lab-preset', 'seeds'], /a lab is up with preset 'fast', not 'seeds'/],
     [['apiserver-kill', '--bogus'], /bogus/],
+    [['apiserver-kill', '--baseline', '500ms'], /--baseline: '500ms' is too short .* give 1s or more/],
+    [['apiserver-kill', '--baseline', '5'], /--baseline: .*has no unit/],
     [[], /name a scenario/],
     [
       ['apiserver-kill', '--config', notAllowed],

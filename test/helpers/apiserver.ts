@@ -20,8 +20,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureApiserverCert, ensureCa, ensureClientCert, writeKubeconfig } from '../../src/lab/pki/index.ts';
+import { bundleFile, ensureBundles } from '../../src/util/bundle.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The environment without tap's NODE_OPTIONS (processinfo hooks): the apiserver runs as in the lab. */
+function componentEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  return env;
+}
 
 /** Anything with tap's `teardown` (a tap Test). */
 export interface Teardownable {
@@ -256,11 +263,11 @@ export async function startTestApiserver(
       token,
       userName: 'test-user',
     });
+    // From the kube-apiserver bundle, as the lab runs it (fresh: rebuilt if a source changed).
+    await ensureBundles(ROOT);
     const args = [
       '--max-semi-space-size=2',
-      '--import',
-      'tsx',
-      path.join(ROOT, 'src/kube/apiserver/main.ts'),
+      bundleFile(ROOT, 'kube-apiserver'),
       `--advertise-address=${address}`,
       `--bind-address=${address}`,
       `--secure-port=${port}`,
@@ -272,7 +279,7 @@ export async function startTestApiserver(
       ...(opts.flags ?? []),
     ];
     const proc = track(
-      spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, args, { cwd: ROOT, env: componentEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
       `apiserver ${address}`,
       log,
     );

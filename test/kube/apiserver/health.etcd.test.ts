@@ -2,8 +2,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
 import t from 'tap';
+import { bundleFile, ensureBundles } from '../../../src/util/bundle.mjs';
+import { PROJECT_ROOT } from '../../../src/util/paths.ts';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
 
 const api = await startTestApiserver(t);
@@ -99,10 +100,11 @@ t.test('readyz fails at once when etcd is killed, recovers soon after it restart
 });
 
 t.test('a bad flag exits 2 with a message naming it; --help prints the flags and exits 0', async (t) => {
-  const main = path.resolve(import.meta.dirname, '../../../src/kube/apiserver/main.ts');
+  await ensureBundles(PROJECT_ROOT);
+  const main = bundleFile(PROJECT_ROOT, 'kube-apiserver');
   const run = (args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      const p = spawn(process.execPath, [main, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
