@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The test suite in two lanes that run at the same time (`npm test`):
- *  - the timed lane, one file at a time at normal priority: `*.etcd.test.ts` (real etcd and our
- *    components on loopback) then `*.lab.test.ts` (the real lab, root). Their assertions compare
- *    real timers with expected windows, so nothing else of ours competes with them for the CPU;
+ *  - the timed lane at normal priority: `*.etcd.test.ts` (real etcd and our components on
+ *    loopback, each file its own etcd and ports; two at a time: they mostly wait on timers and
+ *    use about one core together), then `*.lab.test.ts` (the real lab, root) one at a time. Their
+ *    assertions compare real timers with expected windows, so nothing else of ours competes with
+ *    them for the CPU;
  *  - the unit lane, two files at a time at the lowest CPU priority (nice 19): every other
  *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
  *    waits on timers most of the time), so it cannot skew a measured window.
@@ -79,16 +81,26 @@ async function main() {
   }
   const files = testFiles();
   const unitFiles = files.filter((f) => !isLab(f) && !isEtcd(f));
-  const timedFiles = [...files.filter(isEtcd), ...files.filter(isLab)];
+  const etcdFiles = files.filter(isEtcd);
+  const labFiles = files.filter(isLab);
   const runs = [];
   if (which !== 'unit')
-    // Test files share one lab; tap's `after` script (test/after-all.ts) takes it down.
     runs.push(
-      lane('timed', timedFiles, { jobs: 1, nice: false, env: { HADRILL_TEST_KEEP_LAB: '1' }, echo: true }),
+      (async () => {
+        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 2, nice: false, env: {}, echo: true });
+        // Lab files share one lab; tap's `after` script (test/after-all.ts) takes it down.
+        const lab = await lane('timed (lab)', labFiles, {
+          jobs: 1,
+          nice: false,
+          env: { HADRILL_TEST_KEEP_LAB: '1' },
+          echo: true,
+        });
+        return [etcd, lab];
+      })(),
     );
   if (which !== 'timed')
     runs.push(lane('unit', unitFiles, { jobs: 2, nice: which === 'all', env: {}, echo: which === 'unit' }));
-  const results = await Promise.all(runs);
+  const results = (await Promise.all(runs)).flat();
   for (const r of results) {
     // The unit lane's output is held back while the timed lane streams, then printed whole.
     if (which === 'all' && r.name === 'unit') process.stdout.write(r.text);

@@ -9,7 +9,7 @@ import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
-import { checkSteadyState } from '../../src/probes/steady.ts';
+import { waitSteadyState } from '../../src/probes/steady.ts';
 
 /**
  * Takes the machine's lab lock for this test file (released at teardown), unless a parent
@@ -40,9 +40,18 @@ export async function labForTest(
   const keep = process.env.HADRILL_TEST_KEEP_LAB === '1';
   const saved = savedConfig();
   let cfg: LabConfig | undefined;
-  if (keep && saved && saved.preset === preset && saved.workers === workers && (await steady(saved))) {
+  const settleFrom = performance.now();
+  if (
+    keep &&
+    saved &&
+    saved.preset === preset &&
+    saved.workers === workers &&
+    (await steady(saved, 20_000))
+  ) {
     cfg = saved;
-    t.comment(`reusing the running lab (${preset})`);
+    t.comment(
+      `reusing the running lab (${preset}), steady after ${((performance.now() - settleFrom) / 1000).toFixed(1)} s`,
+    );
   } else {
     // A lab left by an aborted run (or a developer's) would make results meaningless: start clean.
     await down();
@@ -58,12 +67,19 @@ export async function labForTest(
   return cfg;
 }
 
-async function steady(cfg: LabConfig): Promise<boolean> {
+/**
+ * Whether the lab reaches steady state within waitMs: the previous file's last drill may still be
+ * settling (a leader Lease changing hands, an apiserver back in the Endpoints), which is no reason
+ * to rebuild the lab; a lab that does not settle is never reused.
+ */
+async function steady(cfg: LabConfig, waitMs = 0): Promise<boolean> {
+  const target = new LabTarget(cfg);
   try {
-    const target = new LabTarget(cfg);
-    const s = await checkSteadyState(target, new KubeAccess(target.topology.kubeconfigPath));
+    const s = await waitSteadyState(target, new KubeAccess(target.topology.kubeconfigPath), waitMs);
     return s.ok;
   } catch {
     return false;
+  } finally {
+    await target.close().catch(() => undefined);
   }
 }
