@@ -23,6 +23,8 @@ t.test('consistent evidence breaks no rule', (t) => {
     ev({ journal: ['done'] }),
     ev({ journal: ['done'], reports: [REPORT] }),
     ev({ killed: false, journal: ['done'], reports: [REPORT] }),
+    // preflight refused (the lab was not steady): nothing journaled, nothing injected
+    ev({ killed: false, reports: [{ scenario: 'apiserver-kill', heal: 'not-run' }] }),
   ])
     t.same(violations(e), [], classify(e));
   t.end();
@@ -39,6 +41,12 @@ t.test('each broken rule is named', (t) => {
     [{ journal: ['pending'], reports: [REPORT] }, /report was written before the journal entry was healed/],
     [{ journal: ['done'], reports: [{ scenario: 'apiserver-kill', heal: 'error' }] }, /heal status error/],
     [{ journal: ['done'], reports: [{ scenario: 'lb-stop', heal: 'done' }] }, /report of lb-stop appeared/],
+    // 'not-run' is only right when nothing was injected
+    [
+      { journal: ['done'], reports: [{ scenario: 'apiserver-kill', heal: 'not-run' }] },
+      /heal status not-run/,
+    ],
+    [{ inPlace: STOPPED, reports: [{ scenario: 'apiserver-kill', heal: 'not-run' }] }, /heal status not-run/],
     [{ killed: false, journal: ['done'] }, /exited by itself with 0 reports/],
     [{ killed: false, journal: ['pending'] }, /exited by itself leaving a pending journal entry/],
   ];

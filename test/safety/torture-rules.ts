@@ -41,7 +41,9 @@ export function violations(e: Evidence): string[] {
   for (const r of e.reports) {
     if (r.scenario !== e.scenario)
       out.push(`a report of ${r.scenario} appeared during a ${e.scenario} drill`);
-    if (r.heal !== 'done') out.push(`a report was written with heal status ${r.heal}`);
+    // A drill that injected nothing (preflight refused: not steady) reports heal 'not-run'.
+    const nothingInjected = r.heal === 'not-run' && e.journal.length === 0 && e.inPlace.length === 0;
+    if (r.heal !== 'done' && !nothingInjected) out.push(`a report was written with heal status ${r.heal}`);
   }
   if (e.reports.length > 0 && pending > 0)
     out.push('a report was written before the journal entry was healed');
