@@ -14,7 +14,7 @@
  * Ends with one line `N passed, N failed` (assertions, both lanes) and exits non-zero if a lane
  * failed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,16 @@ export function testFiles() {
 
 export const isLab = (f) => f.endsWith('.lab.test.ts');
 export const isEtcd = (f) => f.endsWith('.etcd.test.ts');
+
+/** The lab's Debian packages (src/lab/packages.ts), installed with apt when missing. */
+function ensureLabPackages() {
+  const code = "const m = await import('./src/lab/packages.ts'); m.ensurePackages();";
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return r.status === 0;
+}
 
 /** Runs tap on files; resolves with its exit code and the summary counts it printed. */
 function lane(name, files, { jobs, nice, env, echo }) {
@@ -87,6 +97,11 @@ async function main() {
   if (which !== 'unit')
     runs.push(
       (async () => {
+        // The etcd files run first and need Debian's etcd: install what the lab needs before
+        // them, as the lab's first `up` would (root: apt; otherwise a message naming the
+        // packages, and the timed lane fails).
+        if (!ensureLabPackages())
+          return [{ name: 'timed (packages)', code: 3, text: '', total: 0, pass: 0, fail: 0 }];
         const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 2, nice: false, env: {}, echo: true });
         // Lab files share one lab; tap's `after` script (test/after-all.ts) takes it down.
         const lab = await lane('timed (lab)', labFiles, {
