@@ -2,11 +2,12 @@
 /**
  * Where the wall time of a drill (or an `all` suite) went, from its report.json:
  *   node scripts/suite-timing.mjs reports/<dir>/report.json
- * Per run: wall time (startedAt → finishedAt) and its phases. "Timer wait" is the observe phase:
- * from the injection until the scenario's recovery criterion held, the harness only waits while
- * the cluster's own timers run (Raft election, VRRP, haproxy checks, lease TTLs, the node grace
- * period, tolerationSeconds). Everything else (preflight, workload setup, baseline, inject
- * command, heal, verify, tail, analysis, reports, the pause between scenarios) is the harness's.
+ * Per run: wall time (startedAt → finishedAt) and its phases. "Timer wait" is inject + observe:
+ * from the injection command until the scenario's recovery criterion held, the harness only runs
+ * the fault (etcd-restore's snapshot, stop, wipe and restore are the fault) and waits while the
+ * cluster's own timers run (Raft election, VRRP, haproxy checks, lease TTLs, the node grace
+ * period, tolerationSeconds). Everything else (preflight, workload setup, baseline, heal, verify,
+ * tail, analysis, reports, the pause between scenarios) is the harness's.
  * "Window" is the largest upper bound of the run's expected windows (what the configuration lets
  * the timers take at most, e.g. grace + monitor period + renew + tolerationSeconds for eviction).
  * The last line gives suite wall / Σ timer waits (measured) and / Σ windows (configured).
@@ -30,7 +31,7 @@ for (const r of runs) {
     if (p.endMs === null) continue;
     by.set(p.phase, (by.get(p.phase) ?? 0) + (p.endMs - p.startMs));
   }
-  const observe = by.get('observe') ?? 0;
+  const observe = (by.get('inject') ?? 0) + (by.get('observe') ?? 0);
   waits += observe;
   const maxes = r.measurements.map((m) => m.expected?.max).filter((v) => typeof v === 'number');
   const window = maxes.length > 0 ? Math.max(...maxes) * 1000 : 0;

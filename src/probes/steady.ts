@@ -1,7 +1,8 @@
 /**
  * Steady state, checked before injecting (preflight) and after healing (verify): etcd has all
  * members healthy with one agreed leader, every apiserver answers /readyz, the API answers
- * through the load balancer, every node is Ready, both leader Leases are held, every apiserver
+ * through the load balancer, every node is Ready without the lifecycle controller's
+ * unreachable/not-ready taints, both leader Leases are held, every apiserver
  * is in the `kubernetes` Endpoints, and (where the target can tell) one LB holds the VIP.
  */
 import type { V1Endpoints, V1Lease, V1NodeList } from '@kubernetes/client-node';
@@ -70,6 +71,12 @@ async function lbCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck> {
   };
 }
 
+/** Taints the node lifecycle controller puts on a node it lost (upstream well-known taints). */
+const LIFECYCLE_TAINTS: readonly string[] = [
+  'node.kubernetes.io/unreachable',
+  'node.kubernetes.io/not-ready',
+];
+
 async function nodesCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck> {
   const r = await kube.get(`${target.topology.apiUrl}/api/v1/nodes`, { timeoutMs: 3000, keepBody: true });
   if (!r.ok) return { name: 'nodes', ok: false, detail: `cannot list nodes: ${r.status ?? r.error}` };
@@ -77,9 +84,21 @@ async function nodesCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck
   const notReady = nodes
     .filter((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
     .map((n) => n.metadata?.name);
+  // A node back to Ready keeps the node lifecycle controller's unreachable/not-ready taints until
+  // its next monitor pass (--node-monitor-period) removes them; until then nothing new is
+  // scheduled there, so the node has not recovered (pkg/controller/nodelifecycle, markNodeAsReachable).
+  const tainted = nodes.flatMap((n) =>
+    (n.spec?.taints ?? [])
+      .filter((x) => LIFECYCLE_TAINTS.includes(x.key))
+      .map((x) => `${n.metadata?.name} tainted ${x.key}:${x.effect}`),
+  );
   const expected = target.topology.hosts.filter((h) => h.nodeName).map((h) => h.nodeName!);
   const missing = expected.filter((e) => !nodes.some((n) => n.metadata?.name === e));
-  const problems = [...notReady.map((n) => `${n} not Ready`), ...missing.map((n) => `${n} not registered`)];
+  const problems = [
+    ...notReady.map((n) => `${n} not Ready`),
+    ...tainted,
+    ...missing.map((n) => `${n} not registered`),
+  ];
   return {
     name: 'nodes',
     ok: problems.length === 0 && nodes.length > 0,
