@@ -205,7 +205,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           recorder.error(p.name, err, 'probe');
         }),
     );
-    await phase('baseline', () => interruptibleSleep(o.baselineMs ?? 3000, o.signal));
+    await phase('baseline', () => sleep(o.baselineMs ?? 3000, o.signal));
     if (!aborted) {
       await phase('inject', async () => {
         runner.record({ type: 'fault.invoke', fault: fault.name, target: fault.aim });
@@ -256,7 +256,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
-  if (!aborted) await interruptibleSleep(o.tailMs ?? 1000, o.signal);
+  if (!aborted) await sleep(o.tailMs ?? 1000, o.signal);
   probesAbort.abort();
   load?.stop();
   k6?.stop();
@@ -303,17 +303,4 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     ...(o.analyze ? { analyze: o.analyze } : {}),
   });
   return { result, preflight, verify, healed };
-}
-
-function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return sleep(ms);
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -5,9 +5,11 @@ import {
   MAX_TIMER_MS,
   parseDuration as parseGoDuration,
 } from '../kube/runtime/duration.ts';
+import { sleep } from '../kube/runtime/loop.ts';
 import { UserError } from './errors.ts';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The project's one abortable sleep (src/kube/runtime/loop.ts): `ms`, or until `signal` aborts. */
+export { sleep };
 
 /**
  * Polls `probe` every `intervalMs` until it returns a non-undefined value or `timeoutMs` passes.
