@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
+import { importsOf } from './helpers/imports.ts';
 
 /** Lower numbers are lower layers. `kube` stands apart: nothing outside it is reachable from it. */
-export const LAYERS: Readonly<Record<string, number>> = {
+const LAYERS: Readonly<Record<string, number>> = {
   'src/util': 0,
   'src/timeline': 1,
   'src/executors': 1,
@@ -32,28 +33,14 @@ export const LAYERS: Readonly<Record<string, number>> = {
   'src/cli': 9,
 };
 
-const SPEC =
-  /(?:^|\s)(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|^import\s+'([^']+)'/gm;
-
-/** The relative imports of one file, resolved to project-relative paths. */
-export function importsOf(file: string, text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(SPEC)) {
-    const spec = m[1] ?? m[2] ?? m[3];
-    if (!spec?.startsWith('.')) continue;
-    out.push(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)));
-  }
-  return out;
-}
-
 /** The folder a file belongs to for the layer rules: `src/<folder>` or `scenarios`. */
-export function folderOf(file: string): string {
+function folderOf(file: string): string {
   const parts = file.split('/');
   return parts[0] === 'src' ? `src/${parts[1]}` : parts[0]!;
 }
 
 /** Every rule broken by one import, as a sentence naming both files. */
-export function violations(from: string, to: string): string[] {
+function violations(from: string, to: string): string[] {
   const a = folderOf(from);
   const b = folderOf(to);
   if (a === b) return [];
@@ -70,7 +57,7 @@ export function violations(from: string, to: string): string[] {
 }
 
 /** Import cycles in a file graph, each as its files in order (first repeated at the end). */
-export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   const found: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];

@@ -12,6 +12,7 @@ import path from 'node:path';
 import t from 'tap';
 import { isEtcd, isLab, testFiles } from '../scripts/test.mjs';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
+import { importsOf } from './helpers/imports.ts';
 
 const LAB_HELPERS = ['test/helpers/lab.ts'];
 const ETCD_HELPERS = ['test/helpers/apiserver.ts', 'test/kube/leaderelection/procs.ts'];
@@ -22,9 +23,7 @@ function closure(file: string): Set<string> {
   const todo = [file];
   while (todo.length > 0) {
     const f = todo.pop()!;
-    const text = fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
-    for (const m of text.matchAll(/(?:from\s+|import\(\s*)'(\.[^']+)'/g)) {
-      const dep = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]!));
+    for (const dep of importsOf(f, fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8'))) {
       if (dep.startsWith('test/') && !seen.has(dep) && fs.existsSync(path.join(PROJECT_ROOT, dep))) {
         seen.add(dep);
         todo.push(dep);
@@ -35,7 +34,7 @@ function closure(file: string): Set<string> {
 }
 
 /** What the name says against what the imports do, as sentences (empty: the name is right). */
-export function kindProblems(file: string, deps: ReadonlySet<string>): string[] {
+function kindProblems(file: string, deps: ReadonlySet<string>): string[] {
   const usesLab = LAB_HELPERS.some((h) => deps.has(h));
   const usesEtcd = ETCD_HELPERS.some((h) => deps.has(h));
   if (isLab(file)) return usesLab ? [] : [`${file} is named .lab.test.ts but never takes the lab`];
