@@ -21,14 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureApiserverCert, ensureCa, ensureClientCert, writeKubeconfig } from '../../src/lab/pki/index.ts';
 import { bundleFile, ensureBundles } from '../../src/util/bundle.mjs';
+import { withoutTapHooks } from './env.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The environment without tap's NODE_OPTIONS (processinfo hooks): the apiserver runs as in the lab. */
-function componentEnv(): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  return env;
-}
 
 /** Anything with tap's `teardown` (a tap Test). */
 export interface Teardownable {
@@ -279,7 +274,7 @@ export async function startTestApiserver(
       ...(opts.flags ?? []),
     ];
     const proc = track(
-      spawn(process.execPath, args, { cwd: ROOT, env: componentEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, args, { cwd: ROOT, env: withoutTapHooks(), stdio: ['ignore', 'pipe', 'pipe'] }),
       `apiserver ${address}`,
       log,
     );

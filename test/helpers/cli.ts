@@ -1,12 +1,12 @@
 /**
  * Test helper: the CLIs as a user starts them — `node bin/ha-drill.mjs [lab] ARGS`, the launcher
  * that runs the esbuild bundle (rebuilt first when a source changed) — so tests start no
- * TypeScript compiler. tap's NODE_OPTIONS hook is left out of the child's environment: it costs
- * every Node child ~150 ms of CPU and is not part of how the CLI runs.
+ * TypeScript compiler, and without tap's NODE_OPTIONS hooks (helpers/env.ts).
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { withoutTapHooks } from './env.ts';
 
 export const LAUNCHER = path.join(PROJECT_ROOT, 'bin', 'ha-drill.mjs');
 
@@ -28,16 +28,10 @@ export const cliArgv = (cli: Cli, args: readonly string[]): string[] => [
   ...args,
 ];
 
-/** `base` (default: this process's environment, as it is now) without tap's NODE_OPTIONS. */
-export function cliEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _tapHooks, ...env } = base;
-  return env;
-}
-
-/** Starts `cli` (for tests that signal it mid-run); `opts.env` is filtered through cliEnv. */
+/** Starts `cli` (for tests that signal it mid-run); `opts.env` loses tap's hooks (helpers/env.ts). */
 export function spawnCli(cli: Cli, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
   const [node, ...rest] = cliArgv(cli, args);
-  return spawn(node!, rest, { ...opts, env: cliEnv(opts.env) });
+  return spawn(node!, rest, { ...opts, env: withoutTapHooks(opts.env) });
 }
 
 export interface CliResult {

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BundleName, bundleFile, ensureBundles } from '../../../src/util/bundle.mjs';
+import { withoutTapHooks } from '../../helpers/env.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -47,11 +48,9 @@ export async function spawnComponent(
   await bundled;
   const bundle = bundleFile(ROOT, name);
   const out: string[] = [];
-  // without tap's NODE_OPTIONS (processinfo hooks): components run as in the lab
-  const { NODE_OPTIONS: _ignored, ...env } = process.env;
   const child = spawn(process.execPath, ['--max-semi-space-size=1', bundle, ...args], {
     cwd: ROOT,
-    env,
+    env: withoutTapHooks(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
