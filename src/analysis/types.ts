@@ -1,12 +1,11 @@
 /**
- * The folder, analysis: pure functions from a timeline (plus context: SLOs, target timings, the
- * scenario's window rules) to Measurements with verdicts and expected windows; the sustained-
- * success rule the runner observes by; findings; repetition statistics; history deltas. No I/O,
- * no clock: tested with synthetic timelines.
- */
-/**
- * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the timings
- * the expected windows derive from, and the context an analysis runs with.
+ * Analysis vocabulary: a Measurement (value, unit, SLO, verdict, expected window), the window
+ * rules and the context an analysis runs with.
+ *
+ * The folder: pure functions from a timeline (plus context: SLOs, target timings, the scenario's
+ * window rules) to Measurements with verdicts and expected windows; the sustained-success rule
+ * the runner observes by; findings; repetition statistics; history deltas. No I/O, no clock:
+ * tested with synthetic timelines.
  */
 import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { HaTimings } from '../targets/types.ts';

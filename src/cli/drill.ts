@@ -11,7 +11,7 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { PRESETS, type PresetName } from '../lab/config.ts';
 import { type K6Script, requireK6 } from '../probes/k6.ts';
 import type { LoadRequest } from '../runner/run.ts';
-import { measuredBy, type Scenario, type ScenarioOptions } from '../runner/scenario.ts';
+import { measuredBy, type ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
 import { parseSloFlags } from '../slo/parse.ts';
@@ -168,17 +168,16 @@ async function main(argv: string[]): Promise<number> {
   const cliSlos = parseSloFlags(values.slo);
   // An --slo applies to the scenarios that report that measurement; one that none of them
   // reports is a mistake worth saying.
-  const reports = (s: Scenario) => measuredBy(s);
   for (const o of cliSlos) {
-    if (!scenarios.some((s) => reports(s).has(o.name))) {
-      const known = [...new Set(scenarios.flatMap((s) => [...reports(s)]))].join(', ');
+    if (!scenarios.some((s) => measuredBy(s).has(o.name))) {
+      const known = [...new Set(scenarios.flatMap((s) => [...measuredBy(s)]))].join(', ');
       throw new UserError(`--slo ${o.name}: ${name} does not measure it (it reports ${known})`);
     }
   }
   const slos = new Map(
     scenarios.map((s) => [
       s.name,
-      resolveSlos({ scenario: s, config, cli: cliSlos.filter((o) => reports(s).has(o.name)) }),
+      resolveSlos({ scenario: s, config, cli: cliSlos.filter((o) => measuredBy(s).has(o.name)) }),
     ]),
   );
   const options: ScenarioOptions = {

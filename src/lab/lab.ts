@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { runLocal } from '../executors/local.ts';
+import { clusterHealth } from '../probes/etcd-health.ts';
 import { KubeAccess } from '../probes/kube.ts';
 import { describeProblems, waitSteadyState } from '../probes/steady.ts';
 import { TargetError, UserError } from '../util/errors.ts';
@@ -18,12 +19,10 @@ import { EtcdMembers } from './etcd.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
 import { SAVED, savedConfig } from './saved.ts';
+import { markedPids, Supervisor, terminate } from './supervisor.ts';
 import { LabTarget } from './target.ts';
 
 export { requireLab, savedConfig } from './saved.ts';
-
-import { clusterHealth } from '../probes/etcd-health.ts';
-import { markedPids, Supervisor, terminate } from './supervisor.ts';
 
 export interface UpResult {
   readonly config: LabConfig;

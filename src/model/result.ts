@@ -1,11 +1,10 @@
 /**
- * The folder: The result model: one read-only value per run (and per suite) that every reporter renders.
- * `buildRunResult` runs the analysis, derives phases/fault/findings/history, computes the
- * combined verdict, redacts secrets and freezes the result.
- */
-/**
  * The one read-only result model every reporter renders: a RunResult per scenario run and a
- * SuiteResult for `all`. Built (and redacted, and frozen) by src/model/build.ts.
+ * SuiteResult for `all`.
+ *
+ * The folder: `buildRunResult` (build.ts) runs the analysis, derives phases/fault/findings/
+ * history, computes the combined verdict, redacts secrets (redact.ts) and freezes the result;
+ * exit.ts turns a result into the CLI's exit code.
  */
 import type { Finding } from '../analysis/findings.ts';
 import type { HistoryDelta, RunConfig } from '../analysis/history.ts';

@@ -1,12 +1,10 @@
 /**
- * The folder: Reporters: optional hooks (onRunStart, onEvent, onPhase, onRunEnd) over one event
- * stream and one read-only result model. Renderers: JUnit XML (mocha + mocha-junit-reporter),
- * report.json, report.md, report.html (inline SVG timeline), timeline.jsonl; `writeReports`
- * writes all five; `LiveReporter` is the terminal view; `findPreviousRuns` reads history.
- */
-/**
- * The reporter contract: optional hooks over one event stream and one read-only result model.
- * Reporters only render; they never compute verdicts.
+ * The reporter contract: optional hooks (onRunStart, onEvent, onPhase, onRunEnd) over one event
+ * stream and one read-only result model. Reporters only render; they never compute verdicts.
+ *
+ * The folder: JUnit XML (mocha + mocha-junit-reporter), report.json, report.md, report.html
+ * (inline SVG timeline), timeline.jsonl; `writeReports` writes all five; `LiveReporter` is the
+ * terminal view; `findPreviousRuns` reads history.
  */
 import type { RunResult } from '../model/result.ts';
 import type { EventOf, TimelineEvent } from '../timeline/events.ts';

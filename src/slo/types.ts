@@ -1,8 +1,8 @@
 /**
- * The folder: SLOs as data: the default-SLO rows a scenario module declares, the drill config file (YAML, zod-validated, with
- * per-scenario overrides and allowedContexts), `--slo` flag parsing, and the merge of the three.
- */
-/**
+ * The folder: SLOs as data: the default-SLO rows a scenario module declares (defaults.ts), the
+ * drill config file (config.ts: YAML, zod-validated, with per-scenario overrides and
+ * allowedContexts), `--slo` flag parsing (parse.ts), and the merge of the three (resolve.ts).
+ *
  * SLO vocabulary: measurement names (the names used in report.json), operators, and where a
  * threshold came from. Scenario names are not listed here: the catalogue (scenarios/index.ts) is
  * the one list, and the CLI passes its names down where they are validated.

@@ -1,9 +1,8 @@
 /**
- * The folder: Timeline: one monotonic clock per run, a discriminated union of events (probes, faults, runner),
- * a recorder with subscribe hooks, and the `timeline.jsonl` serializer/parser.
- */
-/**
- * The timeline event union: everything probes, faults and the runner observe, as data.
+ * The timeline event union: everything probes, faults and the runner observe, as data. The
+ * folder: one monotonic clock per run (clock.ts), this union, a recorder with subscribe hooks
+ * (recorder.ts), and the `timeline.jsonl` serializer/parser (jsonl.ts).
+ *
  * Every event carries `atMs` (ms since the run's monotonic base), `wallTime` (ISO, read from the
  * wall clock when recorded, so it may skew; analysis only ever uses `atMs`) and `source` (the
  * probe, fault or runner that recorded it). Invoke and completion are separate events.
