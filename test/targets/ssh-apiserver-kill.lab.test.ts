@@ -7,7 +7,7 @@
 import t from 'tap';
 import { Supervisor } from '../../src/lab/supervisor.ts';
 import { runCli } from '../helpers/cli.ts';
-import { byName, sshLab, verified } from './ssh-lab.ts';
+import { byName, sameAsLab, sshLab, verified } from './ssh-lab.ts';
 
 const lab = await sshLab(t);
 const ttl = lab.cfg.timings.apiserver.masterLeaseTtlS + lab.cfg.timings.apiserver.endpointReconcileIntervalS;
@@ -31,13 +31,7 @@ t.test('apiserver-kill: --target ssh measures what --target lab measures', async
   const viaLab = await lab.drill('lab', ['apiserver-kill', '--host', 'cp2', '--gate']);
   t.equal(viaLab.code, 0, viaLab.out.slice(-3000));
   const s = byName(viaSsh.report);
-  const l = byName(viaLab.report);
-  t.same(Object.keys(s).sort(), Object.keys(l).sort(), 'the same measurements');
-  for (const name of Object.keys(l)) {
-    t.equal(s[name]!.verdict, l[name]!.verdict, `${name}: same verdict (${s[name]!.verdict})`);
-    t.equal(s[name]!.value === null, l[name]!.value === null, `${name}: observed on both or neither`);
-    t.same(s[name]!.expected?.formula, l[name]!.expected?.formula, `${name}: same expected window`);
-  }
+  sameAsLab(t, viaSsh.report, viaLab.report);
   for (const name of ['lb_failover_s', 'endpoint_removal_s', 'rto_s', 'api_outage_s']) {
     t.type(s[name]?.value, 'number', `${name} measured over ssh: ${s[name]?.value}`);
   }

@@ -4,7 +4,7 @@
  * eviction after the toleration, replacement Running elsewhere), with the same expected windows.
  */
 import t from 'tap';
-import { byName, sshLab, verified } from './ssh-lab.ts';
+import { byName, sameAsLab, sshLab, verified } from './ssh-lab.ts';
 
 const lab = await sshLab(t);
 const nl = lab.cfg.timings.nodeLifecycle;
@@ -32,11 +32,5 @@ t.test('kubelet-stop: --target ssh measures what --target lab measures', async (
   );
 
   const viaLab = await lab.drill('lab', args);
-  const l = byName(viaLab.report);
-  t.same(Object.keys(s).sort(), Object.keys(l).sort(), 'the same measurements');
-  for (const name of Object.keys(l)) {
-    t.equal(s[name]!.verdict, l[name]!.verdict, `${name}: same verdict (${s[name]!.verdict})`);
-    t.equal(s[name]!.value === null, l[name]!.value === null, `${name}: observed on both or neither`);
-    t.same(s[name]!.expected?.formula, l[name]!.expected?.formula, `${name}: same expected window`);
-  }
+  sameAsLab(t, viaSsh.report, viaLab.report);
 });

@@ -74,3 +74,18 @@ export async function sshLab(t: Test): Promise<SshLab> {
 export const verified = (r: Report): boolean => r.phases.some((p) => p.phase === 'verify' && p.ok === true);
 
 export const byName = (r: Report) => Object.fromEntries(r.measurements.map((m) => [m.name, m]));
+
+/**
+ * The ssh drill reports what the lab drill reports: the same measurements, each with the same
+ * verdict, observed on both or neither, and the same expected window.
+ */
+export function sameAsLab(t: Test, viaSsh: Report, viaLab: Report): void {
+  const s = byName(viaSsh);
+  const l = byName(viaLab);
+  t.same(Object.keys(s).sort(), Object.keys(l).sort(), 'the same measurements');
+  for (const name of Object.keys(l)) {
+    t.equal(s[name]!.verdict, l[name]!.verdict, `${name}: same verdict (${s[name]!.verdict})`);
+    t.equal(s[name]!.value === null, l[name]!.value === null, `${name}: observed on both or neither`);
+    t.same(s[name]!.expected?.formula, l[name]!.expected?.formula, `${name}: same expected window`);
+  }
+}
