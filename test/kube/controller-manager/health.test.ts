@@ -41,6 +41,7 @@ t.test('stale only after grace on the local clock, whatever the remote timestamp
   v = h.observe(node(0), lease(0), 1_000_000 + GRACE + 1);
   t.equal(v.stale, true);
   t.equal(v.readyStatus, 'Unknown');
+  t.equal(v.observedStatus, 'True', 'the status before this pass, for taint-based eviction');
   const ready = v.newConditions?.find((c) => c.type === 'Ready');
   t.match(ready, {
     status: 'Unknown',

@@ -11,11 +11,11 @@ import type { Logger } from '../../runtime/log.ts';
 import { until } from '../../runtime/loop.ts';
 import { HealthTracker } from './health.ts';
 import {
+  decideTaints,
   type EvictionSettings,
-  hasNoExecute,
   planTaints,
+  type ReadyStatuses,
   TokenBucket,
-  taintKeyFor,
   type ZoneState,
   zoneOf,
   zoneRate,
@@ -66,19 +66,20 @@ export class NodeLifecycleController {
     }
     const leaseOf = new Map(leases.map((l) => [l.metadata?.name ?? '', l]));
     this.tracker.forgetMissing(new Set(nodes.map((n) => n.metadata?.name ?? '')));
-    const ready = new Map<string, string>();
+    const ready = new Map<string, ReadyStatuses>();
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
-      const before = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+      // `v.observedStatus` is the Ready status before this pass; the NoExecute taint follows it, so
+      // a node that goes Unknown now gets NoExecute on the next pass, as upstream (taints.ts).
       const v = this.tracker.observe(node, leaseOf.get(name), now);
-      ready.set(name, v.readyStatus);
+      ready.set(name, { current: v.readyStatus, observed: v.observedStatus });
       if (v.newConditions) {
         node.status = { ...node.status, conditions: v.newConditions };
         try {
           await core.replaceNodeStatus({ name, body: node });
           this.o.log('node status Unknown: kubelet stopped posting node status', {
             node: name,
-            was: before,
+            was: v.observedStatus,
             lastProbeAgeMs: now - (this.tracker.get(name)?.probeTimestamp ?? now),
           });
         } catch (e) {
@@ -123,11 +124,16 @@ export class NodeLifecycleController {
     }
   }
 
-  private async reconcileTaints(nodes: V1Node[], ready: Map<string, string>, now: number): Promise<void> {
+  private async reconcileTaints(
+    nodes: V1Node[],
+    ready: Map<string, ReadyStatuses>,
+    now: number,
+  ): Promise<void> {
     const byZone = new Map<string, string[]>();
     for (const n of nodes) {
       const z = zoneOf(n);
-      byZone.set(z, [...(byZone.get(z) ?? []), ready.get(n.metadata?.name ?? '') ?? 'Unknown']);
+      // upstream zoneToNodeConditions holds the Ready condition after this pass's update
+      byZone.set(z, [...(byZone.get(z) ?? []), ready.get(n.metadata?.name ?? '')?.current ?? 'Unknown']);
     }
     const states = new Map<string, ZoneState>();
     for (const [z, statuses] of byZone) {
@@ -149,20 +155,17 @@ export class NodeLifecycleController {
     const allFull = states.size > 0 && [...states.values()].every((s) => s === 'FullDisruption');
     for (const n of nodes) {
       const name = n.metadata?.name ?? '';
-      const status = ready.get(name) ?? 'Unknown';
-      const key = taintKeyFor(status);
-      const needsNoExecute = key !== undefined && !allFull && !hasNoExecute(n.spec?.taints, key);
-      const allow = needsNoExecute && (this.buckets.get(zoneOf(n))?.tryAccept(now) ?? false);
-      const plan = planTaints(n.spec?.taints, status, allow, allFull, new Date(now));
-      if (!plan.changed) continue;
-      await this.writeTaints(name, status, allow, allFull, now);
+      const status = ready.get(name) ?? { current: 'Unknown', observed: 'Unknown' };
+      const d = decideTaints(n.spec?.taints, status, this.buckets.get(zoneOf(n)), allFull, now);
+      if (!d.plan.changed) continue;
+      await this.writeTaints(name, status, d.allow, allFull, now);
     }
   }
 
   /** Re-reads the node (its status may just have changed) and writes the planned taints. */
   private async writeTaints(
     name: string,
-    status: string,
+    status: ReadyStatuses,
     allow: boolean,
     allFull: boolean,
     now: number,

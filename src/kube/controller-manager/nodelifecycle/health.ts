@@ -41,6 +41,12 @@ export interface HealthVerdict {
   readonly newConditions: V1NodeCondition[] | undefined;
   /** Ready status after this pass ('True' | 'False' | 'Unknown'). */
   readonly readyStatus: string;
+  /**
+   * Ready status as read before this pass changed it (upstream tryUpdateNodeHealth's
+   * observedReadyCondition: the node's own Ready condition, or Unknown when it has none). Taint-based
+   * eviction decides on this one (taints.ts ReadyStatuses).
+   */
+  readonly observedStatus: string;
   readonly stale: boolean;
 }
 
@@ -86,8 +92,14 @@ export class HealthTracker {
     }
     const grace = ready === undefined ? this.t.startupGracePeriodMs : this.t.gracePeriodMs;
     const stale = now > h.probeTimestamp + grace;
-    if (!stale) return { newConditions: undefined, readyStatus: ready?.status ?? 'Unknown', stale };
-    return { newConditions: unknownConditions(node.status?.conditions, now), readyStatus: 'Unknown', stale };
+    const observedStatus = ready?.status ?? 'Unknown';
+    if (!stale) return { newConditions: undefined, readyStatus: observedStatus, observedStatus, stale };
+    return {
+      newConditions: unknownConditions(node.status?.conditions, now),
+      readyStatus: 'Unknown',
+      observedStatus,
+      stale,
+    };
   }
 }
 

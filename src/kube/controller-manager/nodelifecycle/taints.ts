@@ -58,18 +58,55 @@ export interface TaintPlan {
 }
 
 /**
- * The node's taints after this pass. NoSchedule follows the Ready status at once; NoExecute is added
- * only when `allowNoExecute` (the zone's bucket granted a token) and removed when the node is Ready or
- * `clearNoExecute` (every zone fully disrupted: upstream marks all nodes reachable again).
+ * The Ready status a node's taints follow, as upstream splits them
+ * (kubernetes/kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go):
+ * - `current`: after this pass's update (Unknown once the grace period ran out). The NoSchedule
+ *   taints follow it at once: doNoScheduleTaintingPass runs on the node update event.
+ * - `observed`: the Ready condition as read at the start of the pass, before tryUpdateNodeHealth
+ *   changed it; monitorNodeHealth passes this one to processTaintBaseEviction. So a node that goes
+ *   stale in pass N is queued for its NoExecute taint in pass N+1, one --node-monitor-period later.
+ */
+export interface ReadyStatuses {
+  readonly current: string;
+  readonly observed: string;
+}
+
+const otherKey = (key: string | undefined): string | undefined =>
+  key === UNREACHABLE ? NOT_READY : key === NOT_READY ? UNREACHABLE : undefined;
+
+/**
+ * Whether this pass would queue the node for a rate-limited NoExecute taint (upstream
+ * markNodeForTainting): the observed status is False or Unknown, and the node carries neither its
+ * NoExecute taint (already done) nor the opposite one (swapped at once, without a token).
+ */
+export function wantsNoExecuteToken(taints: readonly V1Taint[] | undefined, observed: string): boolean {
+  const key = taintKeyFor(observed);
+  return key !== undefined && !hasNoExecute(taints, key) && !hasNoExecute(taints, otherKey(key) ?? '');
+}
+
+/**
+ * The node's taints after this pass (upstream processTaintBaseEviction, doNoExecuteTaintingPass,
+ * doNoScheduleTaintingPass, markNodeAsReachable):
+ * - NoSchedule follows `current` at once.
+ * - `observed` True: both NoExecute taints go (markNodeAsReachable).
+ * - `observed` False/Unknown while the node carries the opposite NoExecute taint: swapped at once,
+ *   no token (SwapNodeControllerTaint straight from processTaintBaseEviction).
+ * - otherwise the NoExecute taint is added only when `allowNoExecute` (the zone's bucket granted a
+ *   token), keyed by `current` (doNoExecuteTaintingPass reads the node's condition when it runs;
+ *   a node that is Ready by then is not tainted).
+ * - `clearNoExecute` (every zone fully disrupted): no NoExecute at all (markNodeAsReachable on all).
  */
 export function planTaints(
   current: readonly V1Taint[] | undefined,
-  readyStatus: string,
+  ready: ReadyStatuses,
   allowNoExecute: boolean,
   clearNoExecute: boolean,
   now: Date,
 ): TaintPlan {
-  const want = taintKeyFor(readyStatus);
+  const noSchedule = taintKeyFor(ready.current);
+  const observedKey = taintKeyFor(ready.observed);
+  const swapFrom = otherKey(observedKey);
+  const swap = swapFrom !== undefined && hasNoExecute(current, swapFrom);
   const ours = new Set([UNREACHABLE, NOT_READY]);
   const out: V1Taint[] = [];
   const added: string[] = [];
@@ -78,22 +115,43 @@ export function planTaints(
     const mine = ours.has(t.key);
     const keep =
       !mine ||
-      (t.key === want && t.effect === 'NoSchedule') ||
-      (t.key === want && t.effect === 'NoExecute' && !clearNoExecute);
+      (t.effect === 'NoSchedule' && t.key === noSchedule) ||
+      (t.effect === 'NoExecute' && t.key === observedKey && !clearNoExecute);
     if (keep) out.push(t);
     else removed.push(`${t.key}:${t.effect}`);
   }
-  if (want) {
-    if (!out.some((t) => t.key === want && t.effect === 'NoSchedule')) {
-      out.push({ key: want, effect: 'NoSchedule', timeAdded: now });
-      added.push(`${want}:NoSchedule`);
-    }
-    if (allowNoExecute && !clearNoExecute && !out.some((t) => t.key === want && t.effect === 'NoExecute')) {
-      out.push({ key: want, effect: 'NoExecute', timeAdded: now });
-      added.push(`${want}:NoExecute`);
-    }
+  if (noSchedule && !out.some((t) => t.key === noSchedule && t.effect === 'NoSchedule')) {
+    out.push({ key: noSchedule, effect: 'NoSchedule', timeAdded: now });
+    added.push(`${noSchedule}:NoSchedule`);
+  }
+  const noExecute = swap ? observedKey : allowNoExecute ? taintKeyFor(ready.current) : undefined;
+  if (noExecute && observedKey && !clearNoExecute && !hasNoExecute(out, noExecute)) {
+    out.push({ key: noExecute, effect: 'NoExecute', timeAdded: now });
+    added.push(`${noExecute}:NoExecute`);
   }
   return { taints: out, changed: added.length > 0 || removed.length > 0, added, removed };
+}
+
+export interface TaintDecision {
+  /** A NoExecute token was taken from the zone's bucket in this pass. */
+  readonly allow: boolean;
+  readonly plan: TaintPlan;
+}
+
+/**
+ * One node's taint step of a monitor pass: take a token from the zone's bucket only when the node
+ * would be queued for NoExecute (and not every zone is fully disrupted), then plan. `allow` is kept
+ * so a retried write re-plans with the same token.
+ */
+export function decideTaints(
+  taints: readonly V1Taint[] | undefined,
+  ready: ReadyStatuses,
+  bucket: TokenBucket | undefined,
+  allFull: boolean,
+  now: number,
+): TaintDecision {
+  const allow = !allFull && wantsNoExecuteToken(taints, ready.observed) && (bucket?.tryAccept(now) ?? false);
+  return { allow, plan: planTaints(taints, ready, allow, allFull, new Date(now)) };
 }
 
 export const hasNoExecute = (taints: readonly V1Taint[] | undefined, key: string): boolean =>
