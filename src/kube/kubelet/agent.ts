@@ -4,6 +4,12 @@
  * the node (Running/Ready after the start delay; deletion finished with gracePeriodSeconds 0).
  * Every loop retries through API/LB outages; nothing is cleaned up on kill, so a SIGKILL or SIGSTOP
  * stops every heartbeat at once.
+ *
+ * With a staticPodPath the static pods start first, before and independently of registration (the
+ * apiserver may be one of them: upstream's kubelet runs file-source pods in standalone mode too);
+ * their mirror pods follow once the Node exists. Mirror pods seen by the pod watch are not "run"
+ * (pkg/kubelet/pod/pod_manager.go keeps them apart) but wake the mirror sync, so a deleted mirror
+ * pod is recreated at once. On shutdown static pod containers are left running (static/process.ts).
  */
 import type { KubeConfig, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
 import { errText, isConflict, isNotFound } from '../runtime/errors.ts';
@@ -13,6 +19,7 @@ import { failureTracker, nextBackoff, sleep, until } from '../runtime/loop.ts';
 import { runReflector } from '../runtime/reflector.ts';
 import { heartbeatConditions, NODE_LEASE_NAMESPACE, nodeLease, nodeObject } from './node.ts';
 import { podAction, podIp, runningStatus } from './pods.ts';
+import { isMirrorPod, MirrorSync, type StaticPodConfig, startStaticPods } from './static/index.ts';
 
 export interface KubeletOptions {
   readonly nodeName: string;
@@ -24,6 +31,8 @@ export interface KubeletOptions {
   readonly kc: KubeConfig;
   readonly log: Logger;
   readonly signal: AbortSignal;
+  /** Run the static pods of this directory (kubeadm's /etc/kubernetes/manifests). */
+  readonly staticPods?: StaticPodConfig;
 }
 
 export async function registerNode(o: KubeletOptions): Promise<V1Node> {
@@ -142,11 +151,15 @@ class PodRunner {
   private readonly busy = new Set<string>();
   private ipCounter = 0;
 
-  constructor(private readonly o: KubeletOptions) {}
+  constructor(
+    private readonly o: KubeletOptions,
+    private readonly mirror?: MirrorSync,
+  ) {}
 
   sync(items: V1Pod[]): void {
     const seen = new Set<string>();
-    for (const p of items) {
+    if (items.some(isMirrorPod)) this.mirror?.kick();
+    for (const p of items.filter((x) => !isMirrorPod(x))) {
       const uid = p.metadata?.uid ?? '';
       seen.add(uid);
       this.cache.set(uid, p);
@@ -156,6 +169,10 @@ class PodRunner {
   }
 
   event(type: string, p: V1Pod): void {
+    if (isMirrorPod(p)) {
+      this.mirror?.kick();
+      return;
+    }
     const uid = p.metadata?.uid ?? '';
     if (type === 'DELETED') {
       this.forget(uid);
@@ -236,8 +253,8 @@ class PodRunner {
   }
 }
 
-async function podLoop(o: KubeletOptions): Promise<void> {
-  const runner = new PodRunner(o);
+async function podLoop(o: KubeletOptions, mirror?: MirrorSync): Promise<void> {
+  const runner = new PodRunner(o, mirror);
   const fieldSelector = `spec.nodeName=${o.nodeName}`;
   const resync = setInterval(() => runner.resync(), Math.max(1000, o.statusUpdateMs));
   try {
@@ -259,6 +276,28 @@ async function podLoop(o: KubeletOptions): Promise<void> {
 }
 
 export async function runKubelet(o: KubeletOptions): Promise<void> {
-  const node = await registerNode(o);
-  await Promise.all([statusLoop(o), leaseLoop(o, node.metadata?.uid), podLoop(o)]);
+  let mirror: MirrorSync | undefined;
+  const statics = o.staticPods
+    ? await startStaticPods(o.staticPods, { name: o.nodeName, ip: o.nodeIp }, o.log, () => mirror?.kick())
+    : undefined;
+  try {
+    const node = await registerNode(o);
+    if (statics) {
+      mirror = new MirrorSync({
+        nodeName: o.nodeName,
+        nodeIp: o.nodeIp,
+        core: o.clients.core,
+        pods: () => statics.pods.running(),
+        log: o.log,
+      });
+    }
+    await Promise.all([
+      statusLoop(o),
+      leaseLoop(o, node.metadata?.uid),
+      podLoop(o, mirror),
+      ...(mirror ? [mirror.run(o.signal, o.statusUpdateMs)] : []),
+    ]);
+  } finally {
+    statics?.detach();
+  }
 }

@@ -1,27 +1,89 @@
 /**
- * The lab's kubelet agent (one per worker): registers its Node, renews kube-node-lease/<node>,
- * posts the Ready heartbeat and runs the pods bound to it. Flags follow the kubelet's names.
+ * The lab's kubelet agent: registers its Node, renews kube-node-lease/<node>, posts the Ready
+ * heartbeat, runs the pods bound to it and, with a staticPodPath, runs static pods (kubeadm's control
+ * plane) as real processes. Flags follow the kubelet's names; `--config` reads a
+ * KubeletConfiguration file (static/config.ts) and a flag given on the command line overrides it.
  *
  *   tsx src/kube/kubelet/main.ts --kubeconfig w1.kubeconfig --hostname-override w1 --node-ip 198.18.0.31
+ *   kubelet --kubeconfig /etc/kubernetes/kubelet.conf --config /var/lib/kubelet/config.yaml \
+ *     --hostname-override cp1 --node-ip 198.18.0.11
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
+import {
+  KUBELET_CONFIG_DEFAULTS as D,
+  explicitFlags,
+  type KubeletConfig,
+  parseKubeletConfig,
+  resolveKubeletConfig,
+} from './static/config.ts';
 
 const FLAGS = {
   kubeconfig: KUBECONFIG_FLAG,
+  config: {
+    type: 'string',
+    default: '',
+    help: 'KubeletConfiguration file (kubeadm: /var/lib/kubelet/config.yaml); flags given on the command line override it.',
+  },
   'hostname-override': { type: 'string', default: '', help: 'Node name (default: os.hostname()).' },
   'node-ip': { type: 'string', default: '', help: 'IP address of the node, reported as InternalIP.' },
   'node-lease-duration-seconds': {
     type: 'int',
-    default: 40,
+    default: D.nodeLeaseDurationSeconds,
     min: 1,
-    help: 'Duration of the node Lease; it is renewed every 1/4 of it.',
+    help: 'Duration of the node Lease; it is renewed every 1/4 of it (config: nodeLeaseDurationSeconds).',
   },
   'node-status-update-frequency': {
     type: 'duration',
-    default: 10_000,
+    default: D.nodeStatusUpdateFrequencyMs,
     min: 100,
-    help: 'How often the kubelet posts node status (the Ready heartbeat).',
+    help: 'How often the kubelet posts node status (config: nodeStatusUpdateFrequency).',
+  },
+  'pod-manifest-path': {
+    type: 'string',
+    default: D.staticPodPath,
+    help: 'Directory of static pod manifests (config: staticPodPath); empty: no static pods.',
+  },
+  'file-check-frequency': {
+    type: 'duration',
+    default: D.fileCheckFrequencyMs,
+    min: 10,
+    help: 'How often the static pod path is listed again besides file events (config: fileCheckFrequency).',
+  },
+  'sync-frequency': {
+    type: 'duration',
+    default: D.syncFrequencyMs,
+    min: 10,
+    help: 'Max period between syncs of running containers and config (config: syncFrequency).',
+  },
+  'root-dir': {
+    type: 'string',
+    default: '/var/lib/kubelet',
+    help: 'The kubelet state directory (static pod container records under <root-dir>/pods).',
+  },
+  'lab-pod-logs-dir': {
+    type: 'string',
+    default: '',
+    help: 'Container log root (config: podLogsDir; default /var/log/pods).',
+  },
+  'lab-crash-backoff': {
+    type: 'duration',
+    default: 10_000,
+    min: 1,
+    help: 'Initial container restart back-off (upstream 10s; doubled up to --lab-crash-backoff-max).',
+  },
+  'lab-crash-backoff-max': {
+    type: 'duration',
+    default: 300_000,
+    min: 1,
+    help: 'Max restart back-off (upstream 5m).',
+  },
+  'lab-crash-backoff-reset': {
+    type: 'duration',
+    default: 600_000,
+    min: 1,
+    help: 'A container that ran this long since its last restart restarts at once again (upstream 10m).',
   },
   'lab-pod-start-delay': {
     type: 'duration',
@@ -43,28 +105,66 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
     }
   },
 });
+let fileConfig: Partial<KubeletConfig> | undefined;
+if (flags.config) {
+  try {
+    fileConfig = parseKubeletConfig(readFileSync(flags.config, 'utf8'), flags.config);
+  } catch (e) {
+    process.stderr.write(`kubelet: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+const given = explicitFlags(process.argv.slice(2));
+const fromFlags: Partial<Record<keyof KubeletConfig, unknown>> = {};
+const FLAG_FIELDS: [string, keyof KubeletConfig, unknown][] = [
+  ['pod-manifest-path', 'staticPodPath', flags['pod-manifest-path']],
+  ['file-check-frequency', 'fileCheckFrequencyMs', flags['file-check-frequency']],
+  ['sync-frequency', 'syncFrequencyMs', flags['sync-frequency']],
+  ['node-status-update-frequency', 'nodeStatusUpdateFrequencyMs', flags['node-status-update-frequency']],
+  ['node-lease-duration-seconds', 'nodeLeaseDurationSeconds', flags['node-lease-duration-seconds']],
+  ['lab-pod-logs-dir', 'podLogsDir', flags['lab-pod-logs-dir']],
+];
+for (const [flag, field, value] of FLAG_FIELDS) if (given.has(flag)) fromFlags[field] = value;
+const cfg = resolveKubeletConfig(fileConfig, fromFlags as Partial<KubeletConfig>);
+
 const nodeName = nodeNameOf(flags);
 const { makeClients } = await import('../runtime/kube.ts');
 const { runKubelet } = await import('./agent.ts');
-const renewMs = (flags['node-lease-duration-seconds'] * 1000) / 4;
+const renewMs = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
 const clients = makeClients(kc, Math.max(1000, Math.min(10_000, renewMs)), `kubelet/${nodeName}`);
 log('starting', {
   node: nodeName,
   nodeIp: flags['node-ip'],
-  nodeLeaseDurationSeconds: flags['node-lease-duration-seconds'],
-  nodeStatusUpdateFrequencyMs: flags['node-status-update-frequency'],
+  nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
+  nodeStatusUpdateFrequencyMs: cfg.nodeStatusUpdateFrequencyMs,
+  staticPodPath: cfg.staticPodPath || undefined,
   server: kc.getCurrentCluster()?.server,
 });
 exitWith(
   runKubelet({
     nodeName,
     nodeIp: flags['node-ip'] || '127.0.0.1',
-    leaseDurationS: flags['node-lease-duration-seconds'],
-    statusUpdateMs: flags['node-status-update-frequency'],
+    leaseDurationS: cfg.nodeLeaseDurationSeconds,
+    statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
     podStartDelayMs: flags['lab-pod-start-delay'],
     clients,
     kc,
     log,
     signal: shutdown,
+    ...(cfg.staticPodPath
+      ? {
+          staticPods: {
+            dir: cfg.staticPodPath,
+            fileCheckFrequencyMs: cfg.fileCheckFrequencyMs,
+            rootDir: flags['root-dir'],
+            podLogsDir: cfg.podLogsDir,
+            backoff: {
+              initialMs: flags['lab-crash-backoff'],
+              maxMs: flags['lab-crash-backoff-max'],
+              resetMs: flags['lab-crash-backoff-reset'],
+            },
+          },
+        }
+      : {}),
   }).then(() => 0),
 );

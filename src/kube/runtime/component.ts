@@ -3,6 +3,9 @@
  * kube-scheduler): flags parsed before the heavy Kubernetes client is loaded, the kubeconfig loaded
  * (exit 2 with the reason), SIGTERM/SIGINT turned into an abort signal with a hard exit after a
  * grace period, and the exit code of the component's run (a crash logs `fatal` and exits 1).
+ * The process title is the component's binary name (`kubelet`, `kube-controller-manager`, ...): Node
+ * sets the Linux comm from it (prctl PR_SET_NAME, 15 bytes), so `pgrep -x kube-scheduler` finds
+ * the process as on a real node.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type FlagSpec, type FlagValues, parseFlagsOrExit } from './flags.ts';
@@ -40,6 +43,7 @@ export interface Component<S extends Record<string, FlagSpec>> {
 export async function startComponent<S extends Record<string, FlagSpec>>(
   o: ComponentOptions<S>,
 ): Promise<Component<S>> {
+  process.title = o.command;
   const flags = parseFlagsOrExit(o.command, process.argv.slice(2), o.flags, (v) => {
     o.check?.(v);
     return v;

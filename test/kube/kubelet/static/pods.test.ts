@@ -1,0 +1,204 @@
+/**
+ * Static pods with real processes: manifests in a temp dir, containers are `sleep`/`sh`/node
+ * scripts. File events are seen at once (the rescan period is a minute here), removal is a graceful
+ * stop (SIGTERM, then SIGKILL after the grace period), crashes restart under the back-off, a changed
+ * manifest replaces the pod (old one stopped first), and a second runtime on the same root dir (a
+ * restarted kubelet) adopts the running containers instead of starting duplicates and stops the
+ * ones no manifest wants.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import t from 'tap';
+import { type StaticPodRuntime, startStaticPods } from '../../../../src/kube/kubelet/static/index.ts';
+import { alive, type Layout, layout, manifest, recorder, sleepMs, waitFor } from './helpers.ts';
+
+const NODE = { name: 'CP1', ip: '127.0.0.1' };
+
+async function start(
+  t: { teardown(fn: () => unknown): void },
+  l: Layout,
+  log: (m: string, f?: Record<string, unknown>) => void,
+  backoff = { initialMs: 300, maxMs: 1200, resetMs: 60_000 },
+): Promise<StaticPodRuntime> {
+  await mkdir(l.manifests, { recursive: true });
+  const rt = await startStaticPods(
+    { dir: l.manifests, fileCheckFrequencyMs: 60_000, rootDir: l.rootDir, podLogsDir: l.logs, backoff },
+    NODE,
+    log,
+    () => {},
+  );
+  t.teardown(async () => {
+    rt.detach();
+    // the test's own containers: stop whatever is left
+    for (const p of rt.pods.running())
+      for (const s of p.statuses()) {
+        const pid = p.pid(s.name);
+        if (pid)
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {}
+      }
+  });
+  return rt;
+}
+
+const pidOf = (rt: StaticPodRuntime, pod: string) =>
+  rt.pods
+    .running()
+    .find((p) => p.sp.pod.metadata?.name === pod)
+    ?.pid(pod.replace(/-cp1$/, ''));
+
+t.test('a manifest starts its container at once; removing it stops it gracefully', async (t) => {
+  const l = await layout(t);
+  const rec = recorder();
+  const rt = await start(t, l, rec.log);
+  await writeFile(
+    path.join(l.manifests, 'etcd.yaml'),
+    manifest({ name: 'etcd', command: ['sh', '-c', 'echo hello from etcd; exec sleep 300'] }),
+  );
+  const took = await waitFor('etcd running', 3000, () => alive(pidOf(rt, 'etcd-cp1')));
+  t.ok(took < 1500, `started ${took} ms after the file was written (file event, not the 60 s rescan)`);
+  const pod = rt.pods.running()[0]!;
+  t.equal(pod.sp.pod.metadata?.name, 'etcd-cp1', 'name is <name>-<lowercase node>');
+  t.equal(pod.sp.pod.metadata?.annotations?.['kubernetes.io/config.source'], 'file');
+  t.equal(pod.sp.pod.metadata?.annotations?.['kubernetes.io/config.hash'], pod.sp.uid);
+  const logFile = path.join(l.logs, `kube-system_etcd-cp1_${pod.sp.uid}`, 'etcd', '0.log');
+  await waitFor('log line', 2000, () => {
+    try {
+      return readFileSync(logFile, 'utf8').includes('hello from etcd');
+    } catch {
+      return false;
+    }
+  });
+  t.pass(`stdout in ${path.relative(l.base, logFile)}`);
+  const pid = pidOf(rt, 'etcd-cp1')!;
+  t.same(
+    await readdir(path.join(l.rootDir, 'pods', pod.sp.uid, 'containers')),
+    ['etcd'],
+    'state record written',
+  );
+
+  // a dotfile and a non-manifest are ignored (file.go: glob [^.]*, unparsable files skipped)
+  await writeFile(
+    path.join(l.manifests, '.etcd.yaml.swp'),
+    manifest({ name: 'dot', command: ['sleep', '300'] }),
+  );
+  await writeFile(path.join(l.manifests, 'README'), 'not a pod');
+  await sleepMs(300);
+  t.equal(rt.pods.running().length, 1, 'dotfile and unparsable file ignored');
+
+  const t0 = Date.now();
+  await rename(path.join(l.manifests, 'etcd.yaml'), path.join(l.base, 'etcd.yaml'));
+  await waitFor('etcd stopped', 3000, () => !alive(pid));
+  t.ok(
+    Date.now() - t0 < 1500,
+    `stopped ${Date.now() - t0} ms after the manifest moved out (SIGTERM, sleep dies at once)`,
+  );
+  await rt.pods.settled();
+  t.same(await readdir(path.join(l.rootDir, 'pods')), [], 'records removed');
+  t.ok(rec.find('static pod stopped').length === 1);
+});
+
+t.test('a container ignoring SIGTERM is killed after terminationGracePeriodSeconds', async (t) => {
+  const l = await layout(t);
+  const rt = await start(t, l, recorder().log);
+  const file = path.join(l.manifests, 'kube-apiserver.yaml');
+  await writeFile(
+    file,
+    manifest({
+      name: 'kube-apiserver',
+      grace: 1,
+      command: ['sh', '-c', "trap '' TERM; sleep 300 & wait; sleep 300"],
+    }),
+  );
+  await waitFor('running', 3000, () => alive(pidOf(rt, 'kube-apiserver-cp1')));
+  const pid = pidOf(rt, 'kube-apiserver-cp1')!;
+  await sleepMs(200);
+  const t0 = Date.now();
+  await rm(file);
+  await waitFor('gone', 5000, () => !alive(pid));
+  const took = Date.now() - t0;
+  t.ok(took >= 950 && took < 2500, `SIGKILL after the 1 s grace period (${took} ms)`);
+});
+
+t.test(
+  'a crashing container restarts under the back-off: at once, then initial, doubling, capped',
+  async (t) => {
+    const l = await layout(t);
+    const rec = recorder();
+    const rt = await start(t, l, rec.log);
+    await writeFile(
+      path.join(l.manifests, 'crash.yaml'),
+      manifest({ name: 'crash', command: ['sh', '-c', 'echo run; exit 3'] }),
+    );
+    await waitFor('6 starts', 8000, () => rec.find('container started').length >= 6);
+    const starts = rec.find('container started').map((x) => x.at);
+    const exits = rec.find('container exited');
+    t.equal(exits[0]?.fields.exitCode, 3, 'exit code recorded');
+    // gap from each exit to the next start: 0, 300, 600, 1200, 1200 (initial 300 ms, max 1200 ms)
+    const want = [0, 300, 600, 1200, 1200];
+    for (let i = 0; i < want.length; i++) {
+      const gap = starts[i + 1]! - exits[i]!.at;
+      t.ok(
+        gap >= want[i]! - 20 && gap < want[i]! + 250,
+        `restart ${i + 1}: ${gap} ms after the exit (want ${want[i]})`,
+      );
+    }
+    const st = rt.pods.running()[0]!.statuses()[0]!;
+    t.ok(st.restartCount! >= 5, `restartCount ${st.restartCount}`);
+    t.equal(st.lastState?.terminated?.exitCode, 3);
+    // each restart writes its own log file (<restartCount>.log)
+    const dir = path.join(l.logs, `kube-system_crash-cp1_${rt.pods.running()[0]!.sp.uid}`, 'crash');
+    t.ok((await readdir(dir)).includes('3.log'), 'log per restart');
+  },
+);
+
+t.test('a changed manifest is a new pod: the old one stops before the new one starts', async (t) => {
+  const l = await layout(t);
+  const rec = recorder();
+  const rt = await start(t, l, rec.log);
+  const file = path.join(l.manifests, 'kube-scheduler.yaml');
+  await writeFile(file, manifest({ name: 'kube-scheduler', command: ['sleep', '300'] }));
+  await waitFor('v1', 3000, () => alive(pidOf(rt, 'kube-scheduler-cp1')));
+  const uid1 = rt.pods.running()[0]!.sp.uid;
+  const pid1 = pidOf(rt, 'kube-scheduler-cp1')!;
+  await writeFile(file, manifest({ name: 'kube-scheduler', command: ['sleep', '301'] }));
+  await waitFor('v2', 3000, () => {
+    const p = rt.pods.running()[0];
+    return p !== undefined && p.sp.uid !== uid1 && alive(p.pid('kube-scheduler'));
+  });
+  t.notOk(alive(pid1), 'old container stopped');
+  const stopped = rec.find('static pod stopped').find((x) => x.fields.uid === uid1)!;
+  const started = rec.find('static pod starting').find((x) => x.fields.uid !== uid1)!;
+  t.ok(stopped.at <= started.at, 'the new pod started after the old one terminated (same full name)');
+});
+
+t.test('a restarted kubelet adopts running containers and stops the unwanted ones', async (t) => {
+  const l = await layout(t);
+  const rec1 = recorder();
+  const rt1 = await start(t, l, rec1.log);
+  await writeFile(path.join(l.manifests, 'etcd.yaml'), manifest({ name: 'etcd', command: ['sleep', '300'] }));
+  await writeFile(path.join(l.manifests, 'old.yaml'), manifest({ name: 'old', command: ['sleep', '300'] }));
+  await waitFor('both running', 3000, () => alive(pidOf(rt1, 'etcd-cp1')) && alive(pidOf(rt1, 'old-cp1')));
+  const etcdPid = pidOf(rt1, 'etcd-cp1')!;
+  const oldPid = pidOf(rt1, 'old-cp1')!;
+  rt1.detach(); // the kubelet goes away; its containers do not
+  await sleepMs(200);
+  t.ok(alive(etcdPid) && alive(oldPid), 'containers outlive the kubelet');
+  await rm(path.join(l.manifests, 'old.yaml')); // removed while no kubelet watched
+  const rec2 = recorder();
+  const rt2 = await start(t, l, rec2.log);
+  t.equal(pidOf(rt2, 'etcd-cp1'), etcdPid, 'same process adopted');
+  t.equal(rec2.find('container started').length, 0, 'no duplicate started');
+  t.equal(rec2.find('container adopted').length, 1);
+  await waitFor('unwanted container stopped', 3000, () => !alive(oldPid));
+  t.pass('the container whose manifest went away meanwhile was stopped');
+  // an adopted container that dies is seen (≤ 1 s poll) and restarted with restartCount 1
+  process.kill(etcdPid, 'SIGKILL');
+  await waitFor('restarted', 4000, () => {
+    const p = pidOf(rt2, 'etcd-cp1');
+    return p !== undefined && p !== etcdPid && alive(p);
+  });
+  t.equal(rt2.pods.running()[0]!.statuses()[0]!.restartCount, 1);
+});
