@@ -23,6 +23,21 @@ t.test(
     t.notOk(toleratesTaint({ key: 'k', operator: 'Equal' }, kv), 'no value does not equal v');
     t.ok(toleratesTaint({ key: 'u', operator: 'Equal' }, { key: 'u', effect: 'NoSchedule' }), 'both empty');
     t.ok(toleratesTaint({ key: 'k', operator: 'Exists', value: 'x' }, kv));
-    t.notOk(toleratesTaint({ key: 'k', operator: 'Gt', value: 'v' }, kv));
+    t.notOk(toleratesTaint({ key: 'k', operator: 'Gt', value: 'v' }, kv), 'Gt on non-numbers');
+    t.notOk(toleratesTaint({ key: 'k', operator: 'In', value: 'v' }, kv), 'unknown operator');
   },
 );
+
+t.test('Lt / Gt compare the taint value with the toleration value as int64', async (t) => {
+  const n = (value: string): V1Taint => ({ key: 'n', value, effect: 'NoSchedule' });
+  t.ok(toleratesTaint({ key: 'n', operator: 'Lt', value: '10' }, n('9')), 'taint 9 < 10');
+  t.notOk(toleratesTaint({ key: 'n', operator: 'Lt', value: '10' }, n('10')));
+  t.ok(toleratesTaint({ key: 'n', operator: 'Gt', value: '-3' }, n('0')));
+  t.notOk(toleratesTaint({ key: 'n', operator: 'Gt', value: '5' }, n('5')));
+  t.notOk(toleratesTaint({ key: 'n', operator: 'Gt', value: '1' }, n('1.5')), 'not an integer');
+  t.notOk(
+    toleratesTaint({ key: 'n', operator: 'Lt', value: '1' }, n('-9223372036854775809')),
+    'outside int64',
+  );
+  t.ok(toleratesTaint({ key: 'n', operator: 'Gt', value: '9223372036854775806' }, n('9223372036854775807')));
+});

@@ -1,16 +1,18 @@
 /**
- * Taint eviction (I/O): every second while leading, for each node with NoExecute taints, delete the pods
- * whose eviction time (decide.ts) has come. Deletion uses the pod's own grace period, as upstream.
+ * Taint eviction (I/O): every second while leading, look at the pods of each node with NoExecute
+ * taints, keep each pod's scheduled eviction (decide.ts, upstream processPodOnNode) and delete the
+ * pods whose time has come. Upstream reacts to informer events instead of polling, so its clock
+ * starts within milliseconds of the taint being written; here it starts at the first pass that sees
+ * it (up to one period later). Deletion uses the pod's own grace period, as upstream.
  */
-import type { V1Taint } from '@kubernetes/client-node';
 import { type Clients, deletePod } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
 import { until } from '../../runtime/loop.ts';
-import { evictionTime } from './decide.ts';
+import { noExecuteTaints, processPodOnNode, type ScheduledEviction } from './decide.ts';
 
 export class TaintEvictionController {
-  private readonly firstSeen = new Map<string, number>();
-  private readonly logged = new Set<string>();
+  /** Scheduled evictions by `namespace/name` (upstream keys its timed work queue the same way). */
+  private readonly scheduled = new Map<string, ScheduledEviction>();
 
   constructor(
     private readonly clients: Clients,
@@ -26,45 +28,41 @@ export class TaintEvictionController {
 
   async passOnce(now: number): Promise<void> {
     const { core } = this.clients;
-    const nodes = (await core.listNode()).items.filter((n) =>
-      n.spec?.taints?.some((t) => t.effect === 'NoExecute'),
-    );
+    const nodes = (await core.listNode()).items.filter((n) => noExecuteTaints(n.spec?.taints).length > 0);
     const live = new Set<string>();
     for (const node of nodes) {
       const nodeName = node.metadata?.name ?? '';
-      const seen = (t: V1Taint) => {
-        const k = `${nodeName}/${t.key}`;
-        live.add(k);
-        if (!this.firstSeen.has(k)) this.firstSeen.set(k, now);
-        return this.firstSeen.get(k) ?? now;
-      };
+      const taints = noExecuteTaints(node.spec?.taints);
       const pods = (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` })).items;
       for (const pod of pods) {
         if (pod.metadata?.deletionTimestamp) continue;
-        const d = evictionTime(pod, node.spec?.taints, seen);
         const id = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-        if (d.kind !== 'at') continue;
-        if (d.at > now) {
-          if (!this.logged.has(`${pod.metadata?.uid}`)) {
-            this.logged.add(`${pod.metadata?.uid}`);
-            this.log('pod eviction scheduled', {
-              pod: id,
-              node: nodeName,
-              taint: d.taint,
-              at: new Date(d.at).toISOString(),
-            });
-          }
-          continue;
-        }
-        if (await deletePod(core, pod)) {
-          this.log('evicting pod: NoExecute taint not tolerated any longer', {
+        const prev = this.scheduled.get(id);
+        const d = processPodOnNode(prev, pod.spec?.tolerations ?? [], taints, now);
+        if (d.kind === 'none') continue;
+        live.add(id);
+        if (d.eviction !== prev) {
+          this.scheduled.set(id, d.eviction);
+          this.log('pod eviction scheduled', {
             pod: id,
             node: nodeName,
-            taint: d.taint,
+            taints: taints.map((x) => `${x.key}:${x.effect}`).join(','),
+            at: new Date(d.eviction.fireAt).toISOString(),
           });
+        }
+        if (d.eviction.fireAt > now) continue;
+        this.scheduled.delete(id);
+        live.delete(id);
+        if (await deletePod(core, pod)) {
+          this.log('evicting pod: NoExecute taint not tolerated any longer', { pod: id, node: nodeName });
         }
       }
     }
-    for (const k of [...this.firstSeen.keys()]) if (!live.has(k)) this.firstSeen.delete(k);
+    // upstream cancels the work of pods whose node lost its taints, that left, or tolerate forever
+    for (const id of [...this.scheduled.keys()]) {
+      if (live.has(id)) continue;
+      this.scheduled.delete(id);
+      this.log('pod eviction cancelled', { pod: id });
+    }
   }
 }
