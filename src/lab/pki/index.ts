@@ -62,12 +62,34 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new Error(`certificate name '${name}' must use only letters, digits, '.', '_' and '-'`);
+  }
+}
+
+const escapeDn = (s: string) => s.replace(/([/=+\\])/g, '\\$1');
+
+const ekuList = (u: LeafSpec['usage']): readonly ExtendedKeyUsage[] =>
+  u === 'server' ? ['serverAuth'] : u === 'client' ? ['clientAuth'] : u;
+
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-/** Creates the CA in `dir` (ca.crt, ca.key) unless both files already exist. */
-export async function ensureCa(dir: string, days = 3650): Promise<CertPair> {
+export interface CaOptions {
+  /** File base name: `<name>.crt`, `<name>.key` (default `ca`). */
+  readonly name?: string;
+  /** Subject CN (default `hadrill-lab-ca`). */
+  readonly cn?: string;
+  /** keyUsage extension value (default `critical,keyCertSign,cRLSign,digitalSignature`). */
+  readonly keyUsage?: string;
+}
+
+/** Creates a CA in `dir` (`ca.crt`, `ca.key` by default) unless both files already exist. */
+export async function ensureCa(dir: string, days = 3650, o: CaOptions = {}): Promise<CertPair> {
   await mkdir(dir, { recursive: true });
-  const pair = { cert: path.join(dir, 'ca.crt'), key: path.join(dir, 'ca.key') };
+  const name = o.name ?? 'ca';
+  checkName(name);
+  const pair = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
   if ((await exists(pair.cert)) && (await exists(pair.key))) return pair;
   await openssl([
     'req',
@@ -81,22 +103,42 @@ export async function ensureCa(dir: string, days = 3650): Promise<CertPair> {
     '-days',
     String(days),
     '-subj',
-    '/CN=hadrill-lab-ca',
+    `/CN=${escapeDn(o.cn ?? 'hadrill-lab-ca')}`,
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    `keyUsage=${o.keyUsage ?? 'critical,keyCertSign,cRLSign,digitalSignature'}`,
   ]);
   await chmod(pair.key, 0o600);
   return pair;
 }
+
+/**
+ * An EC P-256 key pair without a certificate, `<name>.key` (mode 0600) and `<name>.pub` (PEM
+ * public key), as kubeadm's service-account signing key `sa.key`/`sa.pub`; reused if both exist.
+ */
+export async function ensureKeyPair(dir: string, name: string): Promise<{ key: string; pub: string }> {
+  checkName(name);
+  await mkdir(dir, { recursive: true });
+  const out = { key: path.join(dir, `${name}.key`), pub: path.join(dir, `${name}.pub`) };
+  if ((await exists(out.key)) && (await exists(out.pub))) return out;
+  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', out.key]);
+  await chmod(out.key, 0o600);
+  await openssl(['pkey', '-in', out.key, '-pubout', '-out', out.pub]);
+  return out;
+}
+
+export type ExtendedKeyUsage = 'serverAuth' | 'clientAuth';
 
 export interface LeafSpec {
   /** File base name: `<name>.crt`, `<name>.key`. */
   readonly name: string;
   readonly cn: string;
   readonly groups?: readonly string[];
-  readonly usage: 'server' | 'client';
+  /** `server` = serverAuth, `client` = clientAuth, or the list (e.g. both, as etcd's certificates). */
+  readonly usage: 'server' | 'client' | readonly ExtendedKeyUsage[];
+  /** keyUsage extension value (default `critical,digitalSignature,keyEncipherment`). */
+  readonly keyUsage?: string;
   readonly dnsNames?: readonly string[];
   readonly ips?: readonly string[];
   readonly days?: number;
@@ -104,20 +146,20 @@ export interface LeafSpec {
 
 /** Issues a leaf certificate signed by `ca` into `dir`, unless its files already exist. */
 export async function ensureLeaf(dir: string, ca: CertPair, spec: LeafSpec): Promise<CertPair> {
-  if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) {
-    throw new Error(`certificate name '${spec.name}' must use only letters, digits, '.', '_' and '-'`);
-  }
+  checkName(spec.name);
+  const eku = ekuList(spec.usage);
+  if (eku.length === 0) throw new Error(`certificate '${spec.name}': give at least one extended key usage`);
   const pair = { cert: path.join(dir, `${spec.name}.crt`), key: path.join(dir, `${spec.name}.key`) };
   if ((await exists(pair.cert)) && (await exists(pair.key))) return pair;
-  const esc = (s: string) => s.replace(/([/=+\\])/g, '\\$1');
-  const subj = `/CN=${esc(spec.cn)}${(spec.groups ?? []).map((g) => `/O=${esc(g)}`).join('')}`;
+  await mkdir(dir, { recursive: true });
+  const subj = `/CN=${escapeDn(spec.cn)}${(spec.groups ?? []).map((g) => `/O=${escapeDn(g)}`).join('')}`;
   const csr = path.join(dir, `${spec.name}.csr`);
   const ext = path.join(dir, `${spec.name}.ext`);
   const sans = [...(spec.dnsNames ?? []).map((d) => `DNS:${d}`), ...(spec.ips ?? []).map((i) => `IP:${i}`)];
   const lines = [
     'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    `extendedKeyUsage=${spec.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+    `keyUsage=${spec.keyUsage ?? 'critical,digitalSignature,keyEncipherment'}`,
+    `extendedKeyUsage=${eku.join(',')}`,
   ];
   if (sans.length > 0) lines.push(`subjectAltName=${sans.join(',')}`);
   await writeFile(ext, `${lines.join('\n')}\n`);

@@ -1,0 +1,150 @@
+/**
+ * A lab control-plane host laid out as a kubeadm node. Concepts, one module each:
+ *   constants        kubeadm's paths, ports, names, versions
+ *   pki              /etc/kubernetes/pki: shared CAs + sa (copied, as join does), per-host leaves
+ *   kubeconfigs      admin.conf, super-admin.conf (init node only), controller-manager.conf,
+ *                    scheduler.conf, kubelet.conf
+ *   pod, manifests,  /etc/kubernetes/manifests/{kube-apiserver,kube-controller-manager,
+ *   etcd-pod         kube-scheduler,etcd}.yaml (etcd adapted to Debian's 3.4: see etcd-pod.ts)
+ *   kubelet-config   /var/lib/kubelet/config.yaml
+ * `writeKubeadmHost` writes all of it under a root directory (the host's view of `/`, which the
+ * lab bind-mounts into the host's mount namespace). The first control plane is the `kubeadm
+ * init` node; the others are `kubeadm join --control-plane` nodes, in order.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LabConfig, LabHost } from '../config.ts';
+import { hostsByRole } from '../config.ts';
+import { ETCD_DATA_DIR, KUBELET_CONFIG_FILE, KUBERNETES_VERSION, MANIFESTS_DIR } from './constants.ts';
+import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
+import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
+import { kubeletConfiguration } from './kubelet-config.ts';
+import { apiserverPod, controllerManagerPod, schedulerPod } from './manifests.ts';
+import { KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
+import type { ComponentPod } from './pod.ts';
+import { toYaml } from './pod.ts';
+
+export * as kubeadmConstants from './constants.ts';
+export type { KubeletServer } from './kubeconfigs.ts';
+export { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas } from './pki.ts';
+
+/**
+ * How the etcd members' `--initial-cluster` is written. `kubeadm-join`: as kubeadm does (cp1
+ * alone; cp2 = cp1,cp2 and cp3 = cp1,cp2,cp3 with `--initial-cluster-state=existing`: the lab
+ * must `member add --learner` each joining member and promote it, as kubeadm join does, before
+ * it starts). `bootstrap-all`: every member lists all three with state new (a static bootstrap,
+ * not what kubeadm writes, but all members can start at once).
+ */
+export type EtcdBootstrap = 'kubeadm-join' | 'bootstrap-all';
+
+export interface KubeadmHostOptions {
+  /** Image tags of the control-plane images (default v1.34.2). */
+  readonly kubernetesVersion?: string;
+  /** kubelet.conf's server (default `local`: ControlPlaneKubeletLocalMode, on since v1.33). */
+  readonly kubeletServer?: KubeletServer;
+  /** Default `kubeadm-join`. */
+  readonly etcdBootstrap?: EtcdBootstrap;
+}
+
+export const STATIC_POD_NAMES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+] as const;
+export type StaticPodName = (typeof STATIC_POD_NAMES)[number];
+
+function controlPlaneIndex(cfg: LabConfig, host: LabHost): { cps: LabHost[]; index: number } {
+  const cps = hostsByRole(cfg, 'control-plane');
+  const index = cps.findIndex((h) => h.name === host.name);
+  if (index < 0) {
+    throw new Error(
+      `${host.name} is not a control plane: the kubeadm layout is for ${cps.map((h) => h.name).join(', ')}`,
+    );
+  }
+  return { cps, index };
+}
+
+export function etcdPodSpec(
+  cfg: LabConfig,
+  host: LabHost,
+  bootstrap: EtcdBootstrap = 'kubeadm-join',
+): EtcdPodSpec {
+  const { cps, index } = controlPlaneIndex(cfg, host);
+  const members = (bootstrap === 'kubeadm-join' ? cps.slice(0, index + 1) : cps).map((h) => ({
+    name: h.name,
+    ip: h.ip,
+  }));
+  const clusterState = bootstrap === 'kubeadm-join' && index > 0 ? 'existing' : 'new';
+  return { name: host.name, ip: host.ip, initialCluster: members, clusterState };
+}
+
+/** The four static Pods of a control-plane host (pure). */
+export function renderStaticPods(
+  cfg: LabConfig,
+  host: LabHost,
+  o: KubeadmHostOptions = {},
+): Record<StaticPodName, ComponentPod> {
+  const h = {
+    ip: host.ip,
+    apiPort: cfg.apiPort,
+    kubernetesVersion: o.kubernetesVersion ?? KUBERNETES_VERSION,
+  };
+  return {
+    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap)),
+    'kube-apiserver': apiserverPod(cfg, h),
+    'kube-controller-manager': controllerManagerPod(cfg, h),
+    'kube-scheduler': schedulerPod(cfg, h),
+  };
+}
+
+export interface KubeadmHostLayout {
+  readonly root: string;
+  /** Every file written, as the host sees it (`/etc/kubernetes/admin.conf`, ...), sorted. */
+  readonly files: string[];
+  readonly pods: Record<StaticPodName, ComponentPod>;
+}
+
+/**
+ * Writes `host`'s kubeadm layout under `root`: <root>/etc/kubernetes/{pki,manifests,*.conf},
+ * <root>/var/lib/kubelet/config.yaml and an empty <root>/var/lib/etcd (0700). Idempotent for
+ * certificates and kubeconfigs (kept when present, as kubeadm); manifests and the kubelet
+ * config are rewritten from `cfg`.
+ */
+export async function writeKubeadmHost(
+  cfg: LabConfig,
+  host: LabHost,
+  root: string,
+  cas: KubeadmCas,
+  o: KubeadmHostOptions = {},
+): Promise<KubeadmHostLayout> {
+  const { index } = controlPlaneIndex(cfg, host);
+  const at = (p: string) => path.join(root, p);
+  await writeHostPki(root, cas, { name: host.name, ip: host.ip, controlPlaneEndpoint: cfg.vip });
+  const confs = await writeHostKubeconfigs(root, cas, {
+    name: host.name,
+    ip: host.ip,
+    apiPort: cfg.apiPort,
+    controlPlaneEndpoint: cfg.vip,
+    init: index === 0,
+    kubeletServer: o.kubeletServer ?? 'local',
+  });
+  const pods = renderStaticPods(cfg, host, o);
+  // staticpod/utils.go WriteStaticPodToDisk: directory 0700, files 0600
+  await mkdir(at(MANIFESTS_DIR), { recursive: true, mode: 0o700 });
+  const manifests = STATIC_POD_NAMES.map((n) => path.posix.join(MANIFESTS_DIR, `${n}.yaml`));
+  for (const [i, n] of STATIC_POD_NAMES.entries()) {
+    await writeFile(at(manifests[i]!), toYaml(pods[n]), { mode: 0o600 });
+  }
+  await mkdir(path.dirname(at(KUBELET_CONFIG_FILE)), { recursive: true });
+  await writeFile(at(KUBELET_CONFIG_FILE), toYaml(kubeletConfiguration(cfg)), { mode: 0o644 });
+  await mkdir(at(ETCD_DATA_DIR), { recursive: true, mode: 0o700 });
+  await chmod(at(ETCD_DATA_DIR), 0o700);
+  const files = [
+    ...KUBEADM_PKI_FILES.map((f) => path.posix.join('/etc/kubernetes/pki', f)),
+    ...confs.map((f) => `/${path.relative(root, f)}`),
+    ...manifests,
+    KUBELET_CONFIG_FILE,
+  ].sort();
+  return { root, files, pods };
+}

@@ -1,0 +1,167 @@
+/**
+ * kubeadm's PKI for one control-plane host, in kubeadm's layout under `<root>/etc/kubernetes/pki`.
+ * The CAs and the service-account key are made once and shared (`kubeadm join --control-plane`
+ * copies ca, sa, front-proxy-ca and etcd/ca from the first control plane); every other
+ * certificate is issued per host, as join does.
+ *
+ * Names, CNs, organizations, SANs and extended key usages are kubeadm's
+ * (kubernetes/kubernetes cmd/kubeadm/app/phases/certs/certlist.go; SANs:
+ * cmd/kubeadm/app/util/pkiutil/pki_helpers.go GetAPIServerAltNames, GetEtcdAltNames,
+ * GetEtcdPeerAltNames). Key usage: pki_helpers.go NewSignedCert sets
+ * KeyEncipherment|DigitalSignature on leaves; CAs (client-go util/cert NewSelfSignedCACert)
+ * KeyEncipherment|DigitalSignature|CertSign. Validity: CAs 10 years, leaves 1 year
+ * (constants.CertificateValidity). Keys are ECDSA P-256 (kubeadm's `encryptionAlgorithm:
+ * ECDSA-P256`; its default RSA-2048 is much slower to generate with openssl).
+ */
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type CertPair, ensureCa, ensureKeyPair, ensureLeaf } from '../pki/index.ts';
+import { API_SERVICE_IP, CERTIFICATES_DIR, DNS_DOMAIN } from './constants.ts';
+
+/** The shared authorities, in a directory laid out like /etc/kubernetes/pki. */
+export interface KubeadmCas {
+  readonly dir: string;
+  readonly ca: CertPair;
+  readonly frontProxyCa: CertPair;
+  readonly etcdCa: CertPair;
+  readonly sa: { readonly key: string; readonly pub: string };
+}
+
+const CA_KEY_USAGE = 'critical,digitalSignature,keyEncipherment,keyCertSign';
+const LEAF_DAYS = 365;
+
+/** Creates (or reuses) kubeadm's CAs and sa key pair in `dir` (ca.*, front-proxy-ca.*, etcd/ca.*, sa.*). */
+export async function ensureKubeadmCas(dir: string): Promise<KubeadmCas> {
+  const ca = (d: string, name: string, cn: string) => ensureCa(d, 3650, { name, cn, keyUsage: CA_KEY_USAGE });
+  const [c, fp, etcd, sa] = await Promise.all([
+    ca(dir, 'ca', 'kubernetes'),
+    ca(dir, 'front-proxy-ca', 'front-proxy-ca'),
+    ca(path.join(dir, 'etcd'), 'ca', 'etcd-ca'),
+    ensureKeyPair(dir, 'sa'),
+  ]);
+  return { dir, ca: c, frontProxyCa: fp, etcdCa: etcd, sa };
+}
+
+export interface PkiHostSpec {
+  /** Node name (cp1): etcd server/peer CN and a DNS SAN of apiserver/etcd certificates. */
+  readonly name: string;
+  /** Advertise address. */
+  readonly ip: string;
+  /** controlPlaneEndpoint host (the VIP): an apiserver SAN. */
+  readonly controlPlaneEndpoint: string;
+}
+
+/** The files kubeadm keeps in /etc/kubernetes/pki, relative to it. */
+export const KUBEADM_PKI_FILES = [
+  'ca.crt',
+  'ca.key',
+  'sa.key',
+  'sa.pub',
+  'front-proxy-ca.crt',
+  'front-proxy-ca.key',
+  'etcd/ca.crt',
+  'etcd/ca.key',
+  'apiserver.crt',
+  'apiserver.key',
+  'apiserver-kubelet-client.crt',
+  'apiserver-kubelet-client.key',
+  'apiserver-etcd-client.crt',
+  'apiserver-etcd-client.key',
+  'front-proxy-client.crt',
+  'front-proxy-client.key',
+  'etcd/server.crt',
+  'etcd/server.key',
+  'etcd/peer.crt',
+  'etcd/peer.key',
+  'etcd/healthcheck-client.crt',
+  'etcd/healthcheck-client.key',
+] as const;
+
+/** Host path of a file of /etc/kubernetes/pki under `root`. */
+export const hostPkiPath = (root: string, file: string): string => path.join(root, CERTIFICATES_DIR, file);
+
+/**
+ * Writes one host's /etc/kubernetes/pki under `root`: copies the shared CAs and sa key pair
+ * (skipped when already there) and issues the host's own certificates (reused when present).
+ */
+export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec): Promise<void> {
+  const dir = path.join(root, CERTIFICATES_DIR);
+  const etcdDir = path.join(dir, 'etcd');
+  await mkdir(etcdDir, { recursive: true, mode: 0o755 });
+  const shared: [string, string][] = [
+    [cas.ca.cert, 'ca.crt'],
+    [cas.ca.key, 'ca.key'],
+    [cas.sa.key, 'sa.key'],
+    [cas.sa.pub, 'sa.pub'],
+    [cas.frontProxyCa.cert, 'front-proxy-ca.crt'],
+    [cas.frontProxyCa.key, 'front-proxy-ca.key'],
+    [cas.etcdCa.cert, 'etcd/ca.crt'],
+    [cas.etcdCa.key, 'etcd/ca.key'],
+  ];
+  for (const [from, to] of shared) await copyFile(from, path.join(dir, to));
+  const ca = { cert: path.join(dir, 'ca.crt'), key: path.join(dir, 'ca.key') };
+  const fpCa = { cert: path.join(dir, 'front-proxy-ca.crt'), key: path.join(dir, 'front-proxy-ca.key') };
+  const etcdCa = { cert: path.join(etcdDir, 'ca.crt'), key: path.join(etcdDir, 'ca.key') };
+  const days = LEAF_DAYS;
+  // GetAPIServerAltNames: node name, kubernetes, kubernetes.default, kubernetes.default.svc,
+  // kubernetes.default.svc.<dnsDomain>; IPs: the service IP, the advertise address, and the
+  // controlPlaneEndpoint host (an IP here, so an IP SAN).
+  const apiDns = [
+    h.name,
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    `kubernetes.default.svc.${DNS_DOMAIN}`,
+  ];
+  const apiIps = [...new Set([API_SERVICE_IP, h.ip, h.controlPlaneEndpoint])];
+  // GetEtcdAltNames / GetEtcdPeerAltNames: node name, localhost; advertise address, 127.0.0.1, ::1.
+  const etcdDns = [h.name, 'localhost'];
+  const etcdIps = [h.ip, '127.0.0.1', '::1'];
+  const both = ['serverAuth', 'clientAuth'] as const;
+  await Promise.all([
+    ensureLeaf(dir, ca, {
+      name: 'apiserver',
+      cn: 'kube-apiserver',
+      usage: 'server',
+      dnsNames: apiDns,
+      ips: apiIps,
+      days,
+    }),
+    ensureLeaf(dir, ca, {
+      name: 'apiserver-kubelet-client',
+      cn: 'kube-apiserver-kubelet-client',
+      groups: ['kubeadm:cluster-admins'],
+      usage: 'client',
+      days,
+    }),
+    ensureLeaf(dir, etcdCa, {
+      name: 'apiserver-etcd-client',
+      cn: 'kube-apiserver-etcd-client',
+      usage: 'client',
+      days,
+    }),
+    ensureLeaf(dir, fpCa, { name: 'front-proxy-client', cn: 'front-proxy-client', usage: 'client', days }),
+    ensureLeaf(etcdDir, etcdCa, {
+      name: 'server',
+      cn: h.name,
+      usage: both,
+      dnsNames: etcdDns,
+      ips: etcdIps,
+      days,
+    }),
+    ensureLeaf(etcdDir, etcdCa, {
+      name: 'peer',
+      cn: h.name,
+      usage: both,
+      dnsNames: etcdDns,
+      ips: etcdIps,
+      days,
+    }),
+    ensureLeaf(etcdDir, etcdCa, {
+      name: 'healthcheck-client',
+      cn: 'kube-etcd-healthcheck-client',
+      usage: 'client',
+      days,
+    }),
+  ]);
+}
