@@ -7,8 +7,11 @@
  * URLs, so etcd starts with its usual command line), start etcd and the apiservers again.
  *
  * Proof: every member's data dir was destroyed. Heal (idempotent, executor only): for each member
- * whose etcd is not running, restore from the snapshot if its data is gone (`restore-etcd` is a
- * no-op on a member that has data), start it; then start every apiserver that is not running.
+ * whose etcd is not running, restore from the snapshot if its data is gone, start it; then start
+ * every apiserver that is not running. Every journaled step replays: `restore-etcd` succeeds on
+ * the member its own restore produced (marker with the token) and, as a heal, keeps member data
+ * that was never wiped; `start` succeeds on a running component. Not covered: a harness killed
+ * between two members' wipes leaves old data beside restored members (different cluster IDs).
  * Everything goes through the host profile's actions.
  */
 import type { Action, Component, Target } from '../targets/types.ts';
@@ -95,10 +98,10 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       if (res.code !== 0) throw failed(res, `copying the snapshot to ${host}`);
     }
   };
-  const restore = async (target: Target, m: RestoreMember) =>
+  const restore = async (target: Target, m: RestoreMember, foreignData: 'refuse' | 'keep' = 'refuse') =>
     must(
       target,
-      { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token },
+      { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token, foreignData },
       `restoring ${m.member}`,
     );
 
@@ -164,8 +167,8 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
           step(
             t,
             'heal',
-            { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token },
-            'restores only a member whose data is gone',
+            { kind: 'restore-etcd', host: m.host, member: m.member, token: o.token, foreignData: 'keep' },
+            'restores a member whose data is gone; its own restore or data never wiped is kept (exit 0)',
           ),
         ),
         ...hosts.map((host) => step(t, 'heal', { kind: 'start', host, component: 'etcd' }, 'etcd runs')),
@@ -218,7 +221,7 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       for (const m of o.members) {
         if ((await runAction(target, running(m.host, 'etcd'))).code === 0) continue;
         if ((await runAction(target, { kind: 'etcd-data-state', host: m.host })).code !== 0) {
-          await restore(target, m);
+          await restore(target, m, 'keep');
           restored.push(m.member);
         }
       }

@@ -71,6 +71,8 @@ export function processFault(o: ProcessFaultOptions): Fault {
         signal: o.signal,
       });
       if (res.code !== 0) throw failed(res, `stopping ${o.component}`);
+      // The proof's PID is the one the stop signalled, when the profile prints it (kubeadm does).
+      const signalled = Number(res.stdout.trim().split(/\s+/)[0]) || undefined;
       // SIGTERM lets the process shut down cleanly; give it up to 30 s to be gone.
       const gone = await waitFor(
         async () => ((await runAction(target, running)).code !== 0 ? true : undefined),
@@ -78,7 +80,10 @@ export function processFault(o: ProcessFaultOptions): Fault {
       ).catch(() => false);
       if (!gone)
         return { effect: false, reason: `${o.component} on ${o.host} still runs after SIG${o.signal}` };
-      return { effect: true, proof: { kind: 'process-gone', host: o.host, process: o.component, pid } };
+      return {
+        effect: true,
+        proof: { kind: 'process-gone', host: o.host, process: o.component, pid: signalled ?? pid },
+      };
     },
     async heal({ target }) {
       if ((await runAction(target, running)).code === 0) return `${o.component} on ${o.host} already running`;

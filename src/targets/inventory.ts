@@ -45,6 +45,17 @@ export type TimingSource = (typeof TIMING_SOURCES)[number];
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ - only');
 const port = z.number().int().min(1).max(65535);
+/**
+ * Values that end up in shell commands on the hosts: only the characters of their kind, so a
+ * value can never carry shell syntax. An IPv4/IPv6 address or a DNS name; a Linux interface name
+ * (at most 15 characters, IFNAMSIZ - 1).
+ */
+const address = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'an IP address or host name (letters, digits, . : - only)');
+const iface = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$/, 'an interface name (letters, digits, _ . @ -, at most 15)');
 
 /** A shell command template: `{host}`, `{component}`, `{signal}`, ... are filled in, quoted. */
 const commandOverride = z.union([
@@ -68,7 +79,7 @@ const sshSettings = {
 
 const hostSchema = z.strictObject({
   name,
-  address: z.string().min(1),
+  address,
   roles: z.array(z.enum(ROLES)).min(1),
   /** Kubernetes Node name (default: the host name, for control planes and workers). */
   nodeName: z.string().min(1).optional(),
@@ -77,7 +88,7 @@ const hostSchema = z.strictObject({
   /** etcd member name (default: the host name, as kubeadm names members). */
   etcdMember: z.string().min(1).optional(),
   /** Interface taken down by the link-down fault (default eth0). */
-  linkInterface: z.string().min(1).optional(),
+  linkInterface: iface.optional(),
   ...sshSettings,
 });
 
@@ -90,7 +101,7 @@ export const inventorySchema = z.strictObject({
     .strictObject({
       /** The API through the LB (default: the kubeconfig's server). */
       url: z.url().optional(),
-      vip: z.string().min(1).optional(),
+      vip: address.optional(),
       /** Port of each apiserver on its control plane (default 6443). */
       port: port.default(6443),
     })

@@ -18,6 +18,11 @@ export interface PartitionSpec {
   /** Incoming TCP from these remote ports is dropped (answers to this host's own connections). */
   readonly sports: readonly number[];
   readonly chain?: string;
+  /**
+   * The ports are etcd's client and peer ports: a host profile that knows the host's own (from
+   * its etcd manifest or the inventory) puts those in place of the defaults.
+   */
+  readonly etcd?: boolean;
 }
 
 const list = (ports: readonly number[]): string => ports.join(',');
@@ -32,24 +37,24 @@ const killTimer = (chain: string): string => `pkill -f 'hadrill-expir[e]-${chain
 /** Installs the partition; re-running it replaces the chain's rules (idempotent). */
 export function partitionScript(spec: PartitionSpec): string {
   const c = spec.chain ?? PARTITION_CHAIN;
-  const lines = [
-    'set -e',
-    killTimer(c),
+  const lines = ['set -e', killTimer(c)];
+  if (spec.expireAfterS !== undefined) {
+    // Armed before the first rule, so a partition never exists without its expiry. The timer
+    // outlives this shell and the harness (setsid, no terminal, output discarded).
+    lines.push(
+      `m=hadrill-expir; m="\${m}e-${c}"`,
+      `setsid sh -c ": $m; sleep ${Math.ceil(spec.expireAfterS)}; ${removeChain(c).join('; ')}" >/dev/null 2>&1 < /dev/null &`,
+    );
+  }
+  lines.push(
     `iptables -w 5 -N ${c} 2>/dev/null || iptables -w 5 -F ${c}`,
     `iptables -w 5 -C INPUT -j ${c} 2>/dev/null || iptables -w 5 -I INPUT 1 -j ${c}`,
-  ];
+  );
   if (spec.dports.length > 0) {
     lines.push(`iptables -w 5 -A ${c} ! -i lo -p tcp -m multiport --dports ${list(spec.dports)} -j DROP`);
   }
   if (spec.sports.length > 0) {
     lines.push(`iptables -w 5 -A ${c} ! -i lo -p tcp -m multiport --sports ${list(spec.sports)} -j DROP`);
-  }
-  if (spec.expireAfterS !== undefined) {
-    // The timer outlives this shell and the harness (setsid, no terminal, output discarded).
-    lines.push(
-      `m=hadrill-expir; m="\${m}e-${c}"`,
-      `setsid sh -c ": $m; sleep ${Math.ceil(spec.expireAfterS)}; ${removeChain(c).join('; ')}" >/dev/null 2>&1 < /dev/null &`,
-    );
   }
   return lines.join('\n');
 }
@@ -70,5 +75,12 @@ export function showPartitionScript(chain = PARTITION_CHAIN): string {
   return `iptables -w 5 -C INPUT -j ${chain} && iptables -w 5 -S ${chain} | grep -- '-j DROP'`;
 }
 
-/** etcd's ports: clients on 2379, peers on 2380. Cut both, as the etcd-partition fault does. */
-export const ETCD_PARTITION: PartitionSpec = { dports: [2379, 2380], sports: [2380] };
+/** Cuts a member's client and peer traffic: new connections to both ports, answers from peers. */
+export const etcdPartition = (clientPort: number, peerPort: number): PartitionSpec => ({
+  etcd: true,
+  dports: [clientPort, peerPort],
+  sports: [peerPort],
+});
+
+/** etcd's default ports (clients 2379, peers 2380); profiles substitute the host's own. */
+export const ETCD_PARTITION: PartitionSpec = etcdPartition(2379, 2380);

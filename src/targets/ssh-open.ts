@@ -1,7 +1,8 @@
 /**
  * Opening the ssh target from the drill's flags: load and validate the inventory (exit 2 when it
  * is bad), then connect to every host once (exit 3 on an unreachable host, a refused host key or
- * failed authentication), so nothing is injected into a target the harness cannot heal.
+ * failed authentication), so nothing is injected into a target the harness cannot heal; then
+ * read each node's identity from its static-pod manifests.
  */
 import { UserError } from '../util/errors.ts';
 import { loadInventory } from './inventory.ts';
@@ -25,6 +26,7 @@ export async function openSshTarget(
   const target = new SshTarget(inv, { insecureIgnoreHostKeys: o.insecureIgnoreHostKeys, log: o.log });
   try {
     await target.connectAll();
+    await target.readIdentity();
   } catch (err) {
     await target.close();
     throw err;

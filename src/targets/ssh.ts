@@ -1,6 +1,8 @@
 /**
  * The ssh target: existing VMs (kubeadm by default) listed in an inventory. Topology from the
- * inventory (and the kubeconfig's server for the API through the LB), the ssh2 executor, the
+ * inventory (and the kubeconfig's server for the API through the LB) and each node's identity
+ * from its static-pod manifests (apiserver advertise address and port, etcd member name, client
+ * and peer URLs, data dir; the inventory's address is only how ssh reaches it), the ssh2 executor, the
  * kubeadm host profile with the inventory's overrides, timings read from the hosts (manifests,
  * kubelet config, haproxy/keepalived configs, or the inventory's timing sources), and the VIP
  * holder read from the LB hosts' addresses.
@@ -10,6 +12,7 @@ import YAML from 'yaml';
 import { SshExecutor, type SshOptions } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
 import type { Inventory, InventoryHost } from './inventory.ts';
+import { hostPortUrl, type NodeIdentity, readNodeIdentity } from './kubeadm-identity.ts';
 import { KubeadmProfile } from './kubeadm-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
 import type { HaTimings, Target, Topology } from './types.ts';
@@ -50,9 +53,19 @@ export function kubeconfigServer(text: string, file: string, context?: string): 
 const withRole = (inv: Inventory, role: InventoryHost['roles'][number]): InventoryHost[] =>
   inv.hosts.filter((h) => h.roles.includes(role));
 
-export function sshTopology(inv: Inventory, apiUrl: string, insecure: boolean): Topology {
-  const cps = withRole(inv, 'control-plane');
-  const etcdHosts = withRole(inv, 'etcd').length > 0 ? withRole(inv, 'etcd') : cps;
+const etcdHostsOf = (inv: Inventory): InventoryHost[] =>
+  withRole(inv, 'etcd').length > 0 ? withRole(inv, 'etcd') : withRole(inv, 'control-plane');
+
+/**
+ * The topology; a host's identity read from its manifests (`ids`) wins over the inventory's
+ * address and names, which remain the fallback for hosts without manifests (other layouts).
+ */
+export function sshTopology(
+  inv: Inventory,
+  apiUrl: string,
+  insecure: boolean,
+  ids: ReadonlyMap<string, NodeIdentity> = new Map(),
+): Topology {
   return {
     kind: 'ssh',
     name: insecure ? `${inv.name} ${INSECURE_MARK}` : inv.name,
@@ -63,23 +76,55 @@ export function sshTopology(inv: Inventory, apiUrl: string, insecure: boolean): 
       nodeName: h.nodeName,
     })),
     apiUrl,
-    apiservers: cps.map((h) => ({
-      host: h.name,
-      ip: h.address,
-      url: `https://${h.address}:${inv.api.port}`,
-    })),
-    etcd: etcdHosts.map((h) => ({
-      host: h.name,
-      member: h.etcdMember,
-      url: `${inv.etcd.scheme}://${h.address}:${inv.etcd.port}`,
-      ...(inv.etcd.caFile && inv.etcd.certFile && inv.etcd.keyFile
-        ? { tls: { caFile: inv.etcd.caFile, certFile: inv.etcd.certFile, keyFile: inv.etcd.keyFile } }
-        : {}),
-    })),
+    apiservers: withRole(inv, 'control-plane').map((h) => {
+      const a = ids.get(h.name)?.apiserver;
+      const ip = a?.ip ?? h.address;
+      return { host: h.name, ip, url: hostPortUrl('https', ip, a?.port ?? inv.api.port) };
+    }),
+    etcd: etcdHostsOf(inv).map((h) => {
+      const e = ids.get(h.name)?.etcd;
+      return {
+        host: h.name,
+        member: e?.name ?? h.etcdMember,
+        url: e?.clientUrl ?? hostPortUrl(inv.etcd.scheme, h.address, inv.etcd.port),
+        ...(inv.etcd.caFile && inv.etcd.certFile && inv.etcd.keyFile
+          ? { tls: { caFile: inv.etcd.caFile, certFile: inv.etcd.certFile, keyFile: inv.etcd.keyFile } }
+          : {}),
+      };
+    }),
     lbs: withRole(inv, 'lb').map((h) => h.name),
     vip: inv.api.vip,
     kubeconfigPath: inv.kubeconfig,
   };
+}
+
+/** The kubeadm profile with each host's facts: identity from its manifests, else the inventory's. */
+export function sshProfile(
+  inv: Inventory,
+  ids: ReadonlyMap<string, NodeIdentity> = new Map(),
+): KubeadmProfile {
+  return new KubeadmProfile({
+    hosts: new Map(
+      inv.hosts.map((h) => {
+        const e = ids.get(h.name)?.etcd;
+        return [
+          h.name,
+          {
+            ...h,
+            ...(e ? { etcd: { dataDir: e.dataDir, clientPort: e.clientPort, peerPort: e.peerPort } } : {}),
+          },
+        ];
+      }),
+    ),
+    overrides: inv.overrides,
+    etcdMembers: etcdHostsOf(inv).map((h) => {
+      const e = ids.get(h.name)?.etcd;
+      return {
+        name: e?.name ?? h.etcdMember,
+        peerUrl: e?.peerUrl ?? hostPortUrl(inv.etcd.scheme, h.address, inv.etcd.peerPort),
+      };
+    }),
+  });
 }
 
 export interface SshTargetOptions extends SshOptions {
@@ -87,9 +132,11 @@ export interface SshTargetOptions extends SshOptions {
 }
 
 export class SshTarget implements Target {
-  readonly topology: Topology;
   readonly executor: SshExecutor;
-  readonly profile: KubeadmProfile;
+  private topo: Topology;
+  private prof: KubeadmProfile;
+  private readonly apiUrl: string;
+  private readonly insecure: boolean;
 
   constructor(
     readonly inventory: Inventory,
@@ -109,7 +156,10 @@ export class SshTarget implements Target {
     }
     const insecure = opts.insecureIgnoreHostKeys === true;
     if (insecure) opts.log?.(`WARNING: ssh host keys are NOT verified (--insecure-ignore-host-keys)`);
-    this.topology = sshTopology(inventory, apiUrl, insecure);
+    this.apiUrl = apiUrl;
+    this.insecure = insecure;
+    this.topo = sshTopology(inventory, apiUrl, insecure);
+    this.prof = sshProfile(inventory);
     this.executor = new SshExecutor(
       inventory.hosts.map((h) => ({
         name: h.name,
@@ -122,18 +172,40 @@ export class SshTarget implements Target {
       })),
       opts,
     );
-    const etcdHosts =
-      withRole(inventory, 'etcd').length > 0
-        ? withRole(inventory, 'etcd')
-        : withRole(inventory, 'control-plane');
-    this.profile = new KubeadmProfile({
-      hosts: new Map(inventory.hosts.map((h) => [h.name, h])),
-      overrides: inventory.overrides,
-      etcdMembers: etcdHosts.map((h) => ({
-        name: h.etcdMember,
-        peerUrl: `${inventory.etcd.scheme}://${h.address}:${inventory.etcd.peerPort}`,
-      })),
-    });
+  }
+
+  get topology(): Topology {
+    return this.topo;
+  }
+
+  get profile(): KubeadmProfile {
+    return this.prof;
+  }
+
+  /**
+   * Reads every control plane's and etcd host's identity from its static-pod manifests (live or
+   * parked) and rebuilds the topology and profile from it. A host without manifests keeps the
+   * inventory's values (said in the log); a manifest that cannot be parsed is an error.
+   */
+  async readIdentity(): Promise<ReadonlyMap<string, NodeIdentity>> {
+    const etcdNames = new Set(etcdHostsOf(this.inventory).map((h) => h.name));
+    const ids = new Map<string, NodeIdentity>();
+    await Promise.all(
+      this.inventory.hosts
+        .filter((h) => h.roles.includes('control-plane') || etcdNames.has(h.name))
+        .map(async (h) => {
+          const { identity, notes } = await readNodeIdentity(this.executor, h.name, {
+            apiserver: h.roles.includes('control-plane'),
+            etcd: etcdNames.has(h.name),
+          });
+          ids.set(h.name, identity);
+          for (const n of notes)
+            this.opts.log?.(`identity: ${n}; the inventory's address and names are used`);
+        }),
+    );
+    this.topo = sshTopology(this.inventory, this.apiUrl, this.insecure, ids);
+    this.prof = sshProfile(this.inventory, ids);
+    return ids;
   }
 
   /** Connects to every host once, so a bad key or host key fails before anything is injected. */

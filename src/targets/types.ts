@@ -73,7 +73,11 @@ export type Action =
   | { readonly kind: 'partition'; readonly host: string; readonly spec: PartitionSpec }
   | { readonly kind: 'heal-partition'; readonly host: string }
   | { readonly kind: 'show-partition'; readonly host: string }
-  | { readonly kind: 'link-down'; readonly host: string }
+  /**
+   * The host's link down; the host itself brings it (and its routes) back after `restoreAfterS`
+   * (default: the profile's), since the harness's session to it may run over that link.
+   */
+  | { readonly kind: 'link-down'; readonly host: string; readonly restoreAfterS?: number }
   | { readonly kind: 'link-up'; readonly host: string }
   | { readonly kind: 'link-state'; readonly host: string }
   /**
@@ -94,14 +98,16 @@ export type Action =
   /**
    * `etcdctl snapshot restore` of the host's snapshot file into the member's data dir, as member
    * `member` with the cluster's peer URLs and a new `--initial-cluster-token`, so that etcd starts
-   * on it with its usual command line. Idempotent: a data dir that holds a member is left alone
-   * (exit 0, says so); a partial one is replaced.
+   * on it with its usual command line. Replayable: a member this restore (same token) produced is
+   * success; member data from anything else is never overwritten: refused (exit 4, the default)
+   * or, with `foreignData: 'keep'` (the heal), kept with exit 0 and a note.
    */
   | {
       readonly kind: 'restore-etcd';
       readonly host: string;
       readonly member: string;
       readonly token: string;
+      readonly foreignData?: 'refuse' | 'keep';
     };
 
 /**
@@ -116,6 +122,12 @@ export interface Command {
 export interface HostProfile {
   readonly name: string;
   command(action: Action): Command;
+  /**
+   * Optional: where the harness sees the host answer from outside (TCP address and port), when
+   * the executor's own connection runs over the host's link (ssh): a link-down fault proves that
+   * the host stopped answering there and heals by waiting until it answers again.
+   */
+  reachability?(host: string): { readonly address: string; readonly port: number } | undefined;
 }
 
 export interface Target {

@@ -1,14 +1,10 @@
 /**
- * The kubeadm host profile: every Action kind gets a command; static pods move their manifest to
- * a directory outside /etc/kubernetes/manifests; kubelet/haproxy/keepalived via systemctl;
- * partitions are the shared iptables scripts; overrides replace commands with quoted values.
- * The scripts are checked with `sh -n` (a real parser) and the manifest moves run for real in a
- * scratch root with fake `crictl`/`systemctl` on PATH.
+ * The kubeadm host profile: every Action kind gets a command (checked with `sh -n`, a real
+ * parser); kubelet/haproxy/keepalived via systemctl; partitions with the host's own etcd ports;
+ * overrides replace commands with quoted values. The scripts themselves run for real in
+ * kubeadm-static-pod, kubeadm-etcd, kubeadm-link and partition tests.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { KubeadmProfile, MANIFEST_DIR, PARKED_DIR } from '../../src/targets/kubeadm-profile.ts';
 import { ETCD_PARTITION, partitionScript } from '../../src/targets/partition.ts';
@@ -54,12 +50,20 @@ t.test('every action is a valid sh script on the action host', async (t) => {
     t.equal(r.status, 0, `${a.kind}: sh -n accepts it ${r.stderr}`);
   }
   const kill = profile.script(ALL[0]!);
-  t.match(kill, `mv ${MANIFEST_DIR}/kube-apiserver.yaml ${PARKED_DIR}/kube-apiserver.yaml`);
-  t.match(kill, /crictl stop --timeout 0/);
+  t.ok(
+    kill.indexOf('kill -KILL $pids') <
+      kill.indexOf(`mv -f ${MANIFEST_DIR}/kube-apiserver.yaml ${PARKED_DIR}/kube-apiserver.yaml`),
+    'signal first, then park',
+  );
   t.notMatch(PARKED_DIR, new RegExp(`^${MANIFEST_DIR}`), 'parked outside the manifest dir');
   t.match(profile.script(ALL[1]!), /^systemctl stop kubelet$/);
   t.equal(profile.script(ALL[6]!), partitionScript(ETCD_PARTITION));
   t.match(profile.script(ALL[9]!), /ip link set dev ens3 down; sleep 300; ip link set dev ens3 up/);
+  t.match(
+    profile.script({ kind: 'link-down', host: 'cp1', restoreAfterS: 42 }),
+    /down; sleep 42; /,
+    'the fault chooses the duration',
+  );
   t.match(
     profile.script(ALL[17]!),
     /--initial-cluster cp1=https:\/\/10\.0\.0\.11:2380,cp2=https:\/\/10\.0\.0\.12:2380 .*--initial-advertise-peer-urls https:\/\/10\.0\.0\.11:2380 /,
@@ -97,56 +101,32 @@ t.test('overrides: kind:component first, then kind; values quoted; local runs on
   t.match(p.command({ kind: 'link-up', host: 'w1' }).argv[2], /ip link set dev eth0 up/, 'not overridden');
 });
 
-t.test('static pod stop/start/running for real on a scratch root with fake crictl', async (t) => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-kubeadm-'));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  const bin = path.join(root, 'bin');
-  fs.mkdirSync(bin);
-  // Fake crictl: `run-<name>` marks a running container; like the kubelet, `ps` first starts the
-  // container of every manifest in the manifest dir; `stop` removes the mark.
-  const m = `${root}${MANIFEST_DIR}`;
-  fs.writeFileSync(
-    path.join(bin, 'crictl'),
-    [
-      '#!/bin/sh',
-      'cmd=$1; shift',
-      'if [ "$cmd" = ps ]; then',
-      `  for f in ${m}/*.yaml; do [ -f "$f" ] && touch "${root}/run-$(basename "$f" .yaml)"; done`,
-      '  while [ $# -gt 0 ]; do [ "$1" = --name ] && n=$(echo "$2" | tr -d "^$"); shift; done',
-      `  [ -f "${root}/run-$n" ] && echo "c-$n"`,
-      'elif [ "$cmd" = stop ]; then',
-      `  echo "stop $*" >> ${root}/stopped; for c in "$@"; do rm -f "${root}/run-\${c#c-}"; done`,
-      'fi',
-      'exit 0',
-    ].join('\n'),
-    { mode: 0o755 },
+t.test('partition: the host etcd ports from its manifest replace the defaults', async (t) => {
+  const p = new KubeadmProfile({
+    hosts: new Map([['cp1', { etcd: { dataDir: '/data/etcd', clientPort: 12379, peerPort: 12380 } }]]),
+  });
+  const s = p.script({ kind: 'partition', host: 'cp1', spec: ETCD_PARTITION });
+  t.match(s, /--dports 12379,12380 -j DROP/);
+  t.match(s, /--sports 12380 -j DROP/);
+  t.notMatch(s, /2379,2380/);
+  t.match(
+    p.script({ kind: 'partition', host: 'cp2', spec: ETCD_PARTITION }),
+    /--dports 2379,2380 /,
+    'no facts: defaults',
   );
-  fs.mkdirSync(path.join(root, MANIFEST_DIR), { recursive: true });
-  fs.writeFileSync(path.join(root, MANIFEST_DIR, 'kube-apiserver.yaml'), 'kind: Pod\n');
-  const run = (a: Action) => {
-    const script = profile.script(a).replaceAll('/etc/kubernetes', `${root}/etc/kubernetes`);
-    return spawnSync('sh', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
-  };
-  const running = { kind: 'running', host: 'cp1', component: 'kube-apiserver' } as const;
-  t.equal(run(running).stdout.trim(), 'c-kube-apiserver');
-  const stop = run({ kind: 'stop', host: 'cp1', component: 'kube-apiserver', signal: 'KILL' });
-  t.equal(stop.status, 0, stop.stderr);
-  t.notOk(fs.existsSync(path.join(root, MANIFEST_DIR, 'kube-apiserver.yaml')), 'manifest out');
-  t.ok(fs.existsSync(path.join(root, PARKED_DIR, 'kube-apiserver.yaml')), 'parked');
-  t.match(fs.readFileSync(path.join(root, 'stopped'), 'utf8'), /stop --timeout 0 c-kube-apiserver/);
-  t.equal(run(running).status, 3, 'not running');
-  t.equal(
-    run({ kind: 'stop', host: 'cp1', component: 'kube-apiserver', signal: 'KILL' }).status,
-    0,
-    'idempotent',
+  t.match(
+    p.script({ kind: 'etcd-snapshot', host: 'cp1' }),
+    /--endpoints=https:\/\/127\.0\.0\.1:12379 .*snapshot save \/data\/etcd\/hadrill-snapshot\.db\.part/,
   );
-  const start = run({ kind: 'start', host: 'cp1', component: 'kube-apiserver' });
-  t.equal(start.status, 0, start.stderr);
-  t.equal(start.stdout.trim(), 'c-kube-apiserver');
-  t.ok(fs.existsSync(path.join(root, MANIFEST_DIR, 'kube-apiserver.yaml')), 'manifest back');
-  t.equal(
-    run({ kind: 'stop', host: 'cp1', component: 'etcd', signal: 'TERM' }).status,
-    3,
-    'no etcd manifest',
-  );
+});
+
+t.test('reachability: the ssh address and port, unless the link actions are overridden', async (t) => {
+  const p = new KubeadmProfile({ hosts: new Map([['w1', { address: '10.0.0.31', port: 2222 }]]) });
+  t.same(p.reachability('w1'), { address: '10.0.0.31', port: 2222 });
+  t.equal(p.reachability('w2'), undefined, 'unknown host');
+  const o = new KubeadmProfile({
+    hosts: new Map([['w1', { address: '10.0.0.31', port: 22 }]]),
+    overrides: { 'link-down': { run: 'ip link set x down', on: 'local' } },
+  });
+  t.equal(o.reachability('w1'), undefined, 'link downed from the harness: no outside wait');
 });

@@ -1,0 +1,89 @@
+/**
+ * Static pods of a kubeadm node as shell scripts: find the component's process (its container's
+ * PID through `crictl` when the node has a CRI runtime, else `pgrep -x` on the process name, as
+ * on a host whose kubelet runs host binaries), signal it, and park its manifest outside
+ * /etc/kubernetes/manifests so the kubelet does not start it again.
+ *
+ * The signal comes first, then the manifest moves, in one script: moving the manifest first would
+ * let the kubelet's file source turn the rename into a pod delete and stop the pod gracefully
+ * (kubernetes/kubernetes pkg/kubelet/config/file_linux.go: a rename out of the directory is a
+ * delete), so a "KILL" would run the graceful shutdown path.
+ */
+export const MANIFEST_DIR = '/etc/kubernetes/manifests';
+/** Outside the manifest dir, so the kubelet does not load parked manifests. */
+export const PARKED_DIR = '/etc/kubernetes/hadrill-parked';
+
+/**
+ * The name `pgrep -x` matches: the kernel's comm, the executable's basename truncated to 15
+ * characters (TASK_COMM_LEN 16 with the NUL); procps pgrep warns and matches nothing for a longer
+ * pattern (`kube-controller-manager` → `kube-controller`).
+ */
+export const commName = (binary: string): string => binary.slice(0, 15);
+
+/**
+ * Shell that sets `pids` to the live (not zombie) PIDs of the component: with `crictl`, the PID of
+ * each running container named exactly `c` (`crictl inspect -o go-template --template
+ * '{{.info.pid}}'`, the PID the runtime reports in the container's info); without, `pgrep -x`.
+ */
+export function findPids(c: string): string {
+  return [
+    'pids=',
+    'if command -v crictl >/dev/null 2>&1; then',
+    `  for id in $(crictl ps -q --name '^${c}$' --state running); do pids="$pids $(crictl inspect -o go-template --template '{{.info.pid}}' "$id")"; done`,
+    'else',
+    `  pids=$(pgrep -x '${commName(c)}' || true)`,
+    'fi',
+    // A killed process stays a zombie until its parent reaps it: it is not running.
+    'live=; for p in $pids; do [ "$p" -gt 0 ] 2>/dev/null && ! grep -q \'^State:.*Z\' /proc/$p/status 2>/dev/null && [ -e /proc/$p ] && live="$live $p"; done; pids=$(echo $live)',
+  ].join('\n');
+}
+
+/** Exit 0 printing the PID when the component runs, 3 when it does not. */
+export function runningStaticPod(c: string): string {
+  return [
+    findPids(c),
+    `[ -n "$pids" ] || { echo '${c} is not running' >&2; exit 3; }`,
+    'set -- $pids; echo "$1"',
+  ].join('\n');
+}
+
+/**
+ * Signals the component's process(es), then parks the manifest (at once, in the same script).
+ * Prints the PIDs it signalled (the proof's PID). Idempotent: a parked manifest and no process
+ * is success.
+ */
+export function stopStaticPod(c: string, signal: 'KILL' | 'TERM'): string {
+  const m = `${MANIFEST_DIR}/${c}.yaml`;
+  const p = `${PARKED_DIR}/${c}.yaml`;
+  return [
+    'set -e',
+    `[ -f ${m} ] || [ -f ${p} ] || { echo 'no manifest ${m} (nor parked in ${PARKED_DIR})' >&2; exit 3; }`,
+    findPids(c),
+    `[ -z "$pids" ] || kill -${signal} $pids`,
+    `mkdir -p ${PARKED_DIR}`,
+    `[ ! -f ${m} ] || mv -f ${m} ${p}`,
+    'echo "$pids"',
+  ].join('\n');
+}
+
+/**
+ * Puts the parked manifest back and waits until the component runs. Never overwrites a live
+ * manifest: when both exist, the live one stays (said on stderr) and the parked copy is left.
+ */
+export function startStaticPod(c: string, waitS: number): string {
+  const m = `${MANIFEST_DIR}/${c}.yaml`;
+  const p = `${PARKED_DIR}/${c}.yaml`;
+  return [
+    `if [ -f ${p} ]; then`,
+    `  if [ -f ${m} ]; then echo 'live manifest ${m} kept; the parked copy ${p} is not put back' >&2`,
+    `  else mv -n ${p} ${m}; fi`,
+    'fi',
+    `[ -f ${m} ] || { echo 'no manifest ${m} (nor parked in ${PARKED_DIR})' >&2; exit 3; }`,
+    `i=0; while [ $i -lt ${waitS * 5} ]; do`,
+    findPids(c).replace(/^/gm, '  '),
+    '  [ -z "$pids" ] || { set -- $pids; echo "$1"; exit 0; }',
+    '  sleep 0.2; i=$((i+1))',
+    'done',
+    `echo '${c} did not start within ${waitS} s of its manifest coming back' >&2; exit 1`,
+  ].join('\n');
+}
