@@ -202,3 +202,46 @@ t.test('a restarted kubelet adopts running containers and stops the unwanted one
   });
   t.equal(rt2.pods.running()[0]!.statuses()[0]!.restartCount, 1);
 });
+
+t.test('probes: readiness makes the container ready, a failing liveness probe restarts it', async (t) => {
+  const l = await layout(t);
+  const rec = recorder();
+  const rt = await start(t, l, rec.log);
+  const port = await freePort();
+  // ready at once; /livez fails from the 2nd request on
+  const script = `let n=0;require('http').createServer((q,s)=>{if(q.url==='/livez'){n++;s.writeHead(n>1?500:200)}else s.writeHead(200);s.end()}).listen(${port},'127.0.0.1')`;
+  await writeFile(
+    path.join(l.manifests, 'web.yaml'),
+    manifest({
+      name: 'web',
+      grace: 1,
+      command: [process.execPath, '-e', script],
+      container: {
+        readinessProbe: { httpGet: { host: '127.0.0.1', port, path: '/readyz' }, periodSeconds: 1 },
+        livenessProbe: {
+          httpGet: { host: '127.0.0.1', port, path: '/livez' },
+          periodSeconds: 1,
+          failureThreshold: 2,
+          initialDelaySeconds: 1,
+        },
+      },
+    }),
+  );
+  const status = () => rt.pods.running()[0]?.statuses()[0];
+  await waitFor('ready', 5000, () => status()?.ready === true);
+  t.equal(status()?.started, true);
+  // liveness: ok at 1 s, fails at 2 s and 3 s (failureThreshold 2) → killed, restarted at once (first restart)
+  await waitFor('restarted after liveness failure', 8000, () => (status()?.restartCount ?? 0) >= 1);
+  t.ok(rec.find('container failed liveness probe, will be restarted').length >= 1, 'liveness kill logged');
+  t.equal(status()?.ready, false, 'not ready right after the restart (readiness starts as failure)');
+  await waitFor('ready again', 5000, () => status()?.ready === true);
+});
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
