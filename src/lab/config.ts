@@ -46,7 +46,37 @@ export interface HaproxyTimings {
 export interface KeepalivedTimings {
   /** VRRP advert_int, seconds (seeds: 1). A backup takes over after ~3 x advert_int + skew. */
   readonly advertIntS: number;
+  /** `vrrp_script check_apiserver` interval, s (kubeadm HA guide: 3). */
+  readonly checkIntervalS: number;
+  /** Failed checks before the LB's priority drops by the script's weight (guide: fall 10). */
+  readonly checkFall: number;
+  /** Good checks before it is restored (guide: rise 2). */
+  readonly checkRise: number;
 }
+
+/**
+ * How haproxy checks the apiservers:
+ * - `readyz` (default): HTTPS `GET /readyz`, expect 200 (the lab brief's check; an apiserver that
+ *   lost etcd or is shutting down leaves the rotation).
+ * - `guide`: the kubeadm HA guide's backend verbatim (kubernetes/kubeadm docs/ha-considerations.md).
+ *   Its `option ssl-hello-chk` comes after `option httpchk GET /healthz` and replaces it (haproxy
+ *   src/tcpcheck.c proxy_parse_ssl_hello_chk_opt clears every earlier check option), so haproxy only
+ *   checks that the server answers a TLS hello: an unready apiserver stays in the rotation.
+ */
+export type LbHealthCheck = 'readyz' | 'guide';
+export const LB_HEALTH_CHECKS: readonly LbHealthCheck[] = ['readyz', 'guide'];
+
+export interface LbOptions {
+  readonly healthCheck: LbHealthCheck;
+  /**
+   * `on-marked-down shutdown-sessions`: close the sessions of a server haproxy marks down. Off by
+   * default: neither the guide's haproxy nor kind's Envoy closes kept-alive connections on a failed
+   * check, so a client keeps talking to the failed apiserver until the connection breaks.
+   */
+  readonly shutdownSessions: boolean;
+}
+
+export const DEFAULT_LB: LbOptions = { healthCheck: 'readyz', shutdownSessions: false };
 
 export interface ApiserverTimings {
   /** --endpoint-reconciler-type=lease: master lease TTL, s (upstream 15). */
@@ -118,41 +148,78 @@ export interface LabConfig {
   readonly apiPort: number;
   readonly hosts: readonly LabHost[];
   readonly timings: LabTimings;
+  /** Load-balancer options; absent in a lab.json saved before they existed (read with `lbOptions`). */
+  readonly lb?: LbOptions;
 }
 
+/** The lab's load-balancer options, defaults filled in. */
+export const lbOptions = (cfg: LabConfig): LbOptions => ({ ...DEFAULT_LB, ...cfg.lb });
+
+/*
+ * Each preset value with its source: "upstream" = the component's own default (file in BRIEF §5 or
+ * the field's comment), "seed N" = /work/shared/seeds/00N_*.txt, "guide" = kubernetes/kubeadm
+ * docs/ha-considerations.md, "speed" = our choice for the fast preset (reason given).
+ */
 const SEEDS: LabTimings = {
+  // seed 0: --heartbeat-interval=250 --election-timeout=2500 (etcd's defaults are 100 / 1000)
   etcd: { heartbeatMs: 250, electionMs: 2500 },
-  haproxy: { checkInterMs: 2000, checkTimeoutMs: 3000, fall: 2, rise: 2 },
-  keepalived: { advertIntS: 1 },
-  apiserver: {
-    masterLeaseTtlS: 15,
-    endpointReconcileIntervalS: 10,
-    identityLeaseDurationS: 3600,
-    identityLeaseRenewIntervalS: 10,
-    shutdownDelayS: 0,
-    defaultNotReadyTolerationS: 300,
-    defaultUnreachableTolerationS: 300,
+  haproxy: {
+    checkInterMs: 2000, // upstream: haproxy's default `inter` 2 s (the guide sets none)
+    checkTimeoutMs: 3000, // seed 0: health check timeout 3 s (guide: timeout check 10s)
+    fall: 2, // seed 0: failure threshold 2 (haproxy's default fall is 3)
+    rise: 2, // upstream: haproxy's default rise 2
   },
+  keepalived: {
+    advertIntS: 1, // seed 2: advert_int 1 (keepalived's default; the guide sets none)
+    checkIntervalS: 3, // guide: vrrp_script check_apiserver interval 3
+    checkFall: 10, // guide: fall 10 (30 s of failed checks before the VIP moves)
+    checkRise: 2, // guide: rise 2
+  },
+  apiserver: {
+    masterLeaseTtlS: 15, // upstream: kube-apiserver's endpoint lease TTL 15 s
+    endpointReconcileIntervalS: 10, // upstream: lease reconciler interval 10 s
+    identityLeaseDurationS: 3600, // upstream
+    identityLeaseRenewIntervalS: 10, // upstream
+    shutdownDelayS: 0, // upstream: --shutdown-delay-duration 0 (kubeadm sets none)
+    defaultNotReadyTolerationS: 300, // upstream: DefaultTolerationSeconds admission
+    defaultUnreachableTolerationS: 300, // upstream: DefaultTolerationSeconds admission
+  },
+  // upstream 15 / 10 / 2 (component-base defaults); seeds 1 and 4 set the same values
   leaderElection: { leaseDurationS: 15, renewDeadlineS: 10, retryPeriodS: 2 },
-  nodeLifecycle: { nodeMonitorPeriodS: 5, nodeMonitorGracePeriodS: 40, nodeStartupGracePeriodS: 60 },
-  kubelet: { nodeLeaseDurationS: 40, nodeStatusUpdateFrequencyS: 10, podStartDelayMs: 1000 },
+  nodeLifecycle: {
+    nodeMonitorPeriodS: 5, // upstream: --node-monitor-period 5 s
+    nodeMonitorGracePeriodS: 40, // seed 0: node-monitor-grace-period=40s (upstream 50 s from v1.32)
+    nodeStartupGracePeriodS: 60, // upstream
+  },
+  kubelet: {
+    nodeLeaseDurationS: 40, // upstream: nodeLeaseDurationSeconds 40
+    nodeStatusUpdateFrequencyS: 10, // upstream: nodeStatusUpdateFrequency 10 s
+    podStartDelayMs: 1000, // ours: how long the lab kubelet's emulated container takes to start
+  },
 };
 
+/** speed: every drill and the lab test suite in minutes, with the seeds' proportions kept. */
 const FAST: LabTimings = {
-  etcd: { heartbeatMs: 100, electionMs: 1000 },
+  etcd: { heartbeatMs: 100, electionMs: 1000 }, // upstream: etcd's own defaults
+  // speed: failover in <= fall x (inter + timeout) = 4 s instead of 10 s
   haproxy: { checkInterMs: 1000, checkTimeoutMs: 1000, fall: 2, rise: 1 },
-  keepalived: { advertIntS: 1 },
+  // advert_int 1 as the seeds (keepalived's minimum whole second); speed: the track script
+  // fails after 2 x 1 s instead of the guide's 10 x 3 s (the lab suite's haproxy-kill test waits 10 s)
+  keepalived: { advertIntS: 1, checkIntervalS: 1, checkFall: 2, checkRise: 1 },
   apiserver: {
-    masterLeaseTtlS: 4,
+    masterLeaseTtlS: 4, // speed: endpoint removal within 6 s; TTL > 1.5 x interval as upstream's 15 / 10
     endpointReconcileIntervalS: 2,
-    identityLeaseDurationS: 3600,
-    identityLeaseRenewIntervalS: 10,
-    shutdownDelayS: 0,
-    defaultNotReadyTolerationS: 300,
-    defaultUnreachableTolerationS: 300,
+    identityLeaseDurationS: 3600, // upstream
+    identityLeaseRenewIntervalS: 10, // upstream
+    shutdownDelayS: 0, // upstream
+    defaultNotReadyTolerationS: 300, // upstream (drills pass a shorter toleration on their workload)
+    defaultUnreachableTolerationS: 300, // upstream
   },
+  // speed: re-election in ~6-8 s; client-go's invariants (lease > deadline > 1.2 x retry) kept
   leaderElection: { leaseDurationS: 6, renewDeadlineS: 4, retryPeriodS: 1 },
+  // speed: NotReady after 8 s; grace = lease duration, period << grace, as upstream's 5 / 40 / 40
   nodeLifecycle: { nodeMonitorPeriodS: 1, nodeMonitorGracePeriodS: 8, nodeStartupGracePeriodS: 20 },
+  // speed: lease renewed every 2 s (1/4 of 8, as upstream's 10 of 40)
   kubelet: { nodeLeaseDurationS: 8, nodeStatusUpdateFrequencyS: 2, podStartDelayMs: 300 },
 };
 
@@ -172,6 +239,23 @@ export interface LabOptions {
   readonly workers?: number;
   readonly prefix?: string;
   readonly stateDir?: string;
+  /** Load-balancer options (defaults: DEFAULT_LB). */
+  readonly lb?: Partial<LbOptions>;
+}
+
+function lbFrom(o: Partial<LbOptions> | undefined): LbOptions {
+  const lb = { ...DEFAULT_LB, ...o };
+  if (!LB_HEALTH_CHECKS.includes(lb.healthCheck)) {
+    throw new UserError(
+      `unknown LB health check '${String(lb.healthCheck)}': use one of ${LB_HEALTH_CHECKS.join(', ')}`,
+    );
+  }
+  if (typeof lb.shutdownSessions !== 'boolean') {
+    throw new UserError(
+      `LB option shutdownSessions must be true or false (got ${JSON.stringify(lb.shutdownSessions)})`,
+    );
+  }
+  return lb;
 }
 
 /** Builds the full lab config; throws a UserError-style message on bad options. */
@@ -218,6 +302,7 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     apiPort: 6443,
     hosts,
     timings: PRESET_TIMINGS[preset],
+    lb: lbFrom(opts.lb),
   };
 }
 

@@ -34,6 +34,11 @@ t.test('seeds preset carries the source articles values, fast is shorter', async
   t.same(s.leaderElection, { leaseDurationS: 15, renewDeadlineS: 10, retryPeriodS: 2 });
   t.equal(s.haproxy.checkTimeoutMs, 3000);
   t.equal(s.haproxy.fall, 2);
+  t.same(
+    s.keepalived,
+    { advertIntS: 1, checkIntervalS: 3, checkFall: 10, checkRise: 2 },
+    'keepalived: the kubeadm HA guide vrrp_script',
+  );
   const f = PRESET_TIMINGS.fast;
   t.same(f.etcd, { heartbeatMs: 100, electionMs: 1000 });
   for (const p of [s, f]) {
