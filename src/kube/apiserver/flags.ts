@@ -13,6 +13,8 @@ export interface ApiserverFlags {
   readonly bindAddress: string;
   readonly securePort: number;
   readonly etcdServers: string[];
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile (https etcd servers only). */
+  readonly etcdTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   readonly tlsCertFile: string;
   readonly tlsPrivateKeyFile: string;
   readonly clientCaFile?: string;
@@ -37,6 +39,42 @@ export interface ApiserverFlags {
 
 const str = (help: string, def = '') => ({ type: 'string', default: def, help }) as const;
 
+/**
+ * kube-apiserver flags that kubeadm writes (cmd/kubeadm/app/phases/controlplane/manifests.go
+ * getAPIServerCommand) and the lab accepts without acting on them, each with the reason. Any
+ * value is accepted; the flag is listed by `--help` as "accepted, no effect in the lab".
+ */
+export const ACCEPTED_NO_EFFECT = {
+  'allow-privileged': "there is no container runtime; a pod's privileged setting is never checked",
+  'authorization-mode': 'every authenticated request is allowed (no Node or RBAC authorizer)',
+  'enable-admission-plugins':
+    'the admission chain is fixed (see admission.ts); NodeRestriction is not emulated',
+  'enable-bootstrap-token-auth': 'no bootstrap tokens: nodes use the certificates the lab issues',
+  'kubelet-client-certificate': 'the apiserver never calls a kubelet (no logs, exec or proxy)',
+  'kubelet-client-key': 'the apiserver never calls a kubelet (no logs, exec or proxy)',
+  'kubelet-preferred-address-types': 'the apiserver never calls a kubelet (no logs, exec or proxy)',
+  'proxy-client-cert-file': 'no aggregated APIs to proxy to',
+  'proxy-client-key-file': 'no aggregated APIs to proxy to',
+  'requestheader-allowed-names': 'no front-proxy (request header) authentication',
+  'requestheader-client-ca-file': 'no front-proxy (request header) authentication',
+  'requestheader-extra-headers-prefix': 'no front-proxy (request header) authentication',
+  'requestheader-group-headers': 'no front-proxy (request header) authentication',
+  'requestheader-username-headers': 'no front-proxy (request header) authentication',
+  'service-account-issuer': 'no service-account tokens are issued or verified',
+  'service-account-key-file': 'no service-account tokens are issued or verified',
+  'service-account-signing-key-file': 'no service-account tokens are issued or verified',
+} as const satisfies Record<string, string>;
+
+/** The lab's fixed Service range (kubeadm's default): --service-cluster-ip-range must name it. */
+export const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/12';
+
+const noEffect = Object.fromEntries(
+  Object.entries(ACCEPTED_NO_EFFECT).map(([name, why]) => [
+    name,
+    str(`accepted, no effect in the lab: ${why}`),
+  ]),
+) as { [K in keyof typeof ACCEPTED_NO_EFFECT]: ReturnType<typeof str> };
+
 export const FLAGS = {
   'advertise-address': str(
     'IP advertised in the kubernetes Endpoints (default: --bind-address unless 0.0.0.0)',
@@ -47,6 +85,13 @@ export const FLAGS = {
     ...str('comma-separated etcd client URLs (the local member in the lab)'),
     required: true,
   },
+  'etcd-cafile': str("CA bundle that signed the etcd servers' certificates (https --etcd-servers)"),
+  'etcd-certfile': str('client certificate for etcd (with --etcd-keyfile)'),
+  'etcd-keyfile': str('client key for etcd (with --etcd-certfile)'),
+  'service-cluster-ip-range': str(
+    `Service ClusterIP range; the lab allocates from ${SERVICE_CLUSTER_IP_RANGE} only`,
+    SERVICE_CLUSTER_IP_RANGE,
+  ),
   'tls-cert-file': { ...str('serving certificate (PEM)'), required: true },
   'tls-private-key-file': { ...str('serving key (PEM)'), required: true },
   'client-ca-file': str('CA that signs client certificates (CN=user, O=groups)'),
@@ -97,7 +142,29 @@ export const FLAGS = {
     'lab-only: name hashed into the identity Lease name (default: <OS hostname>/<advertise-address>, unique per lab host)',
   ),
   'log-requests': { type: 'bool', default: false, help: 'lab-only: log every request to stderr' },
+  ...noEffect,
 } as const;
+
+/** --etcd-cafile/certfile/keyfile: only with https servers, all of one scheme, cert and key together. */
+function etcdTlsFlags(v: FlagValues<typeof FLAGS>, servers: readonly string[]): ApiserverFlags['etcdTls'] {
+  const caFile = v['etcd-cafile'];
+  const certFile = v['etcd-certfile'];
+  const keyFile = v['etcd-keyfile'];
+  const https = servers.filter((s) => s.startsWith('https://')).length;
+  if (https > 0 && https < servers.length) {
+    throw new FlagError(
+      `--etcd-servers: use https:// for every server or for none (got ${servers.join(',')})`,
+    );
+  }
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new FlagError('--etcd-certfile and --etcd-keyfile go together: give both or neither');
+  }
+  if (!caFile && !certFile) return undefined;
+  if (https === 0) {
+    throw new FlagError('--etcd-cafile/--etcd-certfile/--etcd-keyfile need https:// --etcd-servers');
+  }
+  return { ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}) };
+}
 
 /** Checks across the parsed flags and derives the defaults that depend on other flags. */
 export function apiserverFlags(v: FlagValues<typeof FLAGS>): ApiserverFlags {
@@ -117,7 +184,14 @@ export function apiserverFlags(v: FlagValues<typeof FLAGS>): ApiserverFlags {
     .filter((s) => s.length > 0);
   for (const s of etcdServers) {
     if (!/^https?:\/\/[^/]+$/.test(s))
-      throw new FlagError(`--etcd-servers: "${s}" is not a URL like http://127.0.0.1:2379`);
+      throw new FlagError(`--etcd-servers: "${s}" is not a URL like https://127.0.0.1:2379`);
+  }
+  const etcdTls = etcdTlsFlags(v, etcdServers);
+  const range = v['service-cluster-ip-range'];
+  if (range !== SERVICE_CLUSTER_IP_RANGE) {
+    throw new FlagError(
+      `--service-cluster-ip-range=${range}: the lab allocates ClusterIPs from ${SERVICE_CLUSTER_IP_RANGE} only (drop the flag or use that range)`,
+    );
   }
   const type = v['endpoint-reconciler-type'];
   if (type !== 'lease' && type !== 'none') {
@@ -130,6 +204,7 @@ export function apiserverFlags(v: FlagValues<typeof FLAGS>): ApiserverFlags {
     bindAddress,
     securePort: v['secure-port'],
     etcdServers,
+    ...(etcdTls ? { etcdTls } : {}),
     tlsCertFile: v['tls-cert-file'],
     tlsPrivateKeyFile: v['tls-private-key-file'],
     ...(clientCaFile ? { clientCaFile } : {}),

@@ -7,11 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import os from 'node:os';
-import { noop } from 'cockatiel';
-import { Etcd3 } from 'etcd3';
 import { sleep } from '../runtime/loop.ts';
 import { Authenticator, loadTokenFile } from './auth.ts';
 import { bootstrap } from './bootstrap.ts';
+import { newEtcdClient } from './etcd-client.ts';
 import type { ApiserverFlags } from './flags.ts';
 import { type Check, etcdCheck } from './health.ts';
 import { createHandler } from './http.ts';
@@ -45,21 +44,7 @@ export async function startApiserver(
   const key = read('tls-private-key-file', f.tlsPrivateKeyFile);
   const ca = f.clientCaFile ? read('client-ca-file', f.clientCaFile) : undefined;
 
-  const etcd = new Etcd3({
-    hosts: f.etcdServers,
-    dialTimeout: 2000,
-    // Reconnect fast after etcd comes back (grpc's default backoff grows to 120 s, which would
-    // delay recovery after an etcd restart), and detect a silently dead connection (partition).
-    grpcOptions: {
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1000,
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5000,
-    },
-    // No retries and no circuit breaker: a failing member must show at once in /readyz and
-    // recover as soon as it answers again.
-    faultHandling: { host: () => noop, global: noop },
-  });
+  const etcd = newEtcdClient({ servers: f.etcdServers, ...f.etcdTls });
   const store = new Store(etcd);
 
   let shuttingDown = false;

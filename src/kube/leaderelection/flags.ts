@@ -1,10 +1,42 @@
 /**
- * The upstream leader-election flags (component-base defaults) plus the lab host name. Light on
- * purpose: entry points parse flags before loading the Kubernetes client.
+ * The flags every leader-elected component takes (kube-controller-manager, kube-scheduler):
+ * the upstream leader-election flags (component-base defaults), the secure-serving and
+ * delegated-auth flags kubeadm writes for both (cmd/kubeadm/app/phases/controlplane/
+ * manifests.go: --bind-address, --authentication-kubeconfig, --authorization-kubeconfig), and
+ * the lab host name. Light on purpose: entry points parse flags before loading the Kubernetes
+ * client.
+ *
+ * Leader identity (run.ts newIdentity): `<hostname>_<uuid>` as upstream
+ * (cmd/kube-controller-manager/app/controllermanager.go and cmd/kube-scheduler/app/options/options.go makeLeaderElectionConfig:
+ * os.Hostname() + "_" + uuid.NewUUID()); the host name is the OS host name (each lab host has its
+ * own UTS name) unless --lab-hostname is given.
  */
 import type { FlagSpec, FlagValues } from '../runtime/flags.ts';
 
-/** The upstream leader-election flags (component-base defaults) plus the lab host name. */
+const str = (help: string, def = '') => ({ type: 'string', default: def, help }) as const;
+
+/**
+ * Flags of kube-controller-manager and kube-scheduler that the lab accepts without acting on
+ * them, with the reason (listed by --help as "accepted, no effect in the lab").
+ */
+export const COMPONENT_ACCEPTED_NO_EFFECT = {
+  'bind-address':
+    'the secure /healthz, /metrics server (upstream on --bind-address:--secure-port, 10257 / 10259) is not served',
+  'secure-port': 'the secure /healthz, /metrics server is not served',
+  'authentication-kubeconfig': 'delegated authentication is for the secure server, which is not served',
+  'authorization-kubeconfig': 'delegated authorization is for the secure server, which is not served',
+  'client-ca-file': 'client certificates are for the secure server, which is not served',
+  'requestheader-client-ca-file': 'front-proxy authentication is for the secure server, which is not served',
+} as const satisfies Record<string, string>;
+
+/** A string flag listed as accepted with no effect, with its reason. */
+export function noEffectFlags<L extends Record<string, string>>(list: L) {
+  return Object.fromEntries(
+    Object.entries(list).map(([name, why]) => [name, str(`accepted, no effect in the lab: ${why}`)]),
+  ) as { [K in keyof L]: ReturnType<typeof str> };
+}
+
+/** The upstream leader-election flags, the component flags above, and the lab host name. */
 export function leaderElectFlags(resourceName: string) {
   return {
     'leader-elect': {
@@ -38,10 +70,11 @@ export function leaderElectFlags(resourceName: string) {
       help: 'Namespace of the lock object.',
     },
     'leader-elect-resource-name': { type: 'string', default: resourceName, help: 'Name of the lock object.' },
+    ...noEffectFlags(COMPONENT_ACCEPTED_NO_EFFECT),
     'lab-hostname': {
       type: 'string',
       default: '',
-      help: 'Host name used in the leader identity <hostname>_<uuid> (default: os.hostname()).',
+      help: 'Lab-only: host name in the leader identity <hostname>_<uuid> (default: the OS host name, as upstream).',
     },
   } as const satisfies Record<string, FlagSpec>;
 }

@@ -3,13 +3,14 @@
  * pods to Ready nodes. On SIGTERM it releases the lease (empty holder, 1 s) so a standby takes over
  * within ~a retry period, as upstream (ReleaseOnCancel).
  *
- *   tsx src/kube/scheduler/main.ts --kubeconfig cp1.kubeconfig --lab-hostname cp1
+ *   tsx src/kube/scheduler/main.ts --kubeconfig /etc/kubernetes/scheduler.conf --leader-elect=true
  */
 import { runLeaderElectedComponent } from '../leaderelection/component.ts';
+import { FLAGS } from './flags.ts';
 
 await runLeaderElectedComponent({
   command: 'kube-scheduler',
-  flags: {},
+  flags: FLAGS,
   releaseOnCancel: true,
   async controllers({ clients, log }) {
     const { Scheduler } = await import('./scheduler.ts');
