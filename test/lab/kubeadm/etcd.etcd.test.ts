@@ -60,7 +60,7 @@ t.test("client-certificate auth: no certificate or another CA's certificate is r
   t.teardown(() => wrong.close());
   await t.rejects(wrong.get('/x').string());
   await t.rejects(
-    fetch(etcd.endpoint.replace('https:', 'http:') + '/health'),
+    fetch(`${etcd.endpoint.replace('https:', 'http:')}/health`),
     'no plain HTTP on the client port',
   );
 });
