@@ -1,15 +1,24 @@
 /**
  * A host's link taken down by the host itself, as shell scripts. The session that asks for it
  * runs over that link, so the host arms its own timer first: it saves the interface's IPv4 and
- * IPv6 routes (every table but the kernel's `local` one) and global IPv6 addresses (the kernel
+ * IPv6 routes (every table; not the kernel's own: `table local` and `proto kernel`, which it
+ * recreates from the addresses) and global IPv6 addresses (the kernel
  * drops IPv6 addresses on link down unless keep_addr_on_down is set), takes the link down a
  * second later (after the session has its answer), and after the fault's duration brings the
  * link up and restores every saved address and route. The heal (`link-up`) does the same
  * restore and cancels a timer still pending; run twice, it changes nothing.
  */
 import { shellQuote } from '../executors/ssh.ts';
+import { UserError } from '../util/errors.ts';
 
 const STATE_DIR = '/run/hadrill-link';
+
+/** The characters of a Linux interface name the inventory accepts (inventory.ts); anything else never reaches a shell. */
+function checked(iface: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$/.test(iface))
+    throw new UserError(`'${iface}' is not an interface name (letters, digits, _ . @ -, at most 15)`);
+  return iface;
+}
 
 /** The timer's command line carries `hadrill-link-timer-<iface>`, assembled at run time (see partition.ts). */
 const killTimer = (i: string): string => `pkill -f 'hadrill-link-time[r]-'${i} 2>/dev/null || true`;
@@ -28,13 +37,13 @@ const restore = (i: string): string =>
  * after `restoreAfterS` (0: no timer, down at once; only for executors that do not use the link).
  */
 export function linkDownScript(iface: string, restoreAfterS: number): string {
-  const i = shellQuote(iface);
+  const i = shellQuote(checked(iface));
   const save = [
     'set -e',
     `ip link show dev ${i} >/dev/null`,
     `mkdir -p ${STATE_DIR}`,
-    `ip -o -4 route show table all | grep -v '^local \\|^broadcast \\| table local ' | grep " dev ${iface} " > ${STATE_DIR}/${i}.route4 || true`,
-    `ip -o -6 route show table all | grep -v '^local \\|^anycast \\|^multicast \\| table local ' | grep " dev ${iface} " > ${STATE_DIR}/${i}.route6 || true`,
+    `ip -o -4 route show table all | grep -v '^local \\|^broadcast \\| table local \\| proto kernel ' | grep " dev ${iface} " > ${STATE_DIR}/${i}.route4 || true`,
+    `ip -o -6 route show table all | grep -v '^local \\|^anycast \\|^multicast \\| table local \\| proto kernel ' | grep " dev ${iface} " > ${STATE_DIR}/${i}.route6 || true`,
     `ip -o -6 addr show dev ${i} scope global | awk '{print $4}' > ${STATE_DIR}/${i}.addr6 || true`,
     killTimer(i),
   ];
@@ -51,8 +60,8 @@ export function linkDownScript(iface: string, restoreAfterS: number): string {
 
 /** Brings the link up with its saved addresses and routes; cancels a pending timer. Idempotent. */
 export function linkUpScript(iface: string): string {
-  const i = shellQuote(iface);
+  const i = shellQuote(checked(iface));
   return [killTimer(i), restore(i), `ip -o link show dev ${i}`].join('\n');
 }
 
-export const linkStateScript = (iface: string): string => `ip -o link show dev ${shellQuote(iface)}`;
+export const linkStateScript = (iface: string): string => `ip -o link show dev ${shellQuote(checked(iface))}`;
