@@ -7,8 +7,9 @@
 import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { Watch } from '@kubernetes/client-node';
+import { groupRssMb } from '../src/lab/procs.ts';
 import { requireLab } from '../src/lab/saved.ts';
-import { groupRssMb, Supervisor } from '../src/lab/supervisor.ts';
+import { Supervisor } from '../src/lab/supervisor.ts';
 import { labTopology } from '../src/lab/target.ts';
 import { KubeAccess } from '../src/probes/kube.ts';
 import { percentile } from '../src/probes/load.ts';

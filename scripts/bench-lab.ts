@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { hostByName, hostsByRole, type PresetName } from '../src/lab/config.ts';
 import { down, tcpConnect, up } from '../src/lab/lab.ts';
 import { addressHolders, setHostLink } from '../src/lab/network.ts';
-import { groupRssMb, Supervisor } from '../src/lab/supervisor.ts';
+import { groupRssMb } from '../src/lab/procs.ts';
+import { Supervisor } from '../src/lab/supervisor.ts';
 import { sleep, waitFor } from '../src/util/time.ts';
 
 const { values } = parseArgs({

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { PRESETS, type PresetName } from '../lab/config.ts';
 import { type K6Script, requireK6 } from '../probes/k6.ts';
+import { parseBaseline } from '../runner/baseline.ts';
 import type { LoadRequest } from '../runner/run.ts';
 import { measuredBy, type ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
@@ -52,7 +53,9 @@ options:
   --dry-run               print the plan (steps, hosts, exact commands, expected effects, heals); change nothing
   --allow-unsafe          inject past the interlocks (etcd quorum, every apiserver, the only LB)
   --deadline DURATION     heal and report after this long whatever happens (default 20m)
-  --baseline DURATION     probes run this long before the fault, the pre-fault picture (default 3s; 1s to 10m)
+  --baseline auto|DURATION
+                          probes run before the fault, the pre-fault picture: auto (default) = 1 s,
+                          then until every probe has reported (5 s at most); or exactly DURATION (1s to 10m)
   --load RATE|k6[:read|write]
                           background load through the LB: the built-in generator at RATE requests/s
                           (GET + LIST; default 0 = off), or the typed k6 script (needs k6 on PATH)
@@ -109,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       'allow-unsafe': { type: 'boolean', default: false },
       deadline: { type: 'string', default: '20m' },
-      baseline: { type: 'string', default: '3s' },
+      baseline: { type: 'string', default: 'auto' },
       load: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -146,11 +149,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UserError(`--signal must be KILL or TERM (got '${values.signal}')`);
   }
   const deadlineMs = parseDuration(values.deadline, '--deadline');
-  const baselineMs = parseDuration(values.baseline, '--baseline', 10 * 60_000);
-  if (baselineMs < 1000)
-    throw new UserError(
-      `--baseline: '${values.baseline}' is too short for the probes to see the cluster before the fault; give 1s or more`,
-    );
+  const baseline = parseBaseline(values.baseline);
   const load = parseLoad(values.load);
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
   if (suite && repeat > 1) throw new UserError('--repeat applies to one scenario, not to all');
@@ -224,7 +223,7 @@ async function main(argv: string[]): Promise<number> {
     load,
     repeat,
     deadlineMs,
-    baselineMs,
+    baseline,
     deadlineText: values.deadline,
     journal,
   });

@@ -14,6 +14,7 @@ import { findPreviousRuns } from '../reporters/history-store.ts';
 import { ReporterHub } from '../reporters/hub.ts';
 import { LiveReporter } from '../reporters/live.ts';
 import { reportDirFor, writeReports } from '../reporters/write.ts';
+import type { BaselineRule } from '../runner/baseline.ts';
 import { type LoadRequest, type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
@@ -48,7 +49,7 @@ export interface DrillRequest {
   readonly repeat: number;
   readonly deadlineMs: number;
   /** Probes' pre-fault window (--baseline). */
-  readonly baselineMs: number;
+  readonly baseline: BaselineRule;
   readonly deadlineText: string;
   readonly journal: HealJournal;
 }
@@ -106,7 +107,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe,
       load: req.load,
-      baselineMs: req.baselineMs,
+      baseline: req.baseline,
       // The config's RTO window: the runner observes by it and the analysis measures with it.
       ...(req.config.sustainedSuccessS !== undefined
         ? { sustained: { sustainedSuccessMs: req.config.sustainedSuccessS * 1000 } }

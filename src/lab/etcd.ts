@@ -49,6 +49,10 @@ export function etcdSpec(cfg: LabConfig, h: LabHost, opts: EtcdSpecOptions = {})
       `--initial-cluster-token=${opts.clusterToken ?? `${cfg.prefix}-lab`}`,
       `--heartbeat-interval=${t.heartbeatMs}`,
       `--election-timeout=${t.electionMs}`,
+      // etcd 3.5+ (what kubeadm runs) defaults --pre-vote to true (etcd-io/etcd v3.5
+      // server/etcdmain/help.go: "--pre-vote 'true'"); Debian's 3.4 defaults it to false, and
+      // without it a healed partitioned member forces a second election.
+      '--pre-vote=true',
       '--logger=zap',
       '--log-outputs=stderr',
       '--snapshot-count=10000',

@@ -16,10 +16,12 @@ import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
 import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
+import { ensureHost } from './host.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
+import { markedPids, terminate } from './procs.ts';
 import { SAVED, savedConfig } from './saved.ts';
-import { markedPids, Supervisor, terminate } from './supervisor.ts';
+import { Supervisor } from './supervisor.ts';
 import { LabTarget } from './target.ts';
 
 export { requireLab, savedConfig } from './saved.ts';
@@ -58,6 +60,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   fs.writeFileSync(path.join(cfg.stateDir, SAVED), `${JSON.stringify(cfg, null, 2)}\n`);
   log(`network: bridge ${cfg.bridge} ${cfg.hostIp}/${cfg.prefixLength}, ${cfg.hosts.length} hosts`);
   await createNetwork(cfg);
+  // Each host its own node paths and hostname (src/lab/host.ts), before anything runs in it.
+  await Promise.all(cfg.hosts.map((h) => ensureHost(cfg, h)));
   const sup = new Supervisor(cfg.stateDir);
   for (const layer of await labLayers(cfg)) {
     log(`starting ${layer.name} on ${layer.specs.map((s) => s.host).join(', ')}`);

@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { hostByName } from './config.ts';
 import { etcdDataDir, initialCluster, peerUrl } from './etcd.ts';
-import { MARKER_VAR } from './supervisor.ts';
+import { MARKER_VAR } from './procs.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 

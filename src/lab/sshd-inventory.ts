@@ -12,8 +12,8 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './etcd.ts';
+import { MARKER_VAR } from './procs.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
-import { MARKER_VAR } from './supervisor.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 

@@ -8,6 +8,7 @@ import type { HaTimings, Target, Topology } from '../targets/types.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
 import { clientUrl } from './etcd.ts';
+import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
 import { addressHolders } from './network.ts';
 import { LabProfile } from './profile.ts';
@@ -40,7 +41,10 @@ export class LabTarget implements Target {
 
   constructor(readonly cfg: LabConfig) {
     this.topology = labTopology(cfg);
-    this.executor = new NetnsExecutor(new Map(cfg.hosts.map((h) => [h.name, h.netns])));
+    this.executor = new NetnsExecutor(
+      cfg.hosts.map((h) => h.name),
+      (host) => enterHost(cfg.stateDir, host),
+    );
     this.profile = new LabProfile(cfg);
   }
 

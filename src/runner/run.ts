@@ -25,6 +25,7 @@ import type { Target } from '../targets/types.ts';
 import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
+import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
 import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
 export type LoadRequest =
@@ -71,8 +72,12 @@ export interface RunOptions {
   readonly recorder?: TimelineRecorder;
   /** Aborts observation (SIGINT/SIGTERM): the runner heals, verifies and reports `aborted`. */
   readonly signal?: AbortSignal;
-  readonly baselineMs?: number;
-  /** After recovery, keep observing this long (so the report shows the tail). */
+  /** How long probes run before the fault (src/runner/baseline.ts; default: until every probe reported). */
+  readonly baseline?: BaselineRule;
+  /**
+   * After recovery, keep observing at least this long (so the report shows the tail); the heal and
+   * the verify count toward it, since the probes keep recording through both.
+   */
   readonly tailMs?: number;
   /** Time allowed for steady state after heal. */
   readonly verifyTimeoutMs?: number;
@@ -167,7 +172,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
 
   await ops.prepare(o.target, o.kube);
   const probesAbort = new AbortController();
-  const maxRunMs = (o.baselineMs ?? 3000) + o.scenario.observeMs(timings, ctx.options) + 180_000;
+  const baseline = o.baseline ?? AUTO_BASELINE;
+  const maxRunMs = baselineMaxMs(baseline) + o.scenario.observeMs(timings, ctx.options) + 180_000;
   let probeRuns: Promise<void>[] = [];
   let outcome: InjectOutcome | undefined;
   let injectedAtMs: number | undefined;
@@ -191,7 +197,9 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     } else if (o.load?.kind === 'k6') {
       k6 = await startK6(o.kube, o.target.topology.apiUrl, o.load.script, maxRunMs / 1000);
     }
-    probeRuns = o.scenario.probes(ctx).map((p) =>
+    const probes = o.scenario.probes(ctx);
+    const baselineStartMs = recorder.clock.nowMs();
+    probeRuns = probes.map((p) =>
       p
         .run({
           target: o.target,
@@ -205,7 +213,19 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           recorder.error(p.name, err, 'probe');
         }),
     );
-    await phase('baseline', () => sleep(o.baselineMs ?? 3000, o.signal));
+    await phase(
+      'baseline',
+      () =>
+        waitBaseline({
+          rule: baseline,
+          probes: probes.map((p) => p.name),
+          events: () => recorder.events(),
+          nowMs: () => recorder.clock.nowMs(),
+          startMs: baselineStartMs,
+          signal: o.signal,
+        }),
+      (message) => ({ ok: true, message }),
+    );
     if (!aborted) {
       await phase('inject', async () => {
         runner.record({ type: 'fault.invoke', fault: fault.name, target: fault.aim });
@@ -256,7 +276,9 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
-  if (!aborted) await sleep(o.tailMs ?? 1000, o.signal);
+  // The tail: probes keep recording after recovery; heal and verify already gave them that time.
+  const observedAfterMs = recorder.clock.nowMs() - (healAtMs ?? recorder.clock.nowMs());
+  if (!aborted) await sleep(Math.max(0, (o.tailMs ?? 1000) - observedAfterMs), o.signal);
   probesAbort.abort();
   load?.stop();
   k6?.stop();

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { Supervisor } from '../../src/lab/supervisor.ts';
-import { runCli, TEST_BASELINE } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { labForTest } from '../helpers/lab.ts';
 
 const cfg = await labForTest(t, 'fast');
@@ -30,16 +30,7 @@ interface Report {
 t.test('apiserver-kill: real fault, healed, five reports with measured numbers', async (t) => {
   const sup = new Supervisor(cfg.stateDir);
   const pidBefore = sup.state('cp2', 'kube-apiserver').pid;
-  const res = await drill(
-    'apiserver-kill',
-    '--host',
-    'cp2',
-    '--report-dir',
-    reportRoot,
-    '--gate',
-    '--baseline',
-    TEST_BASELINE,
-  );
+  const res = await drill('apiserver-kill', '--host', 'cp2', '--report-dir', reportRoot, '--gate');
   t.equal(res.code, 0, 'drill exits 0');
   if (res.code !== 0) t.comment(res.out.slice(-3000));
   const [dir] = fs.readdirSync(reportRoot).filter((d) => d.endsWith('-apiserver-kill'));

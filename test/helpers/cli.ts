@@ -10,14 +10,6 @@ import { withoutTapHooks } from './env.ts';
 
 export const LAUNCHER = path.join(PROJECT_ROOT, 'bin', 'ha-drill.mjs');
 
-/**
- * The baseline window of test drills (the product default is 3 s): the probes' pre-fault picture
- * needs a few samples of each (100–500 ms intervals), and no test asserts on its length. The
- * torture test keeps the default: its before-injection stratum lives in that window.
- */
-export const TEST_BASELINE_MS = 1000;
-export const TEST_BASELINE = '1s';
-
 export type Cli = 'drill' | 'lab';
 
 /** The command line that runs `cli` with `args`. */

@@ -8,7 +8,7 @@ import { runLocal } from '../../src/executors/local.ts';
 import { defaultStateDir } from '../../src/lab/config.ts';
 import { down } from '../../src/lab/lab.ts';
 import { listLinks, listNetns } from '../../src/lab/network.ts';
-import { markedPids } from '../../src/lab/supervisor.ts';
+import { markedPids } from '../../src/lab/procs.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { holdLabLock } from '../helpers/lab.ts';

@@ -2,14 +2,16 @@
  * Real lab, part 1: three etcd members with one leader, the VIP on one LB, replication,
  * an iptables partition of the leader, and a link-down of the VIP holder. As root, for real.
  */
+import fs from 'node:fs';
 import t from 'tap';
-import { NetnsExecutor } from '../../src/executors/netns.ts';
 import { sh } from '../../src/executors/types.ts';
 import { hostByName, hostsByRole } from '../../src/lab/config.ts';
 import { EtcdMembers } from '../../src/lab/etcd.ts';
+import { hostPath } from '../../src/lab/host.ts';
 import { tcpConnect } from '../../src/lab/lab.ts';
 import { addressHolders, setHostLink } from '../../src/lab/network.ts';
 import { labStatus } from '../../src/lab/status.ts';
+import { LabTarget } from '../../src/lab/target.ts';
 import { clusterHealth } from '../../src/probes/etcd-health.ts';
 import {
   ETCD_PARTITION,
@@ -26,7 +28,7 @@ const cps = hostsByRole(cfg, 'control-plane');
 const lbs = hostsByRole(cfg, 'lb');
 const etcd = new EtcdMembers(cps, 1000);
 t.teardown(() => etcd.close());
-const ex = new NetnsExecutor(new Map(cfg.hosts.map((h) => [h.name, h.netns])));
+const ex = new LabTarget(cfg).executor;
 const t0 = cfg.timings;
 
 t.test('three etcd members, exactly one leader, VIP on exactly one LB', async (t) => {
@@ -47,8 +49,34 @@ t.test('executor runs inside the host namespace and returns exit code, stdout an
   t.equal(r.stderr.trim(), 'oops');
   const slow = await ex.exec('w1', ['sleep', '3'], { timeoutMs: 200 });
   t.equal(slow.timedOut, true);
-  t.throws(() => ex.netnsOf('nope'), /unknown lab host 'nope'/);
+  t.throws(() => ex.prefixOf('nope'), /unknown lab host 'nope'/);
 });
+
+t.test(
+  'each host is a node of its own: hostname, /etc/kubernetes, /var/lib/etcd, /run/hadrill',
+  async (t) => {
+    const probe =
+      'hostname; cat /etc/kubernetes/hadrill-host-test; ls /var/lib/etcd /var/lib/kubelet /run/hadrill >/dev/null';
+    for (const h of ['cp1', 'cp2']) {
+      const r = await sh(ex, h, `echo ${h} > /etc/kubernetes/hadrill-host-test`);
+      t.equal(r.code, 0, r.stderr);
+    }
+    for (const h of ['cp1', 'cp2']) {
+      const r = await sh(ex, h, probe);
+      t.equal(r.code, 0, r.stderr);
+      t.same(r.stdout.trim().split('\n'), [h, h], `${h} sees its own hostname and /etc/kubernetes`);
+      await sh(ex, h, 'rm -f /etc/kubernetes/hadrill-host-test');
+    }
+    t.notOk(
+      fs.existsSync('/etc/kubernetes/hadrill-host-test'),
+      "nothing written to the machine's /etc/kubernetes",
+    );
+    t.ok(
+      fs.existsSync(hostPath(cfg.stateDir, 'cp1', '/etc/kubernetes')),
+      'the host path is under the lab state dir',
+    );
+  },
+);
 
 t.test('a write through one member is read from the others', async (t) => {
   const key = `/hadrill-test/${Date.now()}`;

@@ -129,7 +129,7 @@ function setup(
       recorder,
       ops,
       signal,
-      baselineMs: 100,
+      baseline: { kind: 'fixed', ms: 100 },
       tailMs: 50,
     });
   return { calls, recorder, run };

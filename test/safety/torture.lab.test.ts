@@ -118,8 +118,8 @@ async function killIn(
 ): Promise<number> {
   const spawnedAt = Date.now();
   if (stratum === 'before-inject') {
-    // Start-up, preflight and a 3 s baseline come first: 0.3-3.5 s is before the injection
-    // (the launcher starts the drill faster than tsx did).
+    // Start-up, preflight and a fixed 3 s baseline (--baseline 3s below) come first: 0.3-3.5 s is
+    // before the injection (the launcher starts the drill faster than tsx did).
     await sleep(300 + random() * 3200);
   } else if (stratum === 'fault-in-place') {
     // The entry is written right before the injection; the fault then lasts for seconds.
@@ -142,7 +142,7 @@ for (let i = 1; i <= RUNS; i++) {
     t.same(await faultsInPlace(), [], 'the lab starts clean');
     const since = journal.entries().length;
     const reportsBefore = new Set(reportFiles());
-    const child = spawnCli('drill', [scenario, '--report-dir', REPORTS], {
+    const child = spawnCli('drill', [scenario, '--report-dir', REPORTS, '--baseline', '3s'], {
       env,
       stdio: 'ignore',
     });

@@ -13,7 +13,6 @@ import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { type RunOutcome, runScenario } from '../../src/runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../../src/runner/scenario.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
-import { TEST_BASELINE_MS } from '../helpers/cli.ts';
 
 export interface Drill {
   readonly outcome: RunOutcome;
@@ -43,7 +42,6 @@ export async function drill(
     slos: resolveSlos({ scenario }),
     options,
     preset: cfg.preset,
-    baselineMs: TEST_BASELINE_MS,
   });
   const r = outcome.result;
   // DRILL_REPORT_DIR=dir keeps the full reports of test drills for inspection.

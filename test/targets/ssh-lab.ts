@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 import type { LabConfig } from '../../src/lab/config.ts';
-import { runCli, TEST_BASELINE } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
 export interface Report {
@@ -49,13 +49,9 @@ export async function sshLab(t: Test): Promise<SshLab> {
       const targetArgs =
         target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory] : ['--target', 'lab'];
       process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
-      const res = await runCli(
-        'drill',
-        [...args, ...targetArgs, '--report-dir', reports, '--baseline', TEST_BASELINE],
-        {
-          timeoutMs: 300_000,
-        },
-      );
+      const res = await runCli('drill', [...args, ...targetArgs, '--report-dir', reports], {
+        timeoutMs: 300_000,
+      });
       const out = `${res.stdout}\n${res.stderr}`;
       const [d] = fs.readdirSync(reports);
       if (!d) throw new Error(`no report from the ${target} drill (exit ${res.code}): ${out.slice(-3000)}`);

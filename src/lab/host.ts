@@ -1,0 +1,128 @@
+/**
+ * A lab host as a node: besides its network namespace, every lab host has its own mount and UTS
+ * namespaces, held open by a small `host` process, so that each command run in it (through the
+ * lab executor, through its sshd, by its components) sees the node's own filesystem where a
+ * kubeadm node has its state, and its own hostname:
+ *   /etc/kubernetes   (manifests, pki, kubeconfigs)   ← <stateDir>/<host>/root/etc/kubernetes
+ *   /var/lib/etcd     (etcd data)                      ← <stateDir>/<host>/root/var/lib/etcd
+ *   /var/lib/kubelet  (kubelet config and state)       ← <stateDir>/<host>/root/var/lib/kubelet
+ *   /var/log/pods     (container logs)                 ← <stateDir>/<host>/root/var/log/pods
+ *   /run/hadrill      (the drill's host-side state)    ← <stateDir>/<host>/root/run/hadrill
+ * Everything else is the machine's own (binaries, /tmp, the process table). The binds are made
+ * inside the host's private mount namespace, so the machine itself only gets the empty mount
+ * points. Entering a host is `nsenter --target <host pid> --net --mount --uts`, which execs (no
+ * fork), so a component's pid is its own, as with `ip netns exec`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sleep } from '../util/time.ts';
+import type { LabConfig, LabHost } from './config.ts';
+import { isAlive, MARKER_VAR, markerOf } from './procs.ts';
+
+/** The node paths each lab host has of its own. */
+export const HOST_PATHS = [
+  '/etc/kubernetes',
+  '/var/lib/etcd',
+  '/var/lib/kubelet',
+  '/var/log/pods',
+  '/run/hadrill',
+];
+
+export const HOST_PROCESS = 'host';
+
+/** Where a host's own node paths live on the machine. */
+export const hostRoot = (stateDir: string, host: string): string => path.join(stateDir, host, 'root');
+
+/** A node path of a host (e.g. `/etc/kubernetes/pki/ca.crt`) as a path on the machine. */
+export function hostPath(stateDir: string, host: string, nodePath: string): string {
+  if (!HOST_PATHS.some((p) => nodePath === p || nodePath.startsWith(`${p}/`)))
+    throw new Error(`${nodePath} is not one of a lab host's own paths (${HOST_PATHS.join(', ')})`);
+  return path.join(hostRoot(stateDir, host), nodePath);
+}
+
+const pidFile = (stateDir: string, host: string): string => path.join(stateDir, host, `${HOST_PROCESS}.pid`);
+const marker = (stateDir: string, host: string): string => `${stateDir}:${host}/${HOST_PROCESS}`;
+
+/** The pid holding the host's namespaces, if it is alive. */
+export function hostPid(stateDir: string, host: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(pidFile(stateDir, host), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && markerOf(pid) === marker(stateDir, host))
+      return pid;
+  } catch {
+    // no pid file: the host was never started or the lab is down
+  }
+  return undefined;
+}
+
+/** The argv prefix that runs a command inside the host (network, mount and UTS namespaces). */
+export function enterHost(stateDir: string, host: string): string[] {
+  const pid = hostPid(stateDir, host);
+  if (pid === undefined)
+    throw new Error(
+      `lab host ${host} is not running (no live ${pidFile(stateDir, host)}): run 'npm run lab -- up'`,
+    );
+  return ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--'];
+}
+
+/**
+ * The host process's script: make the binds inside the new mount namespace (private, so nothing
+ * propagates to the machine), set the hostname, then sleep forever holding the namespaces.
+ */
+export function hostScript(root: string, hostname: string): string {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return [
+    'set -e',
+    ...HOST_PATHS.map((p) => `mount --bind ${q(path.join(root, p))} ${q(p)}`),
+    `hostname ${q(hostname)}`,
+    'exec sleep infinity',
+  ].join('\n');
+}
+
+/** Starts the host's namespaces (idempotent); returns the pid holding them. */
+export async function ensureHost(cfg: LabConfig, h: LabHost): Promise<number> {
+  const running = hostPid(cfg.stateDir, h.name);
+  if (running !== undefined) return running;
+  const root = hostRoot(cfg.stateDir, h.name);
+  for (const p of HOST_PATHS) {
+    fs.mkdirSync(path.join(root, p), { recursive: true });
+    // The mount point on the machine: an empty directory (left in place by `down`, harmless).
+    fs.mkdirSync(p, { recursive: true });
+  }
+  const log = fs.openSync(path.join(cfg.stateDir, h.name, `${HOST_PROCESS}.log`), 'a');
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      h.netns,
+      'unshare',
+      '--mount',
+      '--uts',
+      '--propagation=private',
+      'sh',
+      '-c',
+      hostScript(root, h.name),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, [MARKER_VAR]: marker(cfg.stateDir, h.name) },
+    },
+  );
+  fs.closeSync(log);
+  child.on('error', () => {});
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start lab host ${h.name}: ip netns exec failed`);
+  fs.writeFileSync(pidFile(cfg.stateDir, h.name), `${child.pid}\n`);
+  // Ready once the script reached `sleep` (binds made, hostname set).
+  for (let i = 0; i < 200; i++) {
+    if (!isAlive(child.pid)) break;
+    if (fs.readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === 'sleep') return child.pid;
+    await sleep(10);
+  }
+  throw new Error(
+    `lab host ${h.name} did not come up: see ${path.join(cfg.stateDir, h.name, `${HOST_PROCESS}.log`)}`,
+  );
+}
