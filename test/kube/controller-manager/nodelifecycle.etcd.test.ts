@@ -152,6 +152,11 @@ t.test('kubelet stop: NotReady, taints, eviction, replacement, full disruption, 
     'False',
     'pod on the dead node Ready=False',
   );
+  t.match(
+    v.status?.conditions?.find((c) => c.type === 'DisruptionTarget'),
+    { status: 'True', reason: 'DeletionByTaintManager' },
+    'DisruptionTarget condition before the delete, as upstream addConditionAndDeletePod',
+  );
   await expectLog(t, kcm, /evicting pod/);
 
   await until('replacement Running on w2', 10_000, async () => {

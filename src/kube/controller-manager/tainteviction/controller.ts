@@ -3,8 +3,12 @@
  * taints, keep each pod's scheduled eviction (decide.ts, upstream processPodOnNode) and delete the
  * pods whose time has come. Upstream reacts to informer events instead of polling, so its clock
  * starts within milliseconds of the taint being written; here it starts at the first pass that sees
- * it (up to one period later). Deletion uses the pod's own grace period, as upstream.
+ * it (up to one period later). Before deleting, the pod gets the DisruptionTarget condition
+ * (reason DeletionByTaintManager, upstream addConditionAndDeletePod); deletion uses the pod's own
+ * grace period, as upstream.
  */
+import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import { isConflict, isNotFound } from '../../runtime/errors.ts';
 import { type Clients, deletePod } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
 import { until } from '../../runtime/loop.ts';
@@ -53,6 +57,7 @@ export class TaintEvictionController {
         if (d.eviction.fireAt > now) continue;
         this.scheduled.delete(id);
         live.delete(id);
+        await this.markDisruptionTarget(pod, now);
         if (await deletePod(core, pod)) {
           this.log('evicting pod: NoExecute taint not tolerated any longer', { pod: id, node: nodeName });
         }
@@ -63,6 +68,30 @@ export class TaintEvictionController {
       if (live.has(id)) continue;
       this.scheduled.delete(id);
       this.log('pod eviction cancelled', { pod: id });
+    }
+  }
+
+  /** Upstream addConditionAndDeletePod's status update (apipod.UpdatePodCondition). */
+  private async markDisruptionTarget(pod: V1Pod, now: number): Promise<void> {
+    const cond: V1PodCondition = {
+      type: 'DisruptionTarget',
+      status: 'True',
+      reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint',
+      lastTransitionTime: new Date(now),
+    };
+    const old = pod.status?.conditions?.find((c) => c.type === cond.type);
+    if (old && old.status === cond.status && old.reason === cond.reason) return;
+    const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== cond.type), cond];
+    try {
+      await this.clients.core.replaceNamespacedPodStatus({
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? 'default',
+        body: { ...pod, status: { ...pod.status, conditions } },
+      });
+    } catch (e) {
+      // a newer pod version or a pod already gone: delete anyway (upstream retries the pair)
+      if (!isConflict(e) && !isNotFound(e)) throw e;
     }
   }
 }
