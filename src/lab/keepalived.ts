@@ -3,8 +3,11 @@
  * check_apiserver.sh (kubernetes/kubeadm docs/ha-considerations.md, "keepalived configuration"):
  * `vrrp_script check_apiserver` (interval / fall / rise from the lab preset, the guide's weight -2),
  * `state` MASTER on lb1 and BACKUP on lb2, priority 101 / 100, PASS authentication, the VIP and the
- * track script. A failing check lowers the holder's priority below its peer's, so the peer takes
- * the VIP (preemption, on by default, also gives it back: src/faults/vip-settle.ts waits for that).
+ * track script. `fall` failed checks lower the holder's priority below its peer's; the peer discards
+ * the lower-priority adverts and takes the VIP when its Master_Down_Interval (3 x advert_int + skew)
+ * runs out (keepalived vrrp.c vrrp_state_backup). So a dead haproxy moves the VIP after about
+ * fall x interval + 3 x advert_int + skew: ~34 s with the guide's values. Preemption, on by default,
+ * also gives the VIP back when the check passes again (src/faults/vip-settle.ts waits for that).
  *
  * The guide's script checks `https://localhost:${APISERVER_DEST_PORT}/` and, on the VIP holder,
  * `https://${APISERVER_VIP}:${APISERVER_DEST_PORT}/`. On the guide's "Option 1" (keepalived and
