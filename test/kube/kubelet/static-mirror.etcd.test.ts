@@ -8,22 +8,13 @@
  */
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import t from 'tap';
 import { makeClients } from '../../../src/kube/runtime/kube.ts';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
 import { expectLog, spawnComponent, until } from '../leaderelection/procs.ts';
-import { alive, layout, manifest } from './static/helpers.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { alive, freePort, layout, manifest } from './static/helpers.ts';
 
 t.test('mirror pods', async (t) => {
   t.setTimeout(60_000);

@@ -112,7 +112,7 @@ export class ContainerWorker {
     try {
       const s = await spawnContainer({ command, env, logFile: this.logFile(), cwd: this.c.workingDir });
       const startedAt = new Date();
-      this.running(s.pid, s.startTicks, startedAt);
+      // the record first: a kubelet killed from here on adopts this process instead of starting another
       await writeRecord(this.ctx.rootDir, this.uid, this.name, {
         pid: s.pid,
         startTicks: s.startTicks,
@@ -122,6 +122,7 @@ export class ContainerWorker {
         namespace: this.ctx.pod.metadata?.namespace ?? '',
         terminationGracePeriodSeconds: this.graceSeconds,
       });
+      this.running(s.pid, s.startTicks, startedAt);
       this.ctx.log('container started', {
         pod: this.ctx.pod.metadata?.name,
         container: this.name,

@@ -70,6 +70,8 @@ class PodWorker implements RunningStaticPod {
 export class StaticPods {
   private readonly workers = new Map<string, PodWorker>();
   private records: Map<string, Map<string, ContainerRecord>> | undefined;
+  /** Recorded pods no source wants, being stopped, by full name (a new version waits for them). */
+  private readonly orphans = new Map<string, Promise<void>>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: StaticPodOptions) {}
@@ -102,14 +104,19 @@ export class StaticPods {
     const first = this.records === undefined;
     this.records ??= await listRecords(this.o.rootDir);
     const want = new Map(pods.map((p) => [p.uid, p]));
-    for (const [uid, w] of this.workers) if (!want.has(uid) && !w.terminated) this.stopPod(w);
-    for (const p of pods) if (!this.workers.has(p.uid)) this.startPod(p);
     if (first) {
       for (const [uid, recs] of this.records) {
-        if (want.has(uid)) continue;
-        void this.killOrphan(uid, recs);
+        const r = [...recs.values()][0];
+        if (want.has(uid) || !r) continue;
+        const key = `${r.namespace}/${r.podName}`;
+        this.orphans.set(
+          key,
+          this.killOrphan(uid, recs).finally(() => this.orphans.delete(key)),
+        );
       }
     }
+    for (const [uid, w] of this.workers) if (!want.has(uid) && !w.terminated) this.stopPod(w);
+    for (const p of pods) if (!this.workers.has(p.uid)) this.startPod(p);
   }
 
   private stopPod(w: PodWorker): void {
@@ -129,7 +136,8 @@ export class StaticPods {
     // same full name still terminating (an older version of the manifest): start after it
     const before = [...this.workers.values()]
       .filter((x) => x.sp.key === p.key && x.terminated)
-      .map((x) => x.terminated);
+      .map((x) => x.terminated)
+      .concat(this.orphans.get(p.key) ?? []);
     this.workers.set(p.uid, w);
     const recs = this.records?.get(p.uid);
     void Promise.all(before).then(async () => {

@@ -96,3 +96,13 @@ export async function waitFor(
 }
 
 export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

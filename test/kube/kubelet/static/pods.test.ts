@@ -11,7 +11,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { type StaticPodRuntime, startStaticPods } from '../../../../src/kube/kubelet/static/index.ts';
-import { alive, type Layout, layout, manifest, recorder, sleepMs, waitFor } from './helpers.ts';
+import { alive, freePort, type Layout, layout, manifest, recorder, sleepMs, waitFor } from './helpers.ts';
 
 const NODE = { name: 'CP1', ip: '127.0.0.1' };
 
@@ -237,11 +237,34 @@ t.test('probes: readiness makes the container ready, a failing liveness probe re
   await waitFor('ready again', 5000, () => status()?.ready === true);
 });
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+t.test(
+  'a manifest changed while no kubelet ran: the old container stops before the new one starts',
+  async (t) => {
+    const l = await layout(t);
+    const rt1 = await start(t, l, recorder().log);
+    const file = path.join(l.manifests, 'kube-scheduler.yaml');
+    const slowStop = ['sh', '-c', "trap '' TERM; sleep 300 & wait; sleep 300"];
+    await writeFile(file, manifest({ name: 'kube-scheduler', grace: 1, command: slowStop }));
+    await waitFor('v1', 3000, () => alive(pidOf(rt1, 'kube-scheduler-cp1')));
+    const pid1 = pidOf(rt1, 'kube-scheduler-cp1')!;
+    rt1.detach();
+    await writeFile(
+      file,
+      manifest({
+        name: 'kube-scheduler',
+        grace: 1,
+        command: [...slowStop.slice(0, 2), `${slowStop[2]} # v2`],
+      }),
+    );
+    const rec = recorder();
+    const rt2 = await start(t, l, rec.log);
+    await waitFor('v2 running', 5000, () => alive(pidOf(rt2, 'kube-scheduler-cp1')));
+    const killed = rec.find('killing unwanted static pod container')[0]!;
+    const started = rec.find('container started')[0]!;
+    t.ok(
+      started.at - killed.at >= 950,
+      `v2 started ${started.at - killed.at} ms after v1's stop began (1 s grace: same full name waits)`,
+    );
+    t.notOk(alive(pid1), 'v1 gone');
+  },
+);
