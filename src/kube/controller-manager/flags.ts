@@ -8,6 +8,7 @@
  */
 
 import { leaderElectFlags, noEffectFlags } from '../leaderelection/flags.ts';
+import { secureServingFlags } from '../leaderelection/serving.ts';
 import { KUBECONFIG_FLAG } from '../runtime/component.ts';
 import type { FlagSpec } from '../runtime/flags.ts';
 
@@ -66,6 +67,7 @@ export const FLAGS = {
     min: 0,
     help: 'Fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted.',
   },
+  ...secureServingFlags(10257),
   ...noEffectFlags(CONTROLLER_MANAGER_ACCEPTED_NO_EFFECT),
 } as const satisfies Record<string, FlagSpec>;
 

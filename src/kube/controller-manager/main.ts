@@ -6,11 +6,13 @@
  *   tsx src/kube/controller-manager/main.ts --kubeconfig cp1.kubeconfig --node-monitor-grace-period 40s
  */
 import { runLeaderElectedComponent } from '../leaderelection/component.ts';
+import { checkSecureServing, startSecureServing } from '../leaderelection/serving.ts';
 import { FLAGS } from './flags.ts';
 
 await runLeaderElectedComponent({
   command: 'kube-controller-manager',
   flags: FLAGS,
+  check: checkSecureServing,
   releaseOnCancel: false,
   describe: (f) => ({
     nodeMonitorPeriodMs: f['node-monitor-period'],
@@ -20,6 +22,7 @@ await runLeaderElectedComponent({
     const { NodeLifecycleController } = await import('./nodelifecycle/controller.ts');
     const { ReplicaSetController } = await import('./replicaset/controller.ts');
     const { TaintEvictionController } = await import('./tainteviction/controller.ts');
+    await startSecureServing({ bindAddress: flags['bind-address'], port: flags['secure-port'], log });
     const nlc = new NodeLifecycleController({
       clients,
       log,

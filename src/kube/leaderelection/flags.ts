@@ -1,9 +1,9 @@
 /**
  * The flags every leader-elected component takes (kube-controller-manager, kube-scheduler):
- * the upstream leader-election flags (component-base defaults), the secure-serving and
- * delegated-auth flags kubeadm writes for both (cmd/kubeadm/app/phases/controlplane/
- * manifests.go: --bind-address, --authentication-kubeconfig, --authorization-kubeconfig), and
- * the lab host name. Light on purpose: entry points parse flags before loading the Kubernetes
+ * the upstream leader-election flags (component-base defaults), the delegated-auth flags kubeadm
+ * writes for both (cmd/kubeadm/app/phases/controlplane/manifests.go: --authentication-kubeconfig,
+ * --authorization-kubeconfig), and the lab host name. --bind-address/--secure-port: serving.ts
+ * (each component's own port). Light on purpose: entry points parse flags before loading the Kubernetes
  * client.
  *
  * Leader identity (run.ts newIdentity): `<hostname>_<uuid>` as upstream
@@ -20,13 +20,13 @@ const str = (help: string, def = '') => ({ type: 'string', default: def, help })
  * them, with the reason (listed by --help as "accepted, no effect in the lab").
  */
 export const COMPONENT_ACCEPTED_NO_EFFECT = {
-  'bind-address':
-    'the secure /healthz, /metrics server (upstream on --bind-address:--secure-port, 10257 / 10259) is not served',
-  'secure-port': 'the secure /healthz, /metrics server is not served',
-  'authentication-kubeconfig': 'delegated authentication is for the secure server, which is not served',
-  'authorization-kubeconfig': 'delegated authorization is for the secure server, which is not served',
-  'client-ca-file': 'client certificates are for the secure server, which is not served',
-  'requestheader-client-ca-file': 'front-proxy authentication is for the secure server, which is not served',
+  'authentication-kubeconfig':
+    'the secure port serves only the health paths, which upstream always allows without authentication',
+  'authorization-kubeconfig':
+    'the secure port serves only the health paths, which upstream always allows without authorization',
+  'client-ca-file': 'the secure port serves only the health paths (no client-certificate authentication)',
+  'requestheader-client-ca-file':
+    'the secure port serves only the health paths (no front-proxy authentication)',
 } as const satisfies Record<string, string>;
 
 /** A string flag listed as accepted with no effect, with its reason. */

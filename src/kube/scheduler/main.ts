@@ -6,14 +6,17 @@
  *   tsx src/kube/scheduler/main.ts --kubeconfig /etc/kubernetes/scheduler.conf --leader-elect=true
  */
 import { runLeaderElectedComponent } from '../leaderelection/component.ts';
+import { checkSecureServing, startSecureServing } from '../leaderelection/serving.ts';
 import { FLAGS } from './flags.ts';
 
 await runLeaderElectedComponent({
   command: 'kube-scheduler',
   flags: FLAGS,
+  check: checkSecureServing,
   releaseOnCancel: true,
-  async controllers({ clients, log }) {
+  async controllers({ flags, clients, log }) {
     const { Scheduler } = await import('./scheduler.ts');
+    await startSecureServing({ bindAddress: flags['bind-address'], port: flags['secure-port'], log });
     const scheduler = new Scheduler(clients, log);
     return (signal) => scheduler.run(signal);
   },
