@@ -11,7 +11,7 @@
  * (pkg/kubelet/pod/pod_manager.go keeps them apart) but wake the mirror sync, so a deleted mirror
  * pod is recreated at once. On shutdown static pod containers are left running (static/process.ts).
  */
-import type { KubeConfig, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { errText, isConflict, isNotFound } from '../runtime/errors.ts';
 import { type Clients, deletePod } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -31,6 +31,8 @@ export interface KubeletOptions {
   readonly kc: KubeConfig;
   readonly log: Logger;
   readonly signal: AbortSignal;
+  /** Taints the Node is created with (--register-with-taints). */
+  readonly registerWithTaints?: readonly V1Taint[];
   /** Run the static pods of this directory (kubeadm's /etc/kubernetes/manifests). */
   readonly staticPods?: StaticPodConfig;
 }
@@ -41,7 +43,7 @@ export async function registerNode(o: KubeletOptions): Promise<V1Node> {
   while (!o.signal.aborted) {
     try {
       const node = await o.clients.core.createNode({
-        body: nodeObject({ name: o.nodeName, ip: o.nodeIp }, new Date()),
+        body: nodeObject({ name: o.nodeName, ip: o.nodeIp, taints: o.registerWithTaints }, new Date()),
       });
       o.log('node registered', { node: o.nodeName, ip: o.nodeIp });
       track.ok();

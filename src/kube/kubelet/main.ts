@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
+import { parseTaints } from './node.ts';
 import {
   KUBELET_CONFIG_DEFAULTS as D,
   explicitFlags,
@@ -28,6 +29,11 @@ const FLAGS = {
   },
   'hostname-override': { type: 'string', default: '', help: 'Node name (default: os.hostname()).' },
   'node-ip': { type: 'string', default: '', help: 'IP address of the node, reported as InternalIP.' },
+  'register-with-taints': {
+    type: 'string',
+    default: '',
+    help: 'Taints the Node is registered with, key[=value]:Effect,... (kubeadm: node-role.kubernetes.io/control-plane:NoSchedule).',
+  },
   'node-lease-duration-seconds': {
     type: 'int',
     default: D.nodeLeaseDurationSeconds,
@@ -103,6 +109,7 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
     if (v['node-ip'] && !/^\d{1,3}(\.\d{1,3}){3}$/.test(v['node-ip'])) {
       throw new Error(`--node-ip '${v['node-ip']}' is not an IPv4 address`);
     }
+    parseTaints(v['register-with-taints']);
   },
 });
 let fileConfig: Partial<KubeletConfig> | undefined;
@@ -147,6 +154,7 @@ exitWith(
     leaseDurationS: cfg.nodeLeaseDurationSeconds,
     statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
     podStartDelayMs: flags['lab-pod-start-delay'],
+    registerWithTaints: parseTaints(flags['register-with-taints']),
     clients,
     kc,
     log,

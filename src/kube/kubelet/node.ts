@@ -3,7 +3,7 @@
  * capacity, conditions), the heartbeat (Ready=True with a fresh lastHeartbeatTime, lastTransitionTime
  * kept while the status does not change) and the kube-node-lease/<node> Lease.
  */
-import type { V1Lease, V1Node, V1NodeCondition } from '@kubernetes/client-node';
+import type { V1Lease, V1Node, V1NodeCondition, V1Taint } from '@kubernetes/client-node';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const ZONE = 'lab';
@@ -12,6 +12,26 @@ export const KUBELET_VERSION = 'v1.32.0-lab';
 export interface NodeIdentity {
   readonly name: string;
   readonly ip: string;
+  /** --register-with-taints: set on the Node when the kubelet creates it (kubeadm: the control-plane NoSchedule taint). */
+  readonly taints?: readonly V1Taint[];
+}
+
+const EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+
+/**
+ * --register-with-taints `key[=value]:Effect,...` (kubernetes/kubernetes pkg/util/taints/taints.go
+ * parseTaint); throws naming the bad entry.
+ */
+export function parseTaints(spec: string): V1Taint[] {
+  if (!spec.trim()) return [];
+  return spec.split(',').map((entry) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(.+)$/.exec(entry.trim());
+    if (!m?.[1] || !EFFECTS.has(m[3] ?? ''))
+      throw new Error(
+        `--register-with-taints: '${entry}' is not key[=value]:NoSchedule|PreferNoSchedule|NoExecute`,
+      );
+    return { key: m[1], ...(m[2] ? { value: m[2] } : {}), effect: m[3] as string };
+  });
 }
 
 interface ConditionSpec {
@@ -84,7 +104,7 @@ export function nodeObject(id: NodeIdentity, now: Date): V1Node {
         'topology.kubernetes.io/zone': ZONE,
       },
     },
-    spec: {},
+    spec: id.taints?.length ? { taints: [...id.taints] } : {},
     status: {
       addresses: [
         { type: 'InternalIP', address: id.ip },

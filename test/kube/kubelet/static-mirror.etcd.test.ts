@@ -45,6 +45,7 @@ t.test('mirror pods', async (t) => {
     `--root-dir=${l.rootDir}`,
     `--lab-pod-logs-dir=${l.logs}`,
     '--lab-crash-backoff=500ms',
+    '--register-with-taints=node-role.kubernetes.io/control-plane:NoSchedule',
     '--lab-crash-backoff-max=1s',
   ]);
   const read = (name: string) => core.readNamespacedPod({ name, namespace: 'kube-system' });
@@ -69,6 +70,11 @@ t.test('mirror pods', async (t) => {
       'config.mirror = the static pod hash',
     );
     const node = await core.readNode({ name: 'cp1' });
+    t.match(
+      node.spec?.taints,
+      [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+      'registered with the taint',
+    );
     t.match(p.metadata?.ownerReferences, [
       { kind: 'Node', name: 'cp1', uid: node.metadata?.uid, controller: true },
     ]);
