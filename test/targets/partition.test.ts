@@ -66,6 +66,6 @@ t.test(
         `pgrep -fc 'hadrill-expir[e]-${bad.chain}'`,
       ].join('\n'),
     );
-    t.match(f.stdout, /^rc=[1-9]\d*\n1\nheal=0\n0\n/, `${f.stdout} ${f.stderr}`);
+    t.match(f.stdout, /^rc=[1-9]\d*\n[1-9]\nheal=0\n0\n/, `${f.stdout} ${f.stderr}`);
   },
 );
