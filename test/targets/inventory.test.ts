@@ -106,6 +106,42 @@ t.test('bad inventories name the file and the field', async (t) => {
   );
 });
 
+t.test('values that reach a shell carry only their own characters (issue 13)', async (t) => {
+  const hosts = (d: Record<string, unknown>) => d.hosts as Record<string, unknown>[];
+  for (const iface of ['eth0$(touch /tmp/pwned)', 'eth0;reboot', 'eth 0', "eth0'", 'a-name-longer-than-15']) {
+    t.match(
+      bad((d) => (hosts(d)[0]!.linkInterface = iface)),
+      /hosts\[0\]\.linkInterface: an interface name/,
+      iface,
+    );
+  }
+  for (const address of ['127.0.0.1;touch /tmp/pwned', '10.0.0.1 ', '$(id)', '-oProxyCommand=x', '']) {
+    t.match(
+      bad((d) => (hosts(d)[1]!.address = address)),
+      /hosts\[1\]\.address: an IP address or host name/,
+      address,
+    );
+  }
+  t.match(
+    bad((d) => (d.api = { vip: '10.0.0.10|x' })),
+    /api\.vip: an IP address/,
+  );
+  for (const [address, iface] of [
+    ['fd00::11', 'ens3'],
+    ['cp1.example.org', 'bond0.100'],
+    ['10.0.0.11', 'eth0@if12'],
+  ]) {
+    t.equal(
+      bad((d) => {
+        hosts(d)[0]!.address = address;
+        hosts(d)[0]!.linkInterface = iface;
+      }),
+      'accepted',
+      `${address} ${iface}`,
+    );
+  }
+});
+
 t.test('files: missing, not YAML, valid', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-inv-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
