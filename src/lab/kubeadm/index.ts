@@ -20,7 +20,7 @@ import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
 import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
 import { kubeletConfiguration } from './kubelet-config.ts';
 import { apiserverPod, controllerManagerPod, schedulerPod } from './manifests.ts';
-import { KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
+import { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
 import type { ComponentPod } from './pod.ts';
 import { toYaml } from './pod.ts';
 
@@ -147,4 +147,26 @@ export async function writeKubeadmHost(
     KUBELET_CONFIG_FILE,
   ].sort();
   return { root, files, pods };
+}
+
+/** A control plane's root directory in the lab's state dir: `<stateDir>/kubeadm/<host>`. */
+export const kubeadmRoot = (cfg: LabConfig, host: string): string => path.join(cfg.stateDir, 'kubeadm', host);
+
+/** The shared CAs (`kubeadm init`'s): `<stateDir>/kubeadm/cas`, laid out like /etc/kubernetes/pki. */
+export const kubeadmCasDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'kubeadm', 'cas');
+
+/**
+ * Writes every control plane's layout under `kubeadmRoot(cfg, host)` (the CAs once, in
+ * `kubeadmCasDir(cfg)`), in init/join order; idempotent as writeKubeadmHost.
+ */
+export async function writeKubeadmControlPlanes(
+  cfg: LabConfig,
+  o: KubeadmHostOptions = {},
+): Promise<Record<string, KubeadmHostLayout>> {
+  const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
+  const out: Record<string, KubeadmHostLayout> = {};
+  for (const h of hostsByRole(cfg, 'control-plane')) {
+    out[h.name] = await writeKubeadmHost(cfg, h, kubeadmRoot(cfg, h.name), cas, o);
+  }
+  return out;
 }

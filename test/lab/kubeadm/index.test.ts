@@ -12,7 +12,13 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import YAML from 'yaml';
 import { hostByName, labConfig } from '../../../src/lab/config.ts';
-import { ensureKubeadmCas, writeKubeadmHost } from '../../../src/lab/kubeadm/index.ts';
+import {
+  ensureKubeadmCas,
+  kubeadmCasDir,
+  kubeadmRoot,
+  writeKubeadmControlPlanes,
+  writeKubeadmHost,
+} from '../../../src/lab/kubeadm/index.ts';
 
 const run = promisify(execFile);
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'hadrill-kubeadm-'));
@@ -226,3 +232,27 @@ t.test('kubeconfigs: users, groups, servers, names', async (t) => {
   );
   t.equal((await conf(roots.cp2, 'admin.conf')).clusters[0].cluster.server, 'https://198.18.0.10:6443');
 });
+
+t.test(
+  'writeKubeadmControlPlanes: every control plane under <stateDir>/kubeadm/<host>, one set of CAs',
+  async (t) => {
+    const lab = labConfig({ preset: 'fast', stateDir: path.join(tmp, 'state') });
+    const all = await writeKubeadmControlPlanes(lab);
+    t.same(Object.keys(all), ['cp1', 'cp2', 'cp3']);
+    for (const [name, layout] of Object.entries(all)) {
+      t.equal(layout.root, kubeadmRoot(lab, name));
+      t.equal(layout.root, path.join(tmp, 'state', 'kubeadm', name));
+      t.equal(
+        await read(layout.root, 'etc/kubernetes/pki/ca.crt'),
+        await readFile(path.join(kubeadmCasDir(lab), 'ca.crt'), 'utf8'),
+        `${name}: the shared CA`,
+      );
+    }
+    t.ok(all.cp1?.files.includes('/etc/kubernetes/super-admin.conf'));
+    t.notOk(all.cp3?.files.includes('/etc/kubernetes/super-admin.conf'));
+    t.ok(
+      all.cp3?.pods.etcd.spec.containers[0]?.command.includes('--initial-cluster-state=existing'),
+      'cp3 joins',
+    );
+  },
+);
