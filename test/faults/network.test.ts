@@ -1,0 +1,157 @@
+/**
+ * The link-down fault when the executor's session runs over the downed link (ssh): the proof is
+ * seen from outside (the host's address stops answering TCP) and the heal never uses the link
+ * while it is down: it waits for the host's own timer, then runs link-up. The "host" is a real
+ * TCP listener on loopback that its link-down closes after 0.3 s and reopens after the fault's
+ * duration; its executor fails every command while it is down, as an ssh session would.
+ */
+import net from 'node:net';
+import t from 'tap';
+import type { ExecResult, Executor } from '../../src/executors/types.ts';
+import { linkDownFault, tcpAnswers } from '../../src/faults/network.ts';
+import type { Action, HostProfile, Target } from '../../src/targets/types.ts';
+import { fakeTopology } from './fake-target.ts';
+
+class LinkHost {
+  private server?: net.Server;
+  readonly calls: string[] = [];
+  /** Commands that arrived while the link was down (the heal must send none). */
+  readonly whileDown: string[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  constructor(readonly port: number) {}
+
+  get up(): boolean {
+    return this.server !== undefined;
+  }
+
+  async listen(): Promise<void> {
+    const s = net.createServer((c) => c.destroy());
+    await new Promise<void>((resolve) => s.listen(this.port, '127.0.0.1', resolve));
+    this.server = s;
+  }
+
+  down(): void {
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  run(a: Action): ExecResult {
+    const res = (code: number, stdout = ''): ExecResult => ({
+      host: a.host,
+      argv: [a.kind],
+      code,
+      stdout,
+      stderr: '',
+      timedOut: false,
+      durationMs: 1,
+    });
+    if (!this.up) {
+      this.whileDown.push(a.kind);
+      return { ...res(255), timedOut: true };
+    }
+    this.calls.push(a.kind);
+    if (a.kind === 'link-down') {
+      this.timers.push(setTimeout(() => this.down(), 300));
+      this.timers.push(setTimeout(() => void this.listen(), (a.restoreAfterS ?? 300) * 1000));
+      return res(0);
+    }
+    if (a.kind === 'link-state') return res(0, '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500');
+    return res(0);
+  }
+
+  stop(): void {
+    for (const tm of this.timers) clearTimeout(tm);
+    this.down();
+  }
+}
+
+function target(host: LinkHost, reach: boolean): Target {
+  const profile: HostProfile = {
+    name: 'link',
+    command: (a) => ({ host: a.host, argv: [JSON.stringify(a)] }),
+    ...(reach ? { reachability: () => ({ address: '127.0.0.1', port: host.port }) } : {}),
+  };
+  const executor: Executor = {
+    kind: 'ssh',
+    hosts: () => ['w1'],
+    exec: async (_h, argv) => host.run(JSON.parse(argv[0]!) as Action),
+    close: async () => {},
+  };
+  return { topology: fakeTopology(), executor, profile, timings: async () => ({}), close: async () => {} };
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+t.test('tcpAnswers: a listener answers, a closed port does not', async (t) => {
+  const h = new LinkHost(await freePort());
+  await h.listen();
+  t.equal(await tcpAnswers('127.0.0.1', h.port), true);
+  h.down();
+  t.equal(await tcpAnswers('127.0.0.1', h.port), false);
+});
+
+t.test(
+  'over the link: proof from outside, heal waits for the host, never sends over the downed link',
+  async (t) => {
+    const h = new LinkHost(await freePort());
+    t.teardown(() => h.stop());
+    await h.listen();
+    const tg = target(h, true);
+    const f = linkDownFault({ host: 'w1', downForS: 1.5 });
+    const plan = f.plan(tg);
+    t.same(
+      plan.map((s) => [s.step, s.host]),
+      [
+        ['inject', 'w1'],
+        ['prove', 'local'],
+        ['heal', 'local'],
+        ['heal', 'w1'],
+        ['verify-heal', 'w1'],
+      ],
+    );
+    t.match(plan[0]!.argv[0], /"restoreAfterS":1\.5/, 'the fault chooses the duration');
+    const started = Date.now();
+    const out = await f.inject({ target: tg });
+    t.match(out, {
+      effect: true,
+      proof: { kind: 'link-down', host: 'w1', link: `127.0.0.1:${h.port} stopped answering` },
+    });
+    t.notOk(h.up, 'down when proven');
+    t.same(h.calls, ['link-down'], 'no link-state over the downed link');
+    t.equal(await f.heal({ target: tg }), 'link of w1 up');
+    t.ok(Date.now() - started >= 1400, 'the heal waited for the host to come back by itself');
+    t.same(h.whileDown, [], 'nothing sent while the link was down');
+    t.same(h.calls, ['link-down', 'link-up', 'link-state']);
+    t.equal(await f.heal({ target: tg }), 'link of w1 up', 'idempotent');
+  },
+);
+
+t.test('a host that does not answer before the fault is not faulted', async (t) => {
+  const h = new LinkHost(await freePort());
+  const f = linkDownFault({ host: 'w1', downForS: 1 });
+  t.match(await f.inject({ target: target(h, true) }), {
+    effect: false,
+    reason: /did not answer before the fault/,
+  });
+  t.same(h.whileDown, [], 'link-down never sent');
+});
+
+t.test(
+  'without reachability (link downed from the harness, lab veth): link-state proves, link-up heals',
+  async (t) => {
+    const h = new LinkHost(await freePort());
+    await h.listen();
+    t.teardown(() => h.stop());
+    const f = linkDownFault({ host: 'w1', downForS: 60 });
+    t.same(
+      f.plan(target(h, false)).map((s) => s.step),
+      ['inject', 'prove', 'heal', 'verify-heal'],
+    );
+  },
+);
