@@ -13,11 +13,11 @@
  * (probe.terminationGracePeriodSeconds if set), then the normal restart path applies
  * (pkg/kubelet/kuberuntime computePodActions: "Container failed liveness probe, will be restarted").
  */
-import os from 'node:os';
 import path from 'node:path';
 import type { V1Container, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../../runtime/log.ts';
 import { type BackoffParams, CrashBackoff } from './backoff.ts';
+import { type ContainerState, containerStatus, signalNumber, type Termination } from './container-status.ts';
 import { httpGetProbe, type ProbeKind, ProbeState } from './probe.ts';
 import { type ContainerRecord, isAlive, spawnContainer, stopProcess, writeRecord } from './process.ts';
 
@@ -32,23 +32,10 @@ export interface ContainerContext {
   readonly changed: () => void;
 }
 
-type State =
-  | { readonly kind: 'waiting'; readonly reason: string; readonly message?: string }
-  | { readonly kind: 'running'; readonly pid: number; readonly startTicks: string; readonly startedAt: Date }
-  | { readonly kind: 'stopped' };
-
-interface Termination {
-  readonly exitCode: number;
-  readonly signal?: string;
-  readonly reason: string;
-  readonly startedAt: Date;
-  readonly finishedAt: Date;
-}
-
 const POLL_MS = 1000;
 
 export class ContainerWorker {
-  private state: State = { kind: 'waiting', reason: 'ContainerCreating' };
+  private state: ContainerState = { kind: 'waiting', reason: 'ContainerCreating' };
   private restartCount = 0;
   private last: Termination | undefined;
   private readonly backoff: CrashBackoff;
@@ -287,50 +274,17 @@ export class ContainerWorker {
   }
 
   status(): V1ContainerStatus {
-    const probe = (k: ProbeKind) => this.probes.find((p) => p.kind === k);
-    const running = this.state.kind === 'running';
-    const startup = probe('startup');
-    const started = running && (startup ? startup.result === 'success' : true);
-    const readiness = probe('readiness');
-    const ready = started && (readiness ? readiness.result === 'success' : true);
-    const st = this.state;
-    const last = this.last;
-    return {
-      name: this.name,
-      image: this.c.image ?? '',
-      imageID: `lab://${this.c.image ?? ''}`,
-      containerID: running ? `lab://${this.uid}-${this.name}-${this.restartCount}` : undefined,
-      ready,
-      started,
+    const result = (k: ProbeKind) => this.probes.find((p) => p.kind === k)?.result;
+    return containerStatus({
+      container: this.c,
+      id: `lab://${this.uid}-${this.name}-${this.restartCount}`,
+      state: this.state,
       restartCount: this.restartCount,
-      state:
-        st.kind === 'running'
-          ? { running: { startedAt: st.startedAt } }
-          : st.kind === 'waiting'
-            ? { waiting: { reason: st.reason, ...(st.message ? { message: st.message } : {}) } }
-            : {
-                terminated: {
-                  exitCode: last?.exitCode ?? 0,
-                  reason: last?.reason ?? 'Completed',
-                  startedAt: last?.startedAt,
-                  finishedAt: last?.finishedAt,
-                },
-              },
-      lastState: last
-        ? {
-            terminated: {
-              exitCode: last.exitCode,
-              reason: last.reason,
-              startedAt: last.startedAt,
-              finishedAt: last.finishedAt,
-              ...(last.signal ? { signal: signalNumber(last.signal) } : {}),
-            },
-          }
-        : {},
-    };
+      last: this.last,
+      hasStartup: this.c.startupProbe?.httpGet !== undefined,
+      hasReadiness: this.c.readinessProbe?.httpGet !== undefined,
+      startup: result('startup'),
+      readiness: result('readiness'),
+    });
   }
-}
-
-function signalNumber(sig: string): number | undefined {
-  return (os.constants.signals as Record<string, number>)[sig];
 }
