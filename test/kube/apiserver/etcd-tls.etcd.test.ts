@@ -2,12 +2,15 @@
  * Our kube-apiserver against a TLS etcd with client-certificate auth, as kubeadm runs them: etcd
  * started from the generated kubeadm etcd.yaml (loopback ports), the apiserver with
  * --etcd-servers=https://… --etcd-cafile/--etcd-certfile/--etcd-keyfile (kubeadm's
- * apiserver-etcd-client certificate). It becomes ready, serves writes that land in etcd, and
- * survives an etcd restart.
+ * apiserver-etcd-client certificate). It becomes ready, serves writes that land in etcd,
+ * survives an etcd restart, and runs with every flag of the generated kube-apiserver.yaml.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import t from 'tap';
+import YAML from 'yaml';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
 import { startKubeadmEtcd } from '../../lab/kubeadm/tls-etcd.ts';
 
@@ -42,6 +45,26 @@ t.test('ready over TLS etcd; objects are stored in etcd', async (t) => {
   }
   t.ok(ok, 'serving again after an etcd restart (reconnects with the same credentials)');
 });
+
+t.test(
+  "started with the generated kube-apiserver.yaml's flags (paths rooted, own serving flags kept)",
+  async (t) => {
+    const pod = YAML.parse(
+      await readFile(path.join(etcd.root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'utf8'),
+    );
+    // the helper's own listener, serving certificate and client CA (its kubeconfig trusts them)
+    const own = /^--(advertise-address|secure-port|tls-cert-file|tls-private-key-file|client-ca-file)=/;
+    const flags = (pod.spec.containers[0].command as string[])
+      .slice(1)
+      .filter((a) => !own.test(a))
+      .map((a) => a.replaceAll('/etc/kubernetes', path.join(etcd.root, 'etc/kubernetes')))
+      .map((a) => (a.startsWith('--etcd-servers=') ? `--etcd-servers=${etcd.endpoint}` : a));
+    t.ok(flags.length >= 25, `${flags.length} kubeadm flags`);
+    const api = await startTestApiserver(t, { etcd, flags });
+    const r = await api.kubectl(['get', 'configmap', 'tls-check', '-o', 'jsonpath={.data.a}']);
+    t.equal(r.stdout, 'b', r.stderr);
+  },
+);
 
 t.test(
   'without the client certificate flags the apiserver cannot reach etcd and exits on a bad file',
