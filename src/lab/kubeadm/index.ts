@@ -40,7 +40,7 @@ export type EtcdBootstrap = 'kubeadm-join' | 'bootstrap-all';
 export interface KubeadmHostOptions {
   /** Image tags of the control-plane images (default v1.34.2). */
   readonly kubernetesVersion?: string;
-  /** kubelet.conf's server (default `local`: ControlPlaneKubeletLocalMode, on since v1.33). */
+  /** kubelet.conf's server (default `controlPlaneEndpoint`, the VIP; `local`: see KubeletServer). */
   readonly kubeletServer?: KubeletServer;
   /** Default `kubeadm-join`. */
   readonly etcdBootstrap?: EtcdBootstrap;
@@ -127,7 +127,7 @@ export async function writeKubeadmHost(
     apiPort: cfg.apiPort,
     controlPlaneEndpoint: cfg.vip,
     init: index === 0,
-    kubeletServer: o.kubeletServer ?? 'local',
+    kubeletServer: o.kubeletServer ?? 'controlPlaneEndpoint',
   });
   const pods = renderStaticPods(cfg, host, o);
   // staticpod/utils.go WriteStaticPodToDisk: directory 0700, files 0600

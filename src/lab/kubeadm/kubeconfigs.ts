@@ -11,6 +11,8 @@
  *   controller-manager.conf  system:kube-controller-manager              -> local advertise address
  *   scheduler.conf           system:kube-scheduler                        -> local advertise address
  *   kubelet.conf             system:node:<node>, O=system:nodes           -> see KubeletServer
+ *                            (embedded certificate, as `kubeadm init` writes it before the
+ *                            kubelet-finalize phase points it at the rotated certificate)
  * As kubeadm's createKubeConfigFileIfNotExists, an existing file is kept.
  */
 import { access, mkdtemp, rm } from 'node:fs/promises';
@@ -31,10 +33,11 @@ import {
 import type { KubeadmCas } from './pki.ts';
 
 /**
- * Where kubelet.conf points on a control plane. `local`: the local apiserver, what
- * `kubeadm join --control-plane` writes with the ControlPlaneKubeletLocalMode feature gate
- * (alpha v1.31, beta and on by default since v1.33: KEP-4471). `controlPlaneEndpoint`: the VIP,
- * what join wrote before (and still writes with the gate off), and what `kubeadm init` writes.
+ * Where kubelet.conf points on a control plane. `controlPlaneEndpoint` (the lab's default, as
+ * issue 11 asks): the VIP, what `kubeadm init` writes and what `kubeadm join --control-plane`
+ * writes with the ControlPlaneKubeletLocalMode feature gate off. `local`: the node's own
+ * apiserver, what join writes with the gate on (KEP-4471, kubernetes/enhancements#4471: alpha
+ * v1.31, beta v1.33; cmd/kubeadm/app/features/features.go).
  */
 export type KubeletServer = 'local' | 'controlPlaneEndpoint';
 

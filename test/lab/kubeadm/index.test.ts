@@ -29,7 +29,7 @@ const cas = await ensureKubeadmCas(path.join(tmp, 'cas'));
 const roots = { cp1: path.join(tmp, 'cp1'), cp2: path.join(tmp, 'cp2') };
 const cp1 = await writeKubeadmHost(cfg, hostByName(cfg, 'cp1'), roots.cp1, cas);
 const cp2 = await writeKubeadmHost(cfg, hostByName(cfg, 'cp2'), roots.cp2, cas, {
-  kubeletServer: 'controlPlaneEndpoint',
+  kubeletServer: 'local',
 });
 
 async function walk(dir: string, base = dir): Promise<string[]> {
@@ -207,7 +207,7 @@ t.test('kubeconfigs: users, groups, servers, names', async (t) => {
       'https://198.18.0.11:6443',
     ],
     ['scheduler.conf', 'system:kube-scheduler', 'CN=system:kube-scheduler', 'https://198.18.0.11:6443'],
-    ['kubelet.conf', 'system:node:cp1', 'O=system:nodes,CN=system:node:cp1', 'https://198.18.0.11:6443'],
+    ['kubelet.conf', 'system:node:cp1', 'O=system:nodes,CN=system:node:cp1', 'https://198.18.0.10:6443'],
   ];
   for (const [f, user, subject, server] of expect) {
     const k = await conf(roots.cp1, f);
@@ -227,8 +227,8 @@ t.test('kubeconfigs: users, groups, servers, names', async (t) => {
   const kubelet2 = await conf(roots.cp2, 'kubelet.conf');
   t.equal(
     kubelet2.clusters[0].cluster.server,
-    'https://198.18.0.10:6443',
-    'kubeletServer: controlPlaneEndpoint',
+    'https://198.18.0.12:6443',
+    'kubeletServer: local (ControlPlaneKubeletLocalMode)',
   );
   t.equal((await conf(roots.cp2, 'admin.conf')).clusters[0].cluster.server, 'https://198.18.0.10:6443');
 });
