@@ -197,3 +197,36 @@ t.test(
     );
   },
 );
+
+t.test(
+  'with crictl: the PID of the running container named exactly so (crictl inspect .info.pid)',
+  { skip: !canUnshare && 'needs unshare (root)' },
+  async (t) => {
+    const s = scratch(t);
+    fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
+    // A stand-in for the CRI (none here): a container id is `c<pid>` of the process of that name;
+    // it answers only the exact calls the scripts must make, and logs them.
+    fs.writeFileSync(
+      path.join(s.bin, 'crictl'),
+      [
+        '#!/bin/sh',
+        `echo "$*" >> ${s.root}/crictl.log`,
+        `if [ "$*" = "ps -q --name ^kube-apiserver$ --state running" ]; then for p in $(pgrep -x kube-apiserver); do echo "c$p"; done; exit 0; fi`,
+        `if [ "$1 $2 $3 $4 $5" = "inspect -o go-template --template {{.info.pid}}" ]; then echo "\${6#c}"; exit 0; fi`,
+        'exit 1',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = withApiserver(s, [
+      'echo "pid=$p"',
+      sh(stopStaticPod('kube-apiserver', 'KILL'), 'stop', s.root),
+      'wait $p; echo "status=$?"',
+    ]);
+    const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
+    t.match(r.stdout, `pid=${pid}\n${pid}\nrc=0\nstatus=137`, r.stderr);
+    t.match(
+      fs.readFileSync(path.join(s.root, 'crictl.log'), 'utf8'),
+      `inspect -o go-template --template {{.info.pid}} c${pid}`,
+    );
+  },
+);

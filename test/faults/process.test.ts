@@ -1,0 +1,41 @@
+/**
+ * The process fault's proof names the PID the stop signalled (the kubeadm profile prints it), not
+ * only the one seen before: a component the kubelet restarted in between would otherwise be
+ * reported as the one that died.
+ */
+import t from 'tap';
+import { processFault } from '../../src/faults/process.ts';
+import { CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+
+t.test('proof: the signalled PID when the stop prints one, else the PID seen before', async (t) => {
+  const target = new FakeTarget(fakeTopology(), healthyHosts());
+  const f = processFault({ host: CPS[0]!, component: 'kube-apiserver', signal: 'KILL' });
+  // The fake's `stop` prints nothing: the PID from `running` before the fault (4242).
+  t.match(await f.inject({ target }), { effect: true, proof: { kind: 'process-gone', pid: 4242 } });
+  const printing = new FakeTarget(fakeTopology(), healthyHosts());
+  const exec = printing.executor.exec.bind(printing.executor);
+  const executor = {
+    ...printing.executor,
+    exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
+      const r = await exec(host, argv, opts);
+      return argv[0] === 'stop' ? { ...r, stdout: '5150\n' } : r;
+    },
+  };
+  const g = processFault({ host: CPS[1]!, component: 'kube-apiserver', signal: 'TERM' });
+  t.match(
+    await g.inject({
+      target: {
+        ...printing,
+        executor,
+        profile: printing.profile,
+        topology: printing.topology,
+        timings: printing.timings,
+        close: printing.close,
+      },
+    }),
+    {
+      effect: true,
+      proof: { kind: 'process-gone', host: CPS[1], pid: 5150 },
+    },
+  );
+});
