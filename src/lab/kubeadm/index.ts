@@ -7,6 +7,7 @@
  *   pod, manifests,  /etc/kubernetes/manifests/{kube-apiserver,kube-controller-manager,
  *   etcd-pod         kube-scheduler,etcd}.yaml (etcd adapted to Debian's 3.4: see etcd-pod.ts)
  *   kubelet-config   /var/lib/kubelet/config.yaml
+ *   etcd-join        kubeadm join's etcd steps: add a learner, promote it once started
  * `writeKubeadmHost` writes all of it under a root directory (the host's view of `/`, which the
  * lab bind-mounts into the host's mount namespace). The first control plane is the `kubeadm
  * init` node; the others are `kubeadm join --control-plane` nodes, in order.

@@ -54,29 +54,83 @@ export function tlsGet(
   });
 }
 
-export async function startKubeadmEtcd(t: Teardownable): Promise<KubeadmEtcd> {
+export interface KubeadmEtcdFixture {
+  /** Starts the etcd member of a control plane from its generated manifest. */
+  start(host: 'cp1' | 'cp2' | 'cp3'): Promise<KubeadmEtcd>;
+  /** The loopback peer URL a member advertises (its manifest's, rewritten). */
+  peerUrl(host: 'cp1' | 'cp2' | 'cp3'): string;
+  clientUrl(host: 'cp1' | 'cp2' | 'cp3'): string;
+}
+
+/**
+ * Up to three members on loopback, each from its own generated host root (kubeadm init for
+ * cp1, join for cp2/cp3), sharing the CAs; every host address/port of the manifests is mapped
+ * to a free 127.0.0.1 port.
+ */
+export async function kubeadmEtcdFixture(t: Teardownable): Promise<KubeadmEtcdFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-kubeadm-etcd-'));
+  const members: KubeadmEtcd[] = [];
+  t.teardown(async () => {
+    for (const m of members) await m.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   const cfg = labConfig({ preset: 'fast', stateDir: dir });
-  const host = hostByName(cfg, 'cp1');
-  const root = path.join(dir, 'root');
-  await writeKubeadmHost(cfg, host, root, await ensureKubeadmCas(path.join(dir, 'cas')));
+  const cas = await ensureKubeadmCas(path.join(dir, 'cas'));
+  const names = ['cp1', 'cp2', 'cp3'] as const;
+  const ports = new Map<string, { client: number; peer: number; metrics: number }>();
+  for (const n of names)
+    ports.set(n, { client: await freePort(), peer: await freePort(), metrics: await freePort() });
+  const portsOf = (n: string) => ports.get(n)!;
+  return {
+    peerUrl: (n) => `https://127.0.0.1:${portsOf(n).peer}`,
+    clientUrl: (n) => `https://127.0.0.1:${portsOf(n).client}`,
+    start: async (n) => {
+      const hostOfIp = (ip: string) => names.find((x) => hostByName(cfg, x).ip === ip);
+      const m = await startMember(dir, cfg, cas, n, hostOfIp, portsOf);
+      members.push(m);
+      return m;
+    },
+  };
+}
+
+/** One member from cp1's manifest (kubeadm init: a cluster of one). */
+export async function startKubeadmEtcd(t: Teardownable): Promise<KubeadmEtcd> {
+  return (await kubeadmEtcdFixture(t)).start('cp1');
+}
+
+async function startMember(
+  dir: string,
+  cfg: ReturnType<typeof labConfig>,
+  cas: Awaited<ReturnType<typeof ensureKubeadmCas>>,
+  name: string,
+  hostOfIp: (ip: string) => string | undefined,
+  portsOf: (host: string) => { client: number; peer: number; metrics: number },
+): Promise<KubeadmEtcd> {
+  const host = hostByName(cfg, name);
+  const root = path.join(dir, name);
+  await writeKubeadmHost(cfg, host, root, cas);
   const pod = YAML.parse(await readFile(path.join(root, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8'));
-  const [cp, pp, mp] = [await freePort(), await freePort(), await freePort()];
+  const own = portsOf(name);
+  const kinds = { '2379': 'client', '2380': 'peer' } as const;
   const rewrite = (a: string) =>
     a
       .replaceAll('/etc/kubernetes', path.join(root, 'etc/kubernetes'))
       .replaceAll('/var/lib/etcd', path.join(root, 'var/lib/etcd'))
-      .replaceAll(`${host.ip}:`, '127.0.0.1:')
-      .replaceAll('127.0.0.1:2379', `127.0.0.1:${cp}`)
-      .replaceAll('127.0.0.1:2380', `127.0.0.1:${pp}`)
-      .replaceAll('127.0.0.1:2381', `127.0.0.1:${mp}`)
+      .replace(
+        /(\d+\.\d+\.\d+\.\d+):(2379|2380|2381)\b/g,
+        (m, ip: string, port: '2379' | '2380' | '2381') => {
+          const h = ip === '127.0.0.1' ? name : hostOfIp(ip);
+          if (!h) return m;
+          return `127.0.0.1:${port === '2381' ? own.metrics : portsOf(h)[kinds[port]]}`;
+        },
+      )
       // both client URLs are now the same: listen once
       .replace(/^(--listen-client-urls=)([^,]+),\2$/, '$1$2');
   const command: string[] = pod.spec.containers[0].command.map(rewrite);
   const argv = [...command.slice(1), '--log-level=error'];
   const pki = (f: string) => path.join(root, 'etc/kubernetes/pki', f);
-  const endpoint = `https://127.0.0.1:${cp}`;
-  const metricsUrl = `http://127.0.0.1:${mp}`;
+  const endpoint = `https://127.0.0.1:${own.client}`;
+  const metricsUrl = `http://127.0.0.1:${own.metrics}`;
   let proc: ChildProcess;
   const launch = () => {
     proc = spawn(command[0]!, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -94,7 +148,8 @@ export async function startKubeadmEtcd(t: Teardownable): Promise<KubeadmEtcd> {
     const client = { cert: pki('etcd/healthcheck-client.crt'), key: pki('etcd/healthcheck-client.key') };
     for (let i = 0; i < 200; i++) {
       if (exited()) throw new Error(`etcd exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
-      const ok = await tlsGet(`${endpoint}/health`, pki('etcd/ca.crt'), client).then(
+      // serializable: a joining learner answers too (it serves no linearizable reads)
+      const ok = await tlsGet(`${endpoint}/health?serializable=true`, pki('etcd/ca.crt'), client).then(
         (r) => r.status === 200,
         () => false,
       );
@@ -114,9 +169,7 @@ export async function startKubeadmEtcd(t: Teardownable): Promise<KubeadmEtcd> {
     if (stopped) return;
     stopped = true;
     await kill();
-    await rm(dir, { recursive: true, force: true });
   };
-  t.teardown(stop);
   launch();
   try {
     await ready();
