@@ -141,22 +141,10 @@ export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec
       days,
     }),
     ensureLeaf(dir, fpCa, { name: 'front-proxy-client', cn: 'front-proxy-client', usage: 'client', days }),
-    ensureLeaf(etcdDir, etcdCa, {
-      name: 'server',
-      cn: h.name,
-      usage: both,
-      dnsNames: etcdDns,
-      ips: etcdIps,
-      days,
-    }),
-    ensureLeaf(etcdDir, etcdCa, {
-      name: 'peer',
-      cn: h.name,
-      usage: both,
-      dnsNames: etcdDns,
-      ips: etcdIps,
-      days,
-    }),
+    // etcd/server and etcd/peer: the same subject, SANs and usages (certlist.go)
+    ...(['server', 'peer'] as const).map((name) =>
+      ensureLeaf(etcdDir, etcdCa, { name, cn: h.name, usage: both, dnsNames: etcdDns, ips: etcdIps, days }),
+    ),
     ensureLeaf(etcdDir, etcdCa, {
       name: 'healthcheck-client',
       cn: 'kube-etcd-healthcheck-client',
