@@ -26,7 +26,15 @@ import {
   ETCD_PEER_PORT,
   IMAGE_REPOSITORY,
 } from './constants.ts';
-import { argumentsToCommand, type ComponentPod, componentPod, probe } from './pod.ts';
+import {
+  argumentsToCommand,
+  argValue,
+  type ComponentPod,
+  componentPod,
+  type ExtraArgs,
+  mergeExtra,
+  probe,
+} from './pod.ts';
 
 export interface EtcdMember {
   readonly name: string;
@@ -103,17 +111,39 @@ const for34 = (args: readonly [string, string][]): [string, string][] =>
     return r ? [r[0], r[1](v)] : [n, v];
   });
 
-export function etcdPod(cfg: LabConfig, h: EtcdPodSpec): ComponentPod {
+/**
+ * staticpod/utils.go GetEtcdProbeEndpoint: the probes follow the first URL of a user's
+ * `listen-metrics-urls` extraArg (host, port, scheme), else http://127.0.0.1:2381.
+ */
+export function etcdProbeEndpoint(user: ExtraArgs): { host: string; port: number; scheme: 'HTTP' | 'HTTPS' } {
+  const fallback = { host: '127.0.0.1', port: ETCD_METRICS_PORT, scheme: 'HTTP' as const };
+  const urls = argValue(user, 'listen-metrics-urls');
+  if (urls === undefined) return fallback;
+  let u: URL;
+  try {
+    u = new URL(urls.split(',')[0] ?? '');
+  } catch {
+    return fallback;
+  }
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: u.port ? Number(u.port) : ETCD_METRICS_PORT,
+    scheme: u.protocol === 'https:' ? 'HTTPS' : 'HTTP',
+  };
+}
+
+export function etcdPod(cfg: LabConfig, h: EtcdPodSpec, user: ExtraArgs = []): ComponentPod {
   if (!h.initialCluster.some((m) => m.name === h.name)) {
     throw new Error(`etcd member ${h.name} must be part of its own --initial-cluster`);
   }
+  const ep = etcdProbeEndpoint(user);
   const health = (kind: 'liveness' | 'startup', path: string) =>
-    probe(kind, '127.0.0.1', path, ETCD_METRICS_PORT, 'HTTP');
+    probe(kind, ep.host, path, ep.port, ep.scheme);
   return componentPod(
     {
       name: 'etcd',
       image: `${IMAGE_REPOSITORY}/etcd:${ETCD_IMAGE_TAG}`,
-      command: ['etcd', ...argumentsToCommand(for34(etcdBaseArgs(h)), etcdExtraArgs(cfg))],
+      command: ['etcd', ...argumentsToCommand(for34(etcdBaseArgs(h)), mergeExtra(etcdExtraArgs(cfg), user))],
       volumes: [
         { name: 'etcd-certs', path: `${CERTIFICATES_DIR}/etcd`, type: 'DirectoryOrCreate', readOnly: false },
         { name: 'etcd-data', path: ETCD_DATA_DIR, type: 'DirectoryOrCreate', readOnly: false },

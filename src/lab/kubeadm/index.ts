@@ -20,9 +20,9 @@ import { ETCD_DATA_DIR, KUBELET_CONFIG_FILE, KUBERNETES_VERSION, MANIFESTS_DIR }
 import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
 import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
 import { kubeletConfiguration } from './kubelet-config.ts';
-import { apiserverPod, controllerManagerPod, schedulerPod } from './manifests.ts';
+import { apiserverPod, type ComponentExtraArgs, controllerManagerPod, schedulerPod } from './manifests.ts';
 import { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
-import type { ComponentPod } from './pod.ts';
+import type { ComponentPod, ExtraArgs } from './pod.ts';
 import { toYaml } from './pod.ts';
 
 export * as kubeadmConstants from './constants.ts';
@@ -45,6 +45,13 @@ export interface KubeadmHostOptions {
   readonly kubeletServer?: KubeletServer;
   /** Default `kubeadm-join`. */
   readonly etcdBootstrap?: EtcdBootstrap;
+  /**
+   * ClusterConfiguration extraArgs (`etcd.local.extraArgs`, `apiServer.extraArgs`, ...): added to
+   * the lab's timing flags, replacing those of the same name. E.g. etcd
+   * `['listen-metrics-urls', 'http://0.0.0.0:2381']` so Prometheus on another host can scrape it
+   * (kubeadm's default serves etcd metrics on 127.0.0.1 only); the probes follow it as kubeadm's do.
+   */
+  readonly extraArgs?: ComponentExtraArgs & { readonly etcd?: ExtraArgs };
 }
 
 export const STATIC_POD_NAMES = [
@@ -91,11 +98,12 @@ export function renderStaticPods(
     apiPort: cfg.apiPort,
     kubernetesVersion: o.kubernetesVersion ?? KUBERNETES_VERSION,
   };
+  const x = o.extraArgs ?? {};
   return {
-    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap)),
-    'kube-apiserver': apiserverPod(cfg, h),
-    'kube-controller-manager': controllerManagerPod(cfg, h),
-    'kube-scheduler': schedulerPod(cfg, h),
+    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap), x.etcd),
+    'kube-apiserver': apiserverPod(cfg, h, x.apiServer),
+    'kube-controller-manager': controllerManagerPod(cfg, h, x.controllerManager),
+    'kube-scheduler': schedulerPod(cfg, h, x.scheduler),
   };
 }
 

@@ -23,12 +23,29 @@ import {
   SCHEDULER_CONF,
   SERVICE_SUBNET,
 } from './constants.ts';
-import { argumentsToCommand, type ComponentPod, componentPod, type HostPathVolume, probe } from './pod.ts';
+import {
+  argumentsToCommand,
+  argValue,
+  type ComponentPod,
+  componentPod,
+  type ExtraArgs,
+  type HostPathVolume,
+  mergeExtra,
+  probe,
+  probeAddress,
+} from './pod.ts';
 
 export interface ManifestHostSpec {
   readonly ip: string;
   readonly apiPort: number;
   readonly kubernetesVersion: string;
+}
+
+/** ClusterConfiguration extraArgs per component, on top of (and replacing) the lab's timings. */
+export interface ComponentExtraArgs {
+  readonly apiServer?: ExtraArgs;
+  readonly controllerManager?: ExtraArgs;
+  readonly scheduler?: ExtraArgs;
 }
 
 const p = (f: string) => path.posix.join(PKI, f);
@@ -55,7 +72,7 @@ const kubeconfigVolume = (file: string): HostPathVolume => ({
   readOnly: true,
 });
 
-export function apiserverPod(cfg: LabConfig, h: ManifestHostSpec): ComponentPod {
+export function apiserverPod(cfg: LabConfig, h: ManifestHostSpec, user: ExtraArgs = []): ComponentPod {
   const t = cfg.timings.apiserver;
   const base: [string, string][] = [
     ['advertise-address', h.ip],
@@ -103,7 +120,7 @@ export function apiserverPod(cfg: LabConfig, h: ManifestHostSpec): ComponentPod 
     {
       name,
       image: image(name, h.kubernetesVersion),
-      command: [name, ...argumentsToCommand(base, extra)],
+      command: [name, ...argumentsToCommand(base, mergeExtra(extra, user))],
       volumes: [...CA_CERT_VOLUMES, K8S_CERTS],
       requests: { cpu: '250m' },
       probes: {
@@ -133,12 +150,16 @@ interface LeaderElectedSpec {
   readonly port: number;
   readonly cpu: string;
   readonly base: readonly [string, string][];
-  readonly extra: readonly [string, string][];
+  readonly extra: ExtraArgs;
+  /** The user's extraArgs (a --bind-address there moves the probes: GetControllerManagerProbeAddress). */
+  readonly user: ExtraArgs;
   readonly volumes: readonly HostPathVolume[];
 }
 
 /** What getControllerManagerCommand and getSchedulerCommand share, and the pod around it. */
 function leaderElectedPod(h: ManifestHostSpec, c: LeaderElectedSpec): ComponentPod {
+  const bind = argValue(c.user, 'bind-address');
+  const host = bind === undefined ? '127.0.0.1' : probeAddress(bind);
   const kubeconfig = path.posix.join(KUBERNETES_DIR, c.conf);
   const base: [string, string][] = [
     ['bind-address', '127.0.0.1'],
@@ -151,17 +172,21 @@ function leaderElectedPod(h: ManifestHostSpec, c: LeaderElectedSpec): ComponentP
   return componentPod({
     name: c.name,
     image: image(c.name, h.kubernetesVersion),
-    command: [c.name, ...argumentsToCommand(base, c.extra)],
+    command: [c.name, ...argumentsToCommand(base, mergeExtra(c.extra, c.user))],
     volumes: [...c.volumes, kubeconfigVolume(c.conf)],
     requests: { cpu: c.cpu },
     probes: {
-      liveness: probe('liveness', '127.0.0.1', '/healthz', c.port, 'HTTPS'),
-      startup: probe('startup', '127.0.0.1', '/healthz', c.port, 'HTTPS'),
+      liveness: probe('liveness', host, '/healthz', c.port, 'HTTPS'),
+      startup: probe('startup', host, '/healthz', c.port, 'HTTPS'),
     },
   });
 }
 
-export function controllerManagerPod(cfg: LabConfig, h: ManifestHostSpec): ComponentPod {
+export function controllerManagerPod(
+  cfg: LabConfig,
+  h: ManifestHostSpec,
+  user: ExtraArgs = [],
+): ComponentPod {
   const n = cfg.timings.nodeLifecycle;
   return leaderElectedPod(h, {
     name: 'kube-controller-manager',
@@ -185,6 +210,7 @@ export function controllerManagerPod(cfg: LabConfig, h: ManifestHostSpec): Compo
       ['node-startup-grace-period', s(n.nodeStartupGracePeriodS)],
       ...leaderElectExtra(cfg),
     ],
+    user,
     volumes: [
       ...CA_CERT_VOLUMES,
       dir('flexvolume-dir', '/usr/libexec/kubernetes/kubelet-plugins/volume/exec', false),
@@ -193,7 +219,7 @@ export function controllerManagerPod(cfg: LabConfig, h: ManifestHostSpec): Compo
   });
 }
 
-export function schedulerPod(cfg: LabConfig, h: ManifestHostSpec): ComponentPod {
+export function schedulerPod(cfg: LabConfig, h: ManifestHostSpec, user: ExtraArgs = []): ComponentPod {
   return leaderElectedPod(h, {
     name: 'kube-scheduler',
     conf: SCHEDULER_CONF,
@@ -201,6 +227,7 @@ export function schedulerPod(cfg: LabConfig, h: ManifestHostSpec): ComponentPod 
     cpu: '100m',
     base: [],
     extra: leaderElectExtra(cfg),
+    user,
     volumes: [],
   });
 }

@@ -22,7 +22,8 @@ export interface HostPathVolume {
 }
 
 export interface HttpProbe {
-  readonly httpGet: { host: string; path: string; port: number; scheme: 'HTTP' | 'HTTPS' };
+  /** `host` is omitted when empty (the kubelet then probes the pod IP: staticpod getProbeAddress). */
+  readonly httpGet: { host?: string; path: string; port: number; scheme: 'HTTP' | 'HTTPS' };
   readonly initialDelaySeconds: number;
   readonly timeoutSeconds: number;
   readonly failureThreshold: number;
@@ -46,7 +47,7 @@ export function probe(
 ): HttpProbe {
   const [initialDelaySeconds, timeoutSeconds, failureThreshold, periodSeconds] = PROBE_TIMINGS[kind];
   return {
-    httpGet: { host, path, port, scheme },
+    httpGet: { ...(host ? { host } : {}), path, port, scheme },
     initialDelaySeconds,
     timeoutSeconds,
     failureThreshold,
@@ -111,6 +112,25 @@ export type ComponentPod = ReturnType<typeof componentPod>;
 /** YAML as sigs.k8s.io/yaml writes it: keys sorted, sequences not indented under their key. */
 export const toYaml = (doc: unknown): string =>
   YAML.stringify(doc, { sortMapEntries: true, indentSeq: false });
+
+/** `--name=value` arguments as kubeadm's ClusterConfiguration `extraArgs` lists them. */
+export type ExtraArgs = readonly (readonly [string, string])[];
+
+/** A user's extraArgs replace the lab's of the same name (both are kubeadm extraArgs). */
+export const mergeExtra = (lab: ExtraArgs, user: ExtraArgs = []): ExtraArgs => {
+  const names = new Set(user.map(([n]) => n));
+  return [...user, ...lab.filter(([n]) => !names.has(n))];
+};
+
+/** The value of the last `name` in `args`, as kubeadmapi.GetArgValue(args, name, -1). */
+export const argValue = (args: ExtraArgs, name: string): string | undefined =>
+  [...args].reverse().find(([n]) => n === name)?.[1];
+
+/**
+ * staticpod/utils.go getProbeAddress: an unspecified bind address cannot be probed; the empty
+ * host makes the kubelet probe the pod IP.
+ */
+export const probeAddress = (addr: string): string => (addr === '0.0.0.0' || addr === '::' ? '' : addr);
 
 /**
  * kubeadmutil.ArgumentsToCommand (cmd/kubeadm/app/util/arguments.go): extra arguments replace

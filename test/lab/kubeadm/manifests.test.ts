@@ -249,3 +249,48 @@ t.test(
     );
   },
 );
+
+t.test(
+  'extraArgs: replace the lab timings of the same name; probes follow bind address and metrics URL',
+  async (t) => {
+    const pods = renderStaticPods(fast, hostByName(fast, 'cp1'), {
+      extraArgs: {
+        etcd: [
+          ['listen-metrics-urls', 'http://0.0.0.0:2381'],
+          ['heartbeat-interval', '50'],
+        ],
+        apiServer: [['shutdown-delay-duration', '5s']],
+        controllerManager: [['bind-address', '0.0.0.0']],
+        scheduler: [['bind-address', '198.18.0.11']],
+      },
+    });
+    const e = flags(pods.etcd);
+    t.equal(e['listen-metrics-urls'], 'http://0.0.0.0:2381');
+    t.equal(e['heartbeat-interval'], '50', 'the user value wins over the lab timing');
+    t.equal(e['election-timeout'], '1000', 'other lab timings stay');
+    t.equal(command(pods.etcd).filter((a) => a.startsWith('--heartbeat-interval=')).length, 1, 'once');
+    t.same(pods.etcd.spec.containers[0]!.livenessProbe?.httpGet, {
+      host: '0.0.0.0',
+      path: '/health?exclude=NOSPACE&serializable=true',
+      port: 2381,
+      scheme: 'HTTP',
+    });
+    t.equal(flags(pods['kube-apiserver'])['shutdown-delay-duration'], '5s');
+    const cmProbe = pods['kube-controller-manager'].spec.containers[0]!.livenessProbe?.httpGet;
+    t.same(
+      cmProbe,
+      { path: '/healthz', port: 10257, scheme: 'HTTPS' },
+      'unspecified bind address: no probe host',
+    );
+    t.equal(flags(pods['kube-controller-manager'])['bind-address'], '0.0.0.0');
+    t.equal(pods['kube-scheduler'].spec.containers[0]!.startupProbe?.httpGet.host, '198.18.0.11');
+    const https = renderStaticPods(fast, hostByName(fast, 'cp1'), {
+      extraArgs: { etcd: [['listen-metrics-urls', 'https://127.0.0.1:12381,http://0.0.0.0:2381']] },
+    });
+    t.match(https.etcd.spec.containers[0]!.startupProbe?.httpGet, {
+      host: '127.0.0.1',
+      port: 12381,
+      scheme: 'HTTPS',
+    });
+  },
+);
