@@ -168,8 +168,15 @@ export function linkDownFault(o: LinkDownOptions): Fault {
           },
         };
       }
-      const st = await runAction(target, state);
-      if (st.code !== 0 || isUp(st.stdout)) return { effect: false, reason: `link of ${o.host} is not down` };
+      // A host-side timer downs the link a second after the command returns (kind's nodes).
+      const st = await waitFor(
+        async () => {
+          const r = await runAction(target, state);
+          return r.code === 0 && !isUp(r.stdout) ? r : undefined;
+        },
+        { timeoutMs: 5000, intervalMs: 100, what: `link of ${o.host} to go down` },
+      ).catch(() => undefined);
+      if (!st) return { effect: false, reason: `link of ${o.host} is not down` };
       const link = st.stdout.split(':')[1]?.trim().split('@')[0] ?? o.host;
       return { effect: true, proof: { kind: 'link-down', host: o.host, link } };
     },
@@ -184,17 +191,16 @@ export function linkDownFault(o: LinkDownOptions): Fault {
           what: `${o.host} (${reach.address}:${reach.port}) to answer again (its own timer restores the link after ${downForS} s)`,
         });
       }
-      // The executor may hold a session that died with the link: retry until it answers.
-      const st = await waitFor(
+      // The executor may hold a session that died with the link: retry until the link is up.
+      await waitFor(
         async () => {
           const res = await runAction(target, { kind: 'link-up', host: o.host });
           if (res.code !== 0) throw failed(res, 'bringing the link up');
           const s = await runAction(target, state);
-          return s.code === 0 ? s : undefined;
+          return s.code === 0 && isUp(s.stdout) ? true : undefined;
         },
-        { timeoutMs: 30_000, intervalMs: 1000, what: `link-up on ${o.host}` },
+        { timeoutMs: 30_000, intervalMs: 1000, what: `the link of ${o.host} to be up after link-up` },
       );
-      if (!isUp(st.stdout)) throw new Error(`link of ${o.host} is still down after heal`);
       return `link of ${o.host} up`;
     },
   };
