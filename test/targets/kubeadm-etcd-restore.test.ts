@@ -4,7 +4,8 @@
  * 127.0.0.1:2379 and `pgrep -x etcd` are this test's alone: snapshot, wipe (refused while etcd
  * runs), restore, restore again (the replay after a killed harness: success), a foreign data dir
  * (refused, or kept as the heal does), then etcd starts on the restored data with the key written
- * before the snapshot and without the one written after.
+ * before the snapshot and without the one written after. A unit-lane file (not *.etcd.test.ts):
+ * its etcd lives in its own network namespace, so it shares no port with any other test.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
