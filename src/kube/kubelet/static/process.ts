@@ -18,6 +18,9 @@
  * by polling /proc (upstream's PLEG relists every second) and its exit code is unknown.
  * Log files hold the raw output (not the CRI "<time> stdout F" framing, which needs a shim piping
  * the output).
+ * What the host must give: /proc mounted for the kubelet's pid namespace (pids and start times are
+ * read there), and an init other than the kubelet as pid 1 of that namespace (when a namespace's
+ * pid 1 dies the kernel kills every process in it; that init also reaps orphaned containers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
