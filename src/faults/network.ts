@@ -2,8 +2,9 @@
  * Network faults: an iptables partition of ports on one host (proof: the rules are in place;
  * heal: remove the chain), and a host's link taken down (proof: the link is down; heal: up).
  */
-import net from 'node:net';
+import { tcpWaitCommand } from '../targets/kubeadm-reach.ts';
 import type { PartitionSpec } from '../targets/partition.ts';
+import type { Command, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
@@ -58,27 +59,11 @@ export function partitionFault(o: {
 /** The host brings its link back by itself after this long unless the fault says otherwise (5 min). */
 export const DEFAULT_LINK_DOWN_S = 300;
 
-/** True when a TCP connection to address:port opens within `timeoutMs` (the host answers). */
-export function tcpAnswers(address: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: address, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
 export interface LinkDownOptions {
   readonly host: string;
   readonly ip?: string;
   /** How long the host stays off the network before its own timer restores it (default 300 s). */
   readonly downForS?: number;
-  /** Injectable for tests; default a real TCP connect. */
-  readonly answers?: (address: string, port: number) => Promise<boolean>;
 }
 
 /**
@@ -92,80 +77,71 @@ export interface LinkDownOptions {
  */
 export function linkDownFault(o: LinkDownOptions): Fault {
   const downForS = o.downForS ?? DEFAULT_LINK_DOWN_S;
-  const answers = o.answers ?? ((a: string, p: number) => tcpAnswers(a, p));
   const down = { kind: 'link-down', host: o.host, restoreAfterS: downForS } as const;
   const state = { kind: 'link-state', host: o.host } as const;
-  let injectedAt: number | undefined;
   const isUp = (stdout: string) => /[<,]UP[,>]/.test(stdout);
+  /** Seen from outside: the host's address stops answering / answers again (local commands). */
+  const watch = (target: Target) => {
+    const r = target.profile.reachability?.(o.host);
+    if (!r) return undefined;
+    const seen = `${r.address}:${r.port}`;
+    return {
+      seen,
+      answersNow: tcpWaitCommand(r.address, r.port, 'answers', 3),
+      // The link goes down 1 s after the command: allow 15 s.
+      silent: tcpWaitCommand(r.address, r.port, 'silent', 15),
+      // The host's timer restores it after downForS; allow 60 s more.
+      back: tcpWaitCommand(r.address, r.port, 'answers', downForS + 60),
+    };
+  };
+  const run = (target: Target, c: Command, withinS: number) =>
+    target.executor.exec(c.host, c.argv, { timeoutMs: (withinS + 10) * 1000 });
   return {
     name: 'link-down',
     impact: [{ kind: 'host-offline', host: o.host }],
     aim: { host: o.host, ip: o.ip },
     summary: `network link of ${o.host} down (back by itself after ${downForS} s at the latest)`,
     plan: (target) => {
-      const reach = target.profile.reachability?.(o.host);
-      const seen = reach ? `${reach.address}:${reach.port}` : undefined;
+      const w = watch(target);
+      const inject = step(
+        target,
+        'inject',
+        down,
+        `${o.host} is off the network; its own timer restores it after ${downForS} s`,
+      );
+      const up = step(
+        target,
+        'heal',
+        { kind: 'link-up', host: o.host },
+        `${o.host} back on the network, routes restored`,
+      );
+      const verify = step(target, 'verify-heal', state, 'link state UP');
+      if (!w) return [inject, step(target, 'prove', state, 'link state DOWN'), up, verify];
       return [
-        step(
-          target,
-          'inject',
-          down,
-          `${o.host} is off the network; its own timer restores it after ${downForS} s`,
-        ),
-        seen
-          ? { step: 'prove', host: 'local', argv: ['tcp-connect', seen], expect: `${seen} stops answering` }
-          : step(target, 'prove', state, 'link state DOWN'),
-        ...(seen
-          ? [
-              {
-                step: 'heal',
-                host: 'local',
-                argv: ['tcp-connect', seen],
-                expect: `wait until ${seen} answers again`,
-              } as const,
-            ]
-          : []),
-        step(
-          target,
-          'heal',
-          { kind: 'link-up', host: o.host },
-          `${o.host} back on the network, routes restored`,
-        ),
-        step(target, 'verify-heal', state, 'link state UP'),
+        inject,
+        { step: 'prove', ...w.silent, expect: `${w.seen} stops answering (seen from the harness)` },
+        {
+          step: 'heal',
+          ...w.back,
+          expect: `${w.seen} answers again (the host's own timer); nothing is sent over the downed link`,
+        },
+        up,
+        verify,
       ];
     },
     async inject({ target }): Promise<InjectOutcome> {
-      const reach = target.profile.reachability?.(o.host);
-      if (reach && !(await answers(reach.address, reach.port)))
-        return {
-          effect: false,
-          reason: `${o.host} (${reach.address}:${reach.port}) did not answer before the fault`,
-        };
+      const w = watch(target);
+      if (w && (await run(target, w.answersNow, 3)).code !== 0)
+        return { effect: false, reason: `${o.host} (${w.seen}) did not answer before the fault` };
       const res = await runAction(target, down);
       if (res.code !== 0) throw failed(res, 'taking the link down');
-      injectedAt = Date.now();
-      if (reach) {
-        // Two failed connects in a row, within 15 s (the link goes down 1 s after the command).
-        let misses = 0;
-        const gone = await waitFor(
-          async () => {
-            misses = (await answers(reach.address, reach.port)) ? 0 : misses + 1;
-            return misses >= 2 ? true : undefined;
-          },
-          { timeoutMs: 15_000, intervalMs: 200, what: `${o.host} to stop answering` },
-        ).catch(() => false);
-        if (!gone)
-          return {
-            effect: false,
-            reason: `${o.host} (${reach.address}:${reach.port}) still answers after link-down`,
-          };
+      if (w) {
+        const gone = await run(target, w.silent, 15);
+        if (gone.code !== 0)
+          return { effect: false, reason: `${o.host}: ${(gone.stderr || gone.stdout).trim()}` };
         return {
           effect: true,
-          proof: {
-            kind: 'link-down',
-            host: o.host,
-            link: `${reach.address}:${reach.port} stopped answering`,
-          },
+          proof: { kind: 'link-down', host: o.host, link: `${w.seen} stopped answering` },
         };
       }
       // A host-side timer downs the link a second after the command returns (kind's nodes).
@@ -181,15 +157,14 @@ export function linkDownFault(o: LinkDownOptions): Fault {
       return { effect: true, proof: { kind: 'link-down', host: o.host, link } };
     },
     async heal({ target }) {
-      const reach = target.profile.reachability?.(o.host);
-      if (reach) {
-        // The host's timer brings it back by injectedAt + downForS; allow 60 s more.
-        const deadline = (injectedAt ?? Date.now()) + (downForS + 60) * 1000;
-        await waitFor(async () => ((await answers(reach.address, reach.port)) ? true : undefined), {
-          timeoutMs: Math.max(deadline - Date.now(), 5000),
-          intervalMs: 500,
-          what: `${o.host} (${reach.address}:${reach.port}) to answer again (its own timer restores the link after ${downForS} s)`,
-        });
+      const w = watch(target);
+      if (w) {
+        const back = await run(target, w.back, downForS + 60);
+        if (back.code !== 0)
+          throw failed(
+            back,
+            `waiting for ${o.host} to come back (its own timer restores the link after ${downForS} s)`,
+          );
       }
       // The executor may hold a session that died with the link: retry until the link is up.
       await waitFor(

@@ -7,8 +7,11 @@
  */
 import net from 'node:net';
 import t from 'tap';
+import { runLocal } from '../../src/executors/local.ts';
 import type { ExecResult, Executor } from '../../src/executors/types.ts';
-import { linkDownFault, tcpAnswers } from '../../src/faults/network.ts';
+import { LOCAL_HOST } from '../../src/executors/types.ts';
+import { linkDownFault } from '../../src/faults/network.ts';
+import { tcpWaitCommand } from '../../src/targets/kubeadm-reach.ts';
 import type { Action, HostProfile, Target } from '../../src/targets/types.ts';
 import { fakeTopology } from './fake-target.ts';
 
@@ -80,7 +83,9 @@ function target(host: LinkHost, reach: boolean): Target {
   const executor: Executor = {
     kind: 'ssh',
     hosts: () => ['w1'],
-    exec: async (_h, argv) => host.run(JSON.parse(argv[0]!) as Action),
+    // The harness machine's own commands (the TCP watch) run for real.
+    exec: async (h, argv, opts) =>
+      h === LOCAL_HOST ? runLocal(argv, { ...opts, host: h }) : host.run(JSON.parse(argv[0]!) as Action),
     close: async () => {},
   };
   return { topology: fakeTopology(), executor, profile, timings: async () => ({}), close: async () => {} };
@@ -94,12 +99,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-t.test('tcpAnswers: a listener answers, a closed port does not', async (t) => {
+t.test('the TCP watch: answers / silent, bounded', async (t) => {
   const h = new LinkHost(await freePort());
   await h.listen();
-  t.equal(await tcpAnswers('127.0.0.1', h.port), true);
+  const run = (c: { argv: readonly string[] }) => runLocal(c.argv, { timeoutMs: 20_000 });
+  t.equal((await run(tcpWaitCommand('127.0.0.1', h.port, 'answers', 2))).code, 0);
+  const still = await run(tcpWaitCommand('127.0.0.1', h.port, 'silent', 1));
+  t.equal(still.code, 1);
+  t.match(still.stderr, `127.0.0.1:${h.port} still answers after 1 s`);
   h.down();
-  t.equal(await tcpAnswers('127.0.0.1', h.port), false);
+  t.equal((await run(tcpWaitCommand('127.0.0.1', h.port, 'silent', 2))).code, 0);
+  t.equal((await run(tcpWaitCommand('127.0.0.1', h.port, 'answers', 1))).code, 1);
 });
 
 t.test(
@@ -135,6 +145,9 @@ t.test(
     t.same(h.whileDown, [], 'nothing sent while the link was down');
     t.same(h.calls, ['link-down', 'link-up', 'link-state']);
     t.equal(await f.heal({ target: tg }), 'link of w1 up', 'idempotent');
+    // `drill recover` replays the journaled heal commands as they are: each is a real command.
+    for (const s of plan.filter((p) => p.step === 'heal'))
+      t.equal((await tg.executor.exec(s.host, s.argv, { timeoutMs: 20_000 })).code, 0, `replay: ${s.expect}`);
   },
 );
 

@@ -1,0 +1,45 @@
+/**
+ * Whether a host answers, seen from the harness machine: a bounded loop of TCP connects to the
+ * host's address (its ssh port), as one local command, so a drill, its `--dry-run` plan and
+ * `drill recover` (which replays journaled commands) all run the same thing. Used by link-down
+ * on hosts whose executor session runs over the link it takes down.
+ */
+import { LOCAL_HOST } from '../executors/types.ts';
+import type { Command } from './types.ts';
+
+/** `node -e` program: argv host port until withinS; exit 0 when the state is reached, 1 at the deadline. */
+const PROGRAM = `
+const net = require('node:net');
+const [host, port, until, withinS] = process.argv.slice(1);
+const end = Date.now() + Number(withinS) * 1000;
+const once = () => new Promise((resolve) => {
+  const c = net.connect({ host, port: Number(port) });
+  const done = (ok) => { c.destroy(); resolve(ok); };
+  c.setTimeout(1000, () => done(false));
+  c.once('connect', () => done(true));
+  c.once('error', () => done(false));
+});
+(async () => {
+  let streak = 0;
+  for (;;) {
+    const ok = await once();
+    streak = ok === (until === 'answers') ? streak + 1 : 0;
+    // Silence counts after two misses in a row, an answer after one.
+    if (streak >= (until === 'answers' ? 1 : 2)) { console.log(host + ':' + port + (ok ? ' answers' : ' does not answer')); process.exit(0); }
+    if (Date.now() >= end) { console.error(host + ':' + port + (until === 'answers' ? ' still does not answer' : ' still answers') + ' after ' + withinS + ' s'); process.exit(1); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+})();
+`;
+
+export function tcpWaitCommand(
+  address: string,
+  port: number,
+  until: 'answers' | 'silent',
+  withinS: number,
+): Command {
+  return {
+    host: LOCAL_HOST,
+    argv: [process.execPath, '-e', PROGRAM, address, String(port), until, String(Math.ceil(withinS))],
+  };
+}
