@@ -59,7 +59,8 @@ export function stopStaticPod(c: string, signal: 'KILL' | 'TERM'): string {
     'set -e',
     `[ -f ${m} ] || [ -f ${p} ] || { echo 'no manifest ${m} (nor parked in ${PARKED_DIR})' >&2; exit 3; }`,
     findPids(c),
-    `[ -z "$pids" ] || kill -${signal} $pids`,
+    // A process that exited since it was found is no failure; `running` afterwards is the check.
+    `[ -z "$pids" ] || kill -${signal} $pids || echo "some of $pids had already exited" >&2`,
     `mkdir -p ${PARKED_DIR}`,
     `[ ! -f ${m} ] || mv -f ${m} ${p}`,
     'echo "$pids"',
