@@ -201,6 +201,14 @@ export class SshTarget implements Target {
           ids.set(h.name, identity);
           for (const n of notes)
             this.opts.log?.(`identity: ${n}; the inventory's address and names are used`);
+          const differs = (what: string, manifest: string, inventory: string) => {
+            if (manifest !== inventory)
+              this.opts.log?.(
+                `identity: ${h.name}'s ${what} is ${manifest} (its manifest), not ${inventory} (inventory)`,
+              );
+          };
+          if (identity.apiserver) differs('apiserver address', identity.apiserver.ip, h.address);
+          if (identity.etcd) differs('etcd member name', identity.etcd.name, h.etcdMember);
         }),
     );
     this.topo = sshTopology(this.inventory, this.apiUrl, this.insecure, ids);
