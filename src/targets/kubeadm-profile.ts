@@ -23,7 +23,13 @@ import {
 } from './kubeadm-etcd.ts';
 import { linkDownScript, linkStateScript, linkUpScript } from './kubeadm-link.ts';
 import { findPids, runningStaticPod, startStaticPod, stopStaticPod } from './kubeadm-static-pod.ts';
-import { etcdPartition, healPartitionScript, partitionScript, showPartitionScript } from './partition.ts';
+import {
+  etcdPartition,
+  healPartitionScript,
+  type PartitionSpec,
+  partitionScript,
+  showPartitionScript,
+} from './partition.ts';
 import type { Action, Command, Component, HostProfile } from './types.ts';
 
 export { MANIFEST_DIR, PARKED_DIR } from './kubeadm-static-pod.ts';
@@ -109,9 +115,11 @@ export class KubeadmProfile implements HostProfile {
       vars.token = a.token;
     }
     if (a.kind === 'partition') {
-      vars.dports = a.spec.dports.join(',');
-      vars.sports = a.spec.sports.join(',');
+      const spec = this.partitionSpec(a);
+      vars.dports = spec.dports.join(',');
+      vars.sports = spec.sports.join(',');
     }
+    if (a.kind === 'link-down' && a.restoreAfterS !== undefined) vars.restoreAfterS = String(a.restoreAfterS);
     const run = typeof o === 'string' ? o : o.run;
     const on = typeof o === 'string' ? 'host' : o.on;
     return { host: on === 'local' ? LOCAL_HOST : a.host, argv: ['sh', '-c', fillTemplate(run, vars, key)] };
@@ -126,6 +134,12 @@ export class KubeadmProfile implements HostProfile {
     if (o['link-down'] !== undefined || o['link-up'] !== undefined) return undefined;
     const i = this.info(host);
     return i.address && i.port ? { address: i.address, port: i.port } : undefined;
+  }
+
+  /** An etcd partition cuts the host's own etcd ports (from its manifest) when known. */
+  private partitionSpec(a: Extract<Action, { kind: 'partition' }>): PartitionSpec {
+    const e = this.info(a.host).etcd;
+    return a.spec.etcd && e ? { ...a.spec, ...etcdPartition(e.clientPort, e.peerPort) } : a.spec;
   }
 
   private etcd(host: string): EtcdHostFacts {
@@ -148,12 +162,9 @@ export class KubeadmProfile implements HostProfile {
         return STATIC_PODS.has(a.component)
           ? runningStaticPod(a.component)
           : `systemctl is-active --quiet ${unit(a.component)} || { echo '${a.component} is not running' >&2; exit 3; }; systemctl show -p MainPID --value ${unit(a.component)}`;
-      case 'partition': {
-        const e = this.info(a.host).etcd;
-        return partitionScript(
-          a.spec.etcd && e ? { ...a.spec, ...etcdPartition(e.clientPort, e.peerPort) } : a.spec,
-        );
-      }
+      case 'partition':
+        return partitionScript(this.partitionSpec(a));
+
       case 'heal-partition':
         return healPartitionScript();
       case 'show-partition':

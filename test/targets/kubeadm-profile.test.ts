@@ -109,6 +109,16 @@ t.test('partition: the host etcd ports from its manifest replace the defaults', 
   t.match(s, /--dports 12379,12380 -j DROP/);
   t.match(s, /--sports 12380 -j DROP/);
   t.notMatch(s, /2379,2380/);
+  const o = new KubeadmProfile({
+    hosts: new Map([['cp1', { etcd: { dataDir: '/data/etcd', clientPort: 12379, peerPort: 12380 } }]]),
+    overrides: { partition: 'fw cut {dports} {sports}', 'link-down': 'vm-link off {host} {restoreAfterS}' },
+  });
+  t.equal(
+    o.command({ kind: 'partition', host: 'cp1', spec: ETCD_PARTITION }).argv[2],
+    'fw cut 12379,12380 12380',
+    'overrides see them too',
+  );
+  t.equal(o.command({ kind: 'link-down', host: 'cp1', restoreAfterS: 90 }).argv[2], 'vm-link off cp1 90');
   t.match(
     p.script({ kind: 'partition', host: 'cp2', spec: ETCD_PARTITION }),
     /--dports 2379,2380 /,
