@@ -78,7 +78,7 @@ export function etcdTools(dataDir: string): string {
     `    utl() { ctr -n k8s.io run --rm --mount type=bind,src=${dataDir},dst=${dataDir},options=rbind:rw "$img" "hadrill-etcd-$$" "$tool" "$@"; }`,
     `  elif [ "$tool" = etcdutl ] && ${hostOk('etcdutl')}; then utl() { etcdutl "$@"; }`,
     `  elif [ "$tool" = etcdctl ] && ${hostOk('etcdctl')}; then utl() { ETCDCTL_API=3 etcdctl "$@"; }`,
-    '  else utl() { echo "no $tool of version $V or newer on this host and no etcd image to run it from" >&2; return 3; }; fi',
+    '  else utl() { echo "no $tool of version $V or newer on this host, and no etcd image in its manifest or no ctr to run it" >&2; return 3; }; fi',
     'fi',
   ].join('\n');
 }

@@ -18,6 +18,8 @@ interface Versions {
   etcdutl?: string;
   /** A running etcd container whose `etcd --version` prints this. */
   container?: string;
+  /** A CRI node whose etcd is stopped, its (parked) manifest naming this image. */
+  stoppedImage?: string;
 }
 
 /** What the tools leave behind: `save <file>` writes it, `--data-dir <out>` gets a member, status prints JSON. */
@@ -52,6 +54,15 @@ function host(t: Test, v: Versions) {
   tool('etcd', v.etcd, 'etcd Version');
   tool('etcdctl', v.etcdctl, 'etcdctl version');
   tool('etcdutl', v.etcdutl, 'etcdutl version');
+  if (v.stoppedImage) {
+    // crictl finds no running etcd; the parked manifest says which etcd the member is.
+    fs.writeFileSync(path.join(bin, 'crictl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    fs.mkdirSync(path.join(root, 'etc/kubernetes/hadrill-parked'), { recursive: true });
+    fs.writeFileSync(
+      path.join(root, 'etc/kubernetes/hadrill-parked/etcd.yaml'),
+      `spec:\n  containers:\n  - command:\n    - etcd\n    image: ${v.stoppedImage}\n    name: etcd\n`,
+    );
+  }
   if (v.container) {
     fs.writeFileSync(
       path.join(bin, 'crictl'),
@@ -71,7 +82,10 @@ function host(t: Test, v: Versions) {
   }
   const facts = { dataDir: data, clientPort: 2379 };
   const run = (script: string) => {
-    const r = spawnSync('/bin/sh', ['-c', script], { env: { PATH: bin }, encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', ['-c', script.replaceAll('/etc/kubernetes', `${root}/etc/kubernetes`)], {
+      env: { PATH: bin },
+      encoding: 'utf8',
+    });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
     fs.rmSync(log, { force: true });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
@@ -140,3 +154,18 @@ t.test("the member's own tools first: crictl exec into its running container", a
     /^crictl exec c-etcd etcdctl --endpoints=.* snapshot save .*\ncrictl exec c-etcd etcdutl snapshot status /,
   );
 });
+
+t.test(
+  'a stopped member on a CRI node: the version from its manifest image tag (kubeadm: registry.k8s.io/etcd:3.6.5-0)',
+  async (t) => {
+    const h = host(t, { stoppedImage: 'registry.k8s.io/etcd:3.6.5-0', etcdutl: '3.6.5', etcdctl: '3.4.23' });
+    const r = h.restore();
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.calls, /^etcdutl snapshot restore /, 'etcdutl for a 3.6 member, host etcdctl 3.4 never used');
+    const old = host(t, { stoppedImage: 'registry.k8s.io/etcd:3.6.5-0', etcdutl: '3.5.21' });
+    t.match(
+      old.restore().stderr,
+      /no etcdutl of version 3\.6\.5 or newer on this host, and no etcd image in its manifest or no ctr to run it/,
+    );
+  },
+);
