@@ -3,10 +3,11 @@
  *
  * - rpo_lost_writes: acknowledged writes missing at read-back.
  * - rpo_window_s: time span from the first to the last lost write's ack (0 when none lost).
- * - with a snapshot on the timeline (a restore): writes acked after `snapshot.done` are expected
- *   to be lost, writes acked before `snapshot.invoke` must survive (rpo_pre_snapshot_lost_writes),
- *   writes acked in between may go either way; the expected window of rpo_lost_writes is
- *   [after-done, after-done + in-between].
+ * - with a snapshot on the timeline (a restore): writes sent after `snapshot.done` are expected
+ *   to be lost, writes whose acknowledgement arrived before `snapshot.invoke` must survive
+ *   (rpo_pre_snapshot_lost_writes), the others (in flight while the snapshot was taken) may go
+ *   either way; the expected window of rpo_lost_writes is [after-done, after-done + in-between].
+ *   A `write.ack` is stamped with its send time; it arrived `latencyMs` later.
  */
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import { atS } from './format.ts';
@@ -54,7 +55,7 @@ export function analyzeRpo(events: readonly TimelineEvent[]): RpoResult {
   const invoke = eventsOf(events, 'snapshot.invoke')[0];
   const done = eventsOf(events, 'snapshot.done')[0];
   if (!invoke || !done) return { lost, window };
-  const before = acks.filter((a) => a.atMs < invoke.atMs);
+  const before = acks.filter((a) => a.atMs + (a.latencyMs ?? 0) < invoke.atMs);
   const after = acks.filter((a) => a.atMs > done.atMs);
   const between = acks.length - before.length - after.length;
   const preLost = before.filter((a) => missing.has(a.seq));

@@ -3,7 +3,7 @@
  * Manages the embedded lab target (needs root: namespaces, links, iptables, daemons).
  */
 import { parseArgs } from 'node:util';
-import { defaultStateDir, PRESETS, type PresetName } from '../lab/config.ts';
+import { defaultStateDir, type LbHealthCheck, PRESETS, type PresetName } from '../lab/config.ts';
 import { acquireLabLock } from '../lab/lock.ts';
 import { requireLab } from '../lab/saved.ts';
 import { Supervisor } from '../lab/supervisor.ts';
@@ -15,12 +15,21 @@ commands:
   up        bring the lab up (idempotent) and wait until it is healthy
               --preset seeds|fast   timings (default seeds: the source articles' values)
               --workers N           worker hosts, 1-3 (default 2)
+              --lb-check readyz|guide
+                                    haproxy's server check: GET /readyz over TLS (default), or the
+                                    kubeadm HA guide's lines verbatim (in effect a TLS handshake)
+              --lb-shutdown-sessions
+                                    close kept-alive sessions when a server is marked down (off
+                                    by default, as in the guide's haproxy and kind's Envoy)
   down      remove every namespace, link, rule and process of the lab
   status    show hosts, components, etcd leader, VIP holder (--json for machines)
   stop HOST COMPONENT [--signal TERM|KILL|INT|STOP]
             stop one component on one host (TERM: wait, then KILL; KILL/STOP: at once)
   start HOST COMPONENT
             start it again with its saved command line (the heal of a stop)
+  kubeconfig
+            print the path of the admin kubeconfig (kubeadm's /etc/kubernetes/admin.conf of the
+            first control plane; server: the VIP), e.g. kubectl --kubeconfig "$(npm run -s lab -- kubeconfig)"
   inventory [--out FILE]
             write the ssh inventory of the running lab (its real sshd in every host), for
             'npm run drill -- <scenario> --target ssh --inventory FILE'; prints the path
@@ -47,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       preset: { type: 'string' },
       workers: { type: 'string' },
+      'lb-check': { type: 'string' },
+      'lb-shutdown-sessions': { type: 'boolean' },
       json: { type: 'boolean', default: false },
       signal: { type: 'string', default: 'TERM' },
       out: { type: 'string' },
@@ -66,7 +77,15 @@ async function main(argv: string[]): Promise<number> {
       if (!PRESETS.includes(preset))
         throw new UserError(`--preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
       const workers = values.workers === undefined ? undefined : Number(values.workers);
-      const res = await withLabLock(() => up({ preset, workers, log: (l) => console.error(`lab: ${l}`) }));
+      const lb = {
+        ...(values['lb-check'] !== undefined ? { healthCheck: values['lb-check'] as LbHealthCheck } : {}),
+        ...(values['lb-shutdown-sessions'] !== undefined
+          ? { shutdownSessions: values['lb-shutdown-sessions'] }
+          : {}),
+      };
+      const res = await withLabLock(() =>
+        up({ preset, workers, lb, log: (l) => console.error(`lab: ${l}`) }),
+      );
       console.error(
         `lab: ${res.reused ? 'already up, checked' : 'up'} in ${(res.elapsedMs / 1000).toFixed(1)} s`,
       );
@@ -79,6 +98,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         `lab down in ${(res.elapsedMs / 1000).toFixed(1)} s: stopped ${res.stoppedProcesses} process(es), removed ${res.removedNetns.length} namespace(s)`,
       );
+      return 0;
+    }
+    case 'kubeconfig': {
+      const { labKubeconfigPath } = await import('../lab/config.ts');
+      console.log(labKubeconfigPath(requireLab()));
       return 0;
     }
     case 'status': {
@@ -127,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       throw new UserError(
-        `unknown lab command '${cmd}': use up, down, status, stop, start or inventory (see --help)`,
+        `unknown lab command '${cmd}': use up, down, status, kubeconfig, stop, start or inventory (see --help)`,
       );
   }
 }

@@ -4,18 +4,10 @@
  * control plane (apiservers, controller-managers and schedulers), the workers' kubelets, and an
  * OpenSSH sshd in every host (for the ssh target).
  */
-import path from 'node:path';
 import { bundleComponents } from './bundle.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole } from './config.ts';
-import {
-  apiserverSpec,
-  controllerManagerSpec,
-  ensureControlPlanePki,
-  kubeletSpec,
-  schedulerSpec,
-} from './control-plane.ts';
-import { etcdSpec } from './etcd.ts';
+import { kubeletSpec, staticPodSpec, writeClusterFiles } from './control-plane.ts';
 import { haproxySpec } from './haproxy.ts';
 import { keepalivedSpec } from './keepalived.ts';
 import { ensureLabSsh, sshdSpec } from './sshd.ts';
@@ -26,22 +18,23 @@ export interface Layer {
   readonly specs: readonly ComponentSpec[];
 }
 
+/** Writes the cluster's files (kubeadm layout, kubeconfigs, bundles) and returns the layers to start. */
 export async function labLayers(cfg: LabConfig): Promise<Layer[]> {
   const cps = hostsByRole(cfg, 'control-plane');
   const lbs = hostsByRole(cfg, 'lb');
-  const [pki] = await Promise.all([ensureControlPlanePki(cfg), bundleComponents()]);
+  await Promise.all([bundleComponents(), writeClusterFiles(cfg)]);
   const ssh = ensureLabSsh(cfg);
   return [
-    { name: 'etcd', specs: cps.map((h) => etcdSpec(cfg, h)) },
+    { name: 'etcd', specs: cps.map((h) => staticPodSpec(cfg, h, 'etcd')) },
     { name: 'haproxy', specs: lbs.map((h) => haproxySpec(cfg, h)) },
-    {
-      name: 'keepalived',
-      specs: lbs.map((h) => keepalivedSpec(cfg, h, path.join(cfg.stateDir, h.name, 'haproxy.pid'))),
-    },
-    { name: 'kube-apiserver', specs: cps.map((h) => apiserverSpec(cfg, pki, h)) },
+    { name: 'keepalived', specs: lbs.map((h) => keepalivedSpec(cfg, h)) },
+    { name: 'kube-apiserver', specs: cps.map((h) => staticPodSpec(cfg, h, 'kube-apiserver')) },
     {
       name: 'controllers',
-      specs: [...cps.map((h) => controllerManagerSpec(cfg, h)), ...cps.map((h) => schedulerSpec(cfg, h))],
+      specs: [
+        ...cps.map((h) => staticPodSpec(cfg, h, 'kube-controller-manager')),
+        ...cps.map((h) => staticPodSpec(cfg, h, 'kube-scheduler')),
+      ],
     },
     { name: 'kubelet', specs: hostsByRole(cfg, 'worker').map((h) => kubeletSpec(cfg, h)) },
     // Real OpenSSH in every host, for the ssh target (`npm run lab -- inventory`).

@@ -306,13 +306,18 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   };
 }
 
-/** Admin kubeconfig the lab writes, server = the VIP (the API through the load balancers). */
-export const labKubeconfigPath = (cfg: LabConfig): string =>
-  path.join(cfg.stateDir, 'pki', 'admin.kubeconfig');
+/**
+ * Where a lab host's own node paths (/etc/kubernetes, /var/lib/etcd, ...) live on the machine;
+ * src/lab/host.ts bind-mounts them into the host.
+ */
+export const hostRoot = (stateDir: string, host: string): string => path.join(stateDir, host, 'root');
 
-/** Admin kubeconfig that talks to one control plane's apiserver directly. */
-export const labHostKubeconfigPath = (cfg: LabConfig, host: string): string =>
-  path.join(cfg.stateDir, 'pki', `admin-${host}.kubeconfig`);
+/**
+ * The admin kubeconfig: `kubeadm init`'s /etc/kubernetes/admin.conf of the first control plane
+ * (server = the VIP, the API through the load balancers; credentials embedded).
+ */
+export const labKubeconfigPath = (cfg: LabConfig): string =>
+  path.join(hostRoot(cfg.stateDir, hostsByRole(cfg, 'control-plane')[0]!.name), 'etc/kubernetes/admin.conf');
 
 export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
   cfg.hosts.filter((h) => h.role === role);

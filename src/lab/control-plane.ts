@@ -1,21 +1,31 @@
 /**
- * The lab's Kubernetes control plane, part 2: the PKI and kubeconfigs, and the component specs
- * (flags rendered from the lab config's timings, with the upstream flag names):
- *  - per control plane: kube-apiserver (talks only to its local etcd member, as kubeadm does),
- *    kube-controller-manager and kube-scheduler (each talking to the local apiserver);
- *  - per worker: the kubelet agent, talking to the API through the VIP.
+ * The lab's Kubernetes control plane, laid out as kubeadm lays out a node (src/lab/kubeadm):
+ * every control plane has /etc/kubernetes/{pki,manifests,*.conf}, /var/lib/kubelet/config.yaml
+ * and its etcd data in /var/lib/etcd, seen at those paths inside the host (src/lab/host.ts).
+ * Its etcd, kube-apiserver, kube-controller-manager and kube-scheduler run with exactly the
+ * command lines of their static pod manifests, read back from the files, under the lab
+ * supervisor (the step before the control planes' own kubelets run them: issue 11). The
+ * workers get a kubelet.conf signed by the cluster CA, as `kubeadm join` writes it.
+ *
+ * Our components are found on PATH by their upstream binary names (`kube-apiserver`, ...):
+ * small wrappers in `<stateDir>/bin` exec the bundled component, which sets its process name
+ * (the comm) to that name (`pgrep -x kube-apiserver` finds it, as on a node).
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { type BundledComponent, bundlePath } from './bundle.ts';
 import type { LabConfig, LabHost } from './config.ts';
-import { hostsByRole, labHostKubeconfigPath, labKubeconfigPath } from './config.ts';
-import { ensureClientCert, ensureLabPki, type LabPki, writeKubeconfig } from './pki/index.ts';
+import { hostRoot, hostsByRole } from './config.ts';
+import {
+  ensureKubeadmCas,
+  type KubeadmCas,
+  kubeadmCasDir,
+  writeKubeadmControlPlanes,
+} from './kubeadm/index.ts';
+import { ensureClientCert, writeKubeconfig } from './pki/index.ts';
 import type { ComponentSpec } from './supervisor.ts';
-
-export const pkiDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'pki');
-const componentKubeconfig = (cfg: LabConfig, component: string, host: string): string =>
-  path.join(pkiDir(cfg), `${component}-${host}.kubeconfig`);
 
 /**
  * Restart policy of our components, as kubelet restarts a static pod (and systemd the kubelet):
@@ -26,132 +36,111 @@ const componentKubeconfig = (cfg: LabConfig, component: string, host: string): s
 export const RESTART_LOOP =
   'while :; do "$@"; rc=$?; [ "$rc" -ge 128 ] && exit "$rc"; echo "lab: $3 exited $rc; restarting in 2 s" >&2; sleep 2; done';
 
-/** Our components run as plain Node from their bundle (see bundle.ts), under the restart loop. */
-function nodeSpec(cfg: LabConfig, h: LabHost, name: BundledComponent, args: string[]): ComponentSpec {
-  void cfg;
+/** The static pods of a control plane, in start order (etcd first, as the kubelet's back-off makes it). */
+export const STATIC_PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+export type StaticPod = (typeof STATIC_PODS)[number];
+
+const BINARIES: readonly BundledComponent[] = [
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubelet',
+];
+
+export const labBinDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'bin');
+
+/** `<stateDir>/bin/<binary>`: exec the bundled component under its upstream name. */
+export function writeBinaries(cfg: LabConfig): void {
+  const dir = labBinDir(cfg);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const b of BINARIES) {
+    const script = `#!/bin/sh\n# ha-drill lab: ${b} is the bundled emulated component\nexec ${JSON.stringify(process.execPath)} --max-semi-space-size=1 ${JSON.stringify(bundlePath(b))} "$@"\n`;
+    fs.writeFileSync(path.join(dir, b), script, { mode: 0o755 });
+  }
+}
+
+const pathEnv = (cfg: LabConfig) => ({
+  PATH: `${labBinDir(cfg)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+});
+
+/** Writes every control plane's kubeadm layout and the workers' kubelet.conf; returns the CAs. */
+export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
+  writeBinaries(cfg);
+  // Every member lists all three in --initial-cluster (state new), so the three start at once;
+  // kubeadm instead joins members one by one as learners (writeKubeadmControlPlanes'
+  // 'kubeadm-join'), which adds ~5 s per member to `lab up`.
+  await writeKubeadmControlPlanes(cfg, {
+    etcdBootstrap: 'bootstrap-all',
+    // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
+    extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
+  });
+  const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
+  for (const w of hostsByRole(cfg, 'worker')) await writeWorkerKubeconfig(cfg, w, cas);
+  return cas;
+}
+
+/** /etc/kubernetes/kubelet.conf of a worker: `system:node:<name>` in `system:nodes`, through the VIP. */
+async function writeWorkerKubeconfig(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
+  const pki = path.join(hostRoot(cfg.stateDir, w.name), 'etc/kubernetes/pki');
+  const cert = await ensureClientCert(pki, cas.ca, 'kubelet-client', `system:node:${w.name}`, [
+    'system:nodes',
+  ]);
+  await writeKubeconfig(path.join(hostRoot(cfg.stateDir, w.name), 'etc/kubernetes/kubelet.conf'), {
+    server: `https://${cfg.vip}:${cfg.apiPort}`,
+    caFile: cas.ca.cert,
+    clientCert: cert.cert,
+    clientKey: cert.key,
+    contextName: `system:node:${w.name}@kubernetes`,
+  });
+}
+
+/** The command line of a static pod's (only) container, read from the host's manifest. */
+export function manifestCommand(cfg: LabConfig, h: LabHost, pod: StaticPod): string[] {
+  const file = path.join(hostRoot(cfg.stateDir, h.name), 'etc/kubernetes/manifests', `${pod}.yaml`);
+  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
+    spec?: { containers?: { command?: string[]; args?: string[] }[] };
+  };
+  const c = doc.spec?.containers?.[0];
+  if (!c?.command?.length)
+    throw new Error(`${file} has no container command: rewrite it with 'npm run lab -- up'`);
+  return [...c.command, ...(c.args ?? [])];
+}
+
+export function staticPodSpec(cfg: LabConfig, h: LabHost, pod: StaticPod): ComponentSpec {
+  const argv = manifestCommand(cfg, h, pod);
   return {
     host: h.name,
     netns: h.netns,
-    name,
+    name: pod,
     cwd: PROJECT_ROOT,
-    argv: ['sh', '-c', RESTART_LOOP, name, 'node', '--max-semi-space-size=1', bundlePath(name), ...args],
+    env: pathEnv(cfg),
+    // etcd runs as it is; our components under the restart loop (see RESTART_LOOP).
+    argv: pod === 'etcd' ? argv : ['sh', '-c', RESTART_LOOP, pod, ...argv],
   };
-}
-
-/** CA, serving and client certificates, and every kubeconfig the lab and its components use. */
-export async function ensureControlPlanePki(cfg: LabConfig): Promise<LabPki> {
-  const dir = pkiDir(cfg);
-  const cps = hostsByRole(cfg, 'control-plane');
-  const pki = await ensureLabPki(
-    dir,
-    cps.map((h) => ({ name: h.name, ip: h.ip })),
-    { extraIps: [cfg.vip] },
-  );
-  const api = (ip: string) => `https://${ip}:${cfg.apiPort}`;
-  const admin = { caFile: pki.ca.cert, clientCert: pki.admin.cert, clientKey: pki.admin.key };
-  await writeKubeconfig(labKubeconfigPath(cfg), {
-    server: api(cfg.vip),
-    ...admin,
-    contextName: `${cfg.prefix}-lab`,
-  });
-  for (const h of cps) {
-    await writeKubeconfig(labHostKubeconfigPath(cfg, h.name), {
-      server: api(h.ip),
-      ...admin,
-      contextName: `${cfg.prefix}-${h.name}`,
-    });
-  }
-  const clients: [string, string, string[], LabHost[], (h: LabHost) => string][] = [
-    ['kube-controller-manager', 'system:kube-controller-manager', [], cps, (h) => api(h.ip)],
-    ['kube-scheduler', 'system:kube-scheduler', [], cps, (h) => api(h.ip)],
-  ];
-  for (const [component, user, groups, hosts, server] of clients) {
-    const cert = await ensureClientCert(dir, pki.ca, component, user, groups);
-    for (const h of hosts) {
-      await writeKubeconfig(componentKubeconfig(cfg, component, h.name), {
-        server: server(h),
-        caFile: pki.ca.cert,
-        clientCert: cert.cert,
-        clientKey: cert.key,
-      });
-    }
-  }
-  for (const w of hostsByRole(cfg, 'worker')) {
-    const cert = await ensureClientCert(dir, pki.ca, `kubelet-${w.name}`, `system:node:${w.name}`, [
-      'system:nodes',
-    ]);
-    await writeKubeconfig(componentKubeconfig(cfg, 'kubelet', w.name), {
-      server: api(cfg.vip),
-      caFile: pki.ca.cert,
-      clientCert: cert.cert,
-      clientKey: cert.key,
-    });
-  }
-  return pki;
-}
-
-const s = (seconds: number): string => `${seconds}s`;
-
-export function apiserverSpec(cfg: LabConfig, pki: LabPki, h: LabHost): ComponentSpec {
-  const t = cfg.timings.apiserver;
-  const server = pki.servers[h.name]!;
-  return nodeSpec(cfg, h, 'kube-apiserver', [
-    `--advertise-address=${h.ip}`,
-    '--bind-address=0.0.0.0',
-    `--secure-port=${cfg.apiPort}`,
-    '--etcd-servers=http://127.0.0.1:2379',
-    `--tls-cert-file=${server.cert}`,
-    `--tls-private-key-file=${server.key}`,
-    `--client-ca-file=${pki.ca.cert}`,
-    '--endpoint-reconciler-type=lease',
-    `--master-lease-ttl=${s(t.masterLeaseTtlS)}`,
-    `--endpoint-reconciler-interval=${s(t.endpointReconcileIntervalS)}`,
-    `--identity-lease-duration-seconds=${t.identityLeaseDurationS}`,
-    `--identity-lease-renew-interval-seconds=${t.identityLeaseRenewIntervalS}`,
-    `--shutdown-delay-duration=${s(t.shutdownDelayS)}`,
-    `--default-not-ready-toleration-seconds=${t.defaultNotReadyTolerationS}`,
-    `--default-unreachable-toleration-seconds=${t.defaultUnreachableTolerationS}`,
-    `--identity-hostname=${h.name}`,
-  ]);
-}
-
-function leaderElectArgs(cfg: LabConfig, h: LabHost): string[] {
-  const le = cfg.timings.leaderElection;
-  return [
-    '--leader-elect=true',
-    `--leader-elect-lease-duration=${s(le.leaseDurationS)}`,
-    `--leader-elect-renew-deadline=${s(le.renewDeadlineS)}`,
-    `--leader-elect-retry-period=${s(le.retryPeriodS)}`,
-    `--lab-hostname=${h.name}`,
-  ];
-}
-
-export function controllerManagerSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
-  const n = cfg.timings.nodeLifecycle;
-  return nodeSpec(cfg, h, 'kube-controller-manager', [
-    `--kubeconfig=${componentKubeconfig(cfg, 'kube-controller-manager', h.name)}`,
-    `--node-monitor-period=${s(n.nodeMonitorPeriodS)}`,
-    `--node-monitor-grace-period=${s(n.nodeMonitorGracePeriodS)}`,
-    `--node-startup-grace-period=${s(n.nodeStartupGracePeriodS)}`,
-    ...leaderElectArgs(cfg, h),
-  ]);
-}
-
-export function schedulerSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
-  return nodeSpec(cfg, h, 'kube-scheduler', [
-    `--kubeconfig=${componentKubeconfig(cfg, 'kube-scheduler', h.name)}`,
-    ...leaderElectArgs(cfg, h),
-  ]);
 }
 
 export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const k = cfg.timings.kubelet;
-  return nodeSpec(cfg, h, 'kubelet', [
-    `--kubeconfig=${componentKubeconfig(cfg, 'kubelet', h.name)}`,
-    `--hostname-override=${h.name}`,
-    `--node-ip=${h.ip}`,
-    `--node-lease-duration-seconds=${k.nodeLeaseDurationS}`,
-    `--node-status-update-frequency=${s(k.nodeStatusUpdateFrequencyS)}`,
-    `--lab-pod-start-delay=${k.podStartDelayMs}ms`,
-  ]);
+  return {
+    host: h.name,
+    netns: h.netns,
+    name: 'kubelet',
+    cwd: PROJECT_ROOT,
+    env: pathEnv(cfg),
+    argv: [
+      'sh',
+      '-c',
+      RESTART_LOOP,
+      'kubelet',
+      'kubelet',
+      '--kubeconfig=/etc/kubernetes/kubelet.conf',
+      `--hostname-override=${h.name}`,
+      `--node-ip=${h.ip}`,
+      `--node-lease-duration-seconds=${k.nodeLeaseDurationS}`,
+      `--node-status-update-frequency=${k.nodeStatusUpdateFrequencyS}s`,
+      `--lab-pod-start-delay=${k.podStartDelayMs}ms`,
+      // No static pods on a worker (kubeadm join writes no manifests there).
+      '--pod-manifest-path=',
+    ],
+  };
 }

@@ -17,7 +17,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../util/time.ts';
-import type { LabConfig, LabHost } from './config.ts';
+import { hostRoot, type LabConfig, type LabHost } from './config.ts';
+
+export { hostRoot } from './config.ts';
+
 import { isAlive, MARKER_VAR, markerOf } from './procs.ts';
 
 /** The node paths each lab host has of its own. */
@@ -30,9 +33,6 @@ export const HOST_PATHS = [
 ];
 
 export const HOST_PROCESS = 'host';
-
-/** Where a host's own node paths live on the machine. */
-export const hostRoot = (stateDir: string, host: string): string => path.join(stateDir, host, 'root');
 
 /** A node path of a host (e.g. `/etc/kubernetes/pki/ca.crt`) as a path on the machine. */
 export function hostPath(stateDir: string, host: string, nodePath: string): string {

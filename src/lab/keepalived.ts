@@ -102,7 +102,7 @@ export function keepalivedConfig(cfg: LabConfig, h: LabHost, checkScript: string
  * The keepalived component of an LB host. `_haproxyPidFile` is no longer read (the guide's script
  * checks haproxy through its frontend, not its pid); it stays until components.ts stops passing it.
  */
-export function keepalivedSpec(cfg: LabConfig, h: LabHost, _haproxyPidFile?: string): ComponentSpec {
+export function keepalivedSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const dir = path.join(cfg.stateDir, h.name);
   fs.mkdirSync(dir, { recursive: true });
   const check = path.join(dir, 'check_apiserver.sh');

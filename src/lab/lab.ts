@@ -14,7 +14,7 @@ import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
-import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath } from './config.ts';
+import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath, lbOptions } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { ensureHost } from './host.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
@@ -43,12 +43,16 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   requireRoot('lab up');
   const cfg = labConfig(opts);
   const saved = savedConfig(cfg.stateDir);
+  const lbText = (c: LabConfig) => JSON.stringify(lbOptions(c));
   if (
     saved &&
-    (saved.preset !== cfg.preset || saved.workers !== cfg.workers || saved.prefix !== cfg.prefix)
+    (saved.preset !== cfg.preset ||
+      saved.workers !== cfg.workers ||
+      saved.prefix !== cfg.prefix ||
+      lbText(saved) !== lbText(cfg))
   ) {
     throw new UserError(
-      `a lab is already up with preset '${saved.preset}' and ${saved.workers} worker(s); run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s)`,
+      `a lab is already up with preset '${saved.preset}', ${saved.workers} worker(s) and LB options ${lbText(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s) and LB options ${lbText(cfg)}`,
     );
   }
   if (!saved && (await leftovers(cfg.prefix, cfg.stateDir))) {
@@ -73,7 +77,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 
 /** Waits until etcd has one leader agreed by all members, the VIP is on one LB and it accepts TCP. */
 export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<void> {
-  const etcd = new EtcdMembers(hostsByRole(cfg, 'control-plane'));
+  const etcd = new EtcdMembers(cfg);
   try {
     await waitFor(
       async () => {

@@ -19,6 +19,8 @@ export const REQUIRED: Readonly<Record<string, string>> = {
   sshd: 'openssh-server',
   'ssh-keygen': 'openssh-client',
   openssl: 'openssl',
+  // keepalived's check_apiserver.sh (the kubeadm HA guide's) asks haproxy's frontend with curl.
+  curl: 'curl',
 };
 
 export function missingPackages(required: Readonly<Record<string, string>> = REQUIRED): string[] {

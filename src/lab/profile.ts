@@ -13,7 +13,10 @@ import type { Action, Command, HostProfile } from '../targets/types.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { hostByName } from './config.ts';
-import { etcdDataDir, initialCluster, peerUrl } from './etcd.ts';
+import { ETCD_DATA_DIR, initialCluster, peerUrl } from './etcd.ts';
+
+const ETCD_PKI = '/etc/kubernetes/pki/etcd';
+
 import { MARKER_VAR } from './procs.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -105,14 +108,17 @@ export class LabProfile implements HostProfile {
     const h = hostByName(this.cfg, a.host);
     const snap = q(this.snapshotPath(a.host));
     const tmp = q(`${this.snapshotPath(a.host)}.part`);
-    const data = q(etcdDataDir(this.cfg, h));
+    const data = ETCD_DATA_DIR;
+    const restored = `${ETCD_DATA_DIR}/hadrill-restore`;
     const ctl = 'ETCDCTL_API=3 etcdctl';
+    // kubeadm's client certificate for health checks (the member requires client certificates).
+    const tls = `--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key`;
     switch (a.kind) {
       case 'etcd-snapshot':
         return [
           'set -e',
           `mkdir -p "$(dirname ${snap})"`,
-          `${ctl} --endpoints=http://127.0.0.1:2379 --command-timeout=60s snapshot save ${tmp} >&2`,
+          `${ctl} --endpoints=https://127.0.0.1:2379 ${tls} --command-timeout=60s snapshot save ${tmp} >&2`,
           `mv ${tmp} ${snap}`,
           `${ctl} snapshot status ${snap} -w json`,
         ].join('\n');
@@ -129,19 +135,21 @@ export class LabProfile implements HostProfile {
       case 'etcd-data-state':
         return `echo ${data}\ntest -d ${data}/member`;
       case 'wipe-etcd-data':
+        // /var/lib/etcd is the host's mount point (src/lab/host.ts): the member directory goes.
         return [
           `if (${this.pidOf(a.host, 'etcd')}) >/dev/null 2>&1; then echo 'refusing to destroy the data of a running etcd on ${a.host}: stop it first' >&2; exit 4; fi`,
-          `rm -rf ${data}`,
-          `test ! -e ${data}`,
+          `rm -rf ${data}/member ${restored}`,
+          `test ! -e ${data}/member`,
           `echo ${data}`,
         ].join('\n');
       case 'restore-etcd':
         return [
           'set -e',
-          `if test -d ${data}/member; then echo 'data dir ${etcdDataDir(this.cfg, h)} holds a member: not restored'; exit 0; fi`,
-          `rm -rf ${data}`,
+          `if test -d ${data}/member; then echo 'data dir ${data} holds a member: not restored'; exit 0; fi`,
+          `rm -rf ${restored}`,
           `test -s ${snap} || { echo 'no snapshot file ${this.snapshotPath(a.host)} on ${a.host}' >&2; exit 3; }`,
-          `${ctl} snapshot restore ${snap} --name ${q(a.member)} --initial-cluster ${q(initialCluster(this.cfg))} --initial-cluster-token ${q(a.token)} --initial-advertise-peer-urls ${q(peerUrl(h))} --data-dir ${data} >&2`,
+          `${ctl} snapshot restore ${snap} --name ${q(a.member)} --initial-cluster ${q(initialCluster(this.cfg))} --initial-cluster-token ${q(a.token)} --initial-advertise-peer-urls ${q(peerUrl(h))} --data-dir ${restored} >&2`,
+          `mv ${restored}/member ${data}/member && rm -rf ${restored}`,
           `test -d ${data}/member`,
           `echo ${data}`,
         ].join('\n');

@@ -11,7 +11,7 @@ import type { InventoryFile } from '../targets/inventory.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './etcd.ts';
+import { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT, initialCluster, labEtcdTls } from './etcd.ts';
 import { MARKER_VAR } from './procs.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
 
@@ -40,7 +40,7 @@ export function labInventory(cfg: LabConfig): InventoryFile {
     name: `lab-ssh (${cfg.preset})`,
     kubeconfig: labKubeconfigPath(cfg),
     api: { url: `https://${cfg.vip}:${cfg.apiPort}`, vip: cfg.vip, port: cfg.apiPort },
-    etcd: { scheme: 'http', port: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT },
+    etcd: { scheme: 'https', port: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT, ...labEtcdTls(cfg) },
     defaults: { user: 'root', port: SSH_PORT, key: ssh.clientKey, sudo: false, knownHosts: ssh.knownHosts },
     hosts: cfg.hosts.map((h) => ({
       name: h.name,
@@ -69,19 +69,23 @@ export function labInventory(cfg: LabConfig): InventoryFile {
   };
 }
 
-/** The etcd-restore actions as the lab profile runs them (Debian etcdctl, local member), per {host}. */
+/**
+ * The etcd-restore actions as the lab profile runs them (Debian etcdctl 3.4 against the local
+ * member with kubeadm's healthcheck-client certificate; data in the host's /var/lib/etcd), per
+ * {host}. The kubeadm profile's own scripts replace these in issue 11's next step.
+ */
 function etcdOverrides(cfg: LabConfig): Record<string, string> {
   const d = q(cfg.stateDir);
   const snap = `${d}/{host}/etcd-snapshot.db`;
-  const data = `${d}/{host}/etcd-data`;
+  const data = ETCD_DATA_DIR;
+  const restored = `${ETCD_DATA_DIR}/hadrill-restore`;
+  const pki = '/etc/kubernetes/pki/etcd';
   const ctl = 'ETCDCTL_API=3 etcdctl';
-  const cluster = hostsByRole(cfg, 'control-plane')
-    .map((h) => `${h.name}=http://${h.ip}:${ETCD_PEER_PORT}`)
-    .join(',');
+  const cluster = initialCluster(cfg);
   return {
     'etcd-snapshot': [
       'set -e',
-      `${ctl} --endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT} --command-timeout=60s snapshot save ${snap}.part >&2`,
+      `${ctl} --endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT} --cacert=${pki}/ca.crt --cert=${pki}/healthcheck-client.crt --key=${pki}/healthcheck-client.key --command-timeout=60s snapshot save ${snap}.part >&2`,
       `mv ${snap}.part ${snap}`,
       `${ctl} snapshot status ${snap} -w json`,
     ].join('\n'),
@@ -90,15 +94,17 @@ function etcdOverrides(cfg: LabConfig): Record<string, string> {
     'etcd-data-state': `echo ${data}\ntest -d ${data}/member`,
     'wipe-etcd-data': [
       `pid=$(cat ${d}/{host}/etcd.pid 2>/dev/null) && tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx "${MARKER_VAR}=${cfg.stateDir}:"{host}/etcd && { echo 'refusing to destroy the data of a running etcd on '{host}': stop it first' >&2; exit 4; }`,
-      `rm -rf ${data}`,
-      `test ! -e ${data}`,
+      `rm -rf ${data}/member ${restored}`,
+      `test ! -e ${data}/member`,
       `echo ${data}`,
     ].join('\n'),
     'restore-etcd': [
       'set -e',
       `test -s ${snap} || { echo 'no snapshot file on '{host} >&2; exit 3; }`,
-      `test ! -e ${data} || { echo 'data dir still exists on '{host}': wipe it first' >&2; exit 4; }`,
-      `${ctl} snapshot restore ${snap} --name {member} --initial-cluster ${q(cluster)} --initial-cluster-token {token} --initial-advertise-peer-urls http://{address}:${ETCD_PEER_PORT} --data-dir ${data} >&2`,
+      `test ! -e ${data}/member || { echo 'member data still in ${data} on '{host}': wipe it first' >&2; exit 4; }`,
+      `rm -rf ${restored}`,
+      `${ctl} snapshot restore ${snap} --name {member} --initial-cluster ${q(cluster)} --initial-cluster-token {token} --initial-advertise-peer-urls https://{address}:${ETCD_PEER_PORT} --data-dir ${restored} >&2`,
+      `mv ${restored}/member ${data}/member && rm -rf ${restored}`,
       `test -d ${data}/member`,
       `echo ${data}`,
     ].join('\n'),

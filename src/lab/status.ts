@@ -34,7 +34,7 @@ export interface LabStatus {
 
 export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
   const sup = new Supervisor(cfg.stateDir);
-  const etcd = new EtcdMembers(hostsByRole(cfg, 'control-plane'), 1000);
+  const etcd = new EtcdMembers(cfg, 1000);
   try {
     const [members, vipHolders] = await Promise.all([
       etcd.statusAll(),

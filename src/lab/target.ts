@@ -7,7 +7,7 @@ import { NetnsExecutor } from '../executors/netns.ts';
 import type { HaTimings, Target, Topology } from '../targets/types.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
-import { clientUrl } from './etcd.ts';
+import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
 import { addressHolders } from './network.ts';
@@ -27,7 +27,7 @@ export function labTopology(cfg: LabConfig): Topology {
     })),
     apiUrl: `https://${cfg.vip}:${cfg.apiPort}`,
     apiservers: cps.map((h) => ({ host: h.name, ip: h.ip, url: `https://${h.ip}:${cfg.apiPort}` })),
-    etcd: cps.map((h) => ({ host: h.name, member: h.name, url: clientUrl(h) })),
+    etcd: labEtcdEndpoints(cfg),
     lbs: hostsByRole(cfg, 'lb').map((h) => h.name),
     vip: cfg.vip,
     kubeconfigPath: labKubeconfigPath(cfg),

@@ -44,6 +44,17 @@ export function memberClient(e: Pick<EtcdEndpoint, 'url' | 'tls'>, timeoutMs: nu
     dialTimeout: timeoutMs,
     defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeoutMs }),
     faultHandling: { host: () => passThrough, global: passThrough },
+    // grpc-js reconnects with an exponential back-off (1 s × 1.6ⁿ up to 120 s:
+    // @grpc/grpc-js src/backoff-timeout.ts) and shares one subchannel per address between all
+    // clients of the process (src/subchannel-pool.ts): after a partition heals, a new client of
+    // that member would wait out the old back-off, and a probe would see the member back seconds
+    // after it answers again. Probes need to see it when it answers: reconnect at least every
+    // 250 ms, on a subchannel of this client's own.
+    grpcOptions: {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 250,
+      'grpc.use_local_subchannel_pool': 1,
+    },
     ...(e.tls
       ? {
           credentials: {

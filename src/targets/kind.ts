@@ -241,44 +241,57 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
     created = true;
     nodes = await discoverNodes(cluster, run);
   }
-  const kubeconfigPath = path.join(os.tmpdir(), `hadrill-kind-${cluster}.kubeconfig`);
-  const kc = await run(['kind', 'get', 'kubeconfig', '--name', cluster], { timeoutMs: 20_000 }).catch(
-    () => undefined,
-  );
-  let apiUrl = `https://${cluster}-external-load-balancer:6443`;
-  if (kc?.code === 0) {
-    fs.writeFileSync(kubeconfigPath, kc.stdout, { mode: 0o600 });
-    apiUrl = kubeconfigServer(kc.stdout, kubeconfigPath);
-  } else if (!o.dryRun) {
-    throw new TargetError(
-      `kind get kubeconfig --name ${cluster} failed: ${kc?.stderr.trim() ?? 'kind not runnable'}`,
+  // This run's own files (kubeconfig, etcd client certificates) in a fresh 0700 directory, removed
+  // when the target closes: a predictable path would be shared by two drills (one reading while
+  // the other rewrites it) and keep a pre-existing file's mode.
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), `hadrill-kind-${cluster}-`));
+  const removeFiles = () => fs.rmSync(files, { recursive: true, force: true });
+  const kubeconfigPath = path.join(files, 'kubeconfig');
+  let topology: Topology;
+  try {
+    const kc = await run(['kind', 'get', 'kubeconfig', '--name', cluster], { timeoutMs: 20_000 }).catch(
+      () => undefined,
     );
-  }
-  let topology = kindTopology(cluster, nodes, kubeconfigPath, apiUrl);
-  const cp = topology.etcd[0]?.host;
-  if (cp && !o.dryRun) {
-    // etcd requires client certificates: kubeadm's healthcheck client, copied out of a node.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hadrill-kind-${cluster}-etcd-`));
-    const files = { caFile: 'ca.crt', certFile: 'healthcheck-client.crt', keyFile: 'healthcheck-client.key' };
-    const tls: Record<string, string> = {};
-    for (const [k, f] of Object.entries(files)) {
-      const pem = await need(
-        run,
-        ['docker', 'exec', cp, 'cat', `/etc/kubernetes/pki/etcd/${f}`],
-        `cannot read /etc/kubernetes/pki/etcd/${f} from ${cp}`,
-        'is the node a kubeadm control plane?',
+    let apiUrl = `https://${cluster}-external-load-balancer:6443`;
+    if (kc?.code === 0) {
+      fs.writeFileSync(kubeconfigPath, kc.stdout, { mode: 0o600 });
+      apiUrl = kubeconfigServer(kc.stdout, kubeconfigPath);
+    } else if (!o.dryRun) {
+      throw new TargetError(
+        `kind get kubeconfig --name ${cluster} failed: ${kc?.stderr.trim() ?? 'kind not runnable'}`,
       );
-      tls[k] = path.join(dir, f);
-      fs.writeFileSync(tls[k], pem, { mode: 0o600 });
     }
-    const creds = tls as { caFile: string; certFile: string; keyFile: string };
-    topology = { ...topology, etcd: topology.etcd.map((e) => ({ ...e, tls: creds })) };
+    topology = kindTopology(cluster, nodes, kubeconfigPath, apiUrl);
+    const cp = topology.etcd[0]?.host;
+    if (cp && !o.dryRun) {
+      // etcd requires client certificates: kubeadm's healthcheck client, copied out of a node.
+      const dir = path.join(files, 'etcd');
+      fs.mkdirSync(dir, { mode: 0o700 });
+      const pki = { caFile: 'ca.crt', certFile: 'healthcheck-client.crt', keyFile: 'healthcheck-client.key' };
+      const tls: Record<string, string> = {};
+      for (const [k, f] of Object.entries(pki)) {
+        const pem = await need(
+          run,
+          ['docker', 'exec', cp, 'cat', `/etc/kubernetes/pki/etcd/${f}`],
+          `cannot read /etc/kubernetes/pki/etcd/${f} from ${cp}`,
+          'is the node a kubeadm control plane?',
+        );
+        tls[k] = path.join(dir, f);
+        fs.writeFileSync(tls[k], pem, { mode: 0o600 });
+      }
+      const creds = tls as { caFile: string; certFile: string; keyFile: string };
+      topology = { ...topology, etcd: topology.etcd.map((e) => ({ ...e, tls: creds })) };
+    }
+  } catch (err) {
+    removeFiles();
+    throw err;
   }
   return new KindTarget(
     cluster,
     topology,
     run,
     async () => {
+      removeFiles();
       if (!created) return;
       log(`deleting kind cluster '${cluster}' (created by this drill)`);
       await run(['kind', 'delete', 'cluster', '--name', cluster], { timeoutMs: 300_000 });

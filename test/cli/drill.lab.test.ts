@@ -87,7 +87,7 @@ t.test('bad input: exit 2 with a message that says what to fix, and no fault inj
     [[], /name a scenario/],
     [
       ['apiserver-kill', '--config', notAllowed],
-      /kube context "hadr-lab" is not in allowedContexts \(prod-east\)/,
+      /kube context "kubernetes-admin@kubernetes" is not in allowedContexts \(prod-east\)/,
     ],
   ];
   // Independent invocations: run them side by side.

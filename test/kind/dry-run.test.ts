@@ -48,14 +48,20 @@ t.test('apiserver-kill: manifest moved out, container killed with crictl, inside
       'verify-heal@ha-control-plane2',
     ],
   );
-  t.match(
-    s[0]!.cmd,
-    /mv \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml \/etc\/kubernetes\/hadrill-parked\//,
+  // The hard kill first (crictl's container pid), then the manifest is parked (issue 11: parking
+  // first lets the kubelet stop the pod gracefully before the kill).
+  const stop = s[0]!.cmd;
+  t.match(stop, /crictl inspect -o go-template --template '\{\{\.info\.pid\}\}'/);
+  const kill = stop.indexOf('kill -KILL $pids');
+  const park = stop.indexOf(
+    'mv -f /etc/kubernetes/manifests/kube-apiserver.yaml /etc/kubernetes/hadrill-parked/',
   );
-  t.match(s[0]!.cmd, /crictl stop --timeout 0/);
+  t.ok(kill > 0 && park > kill, 'kill -KILL before the manifest is parked');
+  t.notMatch(stop, /crictl stop/);
   t.match(
     s[2]!.cmd,
-    /mv \/etc\/kubernetes\/hadrill-parked\/kube-apiserver\.yaml \/etc\/kubernetes\/manifests\//,
+    /mv -n \/etc\/kubernetes\/hadrill-parked\/kube-apiserver\.yaml \/etc\/kubernetes\/manifests\//,
+    'the heal never overwrites a live manifest',
   );
 });
 

@@ -95,13 +95,19 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
 t.test('bad input: unknown command and bad flag values exit 2 and say what to fix', async (t) => {
   const unknown = await lab('upp');
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, /unknown lab command 'upp': use up, down, status, stop, start or inventory/);
+  t.match(
+    unknown.stderr,
+    /unknown lab command 'upp': use up, down, status, kubeconfig, stop, start or inventory/,
+  );
   const workers = await lab('up', '--workers', '9');
   t.equal(workers.code, 2);
   t.match(workers.stderr, /--workers must be a whole number from 1 to 3/);
   const preset = await lab('up', '--preset', 'turbo');
   t.equal(preset.code, 2);
   t.match(preset.stderr, /--preset must be one of seeds, fast/);
+  const check = await lab('up', '--lb-check', 'tcp');
+  t.equal(check.code, 2);
+  t.match(check.stderr, /readyz.*guide/, 'names the health checks to choose from');
   t.same(await listNetns('hadr'), [], 'bad input changed nothing');
   const status = await lab('status');
   t.equal(status.code, 3, 'status without a lab is a target error');

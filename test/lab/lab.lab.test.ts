@@ -26,7 +26,7 @@ import { labForTest } from '../helpers/lab.ts';
 const cfg = await labForTest(t, 'fast');
 const cps = hostsByRole(cfg, 'control-plane');
 const lbs = hostsByRole(cfg, 'lb');
-const etcd = new EtcdMembers(cps, 1000);
+const etcd = new EtcdMembers(cfg, 1000);
 t.teardown(() => etcd.close());
 const ex = new LabTarget(cfg).executor;
 const t0 = cfg.timings;
@@ -110,7 +110,8 @@ t.test('partitioning the leader elects a new one; healing rejoins and catches up
       const r = await sh(
         ex,
         victim,
-        'ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 endpoint status -w json --command-timeout=1s',
+        // With kubeadm's healthcheck-client certificate: the member requires client certificates.
+        'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key endpoint status -w json --command-timeout=1s',
       );
       // etcd omits a zero leader from the JSON and lists 'etcdserver: no leader' in errors.
       const j = JSON.parse(r.stdout || '[]') as { Status: { leader?: number; errors?: string[] } }[];

@@ -21,8 +21,7 @@ import {
   PRESET_TIMINGS,
   PRESETS,
 } from '../../src/lab/config.ts';
-import { apiserverSpec } from '../../src/lab/control-plane.ts';
-import { etcdSpec } from '../../src/lab/etcd.ts';
+import { staticPodSpec, writeClusterFiles } from '../../src/lab/control-plane.ts';
 import { haproxyBackends, haproxyConfig } from '../../src/lab/haproxy.ts';
 import {
   CHECK_WEIGHT,
@@ -41,18 +40,32 @@ const tmp = (t: Test): string => {
   return d;
 };
 
-t.test('etcd member flags: stacked, local loopback, timings from the preset', async (t) => {
-  const argv = etcdSpec(cfg, cp1!).argv;
-  t.ok(argv.includes('--heartbeat-interval=250'));
-  t.ok(argv.includes('--election-timeout=2500'));
-  t.ok(argv.includes('--listen-client-urls=http://198.18.0.11:2379,http://127.0.0.1:2379'));
-  t.ok(
-    argv.includes(
-      '--initial-cluster=cp1=http://198.18.0.11:2380,cp2=http://198.18.0.12:2380,cp3=http://198.18.0.13:2380',
-    ),
-  );
-  const fast = etcdSpec(labConfig({ preset: 'fast', stateDir: '/tmp/x' }), cp1!).argv;
-  t.ok(fast.includes('--heartbeat-interval=100') && fast.includes('--election-timeout=1000'));
+/** A lab's cluster files written into a temporary state dir (kubeadm layout, certificates). */
+async function clusterFiles(t: Test, preset: 'seeds' | 'fast'): Promise<LabConfig> {
+  const c = labConfig({ preset, stateDir: tmp(t) });
+  await writeClusterFiles(c);
+  return c;
+}
+
+t.test('etcd runs its kubeadm manifest: TLS, client certificates, pre-vote, preset timings', async (t) => {
+  const c = await clusterFiles(t, 'seeds');
+  const argv = staticPodSpec(c, hostsByRole(c, 'control-plane')[0]!, 'etcd').argv;
+  t.equal(argv[0], 'etcd', 'the manifest command, as it is');
+  for (const flag of [
+    '--heartbeat-interval=250',
+    '--election-timeout=2500',
+    '--pre-vote=true',
+    '--client-cert-auth=true',
+    '--peer-client-cert-auth=true',
+    '--data-dir=/var/lib/etcd',
+    '--listen-client-urls=https://127.0.0.1:2379,https://198.18.0.11:2379',
+    '--cert-file=/etc/kubernetes/pki/etcd/server.crt',
+    '--initial-cluster=cp1=https://198.18.0.11:2380,cp2=https://198.18.0.12:2380,cp3=https://198.18.0.13:2380',
+  ])
+    t.ok(argv.includes(flag), flag);
+  const fast = await clusterFiles(t, 'fast');
+  const f = staticPodSpec(fast, hostsByRole(fast, 'control-plane')[0]!, 'etcd').argv;
+  t.ok(f.includes('--heartbeat-interval=100') && f.includes('--election-timeout=1000'));
 });
 
 const lbHosts = (c: LabConfig) => hostsByRole(c, 'lb');
@@ -334,14 +347,15 @@ t.test('clusterHealth: one agreed leader is healthy; anything else is named', as
   t.match(split.problems.join('\n'), /disagree/);
 });
 
-t.test('kube-apiserver flags rendered from the lab config parse back to the same values', async (t) => {
-  const pair = (n: string) => ({ cert: `/x/${n}.crt`, key: `/x/${n}.key` });
-  const pki = { dir: '/x', ca: pair('ca'), servers: { cp1: pair('apiserver-cp1') }, admin: pair('admin') };
+t.test('kube-apiserver runs its kubeadm manifest; the flags parse back to the preset values', async (t) => {
   for (const preset of ['seeds', 'fast'] as const) {
-    const c = labConfig({ preset, stateDir: '/tmp/hadr-test-state' });
+    const c = await clusterFiles(t, preset);
     const timings = PRESET_TIMINGS[preset].apiserver;
-    const argv = apiserverSpec(c, pki, c.hosts[0]!).argv;
-    const f = parseApiserverFlags(argv.slice(argv.indexOf(bundlePath('kube-apiserver')) + 1))!;
+    const argv = staticPodSpec(c, c.hosts[0]!, 'kube-apiserver').argv;
+    // sh -c RESTART_LOOP kube-apiserver <command...>
+    t.same(argv.slice(0, 2), ['sh', '-c']);
+    t.equal(argv[4], 'kube-apiserver', 'found on PATH by its upstream name');
+    const f = parseApiserverFlags(argv.slice(5))!;
     t.equal(f.masterLeaseTtlMs, timings.masterLeaseTtlS * 1000, `${preset}: master lease TTL`);
     t.equal(f.endpointReconcilerIntervalMs, timings.endpointReconcileIntervalS * 1000);
     t.equal(f.identityLeaseDurationSeconds, timings.identityLeaseDurationS);
@@ -350,7 +364,6 @@ t.test('kube-apiserver flags rendered from the lab config parse back to the same
     t.equal(f.defaultNotReadyTolerationSeconds, timings.defaultNotReadyTolerationS);
     t.equal(f.advertiseAddress, '198.18.0.11');
     t.equal(f.securePort, 6443);
-    t.equal(f.identityHostname, 'cp1');
-    t.same(f.etcdServers, ['http://127.0.0.1:2379'], 'the local member only, as kubeadm does');
+    t.same(f.etcdServers, ['https://127.0.0.1:2379'], 'the local member only, over TLS, as kubeadm does');
   }
 });

@@ -13,11 +13,14 @@
  *   bootstrap, reconciler, identity   the apiserver's own control loops
  * Exit codes: 0 after a graceful SIGTERM/SIGINT, 2 on a bad flag, 1 when it cannot start.
  */
+import { setProcessName } from '../runtime/component.ts';
 import { parseFlagsOrExit } from '../runtime/flags.ts';
 import { apiserverFlags, FLAGS } from './flags.ts';
 import { startApiserver } from './server.ts';
 
 async function main(): Promise<void> {
+  // The binary's name as the process name: `pgrep -x kube-apiserver` finds it, as on a node.
+  setProcessName('kube-apiserver');
   const flags = parseFlagsOrExit('apiserver', process.argv.slice(2), FLAGS, apiserverFlags);
   const api = await startApiserver(flags);
   // A stray error in a client library callback (e.g. an etcd watch stream event) must not take

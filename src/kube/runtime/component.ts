@@ -3,10 +3,12 @@
  * kube-scheduler): flags parsed before the heavy Kubernetes client is loaded, the kubeconfig loaded
  * (exit 2 with the reason), SIGTERM/SIGINT turned into an abort signal with a hard exit after a
  * grace period, and the exit code of the component's run (a crash logs `fatal` and exits 1).
- * The process title is the component's binary name (`kubelet`, `kube-controller-manager`, ...): Node
- * sets the Linux comm from it (prctl PR_SET_NAME, 15 bytes), so `pgrep -x kube-scheduler` finds
- * the process as on a real node.
+ * The process name is the component's binary name (`kubelet`, `kube-controller-manager`, ...):
+ * `setProcessName` writes the Linux comm (15 bytes), so `pgrep -x kube-scheduler` finds the
+ * process as on a real node, while /proc/<pid>/cmdline keeps the whole command line (Node's
+ * `process.title` would overwrite it, and tools read flags from it).
  */
+import { writeFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type FlagSpec, type FlagValues, parseFlagsOrExit } from './flags.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -43,7 +45,7 @@ export interface Component<S extends Record<string, FlagSpec>> {
 export async function startComponent<S extends Record<string, FlagSpec>>(
   o: ComponentOptions<S>,
 ): Promise<Component<S>> {
-  process.title = o.command;
+  setProcessName(o.command);
   const flags = parseFlagsOrExit(o.command, process.argv.slice(2), o.flags, (v) => {
     o.check?.(v);
     return v;
@@ -76,4 +78,17 @@ export async function startComponent<S extends Record<string, FlagSpec>>(
       },
     );
   return { flags, log, kc, shutdown: ac.signal, exitWith };
+}
+
+/**
+ * Sets this process's name as the kernel keeps it (the comm, `/proc/<pid>/comm`: what `pgrep -x`
+ * and `ps -o comm` match; 15 bytes, so kube-controller-manager is `kube-controller` as on a node).
+ * Best effort: not on Linux, nothing happens.
+ */
+export function setProcessName(name: string): void {
+  try {
+    writeFileSync('/proc/self/comm', name.slice(0, 15));
+  } catch {
+    // no procfs: the name stays `node`
+  }
 }

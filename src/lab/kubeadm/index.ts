@@ -15,7 +15,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabConfig, LabHost } from '../config.ts';
-import { hostsByRole } from '../config.ts';
+import { hostRoot, hostsByRole } from '../config.ts';
 import { ETCD_DATA_DIR, KUBELET_CONFIG_FILE, KUBERNETES_VERSION, MANIFESTS_DIR } from './constants.ts';
 import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
 import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
@@ -159,7 +159,8 @@ export async function writeKubeadmHost(
 }
 
 /** A control plane's root directory in the lab's state dir: `<stateDir>/kubeadm/<host>`. */
-export const kubeadmRoot = (cfg: LabConfig, host: string): string => path.join(cfg.stateDir, 'kubeadm', host);
+/** A host's own node paths on the machine (src/lab/host.ts bind-mounts them into the host). */
+export const kubeadmRoot = (cfg: LabConfig, host: string): string => hostRoot(cfg.stateDir, host);
 
 /** The shared CAs (`kubeadm init`'s): `<stateDir>/kubeadm/cas`, laid out like /etc/kubernetes/pki. */
 export const kubeadmCasDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'kubeadm', 'cas');

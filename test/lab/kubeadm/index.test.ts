@@ -234,14 +234,14 @@ t.test('kubeconfigs: users, groups, servers, names', async (t) => {
 });
 
 t.test(
-  'writeKubeadmControlPlanes: every control plane under <stateDir>/kubeadm/<host>, one set of CAs',
+  'writeKubeadmControlPlanes: every control plane under <stateDir>/<host>/root, one set of CAs',
   async (t) => {
     const lab = labConfig({ preset: 'fast', stateDir: path.join(tmp, 'state') });
     const all = await writeKubeadmControlPlanes(lab);
     t.same(Object.keys(all), ['cp1', 'cp2', 'cp3']);
     for (const [name, layout] of Object.entries(all)) {
       t.equal(layout.root, kubeadmRoot(lab, name));
-      t.equal(layout.root, path.join(tmp, 'state', 'kubeadm', name));
+      t.equal(layout.root, path.join(tmp, 'state', name, 'root'), 'the host root src/lab/host.ts mounts');
       t.equal(
         await read(layout.root, 'etc/kubernetes/pki/ca.crt'),
         await readFile(path.join(kubeadmCasDir(lab), 'ca.crt'), 'utf8'),
