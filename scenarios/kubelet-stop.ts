@@ -75,7 +75,12 @@ export const kubeletStop: Scenario = {
   async fault(ctx) {
     const w = pickWorker(ctx);
     return kubeletVariant(ctx.options) === 'host'
-      ? linkDownFault({ host: w.name, ip: w.address })
+      ? // Over ssh the node's own timer restores the link: keep it off until eviction is measured.
+        linkDownFault({
+          host: w.name,
+          ip: w.address,
+          downForS: Math.ceil(kubeletStop.observeMs(ctx.timings, ctx.options) / 1000),
+        })
       : processFault({
           host: w.name,
           component: 'kubelet',

@@ -62,7 +62,8 @@ export const lbStop: Scenario = {
     const ip = t.hosts.find((h) => h.name === host)?.address;
     const fault =
       variant === 'link'
-        ? linkDownFault({ host, ip })
+        ? // Over ssh the host's own timer restores the link: keep it down for the whole observation.
+          linkDownFault({ host, ip, downForS: Math.ceil(lbStop.observeMs(ctx.timings, ctx.options) / 1000) })
         : servicesFault({
             host,
             components: ['keepalived', 'haproxy'],

@@ -123,6 +123,8 @@ export function linkDownFault(o: LinkDownOptions): Fault {
         {
           step: 'heal',
           ...w.back,
+          // The watch itself waits up to downForS + 60 s for the host's timer.
+          timeoutS: downForS + 70,
           expect: `${w.seen} answers again (the host's own timer); nothing is sent over the downed link`,
         },
         up,

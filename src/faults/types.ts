@@ -22,6 +22,8 @@ export interface PlanStep {
   readonly host: string;
   readonly argv: readonly string[];
   readonly expect: string;
+  /** How long the step may take, s, when it waits on purpose (default: `recover`'s 120 s). */
+  readonly timeoutS?: number;
 }
 
 /** What a fault takes away, for the blast-radius interlocks (src/safety/interlocks.ts). */

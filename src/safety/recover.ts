@@ -12,6 +12,9 @@ export interface RecoverReport {
   readonly lines: readonly string[];
 }
 
+/** A heal step's time limit during replay, unless the step says it waits longer on purpose. */
+export const DEFAULT_STEP_TIMEOUT_S = 120;
+
 /** Replays the heal steps of every pending entry; returns one report per entry. */
 export async function replayPending(
   journal: HealJournal,
@@ -27,7 +30,9 @@ export async function replayPending(
     try {
       target = await open(entry.target);
       for (const step of entry.heal) {
-        const res = await target.executor.exec(step.host, step.argv, { timeoutMs: 120_000 });
+        const res = await target.executor.exec(step.host, step.argv, {
+          timeoutMs: (step.timeoutS ?? DEFAULT_STEP_TIMEOUT_S) * 1000,
+        });
         const line = `${step.host}: ${step.argv.join(' ').slice(0, 160)} → exit ${res.code}`;
         lines.push(line);
         log(`  ${line}`);
