@@ -11,6 +11,7 @@
  * small wrappers in `<stateDir>/bin` exec the bundled component, which sets its process name
  * (the comm) to that name (`pgrep -x kube-apiserver` finds it, as on a node).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -71,6 +72,7 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
   // 'kubeadm-join'), which adds ~5 s per member to `lab up`.
   await writeKubeadmControlPlanes(cfg, {
     etcdBootstrap: 'bootstrap-all',
+    etcdImageTag: `${installedEtcdVersion()}-0`,
     // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
     extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
   });
@@ -143,4 +145,12 @@ export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
       '--pod-manifest-path=',
     ],
   };
+}
+
+/** The version of the etcd binary the lab runs (Debian's), e.g. `3.4.23`. */
+export function installedEtcdVersion(): string {
+  const out = execFileSync('etcd', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const m = /etcd Version: (\d+\.\d+\.\d+)/.exec(out);
+  if (!m) throw new Error(`cannot read the version from 'etcd --version': ${out.trim().slice(0, 200)}`);
+  return m[1]!;
 }

@@ -1,17 +1,20 @@
 /**
- * A lab host as a node: besides its network namespace, every lab host has its own mount and UTS
- * namespaces, held open by a small `host` process, so that each command run in it (through the
- * lab executor, through its sshd, by its components) sees the node's own filesystem where a
- * kubeadm node has its state, and its own hostname:
+ * A lab host as a node: besides its network namespace, every lab host has its own mount, UTS and
+ * PID namespaces, held open by a small `host` process, so that each command run in it (through
+ * the lab executor, through its sshd, by its components) sees the node's own filesystem where a
+ * kubeadm node has its state, its own hostname, and only its own processes (`pgrep -x etcd` on
+ * cp1 finds cp1's etcd, as on a node; /proc is the namespace's own):
  *   /etc/kubernetes   (manifests, pki, kubeconfigs)   ← <stateDir>/<host>/root/etc/kubernetes
  *   /var/lib/etcd     (etcd data)                      ← <stateDir>/<host>/root/var/lib/etcd
  *   /var/lib/kubelet  (kubelet config and state)       ← <stateDir>/<host>/root/var/lib/kubelet
  *   /var/log/pods     (container logs)                 ← <stateDir>/<host>/root/var/log/pods
  *   /run/hadrill      (the drill's host-side state)    ← <stateDir>/<host>/root/run/hadrill
- * Everything else is the machine's own (binaries, /tmp, the process table). The binds are made
- * inside the host's private mount namespace, so the machine itself only gets the empty mount
- * points. Entering a host is `nsenter --target <host pid> --net --mount --uts`, which execs (no
- * fork), so a component's pid is its own, as with `ip netns exec`.
+ * Everything else is the machine's own (binaries, /tmp). The binds are made inside the host's
+ * private mount namespace, so the machine itself only gets the empty mount points. PID 1 of a
+ * host is `tini` (it reaps the orphans a node's init would; when it dies, the kernel ends every
+ * process of the host, which is how `down` empties a host). Entering a host is `nsenter --target
+ * <pid> --net --mount --uts --pid`, which forks into the PID namespace: the pid the machine sees
+ * is nsenter's, the command is its child in the same process group (signal the group).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +24,7 @@ import { hostRoot, type LabConfig, type LabHost } from './config.ts';
 
 export { hostRoot } from './config.ts';
 
-import { isAlive, MARKER_VAR, markerOf } from './procs.ts';
+import { isAlive, MARKER_VAR, markedPids, markerOf } from './procs.ts';
 
 /** The node paths each lab host has of its own. */
 export const HOST_PATHS = [
@@ -44,7 +47,7 @@ export function hostPath(stateDir: string, host: string, nodePath: string): stri
 const pidFile = (stateDir: string, host: string): string => path.join(stateDir, host, `${HOST_PROCESS}.pid`);
 const marker = (stateDir: string, host: string): string => `${stateDir}:${host}/${HOST_PROCESS}`;
 
-/** The pid holding the host's namespaces, if it is alive. */
+/** A process inside the host's namespaces (its `sleep`), as the machine numbers it, if alive. */
 export function hostPid(stateDir: string, host: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(pidFile(stateDir, host), 'utf8').trim());
@@ -63,7 +66,7 @@ export function enterHost(stateDir: string, host: string): string[] {
     throw new Error(
       `lab host ${host} is not running (no live ${pidFile(stateDir, host)}): run 'npm run lab -- up'`,
     );
-  return ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--'];
+  return ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--pid', '--'];
 }
 
 /**
@@ -100,7 +103,13 @@ export async function ensureHost(cfg: LabConfig, h: LabHost): Promise<number> {
       'unshare',
       '--mount',
       '--uts',
+      '--pid',
+      '--fork',
+      '--mount-proc',
       '--propagation=private',
+      'tini',
+      '-s',
+      '--',
       'sh',
       '-c',
       hostScript(root, h.name),
@@ -115,14 +124,26 @@ export async function ensureHost(cfg: LabConfig, h: LabHost): Promise<number> {
   child.on('error', () => {});
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start lab host ${h.name}: ip netns exec failed`);
-  fs.writeFileSync(pidFile(cfg.stateDir, h.name), `${child.pid}\n`);
-  // Ready once the script reached `sleep` (binds made, hostname set).
-  for (let i = 0; i < 200; i++) {
+  // Ready once the script reached `sleep` (binds made, hostname set): that process is in every
+  // namespace of the host, so it is the one to enter by.
+  for (let i = 0; i < 300; i++) {
     if (!isAlive(child.pid)) break;
-    if (fs.readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === 'sleep') return child.pid;
+    const inside = markedPids(marker(cfg.stateDir, h.name)).find((pid) => commOf(pid) === 'sleep');
+    if (inside !== undefined) {
+      fs.writeFileSync(pidFile(cfg.stateDir, h.name), `${inside}\n`);
+      return inside;
+    }
     await sleep(10);
   }
   throw new Error(
     `lab host ${h.name} did not come up: see ${path.join(cfg.stateDir, h.name, `${HOST_PROCESS}.log`)}`,
   );
+}
+
+function commOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }

@@ -21,6 +21,8 @@ export const REQUIRED: Readonly<Record<string, string>> = {
   openssl: 'openssl',
   // keepalived's check_apiserver.sh (the kubeadm HA guide's) asks haproxy's frontend with curl.
   curl: 'curl',
+  // PID 1 of each lab host's PID namespace (src/lab/host.ts): reaps orphans as a node's init does.
+  tini: 'tini',
 };
 
 export function missingPackages(required: Readonly<Record<string, string>> = REQUIRED): string[] {

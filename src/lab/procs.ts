@@ -22,7 +22,7 @@ export interface StopOptions {
  */
 export function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(-pid, sig);
+    process.kill(-(pgidOf(pid) ?? pid), sig);
     return true;
   } catch {
     try {
@@ -50,7 +50,29 @@ export async function terminate(
 }
 
 /** Resident memory of a component: every process of its group (the restart loop and its node, keepalived's children), in MB. */
-export function groupRssMb(pgid: number): number {
+/** The process group of `pid` (from /proc/<pid>/stat), if the process exists. */
+export function pgidOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first child of `pid` (from /proc/<pid>/task/<pid>/children), if it has one. */
+export function firstChild(pid: number): number | undefined {
+  try {
+    const first = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function groupRssMb(pid: number): number {
+  const pgid = pgidOf(pid) ?? pid;
   let kb = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -25,14 +25,20 @@ export class LabProfile implements HostProfile {
   readonly name = 'lab';
   constructor(private readonly cfg: LabConfig) {}
 
-  /** Shell snippet setting $pid to the component's live pid, or exiting 3 when it is not running. */
+  /**
+   * Shell snippet setting $pid to the component's live pid, or exiting 3 when it is not running.
+   * A process still exiting (its memory, and so its environment, already released, but not yet a
+   * zombie) still counts as running: a member told to stop is not gone until it is gone.
+   */
   private pidOf(host: string, component: string): string {
     const pidFile = path.join(this.cfg.stateDir, host, `${component}.pid`);
     const marker = `${MARKER_VAR}=${this.cfg.stateDir}:${host}/${component}`;
     return [
       `pid=$(cat ${q(pidFile)} 2>/dev/null) || { echo '${component} on ${host} has no pid file' >&2; exit 3; }`,
-      `tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx ${q(marker)} || { echo '${component} on ${host} is not running' >&2; exit 3; }`,
+      `[ -e /proc/$pid ] || { echo '${component} on ${host} is not running' >&2; exit 3; }`,
       `! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || { echo '${component} on ${host} is a zombie' >&2; exit 3; }`,
+      `env=$(tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null)`,
+      `[ -z "$env" ] || printf '%s\\n' "$env" | grep -qx ${q(marker)} || { echo '${component} on ${host} is not running (pid reused)' >&2; exit 3; }`,
     ].join('\n');
   }
 
@@ -40,17 +46,20 @@ export class LabProfile implements HostProfile {
     switch (a.kind) {
       case 'stop':
         return {
-          host: a.host,
-          // The whole process group (the supervisor starts each component as a group leader), as
-          // systemd's KillMode=control-group does: keepalived's VRRP child must not survive its parent.
+          // Pid files hold the machine's pids: signal from the machine, not from inside the
+          // host's own PID namespace.
+          host: LOCAL_HOST,
+          // The whole process group (each component runs in a group of its own, led by the nsenter
+          // that started it), as systemd's KillMode=control-group does: keepalived's VRRP child
+          // must not survive its parent.
           argv: [
             'sh',
             '-c',
-            `${this.pidOf(a.host, a.component)}\nkill -${a.signal} -"$pid" 2>/dev/null || kill -${a.signal} "$pid"\necho "$pid"`,
+            `${this.pidOf(a.host, a.component)}\npg=$(ps -o pgid= -p "$pid" | tr -d ' ')\nkill -${a.signal} -"$pg" 2>/dev/null || kill -${a.signal} "$pid"\necho "$pid"`,
           ],
         };
       case 'running':
-        return { host: a.host, argv: ['sh', '-c', `${this.pidOf(a.host, a.component)}\necho "$pid"`] };
+        return { host: LOCAL_HOST, argv: ['sh', '-c', `${this.pidOf(a.host, a.component)}\necho "$pid"`] };
       case 'start':
         return {
           host: LOCAL_HOST,
@@ -137,7 +146,10 @@ export class LabProfile implements HostProfile {
       case 'wipe-etcd-data':
         // /var/lib/etcd is the host's mount point (src/lab/host.ts): the member directory goes.
         return [
-          `if (${this.pidOf(a.host, 'etcd')}) >/dev/null 2>&1; then echo 'refusing to destroy the data of a running etcd on ${a.host}: stop it first' >&2; exit 4; fi`,
+          // Inside the host, whose PID namespace holds only its own processes (as on a node); a
+          // member that was just stopped gets 5 s to finish exiting (and be reaped).
+          'i=0; while pgrep -x etcd >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
+          `if pgrep -x etcd >/dev/null; then echo 'refusing to destroy the data of a running etcd on ${a.host}: stop it first' >&2; exit 4; fi`,
           `rm -rf ${data}/member ${restored}`,
           `test ! -e ${data}/member`,
           `echo ${data}`,

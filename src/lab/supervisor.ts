@@ -8,8 +8,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sleep } from '../util/time.ts';
 import { enterHost } from './host.ts';
 import {
+  firstChild,
   isAlive,
   MARKER_VAR,
   markedPids,
@@ -71,7 +73,12 @@ export class Supervisor {
     return JSON.parse(fs.readFileSync(f, 'utf8')) as ComponentSpec;
   }
 
-  private spawn(spec: ComponentSpec): number {
+  /**
+   * Spawns the component in its host. `nsenter --pid` forks into the host's PID namespace, so the
+   * component is nsenter's child: its pid is what the pid file keeps (nsenter is the group
+   * leader, so group signals reach both; src/lab/procs.ts signalGroup).
+   */
+  private async spawn(spec: ComponentSpec): Promise<number> {
     const log = fs.openSync(this.logPath(spec.host, spec.name), 'a');
     fs.writeSync(log, `--- ${new Date().toISOString()} start ${spec.argv.join(' ')}\n`);
     const [enter, ...enterArgs] = enterHost(this.stateDir, spec.host);
@@ -86,8 +93,19 @@ export class Supervisor {
       throw new Error(`could not start ${spec.host}/${spec.name}: ${spec.argv[0]}`);
     child.on('error', () => {});
     child.unref();
-    fs.writeFileSync(this.file(spec.host, spec.name, 'pid'), `${child.pid}\n`);
-    return child.pid;
+    const entered = child.pid;
+    for (let i = 0; i < 500; i++) {
+      const pid = firstChild(entered);
+      if (pid !== undefined) {
+        fs.writeFileSync(this.file(spec.host, spec.name, 'pid'), `${pid}\n`);
+        return pid;
+      }
+      if (!isAlive(entered)) break;
+      await sleep(5);
+    }
+    throw new Error(
+      `could not start ${spec.host}/${spec.name} in its host: see ${this.logPath(spec.host, spec.name)}`,
+    );
   }
 
   /** Running or stopped, checked against the process table (not just the pid file). */

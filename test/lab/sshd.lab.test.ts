@@ -158,16 +158,14 @@ t.test('the lab inventory drives an ssh target: timings and VIP holder read over
     target.topology.etcd.map((e) => e.url),
     lab.topology.etcd.map((e) => e.url),
   );
-  // The overridden 'running' action works through ssh; an unknown component exits 3.
-  const running = await target.executor.exec(
-    'cp1',
-    target.profile.command({ kind: 'running', host: 'cp1', component: 'kube-apiserver' }).argv,
-  );
+  // The overridden 'running' action (the lab's pid files: run on the harness machine) works;
+  // an unknown component exits 3.
+  const cmd = target.profile.command({ kind: 'running', host: 'cp1', component: 'kube-apiserver' });
+  t.equal(cmd.host, 'local', 'the lab pid files are read on the harness machine');
+  const running = await target.executor.exec(cmd.host, cmd.argv);
   t.equal(running.code, 0, running.stderr);
   t.match(running.stdout, /^\d+\n$/);
-  const none = await target.executor.exec(
-    'w1',
-    target.profile.command({ kind: 'running', host: 'w1', component: 'kube-apiserver' }).argv,
-  );
+  const noneCmd = target.profile.command({ kind: 'running', host: 'w1', component: 'kube-apiserver' });
+  const none = await target.executor.exec(noneCmd.host, noneCmd.argv);
   t.equal(none.code, 3);
 });

@@ -132,7 +132,12 @@ export function etcdProbeEndpoint(user: ExtraArgs): { host: string; port: number
   };
 }
 
-export function etcdPod(cfg: LabConfig, h: EtcdPodSpec, user: ExtraArgs = []): ComponentPod {
+export function etcdPod(
+  cfg: LabConfig,
+  h: EtcdPodSpec,
+  user: ExtraArgs = [],
+  imageTag: string = ETCD_IMAGE_TAG,
+): ComponentPod {
   if (!h.initialCluster.some((m) => m.name === h.name)) {
     throw new Error(`etcd member ${h.name} must be part of its own --initial-cluster`);
   }
@@ -142,7 +147,7 @@ export function etcdPod(cfg: LabConfig, h: EtcdPodSpec, user: ExtraArgs = []): C
   return componentPod(
     {
       name: 'etcd',
-      image: `${IMAGE_REPOSITORY}/etcd:${ETCD_IMAGE_TAG}`,
+      image: `${IMAGE_REPOSITORY}/etcd:${imageTag}`,
       command: ['etcd', ...argumentsToCommand(for34(etcdBaseArgs(h)), mergeExtra(etcdExtraArgs(cfg), user))],
       volumes: [
         { name: 'etcd-certs', path: `${CERTIFICATES_DIR}/etcd`, type: 'DirectoryOrCreate', readOnly: false },

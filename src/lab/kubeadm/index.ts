@@ -39,6 +39,12 @@ export { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas } from './pki.ts';
 export type EtcdBootstrap = 'kubeadm-join' | 'bootstrap-all';
 
 export interface KubeadmHostOptions {
+  /**
+   * The etcd image tag (default kubeadm's for its version). Tools that pick etcdctl or etcdutl by
+   * the member's version read it from this tag on nodes without a CRI (src/targets/kubeadm-etcd.ts),
+   * so the lab writes the version of the etcd binary it really runs.
+   */
+  readonly etcdImageTag?: string;
   /** Image tags of the control-plane images (default v1.34.2). */
   readonly kubernetesVersion?: string;
   /** kubelet.conf's server (default `controlPlaneEndpoint`, the VIP; `local`: see KubeletServer). */
@@ -100,7 +106,7 @@ export function renderStaticPods(
   };
   const x = o.extraArgs ?? {};
   return {
-    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap), x.etcd),
+    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap), x.etcd, o.etcdImageTag),
     'kube-apiserver': apiserverPod(cfg, h, x.apiServer),
     'kube-controller-manager': controllerManagerPod(cfg, h, x.controllerManager),
     'kube-scheduler': schedulerPod(cfg, h, x.scheduler),
