@@ -2,7 +2,8 @@
  * Write load through the LB during a fault: creates ConfigMaps in the drill namespace (which the
  * drill removes after) and deletes them again, with thresholds on success rate and latency.
  *   k6 run scenarios/load/api-write.ts -e HADRILL_API=https://198.18.0.10:6443 \
- *     -e HADRILL_CERT=.lab/pki/admin.crt -e HADRILL_KEY=.lab/pki/admin.key
+ *     -e HADRILL_CERT=/tmp/admin.crt -e HADRILL_KEY=/tmp/admin.key
+ * (the client certificate and key of the lab's admin.conf: docs/real-clusters.md shows how).
  */
 import { check } from 'k6';
 import exec from 'k6/execution';

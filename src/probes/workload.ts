@@ -193,7 +193,11 @@ export function controllersResumeProbe(o: ResumeProbeOptions): Probe {
         const now = ctx.nowMs();
         const holder = lease?.spec?.holderIdentity ?? '';
         if (lease) {
-          holder0 ??= holder;
+          if (holder0 === undefined) {
+            // The pre-fault picture (and the baseline's sign that this probe sees the cluster).
+            ctx.sink.note(`watching the controllers behind ${o.lease}, held by ${holder || '(none)'}`);
+            holder0 = holder;
+          }
           if (lease.spec?.renewTime !== lastRenew || renewSeenAt === 0) {
             lastRenew = lease.spec?.renewTime;
             renewSeenAt = now;
