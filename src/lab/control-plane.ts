@@ -23,6 +23,7 @@ import {
   ensureKubeadmCas,
   type KubeadmCas,
   kubeadmCasDir,
+  type StaticPodName,
   writeKubeadmControlPlanes,
 } from './kubeadm/index.ts';
 import { ensureClientCert, writeKubeconfig } from './pki/index.ts';
@@ -36,10 +37,6 @@ import type { ComponentSpec } from './supervisor.ts';
  */
 export const RESTART_LOOP =
   'while :; do "$@"; rc=$?; [ "$rc" -ge 128 ] && exit "$rc"; echo "lab: $3 exited $rc; restarting in 2 s" >&2; sleep 2; done';
-
-/** The static pods of a control plane, in start order (etcd first, as the kubelet's back-off makes it). */
-export const STATIC_PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
-export type StaticPod = (typeof STATIC_PODS)[number];
 
 const BINARIES: readonly BundledComponent[] = [
   'kube-apiserver',
@@ -97,7 +94,7 @@ async function writeWorkerKubeconfig(cfg: LabConfig, w: LabHost, cas: KubeadmCas
 }
 
 /** The command line of a static pod's (only) container, read from the host's manifest. */
-export function manifestCommand(cfg: LabConfig, h: LabHost, pod: StaticPod): string[] {
+export function manifestCommand(cfg: LabConfig, h: LabHost, pod: StaticPodName): string[] {
   const file = path.join(hostRoot(cfg.stateDir, h.name), 'etc/kubernetes/manifests', `${pod}.yaml`);
   const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
     spec?: { containers?: { command?: string[]; args?: string[] }[] };
@@ -108,7 +105,7 @@ export function manifestCommand(cfg: LabConfig, h: LabHost, pod: StaticPod): str
   return [...c.command, ...(c.args ?? [])];
 }
 
-export function staticPodSpec(cfg: LabConfig, h: LabHost, pod: StaticPod): ComponentSpec {
+export function staticPodSpec(cfg: LabConfig, h: LabHost, pod: StaticPodName): ComponentSpec {
   const argv = manifestCommand(cfg, h, pod);
   return {
     host: h.name,

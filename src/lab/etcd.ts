@@ -14,14 +14,12 @@ import type { MemberStatus } from '../probes/etcd-health.ts';
 import type { EtcdEndpoint } from '../targets/types.ts';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostRoot, hostsByRole } from './config.ts';
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './kubeadm/constants.ts';
 
-export const ETCD_CLIENT_PORT = 2379;
-export const ETCD_PEER_PORT = 2380;
+export { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT } from './kubeadm/constants.ts';
 
 export const clientUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_CLIENT_PORT}`;
 export const peerUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_PEER_PORT}`;
-/** The member's data directory as the host sees it (kubeadm's). */
-export const ETCD_DATA_DIR = '/var/lib/etcd';
 
 export function initialCluster(cfg: LabConfig): string {
   return hostsByRole(cfg, 'control-plane')

@@ -1,10 +1,15 @@
 /**
  * The lab's view of the machine's process table: a marker variable in a process's environment
  * ties it to one lab (so a reused pid is never signalled and a killed run's strays are found even
- * without pid files), liveness, group signals and resident memory.
+ * without pid files), liveness, group signals and resident memory. /proc/<pid>/stat is read and
+ * groups are signalled by the kubelet's own helpers (src/kube/kubelet/static/process.ts).
  */
 import fs from 'node:fs';
+import { procStat, signalGroup } from '../kube/kubelet/static/process.ts';
 import { sleep } from '../util/time.ts';
+
+// The group signal is the kubelet's (one for its containers and the lab's components).
+export { signalGroup };
 
 export const MARKER_VAR = 'HADRILL_COMPONENT';
 
@@ -13,25 +18,6 @@ export interface StopOptions {
   readonly signal?: NodeJS.Signals;
   /** How long to wait before SIGKILL (default 5 s). */
   readonly graceMs?: number;
-}
-
-/**
- * Signals a component's whole process group (each is spawned as a group leader), as systemd's
- * KillMode=control-group does: children (keepalived's VRRP process, the node process under a
- * restart loop) go with their parent. Falls back to the pid alone.
- */
-export function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
-  try {
-    process.kill(-(pgidOf(pid) ?? pid), sig);
-    return true;
-  } catch {
-    try {
-      process.kill(pid, sig);
-      return true;
-    } catch {
-      return false;
-    }
-  }
 }
 
 export async function terminate(
@@ -49,16 +35,9 @@ export async function terminate(
   return 'killed';
 }
 
-/** Resident memory of a component: every process of its group (the restart loop and its node, keepalived's children), in MB. */
-/** The process group of `pid` (from /proc/<pid>/stat), if the process exists. */
+/** The process group of `pid`, if the process exists. */
 export function pgidOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.pgid;
 }
 
 /** The first child of `pid` (from /proc/<pid>/task/<pid>/children), if it has one. */
@@ -71,15 +50,14 @@ export function firstChild(pid: number): number | undefined {
   }
 }
 
+/** Resident memory of a component: every process of its group (the restart loop and its node, keepalived's children), in MB. */
 export function groupRssMb(pid: number): number {
   const pgid = pgidOf(pid) ?? pid;
   let kb = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pgid) continue;
+      if (procStat(Number(entry))?.pgid !== pgid) continue;
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'));
       kb += Number(m?.[1] ?? 0);
     } catch {
@@ -91,13 +69,8 @@ export function groupRssMb(pid: number): number {
 
 /** True when the pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const state = procStat(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 export function markerOf(pid: number): string | undefined {

@@ -21,25 +21,32 @@ import { MARKER_VAR } from './procs.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
+/**
+ * Shell snippet, run on the machine, setting $pid to a lab component's live pid (its pid file,
+ * checked against the lab's marker in the process environment), or exiting 3 when it is not
+ * running. `host` and `component` are shell words: quoted names, or the inventory's `{host}` and
+ * `{component}` placeholders (which it fills quoted). A process still exiting (its memory, and so
+ * its environment, already released, but not yet a zombie) still counts as running: a member
+ * told to stop is not gone until it is gone.
+ */
+export function livePidScript(stateDir: string, host: string, component: string): string {
+  const not = (why: string) => `{ echo ${component} on ${host} ${why} >&2; exit 3; }`;
+  return [
+    `d=${q(stateDir)}`,
+    `pid=$(cat "$d"/${host}/${component}.pid 2>/dev/null) || ${not('has no pid file')}`,
+    `[ -e /proc/$pid ] || ${not('is not running')}`,
+    `! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || ${not('is a zombie')}`,
+    `env=$(tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null)`,
+    `[ -z "$env" ] || printf '%s\\n' "$env" | grep -qx "${MARKER_VAR}=$d:"${host}/${component} || ${not("is not running '(pid reused)'")}`,
+  ].join('\n');
+}
+
 export class LabProfile implements HostProfile {
   readonly name = 'lab';
   constructor(private readonly cfg: LabConfig) {}
 
-  /**
-   * Shell snippet setting $pid to the component's live pid, or exiting 3 when it is not running.
-   * A process still exiting (its memory, and so its environment, already released, but not yet a
-   * zombie) still counts as running: a member told to stop is not gone until it is gone.
-   */
   private pidOf(host: string, component: string): string {
-    const pidFile = path.join(this.cfg.stateDir, host, `${component}.pid`);
-    const marker = `${MARKER_VAR}=${this.cfg.stateDir}:${host}/${component}`;
-    return [
-      `pid=$(cat ${q(pidFile)} 2>/dev/null) || { echo '${component} on ${host} has no pid file' >&2; exit 3; }`,
-      `[ -e /proc/$pid ] || { echo '${component} on ${host} is not running' >&2; exit 3; }`,
-      `! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || { echo '${component} on ${host} is a zombie' >&2; exit 3; }`,
-      `env=$(tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null)`,
-      `[ -z "$env" ] || printf '%s\\n' "$env" | grep -qx ${q(marker)} || { echo '${component} on ${host} is not running (pid reused)' >&2; exit 3; }`,
-    ].join('\n');
+    return livePidScript(this.cfg.stateDir, q(host), q(component));
   }
 
   command(a: Action): Command {

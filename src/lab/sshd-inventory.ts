@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, labEtcdTls } from './etcd.ts';
-import { MARKER_VAR } from './procs.ts';
+import { livePidScript } from './profile.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -27,13 +27,8 @@ export function labInventory(cfg: LabConfig): InventoryFile {
   const ssh = labSshFiles(cfg);
   const d = q(cfg.stateDir);
   const labCli = `cd ${q(PROJECT_ROOT)} && HADRILL_LAB_DIR=${d} ${q(process.execPath)} bin/ha-drill.mjs lab`;
-  const running = [
-    `d=${d}`,
-    `pid=$(cat "$d"/{host}/{component}.pid 2>/dev/null) || { echo {component} on {host} has no pid file >&2; exit 3; }`,
-    `tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx "${MARKER_VAR}=$d:"{host}/{component} || { echo {component} on {host} is not running >&2; exit 3; }`,
-    `! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || { echo {component} on {host} is a zombie >&2; exit 3; }`,
-    'echo "$pid"',
-  ].join('\n');
+  // The lab profile's own check, with the inventory's placeholders.
+  const running = `${livePidScript(cfg.stateDir, '{host}', '{component}')}\necho "$pid"`;
   const worker = hostsByRole(cfg, 'worker')[0]?.name;
   // Run on the role's first host over ssh: that host's own process (its PID namespace holds only
   // its processes), found by name as on a node (comm keeps 15 characters: kube-controller).

@@ -39,7 +39,7 @@ export interface ContainerRecord {
 }
 
 /** /proc/<pid>/stat → state and start time; undefined when there is no such process. */
-export function procStat(pid: number): { state: string; startTicks: string } | undefined {
+export function procStat(pid: number): { state: string; startTicks: string; pgid: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -48,10 +48,10 @@ export function procStat(pid: number): { state: string; startTicks: string } | u
   }
   // the comm field may contain spaces and parentheses: fields restart after the last ')'
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); field 22 (starttime) is rest[19]
+  // rest[0] is field 3 (state), rest[2] field 5 (pgrp); field 22 (starttime) is rest[19]
   const state = rest[0] ?? '';
   const startTicks = rest[19] ?? '';
-  return { state, startTicks };
+  return { state, startTicks, pgid: Number(rest[2]) };
 }
 
 /** The process is the one the record names and not a zombie. */
@@ -103,10 +103,13 @@ export async function spawnContainer(s: SpawnSpec): Promise<Spawned> {
   return { child, pid, startTicks: st?.startTicks ?? '', exit };
 }
 
-/** Signals the container's process group; false when it no longer exists. */
+/**
+ * Signals the process group `pid` belongs to (a container leads its own; the lab's components
+ * are led by the nsenter that started them), else `pid` alone; false when neither exists.
+ */
 export function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(-pid, sig);
+    process.kill(-(procStat(pid)?.pgid || pid), sig);
     return true;
   } catch {
     try {
