@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { memberClient } from '../probes/etcd.ts';
+import { memberClient, memberHealth, memberStatus } from '../probes/etcd.ts';
 import type { MemberStatus } from '../probes/etcd-health.ts';
 import type { EtcdEndpoint } from '../targets/types.ts';
 import type { LabConfig, LabHost } from './config.ts';
@@ -49,8 +49,6 @@ export const labEtcdEndpoints = (cfg: LabConfig): EtcdEndpoint[] =>
     tls: labEtcdTls(cfg),
   }));
 
-const hex = (s: string | undefined): string => (s === undefined ? '0' : BigInt(s).toString(16));
-
 /** One client per member so every status answer is that member's own view. */
 export class EtcdMembers {
   private readonly clients = new Map<string, Etcd3>();
@@ -67,20 +65,9 @@ export class EtcdMembers {
   }
 
   async status(host: string): Promise<MemberStatus> {
-    try {
-      const s = await this.client(host).maintenance.status();
-      return {
-        host,
-        ok: true,
-        memberId: hex(s.header.member_id),
-        leaderId: hex(s.leader),
-        raftTerm: Number(s.raftTerm),
-        raftIndex: Number(s.raftIndex),
-        dbSize: Number(s.dbSize),
-      };
-    } catch (err) {
-      return { host, ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
+    const c = this.clients.get(host);
+    if (!c) return { host, ok: false, error: `no etcd member on '${host}'` };
+    return memberHealth(host, await memberStatus(c));
   }
 
   statusAll(): Promise<MemberStatus[]> {

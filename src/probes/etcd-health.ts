@@ -10,7 +10,6 @@ export interface MemberStatus {
   readonly leaderId?: string;
   readonly raftTerm?: number;
   readonly raftIndex?: number;
-  readonly dbSize?: number;
   readonly error?: string;
 }
 

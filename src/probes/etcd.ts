@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { EtcdEndpoint } from '../targets/types.ts';
+import type { MemberStatus } from './etcd-health.ts';
 import { every } from './loop.ts';
 import type { Probe } from './types.ts';
 
@@ -87,6 +88,19 @@ export async function memberStatus(client: Etcd3): Promise<MemberView> {
     }),
     (err: unknown) => ({ leader: null, error: err instanceof Error ? err.message : String(err) }),
   );
+}
+
+/** A member's view as the health rule reads it (src/probes/etcd-health.ts). */
+export function memberHealth(host: string, v: MemberView): MemberStatus {
+  return {
+    host,
+    ok: v.error === undefined,
+    memberId: v.memberId,
+    leaderId: v.leader ?? '0',
+    raftTerm: v.raftTerm,
+    raftIndex: v.raftIndex,
+    error: v.error,
+  };
 }
 
 export function etcdProbe(o: EtcdProbeOptions = {}): Probe {

@@ -8,7 +8,7 @@
 import type { V1Endpoints, V1Lease, V1NodeList } from '@kubernetes/client-node';
 import type { Target } from '../targets/types.ts';
 import { sleep } from '../util/time.ts';
-import { memberClient, memberStatus } from './etcd.ts';
+import { memberClient, memberHealth, memberStatus } from './etcd.ts';
 import { clusterHealth } from './etcd-health.ts';
 import type { KubeAccess } from './kube.ts';
 
@@ -31,17 +31,7 @@ async function etcdCheck(target: Target): Promise<SteadyCheck> {
   const clients = target.topology.etcd.map((e) => ({ e, c: memberClient(e, 1500) }));
   try {
     const views = await Promise.all(clients.map(({ c }) => memberStatus(c)));
-    const h = clusterHealth(
-      views.map((v, i) => ({
-        host: clients[i]!.e.member,
-        ok: v.error === undefined,
-        memberId: v.memberId,
-        leaderId: v.leader ?? '0',
-        raftTerm: v.raftTerm,
-        raftIndex: v.raftIndex,
-        error: v.error,
-      })),
-    );
+    const h = clusterHealth(views.map((v, i) => memberHealth(clients[i]!.e.member, v)));
     const n = target.topology.etcd.length;
     return h.healthy
       ? { name: 'etcd', ok: true, detail: `${n} members healthy, leader ${h.leader}` }
