@@ -27,15 +27,6 @@ export interface CertPair {
   readonly key: string;
 }
 
-export interface LabPki {
-  readonly dir: string;
-  readonly ca: CertPair;
-  /** Serving certificate per control-plane host name. */
-  readonly servers: Readonly<Record<string, CertPair>>;
-  /** CN=kubernetes-admin, O=system:masters. */
-  readonly admin: CertPair;
-}
-
 export interface PkiOptions {
   /** Extra IP SANs for every serving certificate (default: the lab VIP 198.18.0.10). */
   readonly extraIps?: readonly string[];
@@ -226,20 +217,4 @@ export function ensureClientCert(
   groups: readonly string[] = [],
 ): Promise<CertPair> {
   return ensureLeaf(dir, ca, { name, cn: user, groups, usage: 'client' });
-}
-
-/** Generates (or reuses) the whole lab PKI in `dir` for the given control-plane hosts. */
-export async function ensureLabPki(
-  dir: string,
-  hosts: readonly PkiHost[],
-  opts: PkiOptions = {},
-): Promise<LabPki> {
-  const ca = await ensureCa(dir);
-  const servers: Record<string, CertPair> = {};
-  const results = await Promise.all(hosts.map((h) => ensureApiserverCert(dir, ca, h, opts)));
-  hosts.forEach((h, i) => {
-    servers[h.name] = results[i]!;
-  });
-  const admin = await ensureClientCert(dir, ca, 'admin', 'kubernetes-admin', ['system:masters']);
-  return { dir, ca, servers, admin };
 }

@@ -1,11 +1,20 @@
-/** Lab PKI: CA, serving certificates with the right SANs, admin client certificate, kubeconfig. */
+/**
+ * The PKI helpers (src/lab/pki): CA, apiserver serving certificates with the right SANs, a client
+ * certificate, kubeconfig. The lab's own certificates are kubeadm's (src/lab/kubeadm/pki.ts).
+ */
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import YAML from 'yaml';
-import { ensureLabPki, LAB_VIP, writeKubeconfig } from '../../../src/lab/pki/index.ts';
+import {
+  ensureApiserverCert,
+  ensureCa,
+  ensureClientCert,
+  LAB_VIP,
+  writeKubeconfig,
+} from '../../../src/lab/pki/index.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-pki-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -14,9 +23,19 @@ const hosts = [
   { name: 'cp2', ip: '198.18.0.12' },
 ];
 
+/** A CA, one apiserver serving certificate per host and an admin client certificate, in `dir`. */
+async function pkiIn(d: string) {
+  const ca = await ensureCa(d);
+  const servers = Object.fromEntries(
+    await Promise.all(hosts.map(async (h) => [h.name, await ensureApiserverCert(d, ca, h)] as const)),
+  );
+  const admin = await ensureClientCert(d, ca, 'admin', 'kubernetes-admin', ['system:masters']);
+  return { ca, servers, admin };
+}
+
 t.test('generates a CA, serving certs and the admin cert', async (t) => {
   const started = Date.now();
-  const pki = await ensureLabPki(dir, hosts);
+  const pki = await pkiIn(dir);
   t.ok(Date.now() - started < 5000, `generated in ${Date.now() - started} ms`);
   const ca = new X509Certificate(await readFile(pki.ca.cert));
   t.ok(ca.ca, 'CA:TRUE');
@@ -53,13 +72,13 @@ t.test('generates a CA, serving certs and the admin cert', async (t) => {
 t.test('idempotent: existing files are reused', async (t) => {
   const before = await readFile(path.join(dir, 'ca.crt'), 'utf8');
   const srv = await readFile(path.join(dir, 'apiserver-cp1.crt'), 'utf8');
-  const pki = await ensureLabPki(dir, hosts);
+  const pki = await pkiIn(dir);
   t.equal(await readFile(pki.ca.cert, 'utf8'), before);
   t.equal(await readFile(pki.servers.cp1!.cert, 'utf8'), srv);
 });
 
 t.test('kubeconfig with client cert or token', async (t) => {
-  const pki = await ensureLabPki(dir, hosts);
+  const pki = await pkiIn(dir);
   const file = await writeKubeconfig(path.join(dir, 'admin.kubeconfig'), {
     server: `https://${LAB_VIP}:6443`,
     caFile: pki.ca.cert,
