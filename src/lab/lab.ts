@@ -75,7 +75,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   return { config: cfg, elapsedMs: performance.now() - started, reused: saved !== undefined };
 }
 
-/** Waits until etcd has one leader agreed by all members, the VIP is on one LB and it accepts TCP. */
+/** Waits until etcd has one leader agreed by all members, the VIP is on the MASTER LB and it accepts TCP. */
 export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<void> {
   const etcd = new EtcdMembers(cfg);
   try {
@@ -92,10 +92,15 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   } finally {
     etcd.close();
   }
+  // VRRP settled: the VIP on the MASTER (lb1, priority 101). Right after start its
+  // check_apiserver.sh may still fail (weight -2: 99 < lb2's 100), so lb2 can hold the VIP for a
+  // moment before lb1 preempts it; a drill starting then would see that move as part of its fault.
+  const lbs = hostsByRole(cfg, 'lb');
   await waitFor(
     async () => {
-      const holders = await addressHolders(cfg.vip, hostsByRole(cfg, 'lb'));
-      if (holders.length !== 1) throw new Error(`VIP ${cfg.vip} held by [${holders.join(', ')}]`);
+      const holders = await addressHolders(cfg.vip, lbs);
+      if (holders.length !== 1 || holders[0] !== lbs[0]!.name)
+        throw new Error(`VIP ${cfg.vip} held by [${holders.join(', ')}], not (yet) by ${lbs[0]!.name}`);
       await tcpConnect(cfg.vip, cfg.apiPort, 1000);
       return true;
     },
