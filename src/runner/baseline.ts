@@ -48,12 +48,17 @@ export interface BaselineWait {
 /** Waits out the baseline; returns the phase message (how long, and why it ended). */
 export async function waitBaseline(o: BaselineWait): Promise<string> {
   const took = () => `${((o.nowMs() - o.startMs) / 1000).toFixed(1)} s`;
+  // Lengths count from `startMs` on the run clock (a timer may fire a fraction of a ms early).
+  const until = async (ms: number) => {
+    while (!o.signal?.aborted && o.nowMs() - o.startMs < ms)
+      await sleep(Math.max(1, Math.ceil(ms - (o.nowMs() - o.startMs))), o.signal);
+  };
   if (o.rule.kind === 'fixed') {
-    await sleep(o.rule.ms, o.signal);
+    await until(o.rule.ms);
     return `${took()} (fixed)`;
   }
   const { minMs, maxMs } = o.rule;
-  await sleep(minMs, o.signal);
+  await until(minMs);
   for (;;) {
     const silent = silentProbes(o.probes, o.events(), o.startMs);
     if (silent.length === 0) return `${took()}: every probe reported`;
