@@ -4,6 +4,7 @@
  * failover seen through the load balancer, the killed IP leaving the `kubernetes` Endpoints and
  * EndpointSlice, RTO, and RPO from the write probe.
  */
+import { endpointRemovalWindow } from '../src/analysis/expected.ts';
 import { processFault } from '../src/faults/process.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { endpointsProbe } from '../src/probes/cluster.ts';
@@ -49,4 +50,10 @@ export const apiserverKill: Scenario = {
   },
   // The endpoint reconciler removes a dead apiserver within TTL + interval; allow twice that.
   observeMs: (t) => 2 * 1000 * ((t.masterLeaseTtlS ?? 15) + (t.endpointReconcileIntervalS ?? 10)) + 10_000,
+  // SIGTERM: the apiserver removes its own endpoint on shutdown; SIGKILL: its lease key expires.
+  analysis: (ctx) => ({
+    windows: {
+      endpoint_removal_s: (t) => endpointRemovalWindow(t, { gracefulStop: ctx.options.signal === 'TERM' }),
+    },
+  }),
 };

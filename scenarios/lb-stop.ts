@@ -10,7 +10,7 @@
  * Measures vip_takeover_s, api_outage_s, lb_failover_s, rto_s and RPO.
  */
 
-import { vrrpWindow } from '../src/analysis/expected.ts';
+import { vrrpFailoverWindow, vrrpWindow } from '../src/analysis/expected.ts';
 import { vipTakeover } from '../src/analysis/vip.ts';
 import { linkDownFault } from '../src/faults/network.ts';
 import { servicesFault } from '../src/faults/services.ts';
@@ -44,8 +44,8 @@ export const lbStop: Scenario = {
   ]),
   informational: ['lb_failover_s'],
   // The API comes back when the backup LB takes the VIP over: the failover follows VRRP's timers,
-  // not haproxy's health checks.
-  windows: { lb_failover_s: vrrpWindow },
+  // not haproxy's health checks (hard stop; `analysis` picks graceful for `services --signal TERM`).
+  windows: { lb_failover_s: vrrpFailoverWindow },
   async fault(ctx) {
     const t = ctx.target.topology;
     if (t.lbs.length === 0) throw new UserError(`target ${t.name} has no load balancer to stop`);
@@ -91,4 +91,14 @@ export const lbStop: Scenario = {
   // A single LB never recovers by itself: the same bound, then the heal (the analysis measures the
   // outage until it is back).
   observeMs: (t) => 2 * 1000 * (4 * (t.advertIntS ?? 1) + 3) + 10_000,
+  // SIGTERM to keepalived sends priority 0: the backup takes over after Skew_Time alone.
+  analysis(ctx) {
+    const gracefulStop = lbVariant(ctx.options) === 'services' && ctx.options.signal === 'TERM';
+    return {
+      windows: {
+        vip_takeover_s: (t) => vrrpWindow(t, { gracefulStop }),
+        lb_failover_s: (t) => vrrpFailoverWindow(t, { gracefulStop }),
+      },
+    };
+  },
 };

@@ -8,6 +8,7 @@
  * tested with synthetic timelines.
  */
 import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
+import type { TimingInputs } from '../targets/defaults.ts';
 import type { HaTimings } from '../targets/types.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
@@ -62,9 +63,10 @@ export interface SustainedRule {
 
 /**
  * How a scenario derives the expected window of one measurement from the target's timings
- * (src/analysis/expected.ts has the default rule of each measurement). `undefined` = no window.
+ * (src/analysis/expected.ts has the default rule of each measurement, src/analysis/windows/ the
+ * formulas). `undefined` = no window.
  */
-export type WindowRule = (t: HaTimings, opts: ExpectedOptions) => WindowSpec | undefined;
+export type WindowRule = (t: TimingInputs, opts: ExpectedOptions) => WindowSpec | undefined;
 export type WindowRules = Readonly<Partial<Record<MeasurementName, WindowRule>>>;
 export type WindowSpec = Omit<ExpectedWindow, 'outside'>;
 
@@ -74,6 +76,11 @@ export interface ExpectedOptions {
   readonly gracefulRelease?: boolean;
   /** The cut etcd member was a follower (no election). */
   readonly cutFollower?: boolean;
+  /**
+   * The stopped component shut down gracefully (SIGTERM): keepalived sends priority 0, an
+   * apiserver removes its own endpoint. Absent: a hard stop (SIGKILL, link down).
+   */
+  readonly gracefulStop?: boolean;
 }
 
 /**

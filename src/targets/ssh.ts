@@ -11,24 +11,18 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { SshExecutor, type SshOptions } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
+import { KUBE_DEFAULTS } from './defaults.ts';
 import type { Inventory, InventoryHost } from './inventory.ts';
 import { hostPortUrl, type NodeIdentity, readNodeIdentity } from './kubeadm-identity.ts';
 import { KubeadmProfile } from './kubeadm-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
 import type { HaTimings, Target, Topology } from './types.ts';
 
-/** Upstream defaults, used where the hosts' configuration does not say (BRIEF §5). */
-export const UPSTREAM_DEFAULTS: HaTimings = {
-  nodeMonitorPeriodS: 5,
-  nodeLeaseRenewIntervalS: 10,
-  tolerationSeconds: 300,
-  masterLeaseTtlS: 15,
-  endpointReconcileIntervalS: 10,
-  leaseDurationS: 15,
-  retryPeriodS: 2,
-  etcdHeartbeatMs: 100,
-  etcdElectionMs: 1000,
-};
+/**
+ * The version-independent upstream defaults (src/targets/defaults.ts, each with its source). The
+ * timings reader applies every default itself, version-aware and with the rule that chose it.
+ */
+export const UPSTREAM_DEFAULTS: HaTimings = KUBE_DEFAULTS;
 
 export const INSECURE_MARK = '[HOST KEYS NOT VERIFIED]';
 
@@ -232,7 +226,6 @@ export class SshTarget implements Target {
         lbs: withRole(this.inventory, 'lb').map((h) => h.name),
       },
       this.inventory.timingSources,
-      UPSTREAM_DEFAULTS,
     );
     if (missing.length > 0)
       this.opts.log?.(`timings: could not read ${missing.join(', ')} (upstream defaults used)`);

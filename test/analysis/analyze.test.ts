@@ -25,9 +25,13 @@ t.test('apiserver-kill: every measurement from a realistic run', (t) => {
     'rpo_lost_writes',
     'rpo_window_s',
   ]);
-  t.match(ms.lb_failover_s, { value: 4, verdict: 'pass', expected: { min: 0, max: 10, outside: false } });
+  t.match(ms.lb_failover_s, { value: 4, verdict: 'pass', expected: { min: 0, max: 14, outside: false } });
   t.match(ms.api_outage_s, { value: 4, verdict: 'pass' });
-  t.match(ms.endpoint_removal_s, { value: 17.005, verdict: 'pass', expected: { max: 25, outside: false } });
+  t.match(ms.endpoint_removal_s, {
+    value: 17.005,
+    verdict: 'pass',
+    expected: { min: 5, max: 30, outside: false },
+  });
   t.match(ms.rto_s, { value: 4.5, verdict: 'pass', unit: 's' });
   t.match(ms.rpo_lost_writes, { value: 0, unit: 'writes', verdict: 'pass' });
   t.match(ms.rpo_window_s, { value: 0, verdict: 'pass' });
