@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { repetitionStats } from '../analysis/stats.ts';
 import type { PresetName } from '../lab/config.ts';
-import { LabTarget } from '../lab/target.ts';
 import { exitCodeFor } from '../model/exit.ts';
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { KubeAccess } from '../probes/kube.ts';
@@ -18,11 +17,11 @@ import type { BaselineRule } from '../runner/baseline.ts';
 import { type LoadRequest, type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
-import type { HealJournal, TargetRef } from '../safety/journal.ts';
+import type { HealJournal } from '../safety/journal.ts';
 import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
-import { journalHooks, refuseIfPending } from './safety.ts';
+import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
 
 export const HARNESS_VERSION = '0.1.0';
@@ -92,14 +91,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     const kube = new KubeAccess(target.topology.kubeconfigPath);
     // A drill never hits a cluster the drill config does not allow (production by accident).
     checkContextAllowed(req.config, kube.kc.getCurrentContext());
-    const ref: TargetRef =
-      target instanceof LabTarget
-        ? { kind: 'lab', stateDir: target.cfg.stateDir }
-        : {
-            kind: 'ssh',
-            inventory: path.resolve(req.inventory ?? ''),
-            insecureHostKeys: req.insecureIgnoreHostKeys,
-          };
+    const ref = targetRef(target, { inventory: req.inventory, insecureHostKeys: req.insecureIgnoreHostKeys });
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
       findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);

@@ -2,6 +2,7 @@
  * The drill CLI's safety side: the heal journal around a run (refuse while a heal is pending;
  * record before injecting; mark done after a verified heal), `recover`, and the `--dry-run` plan.
  */
+import path from 'node:path';
 import type { Fault } from '../faults/types.ts';
 import { savedConfig } from '../lab/saved.ts';
 import { LabTarget } from '../lab/target.ts';
@@ -9,8 +10,9 @@ import type { Scenario } from '../runner/scenario.ts';
 import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
 import { replayPending } from '../safety/recover.ts';
+import type { KindTarget } from '../targets/kind.ts';
 import type { Target } from '../targets/types.ts';
-import { TargetError, UserError } from '../util/errors.ts';
+import { TargetError } from '../util/errors.ts';
 
 export function refuseIfPending(journal: HealJournal): void {
   const pending = journal.pending();
@@ -60,9 +62,21 @@ export async function openRef(ref: TargetRef): Promise<Target> {
         })
       ).target;
     }
-    case 'kind':
-      throw new UserError(`recovering a kind cluster (${ref.cluster}) is not supported yet: heal it by hand`);
+    case 'kind': {
+      // Heals run docker on the harness and `docker exec` in the nodes: no kind binary, kubeconfig
+      // or etcd certificates needed.
+      const { openKindTarget } = await import('../targets/kind.ts');
+      return openKindTarget({ cluster: ref.cluster, healOnly: true });
+    }
   }
+}
+
+/** How `recover` reopens the target a drill ran on (journaled before each fault). */
+export function targetRef(target: Target, o: { inventory?: string; insecureHostKeys: boolean }): TargetRef {
+  if (target instanceof LabTarget) return { kind: 'lab', stateDir: target.cfg.stateDir };
+  if (target.topology.kind === 'kind') return { kind: 'kind', cluster: (target as KindTarget).cluster };
+  if (!o.inventory) throw new Error(`no way to reopen target ${target.topology.name} for a heal`);
+  return { kind: 'ssh', inventory: path.resolve(o.inventory), insecureHostKeys: o.insecureHostKeys };
 }
 
 /** `drill recover`: replay, then say what happened; exit 0 when everything was healed. */
@@ -82,8 +96,11 @@ export async function recoverCommand(journal: HealJournal, log: (l: string) => v
 
 /** `--dry-run`: each step with host, exact command and expected effect; nothing is run. */
 export function renderPlan(scenario: Scenario, fault: Fault, target: Target): string {
+  // A kind plan made without the live cluster says what it stands in for.
+  const notes = target.topology.kind === 'kind' ? (target as KindTarget).notes : [];
   const lines = [
     `plan: ${scenario.name} on ${target.topology.name} — ${scenario.description}`,
+    ...notes.map((n) => `note: ${n}`),
     `fault: ${fault.summary}`,
     '1. preflight (read-only): etcd members and leader, every apiserver /readyz, API through the LB, nodes Ready, leader Leases held, kubernetes Endpoints, VIP holder',
     '2. probes start (read-only, except the write probe: ConfigMaps in namespace ha-drill), baseline',

@@ -1,10 +1,19 @@
 /**
- * The kind target: an HA kind cluster's node containers, found by the labels
- * `io.x-k8s.kind.cluster` / `io.x-k8s.kind.role`; the kubeconfig from `kind get kubeconfig`;
- * `docker exec` into nodes with the kubeadm profile; the `-external-load-balancer` container as
- * the only LB (a single point of failure; Envoy since kind v0.32, HAProxy before). `--create`
- * creates the cluster from a kind config and deletes it after only when this run created it.
- * Missing docker, an unreachable engine or a missing kind binary: TargetError (exit 3), nothing done.
+ * The kind target: an HA kind cluster's node containers (kind-nodes.ts); the kubeconfig from
+ * `kind get kubeconfig`; `docker exec` into nodes with the kubeadm profile; the
+ * `-external-load-balancer` container as the only LB (a single point of failure; Envoy since kind
+ * v0.32, HAProxy before), handled with docker on the harness (kind-profile.ts). etcd is reached
+ * over TLS with kubeadm's healthcheck client, copied out of a control plane. This run's files
+ * (kubeconfig, etcd client key, LB config) live in a fresh 0700 directory removed at close, and
+ * at exit if the run dies first.
+ *
+ * Three ways to open it:
+ * - a drill: docker with an engine and kind must be there (else TargetError, exit 3, nothing
+ *   done); `--create` creates the cluster from a kind config when absent and deletes it after;
+ * - a plan (`dryRun`): the live cluster when an engine answers and the cluster exists (read-only);
+ *   otherwise planned from `--create` or kind-configs/ha-3cp.yaml (kind-config.ts), with notes
+ *   saying what a drill would read from the live cluster instead;
+ * - a heal (`healOnly`, `drill recover`): docker and the node containers only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,137 +21,24 @@ import path from 'node:path';
 import { DockerExecutor, type LocalRunner } from '../executors/docker.ts';
 import { runLocal } from '../executors/local.ts';
 import { TargetError, UserError } from '../util/errors.ts';
-import { KindProfile } from './kind-profile.ts';
+import { DEFAULT_KIND_CONFIG, kindNetwork, kindNodeNames, readKindConfig } from './kind-config.ts';
+import { readLbTimings } from './kind-lb.ts';
+import { discoverNodes, type KindNode, kindTopology, need, requireKindTools } from './kind-nodes.ts';
+import { type KindLbLink, KindProfile } from './kind-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
 import { kubeconfigServer, UPSTREAM_DEFAULTS } from './ssh.ts';
 import type { HaTimings, HostRole, Target, Topology } from './types.ts';
 
-export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
-export const ROLE_LABEL = 'io.x-k8s.kind.role';
-
-export interface KindNode {
-  readonly name: string;
-  /** control-plane | worker | external-load-balancer */
-  readonly role: string;
-  readonly ip: string;
-  readonly image: string;
-}
-
-/** `docker ps` lines `name\trole\timage` → nodes (addresses filled from `docker inspect`). */
-export function parseNodeList(out: string): Omit<KindNode, 'ip'>[] {
-  return out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => {
-      const [name = '', role = '', image = ''] = l.split('\t');
-      return { name, role, image };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-}
-
-export const lbKind = (image: string): 'envoy' | 'haproxy' | 'unknown' =>
-  /envoy/i.test(image) ? 'envoy' : /haproxy/i.test(image) ? 'haproxy' : 'unknown';
-
-export function kindTopology(
-  cluster: string,
-  nodes: readonly KindNode[],
-  kubeconfigPath: string,
-  apiUrl: string,
-): Topology {
-  const roles = (r: string): HostRole[] =>
-    r === 'control-plane'
-      ? ['control-plane', 'etcd']
-      : r === 'worker'
-        ? ['worker']
-        : r === 'external-load-balancer'
-          ? ['lb']
-          : [];
-  const cps = nodes.filter((n) => n.role === 'control-plane');
-  const lbs = nodes.filter((n) => n.role === 'external-load-balancer');
-  const lb = lbs[0];
-  const lbNote = lb ? `, LB ${lbKind(lb.image)}: single point of failure` : '';
-  return {
-    kind: 'kind',
-    name: `kind-${cluster}${lbNote ? ` (${lbNote.slice(2)})` : ''}`,
-    hosts: nodes.map((n) => ({
-      name: n.name,
-      roles: roles(n.role),
-      address: n.ip,
-      nodeName: n.role === 'control-plane' || n.role === 'worker' ? n.name : undefined,
-    })),
-    apiUrl,
-    apiservers: cps.map((n) => ({ host: n.name, ip: n.ip, url: `https://${n.ip}:6443` })),
-    etcd: cps.map((n) => ({ host: n.name, member: n.name, url: `https://${n.ip}:2379` })),
-    lbs: lbs.map((n) => n.name),
-    kubeconfigPath,
-  };
-}
-
-const need = async (run: LocalRunner, argv: string[], what: string, fix: string): Promise<string> => {
-  const r = await run(argv, { timeoutMs: 20_000 }).catch((e: Error) => ({
-    code: 127,
-    stdout: '',
-    stderr: e.message,
-  }));
-  if (r.code !== 0) {
-    const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
-    throw new TargetError(`${what}${why ? ` (${why})` : ''}: ${fix}`);
-  }
-  return r.stdout;
-};
-
-/** docker (with a reachable engine) and kind must be there; says which is missing and what to do. */
-export async function requireKindTools(run: LocalRunner = runLocal, needKind = true): Promise<void> {
-  await need(
-    run,
-    ['docker', 'version', '--format', '{{.Server.Version}}'],
-    '--target kind needs a Docker engine and none answers',
-    'install Docker and start it (docker version must show a Server), or use --target lab',
-  );
-  if (needKind)
-    await need(
-      run,
-      ['kind', 'version'],
-      '--target kind needs the kind binary',
-      'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), or use --target lab',
-    );
-}
-
-/** Lists the cluster's containers; a cluster without control planes is a TargetError. */
-export async function discoverNodes(cluster: string, run: LocalRunner = runLocal): Promise<KindNode[]> {
-  const ps = await need(
-    run,
-    [
-      'docker',
-      'ps',
-      '-a',
-      '--filter',
-      `label=${CLUSTER_LABEL}=${cluster}`,
-      '--format',
-      `{{.Names}}\t{{.Label "${ROLE_LABEL}"}}\t{{.Image}}`,
-    ],
-    'docker ps failed',
-    'check that the Docker engine is running',
-  );
-  const listed = parseNodeList(ps);
-  if (!listed.some((n) => n.role === 'control-plane')) {
-    throw new TargetError(
-      `no kind cluster '${cluster}' (no container labelled ${CLUSTER_LABEL}=${cluster}): create it with 'kind create cluster --name ${cluster} --config kind-configs/ha-3cp.yaml', or pass --create`,
-    );
-  }
-  return Promise.all(
-    listed.map(async (n) => {
-      const ip = await need(
-        run,
-        ['docker', 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', n.name],
-        `docker inspect ${n.name} failed`,
-        'check the container',
-      );
-      return { ...n, ip: ip.trim().split(/\s+/)[0] ?? '' };
-    }),
-  );
-}
+export {
+  CLUSTER_LABEL,
+  discoverNodes,
+  type KindNode,
+  kindTopology,
+  lbKind,
+  parseNodeList,
+  ROLE_LABEL,
+  requireKindTools,
+} from './kind-nodes.ts';
 
 export interface KindOpenOptions {
   readonly cluster?: string;
@@ -150,71 +46,131 @@ export interface KindOpenOptions {
   readonly create?: string;
   readonly run?: LocalRunner;
   readonly log?: (line: string) => void;
-  /** Plan only: no cluster is created and `kind` is only asked for the kubeconfig when present. */
+  /** Plan only: nothing is created; without an engine or cluster, planned from a kind config. */
   readonly dryRun?: boolean;
+  /** For replaying heals: docker and the node containers only (no kind, kubeconfig or certificates). */
+  readonly healOnly?: boolean;
+}
+
+interface KindTargetParts {
+  readonly run: LocalRunner;
+  readonly log: (line: string) => void;
+  readonly lbLink?: KindLbLink;
+  /** This run's private directory (absent when planned from a config or opened for a heal). */
+  readonly files?: string;
+  readonly cleanup: () => Promise<void>;
+  /** What a plan should say about where it comes from (printed by `--dry-run`). */
+  readonly notes?: readonly string[];
 }
 
 export class KindTarget implements Target {
   readonly executor: DockerExecutor;
   readonly profile: KindProfile;
+  readonly notes: readonly string[];
   constructor(
     readonly cluster: string,
     readonly topology: Topology,
-    private readonly run: LocalRunner,
-    private readonly cleanup: () => Promise<void>,
-    private readonly log: (line: string) => void = () => {},
+    private readonly parts: KindTargetParts,
   ) {
+    this.notes = parts.notes ?? [];
     this.executor = new DockerExecutor(
       topology.hosts.filter((h) => !h.roles.includes('lb')).map((h) => h.name),
-      run,
+      parts.run,
     );
     const cps = topology.hosts.filter((h) => h.roles.includes('etcd'));
-    this.profile = new KindProfile(topology.lbs[0], {
-      etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: `https://${h.address}:2380` })),
-      hosts: new Map(topology.hosts.map((h) => [h.name, { address: h.address, nodeName: h.nodeName }])),
-    });
+    this.profile = new KindProfile(
+      topology.lbs[0],
+      {
+        etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: `https://${h.address}:2380` })),
+        hosts: new Map(topology.hosts.map((h) => [h.name, { address: h.address, nodeName: h.nodeName }])),
+      },
+      parts.lbLink,
+    );
   }
 
   async timings(): Promise<HaTimings> {
     const first = (r: HostRole) => this.topology.hosts.find((h) => h.roles.includes(r))?.name;
-    // The LB container is read on the harness side with `docker exec` (it is not an executor host).
-    const lb = this.topology.lbs[0];
     const { timings, missing } = await readTimings(
       this.executor,
       { controlPlane: first('control-plane'), worker: first('worker'), lbs: [] },
       {},
       UPSTREAM_DEFAULTS,
     );
-    let lbTimings: HaTimings = {};
-    if (lb) {
-      const r = await this.run(
-        [
-          'docker',
-          'exec',
-          lb,
-          'sh',
-          '-c',
-          'cat /usr/local/etc/haproxy/haproxy.cfg 2>/dev/null || cat /home/envoy/*.yaml 2>/dev/null',
-        ],
-        { timeoutMs: 10_000 },
-      );
-      if (r.code === 0) {
-        const { haproxyTimings, envoyTimings } = await import('./kubeadm-profile-timings.ts');
-        lbTimings = /unhealthy_threshold/.test(r.stdout) ? envoyTimings(r.stdout) : haproxyTimings(r.stdout);
-      } else missing.push(`LB config on ${lb}`);
-    }
+    // The LB container is read on the harness side (it is not an executor host).
+    const lb = this.topology.lbs[0];
+    const fromLb =
+      lb && this.parts.files ? await readLbTimings(this.parts.run, lb, this.parts.files) : undefined;
+    if (lb && !fromLb) missing.push(`LB config on ${lb}`);
     if (missing.length > 0)
-      this.log(`timings: could not read ${missing.join(', ')} (upstream defaults used)`);
-    return {
-      ...timings,
-      ...Object.fromEntries(Object.entries(lbTimings).filter(([, v]) => v !== undefined)),
-    };
+      this.parts.log(`timings: could not read ${missing.join(', ')} (upstream defaults used)`);
+    const lbTimings = Object.entries(fromLb?.timings ?? {}).filter(([, v]) => v !== undefined);
+    return { ...timings, ...Object.fromEntries(lbTimings) };
   }
 
   async close(): Promise<void> {
-    await this.executor.close();
-    await this.cleanup();
+    try {
+      await this.executor.close();
+    } finally {
+      await this.parts.cleanup();
+    }
   }
+}
+
+/** A fresh 0700 directory for this run's files: removed by `remove()`, or at exit if never called. */
+function privateDir(cluster: string): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hadrill-kind-${cluster}-`));
+  const remove = () => {
+    process.off('exit', remove);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
+  return { dir, remove };
+}
+
+/** kubeadm's etcd healthcheck client, copied out of a control plane into `dir` (0600 files). */
+async function etcdClientTls(run: LocalRunner, cp: string, dir: string) {
+  const pki = { caFile: 'ca.crt', certFile: 'healthcheck-client.crt', keyFile: 'healthcheck-client.key' };
+  const tls: Record<string, string> = {};
+  for (const [k, f] of Object.entries(pki)) {
+    const pem = await need(
+      run,
+      ['docker', 'exec', cp, 'cat', `/etc/kubernetes/pki/etcd/${f}`],
+      `cannot read /etc/kubernetes/pki/etcd/${f} from ${cp}`,
+      'is the node a kubeadm control plane?',
+    );
+    tls[k] = path.join(dir, f);
+    fs.writeFileSync(tls[k], pem, { mode: 0o600 });
+  }
+  return tls as { caFile: string; certFile: string; keyFile: string };
+}
+
+/** What a drill reads from the live cluster and a plan from a config cannot. */
+const LIVE_READS =
+  'a drill reads from the live cluster instead: node addresses and the LB network (docker inspect; container names stand in here), ' +
+  "the LB's implementation (Envoy since kind v0.32, HAProxy before), the kubeconfig (kind get kubeconfig), " +
+  "etcd's client certificates (/etc/kubernetes/pki/etcd/healthcheck-client.* in a control plane) and the HA timings " +
+  '(static-pod manifests, kubelet config, the LB health checks); scenarios that aim by the live cluster (leader-kill, the etcd leader) need it';
+
+function plannedTarget(
+  cluster: string,
+  config: string,
+  why: string,
+  o: { run: LocalRunner; log: (l: string) => void },
+): KindTarget {
+  const planned = kindNodeNames(cluster, readKindConfig(config));
+  const nodes: KindNode[] = planned.map((n) => ({ ...n, ip: n.name, image: '' }));
+  const lb = planned.find((n) => n.role === 'external-load-balancer')?.name;
+  const apiUrl = `https://${lb ?? `${cluster}-control-plane`}:6443`;
+  const topology = kindTopology(cluster, nodes, `<kind get kubeconfig --name ${cluster}>`, apiUrl);
+  const notes = [`planned from ${path.relative(process.cwd(), config) || config}: ${why}`, LIVE_READS];
+  for (const n of notes) o.log(n);
+  return new KindTarget(cluster, topology, {
+    run: o.run,
+    log: o.log,
+    lbLink: { network: kindNetwork() },
+    cleanup: async () => {},
+    notes,
+  });
 }
 
 export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarget> {
@@ -223,14 +179,31 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
   const cluster = o.cluster ?? 'kind';
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(cluster))
     throw new UserError(`--cluster '${cluster}': use lowercase letters, digits, '-' and '.'`);
-  if (o.create && !fs.existsSync(o.create)) throw new UserError(`--create ${o.create}: no such kind config`);
-  await requireKindTools(run, !o.dryRun);
+  // A bad --create is bad input whatever the engine: say so before anything else.
+  if (o.create) readKindConfig(o.create);
+  const network = kindNetwork();
+  if (o.dryRun) {
+    const engine = await run(['docker', 'version', '--format', '{{.Server.Version}}'], {
+      timeoutMs: 20_000,
+    }).catch((e: Error) => ({ code: 127, stdout: '', stderr: e.message }));
+    if (engine.code !== 0) {
+      const why = (engine.stderr || engine.stdout).trim().split('\n')[0] || `exit ${engine.code}`;
+      return plannedTarget(cluster, o.create ?? DEFAULT_KIND_CONFIG, `no Docker engine answered (${why})`, {
+        run,
+        log,
+      });
+    }
+  } else await requireKindTools(run, !o.healOnly);
   let created = false;
   let nodes: KindNode[];
   try {
-    nodes = await discoverNodes(cluster, run);
+    nodes = await discoverNodes(cluster, run, network);
   } catch (err) {
-    if (!o.create || o.dryRun) throw err;
+    if (!o.create || o.healOnly) throw err;
+    if (o.dryRun) {
+      const why = `no cluster '${cluster}' yet: a drill creates it (kind create cluster --name ${cluster} --config ${o.create}) and deletes it after`;
+      return plannedTarget(cluster, o.create, why, { run, log });
+    }
     log(`creating kind cluster '${cluster}' from ${o.create} (deleted again after the drill)`);
     await need(
       run,
@@ -239,16 +212,24 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
       'see the output above; kind needs a Docker engine with enough memory',
     );
     created = true;
-    nodes = await discoverNodes(cluster, run);
+    nodes = await discoverNodes(cluster, run, network);
   }
-  // This run's own files (kubeconfig, etcd client certificates) in a fresh 0700 directory, removed
-  // when the target closes: a predictable path would be shared by two drills (one reading while
-  // the other rewrites it) and keep a pre-existing file's mode.
-  const files = fs.mkdtempSync(path.join(os.tmpdir(), `hadrill-kind-${cluster}-`));
-  const removeFiles = () => fs.rmSync(files, { recursive: true, force: true });
-  const kubeconfigPath = path.join(files, 'kubeconfig');
+  const lbNode = nodes.find((n) => n.role === 'external-load-balancer');
+  const lbLink = { network: lbNode?.network ?? network, ip: lbNode?.ip || undefined };
+  const deleteCreated = async () => {
+    if (!created) return;
+    log(`deleting kind cluster '${cluster}' (created by this drill)`);
+    await run(['kind', 'delete', 'cluster', '--name', cluster], { timeoutMs: 300_000 });
+  };
+  if (o.healOnly) {
+    const topology = kindTopology(cluster, nodes, `<kind get kubeconfig --name ${cluster}>`, '');
+    return new KindTarget(cluster, topology, { run, log, lbLink, cleanup: deleteCreated });
+  }
+  const files = privateDir(cluster);
+  const notes: string[] = [];
   let topology: Topology;
   try {
+    const kubeconfigPath = path.join(files.dir, 'kubeconfig');
     const kc = await run(['kind', 'get', 'kubeconfig', '--name', cluster], { timeoutMs: 20_000 }).catch(
       () => undefined,
     );
@@ -260,42 +241,34 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
       throw new TargetError(
         `kind get kubeconfig --name ${cluster} failed: ${kc?.stderr.trim() ?? 'kind not runnable'}`,
       );
-    }
+    } else notes.push(`no kubeconfig (kind get kubeconfig --name ${cluster} failed): the API is not read`);
     topology = kindTopology(cluster, nodes, kubeconfigPath, apiUrl);
     const cp = topology.etcd[0]?.host;
-    if (cp && !o.dryRun) {
-      // etcd requires client certificates: kubeadm's healthcheck client, copied out of a node.
-      const dir = path.join(files, 'etcd');
+    if (cp) {
+      const dir = path.join(files.dir, 'etcd');
       fs.mkdirSync(dir, { mode: 0o700 });
-      const pki = { caFile: 'ca.crt', certFile: 'healthcheck-client.crt', keyFile: 'healthcheck-client.key' };
-      const tls: Record<string, string> = {};
-      for (const [k, f] of Object.entries(pki)) {
-        const pem = await need(
-          run,
-          ['docker', 'exec', cp, 'cat', `/etc/kubernetes/pki/etcd/${f}`],
-          `cannot read /etc/kubernetes/pki/etcd/${f} from ${cp}`,
-          'is the node a kubeadm control plane?',
-        );
-        tls[k] = path.join(dir, f);
-        fs.writeFileSync(tls[k], pem, { mode: 0o600 });
-      }
-      const creds = tls as { caFile: string; certFile: string; keyFile: string };
-      topology = { ...topology, etcd: topology.etcd.map((e) => ({ ...e, tls: creds })) };
+      const tls = await etcdClientTls(run, cp, dir).catch((err: Error) => {
+        if (!o.dryRun) throw err;
+        notes.push(`etcd cannot be read: its client certificates could not be copied (${err.message})`);
+        return undefined;
+      });
+      if (tls) topology = { ...topology, etcd: topology.etcd.map((e) => ({ ...e, tls })) };
     }
   } catch (err) {
-    removeFiles();
+    files.remove();
+    await deleteCreated();
     throw err;
   }
-  return new KindTarget(
-    cluster,
-    topology,
+  for (const n of notes) log(n);
+  return new KindTarget(cluster, topology, {
     run,
-    async () => {
-      removeFiles();
-      if (!created) return;
-      log(`deleting kind cluster '${cluster}' (created by this drill)`);
-      await run(['kind', 'delete', 'cluster', '--name', cluster], { timeoutMs: 300_000 });
-    },
     log,
-  );
+    lbLink,
+    files: files.dir,
+    notes,
+    cleanup: async () => {
+      files.remove();
+      await deleteCreated();
+    },
+  });
 }

@@ -1,0 +1,112 @@
+/**
+ * The drill CLI on a kind target with a stand-in docker (test/targets/kind-fake-docker.ts) and a
+ * heal journal of the test's own (HADRILL_JOURNAL): `--dry-run` without a Docker engine prints
+ * the plan from kind-configs/ha-3cp.yaml and exits 0; a kind drill's journal entry names the
+ * kind cluster and `drill recover` replays its heal through docker; bad input exits 2 saying what
+ * to fix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { journalHooks, targetRef } from '../../src/cli/safety.ts';
+import { linkDownFault } from '../../src/faults/network.ts';
+import { HealJournal } from '../../src/safety/journal.ts';
+import { openKindTarget } from '../../src/targets/kind.ts';
+import { runCli } from '../helpers/cli.ts';
+import { fakeDocker, LB } from '../targets/kind-fake-docker.ts';
+
+const fake = fakeDocker();
+const journalFile = path.join(fake.dir, 'journal', 'heal-journal.jsonl');
+const saved = { PATH: process.env.PATH, HADRILL_JOURNAL: process.env.HADRILL_JOURNAL };
+t.teardown(() => {
+  Object.assign(process.env, saved);
+  if (saved.HADRILL_JOURNAL === undefined) delete process.env.HADRILL_JOURNAL;
+  fake.remove();
+});
+process.env.PATH = fake.path();
+process.env.HADRILL_JOURNAL = journalFile;
+
+async function drill(...args: string[]) {
+  const r = await runCli('drill', args, { timeoutMs: 120_000 });
+  return { ...r, out: `${r.stdout}${r.stderr}` };
+}
+
+t.test('--dry-run without a Docker engine: the plan from the default config, exit 0', async (t) => {
+  fake.engine(false);
+  t.teardown(() => fake.engine(true));
+  const r = await drill('apiserver-kill', '--target', 'kind', '--dry-run');
+  t.equal(r.code, 0, r.out);
+  t.match(r.stdout, /^plan: apiserver-kill on kind-kind \(LB: single point of failure\)/m);
+  t.match(r.stdout, /^note: planned from kind-configs\/ha-3cp\.yaml: no Docker engine answered/m);
+  t.match(r.stdout, /^note: a drill reads from the live cluster instead: node addresses/m);
+  t.match(r.stdout, /^\d+\. inject on kind-control-plane: sh -c /m);
+  t.match(
+    r.stdout,
+    /^\d+\. heal on kind-control-plane: .*mv -n \/etc\/kubernetes\/hadrill-parked\/kube-apiserver\.yaml/m,
+  );
+  const lb = await drill('lb-stop', '--target', 'kind', '--dry-run');
+  t.equal(lb.code, 0, lb.out);
+  t.match(lb.stdout, /inject on local: .*docker network disconnect kind kind-external-load-balancer/);
+  t.match(lb.stdout, /heal on local: .*docker network connect kind kind-external-load-balancer/);
+  const kill = await drill('lb-stop', '--variant', 'services', '--target', 'kind', '--dry-run');
+  t.match(kill.stdout, /inject on local: .*docker kill kind-external-load-balancer/);
+  t.notMatch(kill.stdout, /docker stop/);
+  t.same(
+    fake.calls().filter((c) => !(c[0] === 'docker' && c[1] === 'version')),
+    [],
+    'only docker version was asked',
+  );
+});
+
+t.test('a kind drill is journaled as kind, and recover heals it through docker', async (t) => {
+  const target = await openKindTarget({ cluster: 'ha' });
+  const ref = targetRef(target, { insecureHostKeys: false });
+  t.same(ref, { kind: 'kind', cluster: 'ha' });
+  const fault = linkDownFault({ host: LB, downForS: 60 });
+  // The runner's order: journal, then inject; the harness dies before its heal.
+  journalHooks(new HealJournal(journalFile), 'lb-stop', ref, target).onInjecting(fault);
+  t.equal((await fault.inject({ target })).effect, true);
+  await target.close();
+  t.equal(fake.network(LB), '', 'the LB is off the network');
+  const refused = await drill('lb-stop', '--target', 'kind', '--cluster', 'ha');
+  t.equal(refused.code, 3, refused.out);
+  t.match(refused.stderr, /an earlier drill left 1 fault\(s\).*Run 'npm run drill -- recover' first/);
+  const before = fake.calls().length;
+  const r = await drill('recover');
+  t.equal(r.code, 0, r.out);
+  t.match(r.stderr, /recover: 1 of 1 pending heal\(s\) replayed/);
+  t.equal(fake.network(LB), 'kind', 'back on kind’s network');
+  t.same(new HealJournal(journalFile).pending(), [], 'nothing pending');
+  const replay = fake.calls().slice(before);
+  t.notOk(
+    replay.some((c) => c[0] === 'kind'),
+    'recover needs no kind binary',
+  );
+  t.ok(
+    replay.some((c) => c.join(' ') === `docker network connect kind ${LB}`),
+    'the journaled heal ran',
+  );
+  const again = await drill('recover');
+  t.equal(again.code, 0);
+  t.match(again.stderr, /nothing to recover/);
+});
+
+t.test('bad input: exit 2 and what to fix', async (t) => {
+  const missing = await drill(
+    'apiserver-kill',
+    '--target',
+    'kind',
+    '--create',
+    path.join(fake.dir, 'nope.yaml'),
+  );
+  t.equal(missing.code, 2, missing.out);
+  t.match(missing.stderr, /--create .*nope\.yaml: no such file: pass a kind config/);
+  const bad = path.join(fake.dir, 'bad.yaml');
+  fs.writeFileSync(bad, 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: master\n');
+  const role = await drill('apiserver-kill', '--target', 'kind', '--create', bad);
+  t.equal(role.code, 2, role.out);
+  t.match(role.stderr, /nodes\[0\]\.role "master" is not a kind node role: use control-plane or worker/);
+  const name = await drill('apiserver-kill', '--target', 'kind', '--cluster', 'Bad_Name', '--dry-run');
+  t.equal(name.code, 2, name.out);
+  t.match(name.stderr, /--cluster 'Bad_Name': use lowercase letters, digits/);
+});
