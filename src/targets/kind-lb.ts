@@ -6,24 +6,46 @@
  *   `resources` (kind pkg/cluster/internal/loadbalancer/config.go ProxyConfigPathCDS,
  *   ProxyCDSConfigTemplate: interval 2s, timeout 3s, unhealthy_threshold 2).
  * - HAProxy (before): /usr/local/etc/haproxy/haproxy.cfg (kind v0.31 loadbalancer/const.go
- *   ConfigPath), whose `server … check` lines set no inter/fall/timeout check: HAProxy's own
- *   defaults apply (doc/configuration.txt: `inter` 2000 ms, `fall` 3, and without `timeout check`
- *   the whole check is bounded by `inter`).
+ *   ConfigPath), whose `server … check` lines set no inter/fall/rise/timeout check: HAProxy's own
+ *   defaults apply (src/targets/defaults.ts; doc/configuration.txt: `inter` 2000 ms, `fall` 3,
+ *   and without `timeout check` the whole check is bounded by `inter`, which the LB window reads).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LocalRunner } from '../executors/docker.ts';
-import { envoyTimings, haproxyTimings } from './kubeadm-profile-timings.ts';
-import type { HaTimings } from './types.ts';
+import { configured, type TimingInputs, withDefaults } from './defaults.ts';
+import {
+  envoyCheckDetails,
+  envoyTimings,
+  haproxyCheckDetails,
+  haproxyTimings,
+} from './kubeadm-profile-timings.ts';
 
 export const ENVOY_CDS_PATH = '/home/envoy/cds.yaml';
 export const HAPROXY_CFG_PATH = '/usr/local/etc/haproxy/haproxy.cfg';
 
-/** HAProxy's defaults for what a `server` line leaves unset (doc/configuration.txt). */
-export function withHaproxyDefaults(t: HaTimings): HaTimings {
-  const inter = t.checkInterMs ?? 2000;
-  return { checkInterMs: inter, fall: t.fall ?? 3, checkTimeoutMs: t.checkTimeoutMs ?? inter };
-}
+/** The LB's own inputs: read from `where`, then (HAProxy) its defaults for what it leaves unset. */
+const LB_SOURCES = [
+  {
+    file: ENVOY_CDS_PATH,
+    parse: (text: string, where: string): TimingInputs =>
+      configured([{ where, timings: { ...envoyTimings(text), ...envoyCheckDetails(text) } }]),
+  },
+  {
+    file: HAPROXY_CFG_PATH,
+    parse: (text: string, where: string): TimingInputs => {
+      const read = configured([
+        { where, timings: { ...haproxyTimings(text), ...haproxyCheckDetails(text) } },
+      ]);
+      // Only HAProxy's own defaults: the Kubernetes ones come from the nodes.
+      const all = withDefaults(read, { lb: 'haproxy' });
+      const keys = new Set(['checkInterMs', 'fall', 'rise', ...Object.keys(read)]);
+      const pick = <T extends object>(o: T) =>
+        Object.fromEntries(Object.entries(o).filter(([k]) => keys.has(k))) as Partial<T>;
+      return { ...pick(all), origins: pick(all.origins ?? {}) };
+    },
+  },
+];
 
 /**
  * Copies the LB's health-check config into `dir` and parses it: Envoy's cds.yaml, else
@@ -33,12 +55,8 @@ export async function readLbTimings(
   run: LocalRunner,
   lb: string,
   dir: string,
-): Promise<{ timings: HaTimings; from: string } | undefined> {
-  const sources = [
-    { file: ENVOY_CDS_PATH, parse: envoyTimings },
-    { file: HAPROXY_CFG_PATH, parse: (text: string) => withHaproxyDefaults(haproxyTimings(text)) },
-  ];
-  for (const s of sources) {
+): Promise<{ timings: TimingInputs; from: string } | undefined> {
+  for (const s of LB_SOURCES) {
     const local = path.join(dir, `lb-${path.basename(s.file)}`);
     const r = await run(['docker', 'cp', `${lb}:${s.file}`, local], { timeoutMs: 10_000 }).catch(
       () => undefined,
@@ -46,7 +64,8 @@ export async function readLbTimings(
     if (r?.code !== 0 || !fs.existsSync(local)) continue;
     const text = fs.readFileSync(local, 'utf8');
     fs.rmSync(local, { force: true });
-    return { timings: s.parse(text), from: `${lb}:${s.file}` };
+    const from = `${lb}:${s.file}`;
+    return { timings: s.parse(text, from), from };
   }
   return undefined;
 }

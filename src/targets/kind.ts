@@ -21,13 +21,14 @@ import path from 'node:path';
 import { DockerExecutor, type LocalRunner } from '../executors/docker.ts';
 import { runLocal } from '../executors/local.ts';
 import { TargetError, UserError } from '../util/errors.ts';
+import type { TimingInputs } from './defaults.ts';
 import { DEFAULT_KIND_CONFIG, kindNetwork, kindNodeNames, readKindConfig } from './kind-config.ts';
 import { readLbTimings } from './kind-lb.ts';
 import { discoverNodes, type KindNode, kindTopology, need, requireKindTools } from './kind-nodes.ts';
 import { type KindLbLink, KindProfile } from './kind-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
-import { kubeconfigServer, UPSTREAM_DEFAULTS } from './ssh.ts';
-import type { HaTimings, HostRole, Target, Topology } from './types.ts';
+import { kubeconfigServer } from './ssh.ts';
+import type { HostRole, Target, Topology } from './types.ts';
 
 export {
   CLUSTER_LABEL,
@@ -88,14 +89,14 @@ export class KindTarget implements Target {
     );
   }
 
-  async timings(): Promise<HaTimings> {
+  /** The nodes' inputs (upstream defaults where unset) and the LB's health check (kind-lb.ts). */
+  async timings(): Promise<TimingInputs> {
     const first = (r: HostRole) => this.topology.hosts.find((h) => h.roles.includes(r))?.name;
-    const { timings, missing } = await readTimings(
-      this.executor,
-      { controlPlane: first('control-plane'), worker: first('worker'), lbs: [] },
-      {},
-      UPSTREAM_DEFAULTS,
-    );
+    const { timings, missing } = await readTimings(this.executor, {
+      controlPlane: first('control-plane'),
+      worker: first('worker'),
+      lbs: [],
+    });
     // The LB container is read on the harness side (it is not an executor host).
     const lb = this.topology.lbs[0];
     const fromLb =
@@ -103,8 +104,9 @@ export class KindTarget implements Target {
     if (lb && !fromLb) missing.push(`LB config on ${lb}`);
     if (missing.length > 0)
       this.parts.log(`timings: could not read ${missing.join(', ')} (upstream defaults used)`);
-    const lbTimings = Object.entries(fromLb?.timings ?? {}).filter(([, v]) => v !== undefined);
-    return { ...timings, ...Object.fromEntries(lbTimings) };
+    // The nodes' inputs win where both have one (the LB part has only the LB's own).
+    const lbTimings: TimingInputs = fromLb?.timings ?? {};
+    return { ...lbTimings, ...timings, origins: { ...lbTimings.origins, ...timings.origins } };
   }
 
   async close(): Promise<void> {

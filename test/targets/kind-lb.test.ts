@@ -51,9 +51,19 @@ t.test('Envoy (kind ≥ v0.32): the health check of cds.yaml, copied with docker
   t.equal(old.checkInterMs, undefined, 'the concatenation loses the health check');
   const dir = fs.mkdtempSync(`${fake.dir}/read-`);
   const read = await readLbTimings(runLocal, LB, dir);
+  const cds = { kind: 'configured', where: `${LB}:/home/envoy/cds.yaml` };
   t.same(read, {
-    timings: { checkInterMs: 2000, checkTimeoutMs: 3000, fall: 2 },
-    from: `${LB}:/home/envoy/cds.yaml`,
+    // kind's ProxyCDSConfigTemplate: interval 2s, timeout 3s, unhealthy_threshold 2, no
+    // unhealthy_edge_interval (so interval while a backend fails).
+    timings: {
+      checkInterMs: 2000,
+      checkTimeoutMs: 3000,
+      fall: 2,
+      checkFastinterMs: 2000,
+      lbChecker: 'envoy',
+      origins: { checkInterMs: cds, checkTimeoutMs: cds, fall: cds, checkFastinterMs: cds, lbChecker: cds },
+    },
+    from: cds.where,
   });
   t.same(fs.readdirSync(dir), [], 'the copy is removed after reading');
   const target = await openKindTarget({ cluster: 'ha' });
@@ -61,6 +71,12 @@ t.test('Envoy (kind ≥ v0.32): the health check of cds.yaml, copied with docker
   t.equal(timings.checkInterMs, 2000);
   t.equal(timings.checkTimeoutMs, 3000);
   t.equal(timings.fall, 2);
+  t.same(timings.origins?.fall, cds, 'said where it came from');
+  t.equal(
+    timings.origins?.leaseDurationS?.kind,
+    'default',
+    "the nodes' inputs (unreadable here): upstream defaults",
+  );
   const files = target.topology.etcd[0]!.tls!.keyFile.replace(/\/etcd\/[^/]+$/, '');
   await target.close();
   t.notOk(fs.existsSync(files), 'the private directory is gone after close');
@@ -76,11 +92,22 @@ t.test("HAProxy (kind < v0.32, distroless: no shell): its config and HAProxy's d
   process.env.PATH = fake.path();
   t.teardown(fake.remove);
   const dir = fs.mkdtempSync(`${fake.dir}/read-`);
-  t.same(await readLbTimings(runLocal, LB, dir), {
-    // kind's `server … check` lines set none: inter 2000 ms, fall 3, the check bounded by inter.
-    timings: { checkInterMs: 2000, fall: 3, checkTimeoutMs: 2000 },
-    from: `${LB}:/usr/local/etc/haproxy/haproxy.cfg`,
+  const read = await readLbTimings(runLocal, LB, dir);
+  const cfg = { kind: 'configured', where: `${LB}:/usr/local/etc/haproxy/haproxy.cfg` };
+  t.equal(read?.from, cfg.where);
+  // kind's `server … check` lines set no inter/fall/rise/timeout check: HAProxy's defaults (the
+  // LB window bounds a check by inter without `timeout check`); `timeout connect 5000` is kind's.
+  t.match(read?.timings, {
+    checkInterMs: 2000,
+    fall: 3,
+    rise: 2,
+    checkConnectTimeoutMs: 5000,
+    lbChecker: 'haproxy',
   });
+  t.equal(read?.timings.checkTimeoutMs, undefined);
+  t.same(read?.timings.origins?.checkConnectTimeoutMs, cfg);
+  t.match(read?.timings.origins?.fall, { kind: 'default', rule: /haproxy `fall` default 3/ });
+  t.equal(read?.timings.nodeMonitorPeriodS, undefined, 'no Kubernetes default from the LB part');
   t.same(
     fake.callsOf('exec').filter((c) => c.includes(LB)),
     [],
