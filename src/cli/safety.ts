@@ -2,13 +2,14 @@
  * The drill CLI's safety side: the heal journal around a run (refuse while a heal is pending;
  * record before injecting; mark done after a verified heal), `recover`, and the `--dry-run` plan.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Fault } from '../faults/types.ts';
 import { savedConfig } from '../lab/saved.ts';
 import { LabTarget } from '../lab/target.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
-import type { HealJournal, TargetRef } from '../safety/journal.ts';
+import { defaultJournalPath, type HealJournal, type TargetRef } from '../safety/journal.ts';
 import { replayPending } from '../safety/recover.ts';
 import type { KindTarget } from '../targets/kind.ts';
 import type { Target } from '../targets/types.ts';
@@ -53,6 +54,12 @@ export async function openRef(ref: TargetRef): Promise<Target> {
       return new LabTarget(cfg);
     }
     case 'ssh': {
+      // Before kind entries existed, a kind drill was journaled as ssh with the working directory
+      // as its inventory: nothing in it says which cluster to heal.
+      if (fs.statSync(ref.inventory, { throwIfNoEntry: false })?.isDirectory())
+        throw new TargetError(
+          `the entry names a directory (${ref.inventory}) as its ssh inventory: it is a kind drill journaled without its cluster. Run its heal commands by hand (the entry's "heal" steps in ${defaultJournalPath()}), then delete that line`,
+        );
       const { openSshTarget } = await import('../targets/ssh-open.ts');
       return (
         await openSshTarget({

@@ -91,6 +91,25 @@ t.test('a kind drill is journaled as kind, and recover heals it through docker',
   t.match(again.stderr, /nothing to recover/);
 });
 
+t.test('an entry journaled before kind entries existed: recover says what to do by hand', async (t) => {
+  const journal = new HealJournal(journalFile);
+  journal.begin({
+    id: 'legacy-1',
+    scenario: 'lb-stop',
+    // What a kind drill journaled before: the working directory as an ssh inventory.
+    target: { kind: 'ssh', inventory: process.cwd(), insecureHostKeys: false },
+    fault: 'link-down',
+    summary: `network link of ${LB} down`,
+    heal: [{ step: 'heal', host: 'local', argv: ['sh', '-c', `docker start ${LB}`], expect: 'LB back' }],
+  });
+  const r = await drill('recover');
+  t.equal(r.code, 3, r.out);
+  t.match(r.stderr, /a kind drill journaled without its cluster\. Run its heal commands by hand/);
+  t.ok(r.stderr.includes(`in ${journalFile}), then delete that line`), 'names the journal file');
+  t.notMatch(r.stderr, /EISDIR/);
+  fs.rmSync(journalFile);
+});
+
 t.test('bad input: exit 2 and what to fix', async (t) => {
   const missing = await drill(
     'apiserver-kill',
