@@ -191,7 +191,10 @@ async function main(argv: string[]): Promise<number> {
   if (values['dry-run']) {
     const { dryRunContext, dryRunTarget } = await import('./dry-run.ts');
     const { renderPlan } = await import('./safety.ts');
-    const target = await dryRunTarget(values.target, preset, values.inventory, { cluster: values.cluster });
+    const target = await dryRunTarget(values.target, preset, values.inventory, {
+      cluster: values.cluster,
+      create: values.create,
+    });
     try {
       for (const s of scenarios) {
         console.log(renderPlan(s, await s.fault(dryRunContext(target, options)), target));

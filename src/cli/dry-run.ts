@@ -16,7 +16,7 @@ export async function dryRunTarget(
   kind: string,
   preset: PresetName | undefined,
   inventory?: string,
-  kind_?: { readonly cluster?: string },
+  kind_?: { readonly cluster?: string; readonly create?: string },
 ): Promise<Target> {
   if (kind === 'lab') return new LabTarget(savedConfig() ?? labConfig({ preset }));
   if (kind === 'ssh') {
@@ -25,7 +25,7 @@ export async function dryRunTarget(
   }
   if (kind === 'kind') {
     const { openKindTarget } = await import('../targets/kind.ts');
-    return openKindTarget({ cluster: kind_?.cluster, dryRun: true });
+    return openKindTarget({ cluster: kind_?.cluster, create: kind_?.create, dryRun: true });
   }
   throw new UserError(`--dry-run: unknown --target '${kind}': use lab, ssh or kind`);
 }

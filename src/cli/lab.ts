@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { defaultStateDir, type LbHealthCheck, PRESETS, type PresetName } from '../lab/config.ts';
 import { acquireLabLock } from '../lab/lock.ts';
 import { requireLab } from '../lab/saved.ts';
-import { Supervisor } from '../lab/supervisor.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 
 const USAGE = `usage: npm run lab -- <command> [options]
@@ -24,9 +23,13 @@ commands:
   down      remove every namespace, link, rule and process of the lab
   status    show hosts, components, etcd leader, VIP holder (--json for machines)
   stop HOST COMPONENT [--signal TERM|KILL|INT|STOP]
-            stop one component on one host (TERM: wait, then KILL; KILL/STOP: at once)
+            stop one component on one host. A service (kubelet, haproxy, keepalived, sshd): TERM
+            waits, then KILL; KILL/STOP at once. A static pod (etcd, kube-apiserver,
+            kube-controller-manager, kube-scheduler; TERM or KILL): signalled, then its manifest
+            parked outside /etc/kubernetes/manifests so the kubelet leaves it stopped
   start HOST COMPONENT
-            start it again with its saved command line (the heal of a stop)
+            start it again: a service with its saved command line; a static pod by putting its
+            manifest back (the kubelet starts it); the heal of a stop
   kubeconfig
             print the path of the admin kubeconfig (kubeadm's /etc/kubernetes/admin.conf of the
             first control plane; server: the VIP), e.g. kubectl --kubeconfig "$(npm run -s lab -- kubeconfig)"
@@ -35,8 +38,6 @@ commands:
             'npm run drill -- <scenario> --target ssh --inventory FILE'; prints the path
 
 The lab needs root. State, logs and kubeconfigs live in ${defaultStateDir()} (HADRILL_LAB_DIR overrides).`;
-
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGSTOP'];
 
 /** `up` and `down` change the lab: one driver at a time (a parent holding the lock passes its pid). */
 async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -115,29 +116,17 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const [host, component] = positionals.slice(1);
       if (!host || !component) throw new UserError(`usage: npm run lab -- ${cmd} HOST COMPONENT`);
+      const { STOP_SIGNALS, startComponent, stopComponent } = await import('../lab/control.ts');
       const cfg = requireLab();
-      const sup = new Supervisor(cfg.stateDir);
-      const known = sup.components().filter((c) => c.host === host);
-      if (!known.some((c) => c.name === component)) {
-        throw new UserError(
-          `no component '${component}' on lab host '${host}': it runs ${known.map((c) => c.name).join(', ') || 'nothing'}`,
-        );
-      }
       if (cmd === 'start') {
-        const pid = await sup.restart(host, component);
+        const pid = await startComponent(cfg, host, component);
         console.log(`${host}/${component} running, pid ${pid}`);
         return 0;
       }
-      const sig = `SIG${values.signal}` as NodeJS.Signals;
+      const sig = values.signal as (typeof STOP_SIGNALS)[number];
       if (!STOP_SIGNALS.includes(sig))
-        throw new UserError(`--signal must be one of TERM, KILL, INT, STOP (got '${values.signal}')`);
-      const res =
-        sig === 'SIGTERM' || sig === 'SIGINT'
-          ? await sup.stop(host, component, { signal: sig })
-          : sup.signal(host, component, sig)
-            ? 'signalled'
-            : 'not-running';
-      console.log(`${host}/${component}: ${res}`);
+        throw new UserError(`--signal must be one of ${STOP_SIGNALS.join(', ')} (got '${values.signal}')`);
+      console.log(`${host}/${component}: ${await stopComponent(cfg, host, component, sig)}`);
       return 0;
     }
     case 'inventory': {

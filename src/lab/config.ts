@@ -120,6 +120,13 @@ export interface KubeletTimings {
   readonly nodeStatusUpdateFrequencyS: number;
   /** How long a pod bound to this kubelet takes to turn Running/Ready, ms. */
   readonly podStartDelayMs: number;
+  /**
+   * Static pod restart back-off, s: the first restart is at once, then this, doubling up to
+   * `crashBackoffMaxS` (upstream 10 and 300: pkg/kubelet/kubelet.go initialCrashLoopBackOff,
+   * MaxContainerBackOff).
+   */
+  readonly crashBackoffInitialS: number;
+  readonly crashBackoffMaxS: number;
 }
 
 export interface LabTimings {
@@ -195,6 +202,8 @@ const SEEDS: LabTimings = {
     nodeLeaseDurationS: 40, // upstream: nodeLeaseDurationSeconds 40
     nodeStatusUpdateFrequencyS: 10, // upstream: nodeStatusUpdateFrequency 10 s
     podStartDelayMs: 1000, // ours: how long the lab kubelet's emulated container takes to start
+    crashBackoffInitialS: 10, // upstream: initialCrashLoopBackOff 10 s
+    crashBackoffMaxS: 300, // upstream: MaxContainerBackOff 5 min
   },
 };
 
@@ -220,7 +229,14 @@ const FAST: LabTimings = {
   // speed: NotReady after 8 s; grace = lease duration, period << grace, as upstream's 5 / 40 / 40
   nodeLifecycle: { nodeMonitorPeriodS: 1, nodeMonitorGracePeriodS: 8, nodeStartupGracePeriodS: 20 },
   // speed: lease renewed every 2 s (1/4 of 8, as upstream's 10 of 40)
-  kubelet: { nodeLeaseDurationS: 8, nodeStatusUpdateFrequencyS: 2, podStartDelayMs: 300 },
+  // speed: a crashed static pod is back within 1 s, at most 10 s (upstream 10 s doubling to 5 min)
+  kubelet: {
+    nodeLeaseDurationS: 8,
+    nodeStatusUpdateFrequencyS: 2,
+    podStartDelayMs: 300,
+    crashBackoffInitialS: 1,
+    crashBackoffMaxS: 10,
+  },
 };
 
 export const PRESET_TIMINGS: Readonly<Record<PresetName, LabTimings>> = { seeds: SEEDS, fast: FAST };

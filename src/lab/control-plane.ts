@@ -14,7 +14,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { type BundledComponent, bundlePath } from './bundle.ts';
 import type { LabConfig, LabHost } from './config.ts';
@@ -23,8 +22,8 @@ import {
   ensureKubeadmCas,
   type KubeadmCas,
   kubeadmCasDir,
-  type StaticPodName,
   writeKubeadmControlPlanes,
+  writeKubeletConfig,
 } from './kubeadm/index.ts';
 import { ensureClientCert, writeKubeconfig } from './pki/index.ts';
 import type { ComponentSpec } from './supervisor.ts';
@@ -74,13 +73,19 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
     extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
   });
   const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
-  for (const w of hostsByRole(cfg, 'worker')) await writeWorkerKubeconfig(cfg, w, cas);
+  for (const w of hostsByRole(cfg, 'worker')) await writeWorkerFiles(cfg, w, cas);
   return cas;
 }
 
-/** /etc/kubernetes/kubelet.conf of a worker: `system:node:<name>` in `system:nodes`, through the VIP. */
-async function writeWorkerKubeconfig(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
-  const pki = path.join(hostRoot(cfg.stateDir, w.name), 'etc/kubernetes/pki');
+/**
+ * What `kubeadm join` leaves on a worker: /etc/kubernetes/kubelet.conf (`system:node:<name>` in
+ * `system:nodes`, through the VIP), /var/lib/kubelet/config.yaml (the cluster's
+ * KubeletConfiguration, the same as the control planes') and an empty manifest directory.
+ */
+async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
+  const root = hostRoot(cfg.stateDir, w.name);
+  await writeKubeletConfig(cfg, root);
+  const pki = path.join(root, 'etc/kubernetes/pki');
   const cert = await ensureClientCert(pki, cas.ca, 'kubelet-client', `system:node:${w.name}`, [
     'system:nodes',
   ]);
@@ -93,31 +98,20 @@ async function writeWorkerKubeconfig(cfg: LabConfig, w: LabHost, cas: KubeadmCas
   });
 }
 
-/** The command line of a static pod's (only) container, read from the host's manifest. */
-export function manifestCommand(cfg: LabConfig, h: LabHost, pod: StaticPodName): string[] {
-  const file = path.join(hostRoot(cfg.stateDir, h.name), 'etc/kubernetes/manifests', `${pod}.yaml`);
-  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
-    spec?: { containers?: { command?: string[]; args?: string[] }[] };
-  };
-  const c = doc.spec?.containers?.[0];
-  if (!c?.command?.length)
-    throw new Error(`${file} has no container command: rewrite it with 'npm run lab -- up'`);
-  return [...c.command, ...(c.args ?? [])];
-}
+/** kubeadm's control-plane taint (cmd/kubeadm/app/constants: ControlPlaneTaint). */
+export const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
 
-export function staticPodSpec(cfg: LabConfig, h: LabHost, pod: StaticPodName): ComponentSpec {
-  const argv = manifestCommand(cfg, h, pod);
-  return {
-    host: h.name,
-    netns: h.netns,
-    name: pod,
-    cwd: PROJECT_ROOT,
-    env: pathEnv(cfg),
-    // etcd runs as it is; our components under the restart loop (see RESTART_LOOP).
-    argv: pod === 'etcd' ? argv : ['sh', '-c', RESTART_LOOP, pod, ...argv],
-  };
-}
-
+/**
+ * The kubelet of a host, as kubeadm's systemd drop-in starts it (10-kubeadm.conf: `kubelet
+ * --kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml
+ * $KUBELET_KUBEADM_ARGS`), under the restart loop as systemd's `Restart=always` would. The node
+ * name is the host's hostname (kubeadm passes --hostname-override only when they differ). On a
+ * control plane it runs the static pods of /etc/kubernetes/manifests (staticPodPath) and
+ * registers with kubeadm's taint (`--register-with-taints`, which `kubeadm join
+ * --control-plane` writes to kubeadm-flags.env: cmd/kubeadm/app/phases/kubelet/flags.go). On a
+ * worker the manifest directory is empty, as after `kubeadm join`. The `--lab-*` flags are ours:
+ * the emulated pods' start delay and the crash back-off of the preset.
+ */
 export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const k = cfg.timings.kubelet;
   return {
@@ -133,13 +127,12 @@ export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
       'kubelet',
       'kubelet',
       '--kubeconfig=/etc/kubernetes/kubelet.conf',
-      `--hostname-override=${h.name}`,
+      '--config=/var/lib/kubelet/config.yaml',
       `--node-ip=${h.ip}`,
-      `--node-lease-duration-seconds=${k.nodeLeaseDurationS}`,
-      `--node-status-update-frequency=${k.nodeStatusUpdateFrequencyS}s`,
+      ...(h.role === 'control-plane' ? [`--register-with-taints=${CONTROL_PLANE_TAINT}`] : []),
       `--lab-pod-start-delay=${k.podStartDelayMs}ms`,
-      // No static pods on a worker (kubeadm join writes no manifests there).
-      '--pod-manifest-path=',
+      `--lab-crash-backoff=${k.crashBackoffInitialS}s`,
+      `--lab-crash-backoff-max=${k.crashBackoffMaxS}s`,
     ],
   };
 }

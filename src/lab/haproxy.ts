@@ -18,6 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostsByRole, lbOptions } from './config.ts';
+import { hostPath } from './host.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export const haproxyDir = (cfg: LabConfig, h: LabHost): string => path.join(cfg.stateDir, h.name);
@@ -88,11 +89,15 @@ export function haproxyConfig(cfg: LabConfig, h: LabHost): string {
   ].join('\n');
 }
 
+/** Where haproxy's config is inside an LB host (the guide's /etc/haproxy/haproxy.cfg). */
+export const HAPROXY_CONFIG = '/etc/haproxy/haproxy.cfg';
+
 export function haproxySpec(cfg: LabConfig, h: LabHost): ComponentSpec {
-  const file = path.join(haproxyDir(cfg, h), 'haproxy.cfg');
   fs.mkdirSync(haproxyDir(cfg, h), { recursive: true });
+  const file = hostPath(cfg.stateDir, h.name, HAPROXY_CONFIG);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, haproxyConfig(cfg, h));
-  return { host: h.name, netns: h.netns, name: 'haproxy', argv: ['haproxy', '-db', '-f', file] };
+  return { host: h.name, netns: h.netns, name: 'haproxy', argv: ['haproxy', '-db', '-f', HAPROXY_CONFIG] };
 }
 
 export interface BackendState {

@@ -9,6 +9,7 @@
  *   /var/lib/kubelet  (kubelet config and state)       ← <stateDir>/<host>/root/var/lib/kubelet
  *   /var/log/pods     (container logs)                 ← <stateDir>/<host>/root/var/log/pods
  *   /run/hadrill      (the drill's host-side state)    ← <stateDir>/<host>/root/run/hadrill
+ *   /etc/haproxy, /etc/keepalived (an LB's configs, where the kubeadm HA guide puts them)
  * Everything else is the machine's own (binaries, /tmp). The binds are made inside the host's
  * private mount namespace, so the machine itself only gets the empty mount points. PID 1 of a
  * host is `tini` (it reaps the orphans a node's init would; when it dies, the kernel ends every
@@ -33,6 +34,8 @@ export const HOST_PATHS = [
   '/var/lib/kubelet',
   '/var/log/pods',
   '/run/hadrill',
+  '/etc/haproxy',
+  '/etc/keepalived',
 ];
 
 export const HOST_PROCESS = 'host';

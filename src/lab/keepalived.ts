@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostsByRole } from './config.ts';
+import { hostPath } from './host.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 /** VRRP priority of the n-th LB: the guide's 101 for the MASTER, 100 for the backups. */
@@ -102,13 +103,19 @@ export function keepalivedConfig(cfg: LabConfig, h: LabHost, checkScript: string
  * The keepalived component of an LB host. `_haproxyPidFile` is no longer read (the guide's script
  * checks haproxy through its frontend, not its pid); it stays until components.ts stops passing it.
  */
+export const KEEPALIVED_CONFIG = '/etc/keepalived/keepalived.conf';
+export const KEEPALIVED_CHECK_SCRIPT = '/etc/keepalived/check_apiserver.sh';
+
 export function keepalivedSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const dir = path.join(cfg.stateDir, h.name);
   fs.mkdirSync(dir, { recursive: true });
-  const check = path.join(dir, 'check_apiserver.sh');
-  fs.writeFileSync(check, checkApiserverScript(cfg), { mode: 0o755 });
-  const conf = path.join(dir, 'keepalived.conf');
-  fs.writeFileSync(conf, keepalivedConfig(cfg, h, check));
+  // Inside the LB host, where the kubeadm HA guide puts them.
+  const check = KEEPALIVED_CHECK_SCRIPT;
+  const conf = KEEPALIVED_CONFIG;
+  const at = (p: string) => hostPath(cfg.stateDir, h.name, p);
+  fs.mkdirSync(path.dirname(at(conf)), { recursive: true });
+  fs.writeFileSync(at(check), checkApiserverScript(cfg), { mode: 0o755 });
+  fs.writeFileSync(at(conf), keepalivedConfig(cfg, h, check));
   return {
     host: h.name,
     netns: h.netns,

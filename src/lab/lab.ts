@@ -14,9 +14,10 @@ import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
-import { defaultStateDir, hostsByRole, labConfig, labKubeconfigPath, lbOptions } from './config.ts';
+import { defaultStateDir, hostRoot, hostsByRole, labConfig, labKubeconfigPath, lbOptions } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { ensureHost } from './host.ts';
+import { markControlPlane } from './mark-control-plane.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
 import { markedPids, terminate } from './procs.ts';
@@ -108,9 +109,17 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   ).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/lb*/*.log`);
   });
-  // The Kubernetes layer: apiservers ready, nodes Ready, leader leases held, endpoints complete.
+  // The Kubernetes layer: the control planes marked as kubeadm does once their Nodes registered,
+  // then apiservers ready, nodes Ready, leader leases held, endpoints complete.
   const target = new LabTarget(cfg);
   const kube = new KubeAccess(labKubeconfigPath(cfg));
+  await Promise.all(
+    hostsByRole(cfg, 'control-plane').map((h) =>
+      markControlPlane(kube, target.topology.apiUrl, h.name, timeoutMs),
+    ),
+  ).catch((err: Error) => {
+    throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/*.log`);
+  });
   const s = await waitSteadyState(target, kube, timeoutMs);
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
@@ -162,7 +171,11 @@ export async function down(opts: { stateDir?: string; prefix?: string } = {}): P
   return { elapsedMs: performance.now() - started, stoppedProcesses: pids.size, removedNetns: removed.netns };
 }
 
-/** Keeps the component logs of the lab being removed in `<stateDir>.last-logs/` for post-mortems. */
+/**
+ * Keeps the logs of the lab being removed in `<stateDir>.last-logs/` for post-mortems: the
+ * supervisor's (`<host>/*.log`) and the static pods' container logs (`<host>/pods/`, the host's
+ * /var/log/pods).
+ */
 function keepLogs(stateDir: string): void {
   if (!fs.existsSync(stateDir)) return;
   const dest = `${stateDir}.last-logs`;
@@ -174,6 +187,8 @@ function keepLogs(stateDir: string): void {
       fs.mkdirSync(path.join(dest, host), { recursive: true });
       fs.copyFileSync(path.join(d, f), path.join(dest, host, f));
     }
+    const pods = path.join(hostRoot(stateDir, host), 'var/log/pods');
+    if (fs.existsSync(pods)) fs.cpSync(pods, path.join(dest, host, 'pods'), { recursive: true });
   }
 }
 

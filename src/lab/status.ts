@@ -9,6 +9,7 @@ import { hostsByRole } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { type BackendState, haproxyBackends } from './haproxy.ts';
 import { addressHolders, hostLinkState } from './network.ts';
+import { staticPodStates } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface HostStatus {
@@ -16,7 +17,13 @@ export interface HostStatus {
   readonly role: string;
   readonly ip: string;
   readonly link: 'up' | 'down' | 'missing';
-  readonly components: readonly { name: string; state: 'running' | 'stopped'; pid?: number }[];
+  readonly components: readonly {
+    name: string;
+    state: 'running' | 'stopped';
+    pid?: number;
+    /** A static pod's manifest when not live: parked by a drill (or `lab stop`), or missing. */
+    manifest?: 'parked' | 'missing';
+  }[];
   readonly etcd?: MemberStatus;
   readonly backends?: readonly BackendState[] | { error: string };
 }
@@ -44,9 +51,18 @@ export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
     const comps = sup.components();
     const hosts = await Promise.all(
       cfg.hosts.map(async (h): Promise<HostStatus> => {
-        const components = comps
-          .filter((c) => c.host === h.name)
-          .map((c) => ({ name: c.name, state: c.state.state, pid: c.state.pid }));
+        const components = [
+          // The kubelet's static pods (control planes), then the supervisor's services.
+          ...staticPodStates(cfg, h).map((p) => ({
+            name: p.name,
+            state: p.pids.length > 0 ? ('running' as const) : ('stopped' as const),
+            pid: p.pids[0],
+            ...(p.manifest === 'live' ? {} : { manifest: p.manifest }),
+          })),
+          ...comps
+            .filter((c) => c.host === h.name)
+            .map((c) => ({ name: c.name, state: c.state.state, pid: c.state.pid })),
+        ];
         let backends: HostStatus['backends'];
         if (h.role === 'lb') {
           backends = await haproxyBackends(cfg, h).catch((e: Error) => ({ error: e.message }));
@@ -65,8 +81,10 @@ export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
     const problems = [...health.problems];
     if (vipHolders.length !== 1) problems.push(`VIP ${cfg.vip} is held by ${vipHolders.length} LB host(s)`);
     for (const h of hosts) {
-      for (const c of h.components)
+      for (const c of h.components) {
         if (c.state !== 'running') problems.push(`${c.name} on ${h.host} is stopped`);
+        if (c.manifest) problems.push(`the manifest of ${c.name} on ${h.host} is ${c.manifest}`);
+      }
       if (h.link !== 'up') problems.push(`link of ${h.host} is ${h.link}`);
     }
     return {
@@ -88,7 +106,11 @@ export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
 export function renderStatus(s: LabStatus): string {
   const rows: string[][] = [['HOST', 'ROLE', 'ADDRESS', 'LINK', 'COMPONENTS', 'HEALTH']];
   for (const h of s.hosts) {
-    const comps = h.components.map((c) => (c.state === 'running' ? c.name : `${c.name}(stopped)`)).join(' ');
+    const comps = h.components
+      .map(
+        (c) => `${c.name}${c.state === 'running' ? '' : '(stopped)'}${c.manifest ? `(${c.manifest})` : ''}`,
+      )
+      .join(' ');
     let health = '';
     if (h.etcd) {
       health = h.etcd.ok

@@ -1,9 +1,11 @@
 /**
  * The lab as a drill target: topology from the running lab's saved config, the netns executor,
- * the lab host profile, timings from the lab config, and the VIP holder read from the LB hosts.
+ * the kubeadm host profile with the lab's service overrides (profile.ts), timings from the lab
+ * config, and the VIP holder read from the LB hosts. Control planes and workers are Nodes.
  */
 
 import { NetnsExecutor } from '../executors/netns.ts';
+import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { HaTimings, Target, Topology } from '../targets/types.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
@@ -11,7 +13,7 @@ import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
 import { addressHolders } from './network.ts';
-import { LabProfile } from './profile.ts';
+import { labProfile } from './profile.ts';
 import { haTimingsFromLab } from './timings.ts';
 
 export function labTopology(cfg: LabConfig): Topology {
@@ -23,7 +25,7 @@ export function labTopology(cfg: LabConfig): Topology {
       name: h.name,
       roles: h.role === 'control-plane' ? ['control-plane', 'etcd'] : [h.role],
       address: h.ip,
-      nodeName: h.role === 'worker' ? h.name : undefined,
+      nodeName: h.role === 'lb' ? undefined : h.name,
     })),
     apiUrl: `https://${cfg.vip}:${cfg.apiPort}`,
     apiservers: cps.map((h) => ({ host: h.name, ip: h.ip, url: `https://${h.ip}:${cfg.apiPort}` })),
@@ -37,7 +39,7 @@ export function labTopology(cfg: LabConfig): Topology {
 export class LabTarget implements Target {
   readonly topology: Topology;
   readonly executor: NetnsExecutor;
-  readonly profile: LabProfile;
+  readonly profile: KubeadmProfile;
 
   constructor(readonly cfg: LabConfig) {
     this.topology = labTopology(cfg);
@@ -45,12 +47,12 @@ export class LabTarget implements Target {
       cfg.hosts.map((h) => h.name),
       (host) => enterHost(cfg.stateDir, host),
     );
-    this.profile = new LabProfile(cfg);
+    this.profile = labProfile(cfg);
   }
 
   async timings(): Promise<HaTimings> {
     // The backup that takes over the VIP is the second LB.
-    return haTimingsFromLab(this.cfg.timings, { backupPriority: vrrpPriority(1) });
+    return haTimingsFromLab(this.cfg.timings, { backupPriority: vrrpPriority(1), preset: this.cfg.preset });
   }
 
   async vipHolder(): Promise<string | null> {

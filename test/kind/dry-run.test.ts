@@ -5,9 +5,18 @@
  * `-external-load-balancer` container, stopped with docker on the harness; nothing but read-only
  * docker/kind calls are made. Without docker's engine or kind: exit 3 and what to install.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.ts';
 import { FAKE_NODES, fakeTools } from './fake-tools.ts';
+
+// A journal of this file's own: a lab drill running meanwhile (npm test runs the lanes at once)
+// journals its fault in the real one, and every drill refuses to start until it is healed.
+const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadr-kind-journal-'));
+process.env.HADRILL_JOURNAL = path.join(journalDir, 'heal-journal.jsonl');
+t.teardown(() => fs.rmSync(journalDir, { recursive: true, force: true }));
 
 const tools = fakeTools();
 
@@ -82,7 +91,7 @@ t.test('every scenario plans on the kind containers', async (t) => {
       /ip link set dev eth0 down/,
       ['ha-worker2'],
     ],
-    [['lb-stop'], /docker stop ha-external-load-balancer/, ['local']],
+    [['lb-stop'], /docker network disconnect kind ha-external-load-balancer/, ['local']],
     [['lb-stop', '--variant', 'services'], /docker kill ha-external-load-balancer/, ['local']],
     [
       ['etcd-restore'],
@@ -110,9 +119,12 @@ t.test('every scenario plans on the kind containers', async (t) => {
     for (const x of s)
       t.ok(x.host === 'local' || NODES.has(x.host), `${x.host} is a kind container or local`);
   }
-  const mutating = tools
-    .calls()
-    .filter((c) => !/^(docker (version|ps|inspect)|kind (version|get kubeconfig))/.test(c));
+  const mutating = tools.calls().filter(
+    (c) =>
+      !/^(docker (version|ps|inspect)|kind (version|get kubeconfig))/.test(c) &&
+      // a live dry run reads etcd's client certificates
+      !/^docker exec \S+ cat \/etc\/kubernetes\/pki\/etcd\//.test(c),
+  );
   t.same(mutating, [], 'only read-only docker/kind calls');
   t.ok(
     tools.calls().some((c) => c.includes('label=io.x-k8s.kind.cluster=ha')),

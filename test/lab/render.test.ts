@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import t, { type Test } from 'tap';
+import YAML from 'yaml';
 import { parseFlags as parseApiserverFlags } from '../../src/kube/apiserver/flags.ts';
 import { bundlePath } from '../../src/lab/bundle.ts';
 import {
@@ -21,8 +22,9 @@ import {
   PRESET_TIMINGS,
   PRESETS,
 } from '../../src/lab/config.ts';
-import { staticPodSpec, writeClusterFiles } from '../../src/lab/control-plane.ts';
+import { CONTROL_PLANE_TAINT, kubeletSpec, writeClusterFiles } from '../../src/lab/control-plane.ts';
 import { haproxyBackends, haproxyConfig } from '../../src/lab/haproxy.ts';
+import { hostRoot } from '../../src/lab/host.ts';
 import {
   CHECK_WEIGHT,
   checkApiserverScript,
@@ -40,6 +42,17 @@ const tmp = (t: Test): string => {
   return d;
 };
 
+/** The command line the kubelet runs for a static pod: its manifest's command and args. */
+function manifestArgv(c: LabConfig, h: LabHost, pod: string): string[] {
+  const file = path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/manifests', `${pod}.yaml`);
+  const k = (
+    YAML.parse(fs.readFileSync(file, 'utf8')) as {
+      spec: { containers: { command: string[]; args?: string[] }[] };
+    }
+  ).spec.containers[0]!;
+  return [...k.command, ...(k.args ?? [])];
+}
+
 /** A lab's cluster files written into a temporary state dir (kubeadm layout, certificates). */
 async function clusterFiles(t: Test, preset: 'seeds' | 'fast'): Promise<LabConfig> {
   const c = labConfig({ preset, stateDir: tmp(t) });
@@ -49,7 +62,7 @@ async function clusterFiles(t: Test, preset: 'seeds' | 'fast'): Promise<LabConfi
 
 t.test('etcd runs its kubeadm manifest: TLS, client certificates, pre-vote, preset timings', async (t) => {
   const c = await clusterFiles(t, 'seeds');
-  const argv = staticPodSpec(c, hostsByRole(c, 'control-plane')[0]!, 'etcd').argv;
+  const argv = manifestArgv(c, hostsByRole(c, 'control-plane')[0]!, 'etcd');
   t.equal(argv[0], 'etcd', 'the manifest command, as it is');
   for (const flag of [
     '--heartbeat-interval=250',
@@ -64,11 +77,42 @@ t.test('etcd runs its kubeadm manifest: TLS, client certificates, pre-vote, pres
   ])
     t.ok(argv.includes(flag), flag);
   const fast = await clusterFiles(t, 'fast');
-  const f = staticPodSpec(fast, hostsByRole(fast, 'control-plane')[0]!, 'etcd').argv;
+  const f = manifestArgv(fast, hostsByRole(fast, 'control-plane')[0]!, 'etcd');
   t.ok(f.includes('--heartbeat-interval=100') && f.includes('--election-timeout=1000'));
 });
 
 const lbHosts = (c: LabConfig) => hostsByRole(c, 'lb');
+
+t.test('the kubelet as kubeadm starts it; control planes run static pods and carry the taint', async (t) => {
+  const c = await clusterFiles(t, 'fast');
+  const [cp] = hostsByRole(c, 'control-plane');
+  const [w] = hostsByRole(c, 'worker');
+  for (const h of [cp!, w!]) {
+    const argv = kubeletSpec(c, h).argv;
+    t.same(argv.slice(0, 2), ['sh', '-c'], 'under the restart loop (systemd Restart=always)');
+    t.ok(argv.includes('--kubeconfig=/etc/kubernetes/kubelet.conf'), `${h.name}: kubelet.conf`);
+    t.ok(argv.includes('--config=/var/lib/kubelet/config.yaml'), `${h.name}: config.yaml`);
+    t.notOk(
+      argv.some((a) => a.startsWith('--hostname-override')),
+      'the node name is the hostname',
+    );
+    t.equal(argv.includes(`--register-with-taints=${CONTROL_PLANE_TAINT}`), h.role === 'control-plane');
+    t.ok(argv.includes('--lab-crash-backoff=1s') && argv.includes('--lab-crash-backoff-max=10s'));
+    const conf = YAML.parse(
+      fs.readFileSync(path.join(hostRoot(c.stateDir, h.name), 'var/lib/kubelet/config.yaml'), 'utf8'),
+    ) as { staticPodPath: string; nodeLeaseDurationSeconds: number };
+    t.equal(conf.staticPodPath, '/etc/kubernetes/manifests', `${h.name}: kubeadm's staticPodPath`);
+    t.equal(conf.nodeLeaseDurationSeconds, c.timings.kubelet.nodeLeaseDurationS);
+    const manifests = fs.readdirSync(path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/manifests'));
+    t.same(
+      manifests.sort(),
+      h.role === 'control-plane'
+        ? ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']
+        : [],
+      `${h.name}: its static pods`,
+    );
+  }
+});
 
 t.test('haproxy: the kubeadm HA guide config with the preset timings, valid for haproxy -c', async (t) => {
   for (const preset of PRESETS) {
@@ -351,11 +395,9 @@ t.test('kube-apiserver runs its kubeadm manifest; the flags parse back to the pr
   for (const preset of ['seeds', 'fast'] as const) {
     const c = await clusterFiles(t, preset);
     const timings = PRESET_TIMINGS[preset].apiserver;
-    const argv = staticPodSpec(c, c.hosts[0]!, 'kube-apiserver').argv;
-    // sh -c RESTART_LOOP kube-apiserver <command...>
-    t.same(argv.slice(0, 2), ['sh', '-c']);
-    t.equal(argv[4], 'kube-apiserver', 'found on PATH by its upstream name');
-    const f = parseApiserverFlags(argv.slice(5))!;
+    const argv = manifestArgv(c, c.hosts[0]!, 'kube-apiserver');
+    t.equal(argv[0], 'kube-apiserver', 'found on PATH by its upstream name');
+    const f = parseApiserverFlags(argv.slice(1))!;
     t.equal(f.masterLeaseTtlMs, timings.masterLeaseTtlS * 1000, `${preset}: master lease TTL`);
     t.equal(f.endpointReconcilerIntervalMs, timings.endpointReconcileIntervalS * 1000);
     t.equal(f.identityLeaseDurationSeconds, timings.identityLeaseDurationS);

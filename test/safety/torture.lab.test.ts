@@ -19,7 +19,8 @@ import t from 'tap';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { runLocal } from '../../src/executors/local.ts';
 import { hostsByRole } from '../../src/lab/config.ts';
-import { Supervisor } from '../../src/lab/supervisor.ts';
+import { componentPids } from '../../src/lab/control.ts';
+import { staticPodStates } from '../../src/lab/static-pods.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { describeProblems, waitSteadyState } from '../../src/probes/steady.ts';
@@ -73,9 +74,10 @@ async function faultsInPlace(): Promise<string[]> {
     const r = await target.executor.exec(h.name, ['sh', '-c', 'iptables -w 5 -S | grep -c HADRILL || true']);
     if (Number(r.stdout.trim()) > 0) found.push(`iptables chain left on ${h.name}`);
   }
-  for (const c of new Supervisor(cfg.stateDir).components()) {
-    if (c.state.state !== 'running') found.push(`${c.name} on ${c.host} stopped`);
-  }
+  for (const [c, pid] of componentPids(cfg)) if (pid === undefined) found.push(`${c} stopped`);
+  for (const h of cfg.hosts)
+    for (const p of staticPodStates(cfg, h))
+      if (p.manifest !== 'live') found.push(`${h.name}/${p.name} manifest ${p.manifest}`);
   const timers = await runLocal(['sh', '-c', "pgrep -f 'hadrill-expir[e]-' || true"]);
   if (timers.stdout.trim()) found.push(`expiry timer(s) left: ${timers.stdout.trim().replaceAll('\n', ',')}`);
   return found;

@@ -77,7 +77,10 @@ t.test('profile: LB by docker on local, nodes by kubeadm commands', async (t) =>
     p.command({ kind: 'stop', host: lb, component: 'haproxy', signal: 'KILL' }).argv[2],
     /^docker kill /,
   );
-  t.match(p.command({ kind: 'link-down', host: lb }).argv[2], /^docker stop /);
+  t.match(
+    p.command({ kind: 'link-down', host: lb }).argv[2],
+    /docker network disconnect kind ha-external-load-balancer/,
+  );
   const node = p.command({ kind: 'link-down', host: 'ha-worker' });
   t.equal(node.host, 'ha-worker');
   t.notMatch(node.argv[2], /nohup|sleep/, 'no watchdog: docker exec does not ride the link');

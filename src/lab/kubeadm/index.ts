@@ -151,8 +151,7 @@ export async function writeKubeadmHost(
   for (const [i, n] of STATIC_POD_NAMES.entries()) {
     await writeFile(at(manifests[i]!), toYaml(pods[n]), { mode: 0o600 });
   }
-  await mkdir(path.dirname(at(KUBELET_CONFIG_FILE)), { recursive: true });
-  await writeFile(at(KUBELET_CONFIG_FILE), toYaml(kubeletConfiguration(cfg)), { mode: 0o644 });
+  await writeKubeletConfig(cfg, root);
   await mkdir(at(ETCD_DATA_DIR), { recursive: true, mode: 0o700 });
   await chmod(at(ETCD_DATA_DIR), 0o700);
   const files = [
@@ -162,6 +161,17 @@ export async function writeKubeadmHost(
     KUBELET_CONFIG_FILE,
   ].sort();
   return { root, files, pods };
+}
+
+/**
+ * <root>/var/lib/kubelet/config.yaml, the same on every node (kubeadm join downloads it from the
+ * kubelet-config ConfigMap), and the static pod directory it names (empty on a worker).
+ */
+export async function writeKubeletConfig(cfg: LabConfig, root: string): Promise<void> {
+  const at = (p: string) => path.join(root, p);
+  await mkdir(at(MANIFESTS_DIR), { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(at(KUBELET_CONFIG_FILE)), { recursive: true });
+  await writeFile(at(KUBELET_CONFIG_FILE), toYaml(kubeletConfiguration(cfg)), { mode: 0o644 });
 }
 
 /** A control plane's root directory in the lab's state dir: `<stateDir>/kubeadm/<host>`. */

@@ -34,6 +34,12 @@ export interface ContainerContext {
 
 const POLL_MS = 1000;
 
+/** The generic PLEG's relist period (pkg/kubelet/kubelet.go genericPlegRelistPeriod). */
+export const PLEG_RELIST_MS = 1000;
+
+/** How long until the next relist tick (ticks on the second): in (0, PLEG_RELIST_MS]. */
+export const untilRelist = (nowMs: number): number => PLEG_RELIST_MS - (nowMs % PLEG_RELIST_MS);
+
 export class ContainerWorker {
   private state: ContainerState = { kind: 'waiting', reason: 'ContainerCreating' };
   private restartCount = 0;
@@ -116,7 +122,13 @@ export class ContainerWorker {
         pid: s.pid,
         restartCount: this.restartCount,
       });
-      void s.exit.then(({ code, signal }) => this.exited(s.pid, code ?? 128, signal ?? undefined));
+      // Seen at the next PLEG relist, as upstream (pkg/kubelet/kubelet.go genericPlegRelistPeriod
+      // 1 s; pkg/kubelet/pleg/generic.go relists every period): a container killed and its
+      // manifest removed at once is not restarted in between, since the pod's removal (file
+      // event) reaches the pod worker first.
+      void s.exit.then(({ code, signal }) =>
+        setTimeout(() => this.exited(s.pid, code ?? 128, signal ?? undefined), untilRelist(Date.now())),
+      );
     } catch (e) {
       // upstream: StartContainer fails (RunContainerError) and the start is retried under back-off
       const now = Date.now();
