@@ -1,7 +1,8 @@
 /**
  * Docker executor (kind node containers): `docker exec [-i] CONTAINER argv...` through zx, so
  * argv is passed without a shell on the harness side. The host `local` runs on the harness
- * machine (where `docker stop`/`start` of the kind load balancer run).
+ * machine (where `docker kill`/`start` and `docker network disconnect`/`connect` of the kind load
+ * balancer run).
  */
 import { runLocal } from './local.ts';
 import { type ExecOptions, type ExecResult, type Executor, LOCAL_HOST } from './types.ts';

@@ -112,7 +112,7 @@ export type Action =
 
 /**
  * A command for the target's executor. `host` is one of the executor's hosts, or `local` for
- * the harness machine itself (e.g. `ip link` on the lab bridge, `docker stop` for kind).
+ * the harness machine itself (e.g. the lab CLI for a lab service, `docker kill` for kind's LB).
  */
 export interface Command {
   readonly host: string;
