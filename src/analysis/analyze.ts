@@ -47,7 +47,7 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
   if (fault.status !== 'proven') {
     return names.map((name) => measure(name, { value: null, detail: problem! }, ctx));
   }
-  const t0 = fault.invokeMs;
+  const t0 = fault.effectMs;
   const target: FaultTarget = { ...fault.target, ...ctx.target } as FaultTarget;
   const avail = summarizeAvailability(timeline, {
     faultMs: t0,

@@ -1,6 +1,8 @@
 /**
  * Where the fault sits on the timeline: injected (`fault.invoke`) and proven (`fault.proof`), or
- * not. Every timing measurement starts at the invoke time; without proof there is no number.
+ * not. Every timing measurement starts when the fault took effect: its `fault.effect` event when
+ * the fault found that moment out (e.g. a link the host downs a second after the command), else
+ * the invoke. Without proof there is no number.
  */
 import { eventsOf, type FaultProof, type FaultTarget, type TimelineEvent } from '../timeline/events.ts';
 
@@ -17,6 +19,8 @@ export type FaultStatus =
       readonly status: 'proven';
       readonly fault: string;
       readonly invokeMs: number;
+      /** When it took effect (`fault.effect`), else the invoke: where measurements start. */
+      readonly effectMs: number;
       readonly proofMs: number;
       readonly target: FaultTarget;
       readonly proofs: readonly FaultProof[];
@@ -36,10 +40,12 @@ export function faultStatus(events: readonly TimelineEvent[]): FaultStatus {
       : { status: 'unproven', fault: invoke.fault, invokeMs: invoke.atMs };
   }
   const healed = eventsOf(after, 'heal.done')[0];
+  const effect = eventsOf(after, 'fault.effect')[0];
   return {
     status: 'proven',
     fault: invoke.fault,
     invokeMs: invoke.atMs,
+    effectMs: effect?.atMs ?? invoke.atMs,
     proofMs: proofs[0]!.atMs,
     target: invoke.target,
     proofs: proofs.map((p) => p.proof),

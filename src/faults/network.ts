@@ -2,7 +2,7 @@
  * Network faults: an iptables partition of ports on one host (proof: the rules are in place;
  * heal: remove the chain), and a host's link taken down (proof: the link is down; heal: up).
  */
-import { tcpWaitCommand } from '../targets/kubeadm-reach.ts';
+import { firstUnansweredAt, tcpWaitCommand } from '../targets/kubeadm-reach.ts';
 import type { PartitionSpec } from '../targets/partition.ts';
 import type { Command, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
@@ -131,7 +131,7 @@ export function linkDownFault(o: LinkDownOptions): Fault {
         verify,
       ];
     },
-    async inject({ target }): Promise<InjectOutcome> {
+    async inject({ target, nowMs }): Promise<InjectOutcome> {
       const w = watch(target);
       if (w && (await run(target, w.answersNow, 3)).code !== 0)
         return { effect: false, reason: `${o.host} (${w.seen}) did not answer before the fault` };
@@ -141,9 +141,21 @@ export function linkDownFault(o: LinkDownOptions): Fault {
         const gone = await run(target, w.silent, 15);
         if (gone.code !== 0)
           return { effect: false, reason: `${o.host}: ${(gone.stderr || gone.stdout).trim()}` };
+        // The host downs its link a second after the command (and the command's answer travels
+        // over ssh): the effect is when the outside watch first went unanswered, on this machine's
+        // clock, after an answer (else unknown: measured from the invoke).
+        const first = firstUnansweredAt(gone.stdout);
+        const effectAt =
+          first !== undefined && nowMs
+            ? {
+                atMs: nowMs() - (Date.now() - first),
+                how: `${w.seen} first went unanswered (the host's timer downs the link 1 s after the command)`,
+              }
+            : undefined;
         return {
           effect: true,
           proof: { kind: 'link-down', host: o.host, link: `${w.seen} stopped answering` },
+          ...(effectAt ? { effectAt } : {}),
         };
       }
       // A host-side timer downs the link a second after the command returns (kind's nodes).

@@ -10,10 +10,21 @@ import type { FaultProof, FaultTarget } from '../timeline/events.ts';
 
 export interface FaultContext {
   readonly target: Target;
+  /** The run's clock (ms), for a fault that finds out when it took effect. */
+  readonly nowMs?: () => number;
 }
 
 export type InjectOutcome =
-  | { readonly effect: true; readonly proof: FaultProof }
+  | {
+      readonly effect: true;
+      readonly proof: FaultProof;
+      /**
+       * When the fault took effect on the run's clock, when it is known to be later than the
+       * invoke (the measurements start there; the difference is the inject latency), and how
+       * that moment was found.
+       */
+      readonly effectAt?: { readonly atMs: number; readonly how: string };
+    }
   | { readonly effect: false; readonly reason: string };
 
 /** One step of the plan, as `--dry-run` prints it. */

@@ -150,11 +150,13 @@ export function summarizeFault(timeline: readonly TimelineEvent[]): FaultSummary
   if (!invoke) return { status: 'none', heal };
   const proofs = eventsOf(timeline, 'fault.proof').map((p) => ({ atMs: p.atMs, proof: p.proof }));
   const noeffect = eventsOf(timeline, 'fault.noeffect')[0];
+  const effect = eventsOf(timeline, 'fault.effect')[0];
   return {
     status: proofs.length ? 'proven' : noeffect ? 'noeffect' : 'unproven',
     fault: invoke.fault,
     target: invoke.target,
     injectedAtMs: invoke.atMs,
+    ...(effect ? { effect: { atMs: effect.atMs, how: effect.how } } : {}),
     proofs,
     ...(noeffect && !proofs.length ? { reason: noeffect.reason } : {}),
     heal,

@@ -55,6 +55,8 @@ export type FaultSummary =
       readonly fault: string;
       readonly target: FaultTarget;
       readonly injectedAtMs: number;
+      /** When it took effect, when later than the invoke (measurements start there). */
+      readonly effect?: { readonly atMs: number; readonly how: string };
       readonly proofs: readonly { readonly atMs: number; readonly proof: FaultProof }[];
       readonly reason?: string;
       readonly heal: HealSummary;

@@ -14,6 +14,8 @@ export function describeEvent(e: TimelineEvent): string {
       return `proof ${e.proof.kind} on ${e.proof.host}`;
     case 'fault.noeffect':
       return `fault ${e.fault} had NO EFFECT: ${e.reason}`;
+    case 'fault.effect':
+      return `fault ${e.fault} took effect (${e.how})`;
     case 'heal.invoke':
       return `heal ${e.fault}`;
     case 'heal.done':

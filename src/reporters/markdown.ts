@@ -28,6 +28,10 @@ function proofText(run: RunResult): string[] {
   const t = f.target;
   const target = [t.host, t.ip, t.member, t.node, t.lease].filter(Boolean).join(', ');
   const lines = [`- **${f.fault}** on ${target}, injected at ${fmtMs(f.injectedAtMs)} — ${f.status}`];
+  if (f.effect)
+    lines.push(
+      `- took effect at ${fmtMs(f.effect.atMs)} (inject latency ${((f.effect.atMs - f.injectedAtMs) / 1000).toFixed(3)} s: ${f.effect.how}); measurements start there`,
+    );
   for (const p of f.proofs) {
     const { kind, host, ...rest } = p.proof;
     const extra = Object.entries(rest)

@@ -231,10 +231,16 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
         runner.record({ type: 'fault.invoke', fault: fault.name, target: fault.aim });
         await o.onInjecting?.(fault);
         injectedAtMs = recorder.clock.nowMs();
-        outcome = await fault.inject({ target: o.target });
-        if (outcome.effect)
+        outcome = await fault.inject({ target: o.target, nowMs: () => recorder.clock.nowMs() });
+        if (outcome.effect) {
+          if (outcome.effectAt && outcome.effectAt.atMs > injectedAtMs)
+            recorder.record(
+              fault.name,
+              { type: 'fault.effect', fault: fault.name, how: outcome.effectAt.how },
+              outcome.effectAt.atMs,
+            );
           recorder.record(fault.name, { type: 'fault.proof', fault: fault.name, proof: outcome.proof });
-        else
+        } else
           recorder.record(fault.name, { type: 'fault.noeffect', fault: fault.name, reason: outcome.reason });
       });
     }

@@ -83,6 +83,16 @@ export type EventBody =
   | { readonly type: 'fault.invoke'; readonly fault: string; readonly target: FaultTarget }
   | { readonly type: 'fault.proof'; readonly fault: string; readonly proof: FaultProof }
   | { readonly type: 'fault.noeffect'; readonly fault: string; readonly reason: string }
+  | {
+      /**
+       * When the fault took effect, when that is later than its invoke and known (back-dated to
+       * that moment): e.g. a link the host takes down a second after the command, seen from
+       * outside. Every timing measurement starts here; `how` says how the moment was found.
+       */
+      readonly type: 'fault.effect';
+      readonly fault: string;
+      readonly how: string;
+    }
   | { readonly type: 'heal.invoke'; readonly fault: string }
   | { readonly type: 'heal.done'; readonly fault: string; readonly detail?: string }
   | { readonly type: 'heal.error'; readonly fault: string; readonly error: string }
@@ -177,6 +187,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'fault.invoke',
   'fault.proof',
   'fault.noeffect',
+  'fault.effect',
   'heal.invoke',
   'heal.done',
   'heal.error',

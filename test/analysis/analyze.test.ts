@@ -54,6 +54,32 @@ t.test('wall-clock skew does not change any measurement (analysis uses atMs only
   t.end();
 });
 
+t.test('a fault that took effect after its invoke: every measurement starts at the effect', (t) => {
+  const base = apiserverKillRun();
+  const invoke = base.find((e) => e.type === 'fault.invoke')!;
+  const tl = new Timeline();
+  for (const e of base) {
+    const { atMs, wallTime: _w, source, ...body } = e;
+    tl.add(atMs, body as never, source);
+  }
+  // The same run, but the fault only took effect 1.25 s after it was invoked (a link the host
+  // downs a second after the command): each duration is 1.25 s shorter.
+  tl.add(
+    invoke.atMs + 1250,
+    { type: 'fault.effect', fault: 'apiserver-kill', how: 'seen from outside' },
+    'fault',
+  );
+  const at = byName(analyze(tl.events, ctx('apiserver-kill', { timings: TIMINGS })));
+  const from = byName(analyze(base, ctx('apiserver-kill', { timings: TIMINGS })));
+  for (const name of ['endpoint_removal_s', 'rto_s'])
+    t.equal(
+      Math.round((at[name]!.value! + 1.25) * 1000),
+      Math.round(from[name]!.value! * 1000),
+      `${name}: ${from[name]!.value} s from the invoke, ${at[name]!.value} s from the effect`,
+    );
+  t.end();
+});
+
 t.test('fault that never took effect: unknown everywhere, no numbers', (t) => {
   const tl = new Timeline()
     .lb(0, 20_000, () => true)

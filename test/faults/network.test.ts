@@ -58,7 +58,8 @@ class LinkHost {
     }
     this.calls.push(a.kind);
     if (a.kind === 'link-down') {
-      this.timers.push(setTimeout(() => this.down(), 300));
+      // as the kubeadm profile's script: the host's timer downs the link 1 s after the command
+      this.timers.push(setTimeout(() => this.down(), 1000));
       this.timers.push(setTimeout(() => void this.listen(), (a.restoreAfterS ?? 300) * 1000));
       return res(0);
     }
@@ -134,12 +135,21 @@ t.test(
     );
     t.match(plan[0]!.argv[0], /"restoreAfterS":4/, 'the fault chooses the duration');
     const started = Date.now();
-    const out = await f.inject({ target: tg });
+    const out = await f.inject({ target: tg, nowMs: () => Date.now() });
+    const returned = Date.now();
     t.match(out, {
       effect: true,
       proof: { kind: 'link-down', host: 'w1', link: `127.0.0.1:${h.port} stopped answering` },
     });
     t.notOk(h.up, 'down when proven');
+    // The host downs its link 1 s after the command: the effect is when the outside watch first
+    // went unanswered, after it had seen an answer.
+    const effect = out.effect ? out.effectAt : undefined;
+    t.ok(
+      effect && effect.atMs >= started + 950 && effect.atMs <= returned,
+      `took effect ${effect ? effect.atMs - started : 'never'} ms after the invoke (the host's 1 s), before the proof returned`,
+    );
+    t.match(effect?.how, /first went unanswered/);
     t.same(h.calls, ['link-down'], 'no link-state over the downed link');
     t.equal(await f.heal({ target: tg }), 'link of w1 up');
     t.ok(Date.now() - started >= 3900, 'the heal waited for the host to come back by itself');

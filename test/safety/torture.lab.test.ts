@@ -74,10 +74,21 @@ async function faultsInPlace(): Promise<string[]> {
     const r = await target.executor.exec(h.name, ['sh', '-c', 'iptables -w 5 -S | grep -c HADRILL || true']);
     if (Number(r.stdout.trim()) > 0) found.push(`iptables chain left on ${h.name}`);
   }
-  for (const [c, pid] of componentPids(cfg)) if (pid === undefined) found.push(`${c} stopped`);
+  // A parked manifest or a stopped service is a fault left in place. A static pod whose manifest
+  // is live is its kubelet's: one that exited by itself (a controller-manager that lost its Lease
+  // during a partition exits, as upstream) comes back after the crash back-off, so it is a
+  // fault left only when it is still down after the longest back-off of the preset.
   for (const h of cfg.hosts)
     for (const p of staticPodStates(cfg, h))
       if (p.manifest !== 'live') found.push(`${h.name}/${p.name} manifest ${p.manifest}`);
+  const backoffS = cfg.timings.kubelet.crashBackoffMaxS + 3;
+  let stopped: string[] = [];
+  for (let waited = 0; ; waited += 0.5) {
+    stopped = [...componentPids(cfg)].filter(([, pid]) => pid === undefined).map(([c]) => c);
+    if (stopped.length === 0 || waited >= backoffS) break;
+    await sleep(500);
+  }
+  found.push(...stopped.map((c) => `${c} stopped (still after ${backoffS} s)`));
   const timers = await runLocal(['sh', '-c', "pgrep -f 'hadrill-expir[e]-' || true"]);
   if (timers.stdout.trim()) found.push(`expiry timer(s) left: ${timers.stdout.trim().replaceAll('\n', ',')}`);
   return found;
