@@ -2,3 +2,4 @@
 export function testFiles(): string[];
 export function isLab(file: string): boolean;
 export function isEtcd(file: string): boolean;
+export function isRoot(file: string): boolean;

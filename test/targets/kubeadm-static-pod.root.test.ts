@@ -19,8 +19,9 @@ import {
   startStaticPod,
   stopStaticPod,
 } from '../../src/targets/kubeadm-static-pod.ts';
+import { requireRoot } from '../helpers/root.ts';
 
-const canUnshare = spawnSync('unshare', ['-m', '-p', '-f', '--mount-proc', 'true']).status === 0;
+requireRoot('test/targets/kubeadm-static-pod.root.test.ts', ['unshare', 'pgrep']);
 
 interface Scratch {
   root: string;
@@ -79,55 +80,46 @@ t.test('comm names: the binary name cut to 15 characters, as pgrep -x matches it
   t.equal(commName('kube-apiserver'), 'kube-apiserver');
 });
 
-t.test(
-  'KILL: the process dies by SIGKILL before its manifest is parked; the PID is the proof',
-  { skip: !canUnshare && 'needs unshare (root)' },
-  async (t) => {
-    const s = scratch(t);
-    fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
-    const r = withApiserver(s, [
-      'echo "pid=$p"',
-      sh(runningStaticPod('kube-apiserver'), 'running', s.root),
-      sh(stopStaticPod('kube-apiserver', 'KILL'), 'stop', s.root),
-      'wait $p; echo "status=$?"',
-      sh(runningStaticPod('kube-apiserver'), 'running2', s.root),
-    ]);
-    const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
-    t.ok(pid, r.stderr);
-    const lines = r.stdout.split('\n');
-    t.equal(lines[1], pid, 'running prints the PID');
-    t.equal(lines[3], pid, 'stop prints the PID it signalled');
-    t.equal(lines[4], 'rc=0');
-    t.equal(lines[5], 'status=137', 'died of SIGKILL (128 + 9): no graceful path');
-    t.notOk(fs.existsSync(path.join(s.root, 'term')), 'never saw SIGTERM');
-    t.notOk(fs.existsSync(s.manifest('kube-apiserver')), 'manifest out of the manifest dir');
-    t.equal(fs.readFileSync(s.parked('kube-apiserver'), 'utf8'), 'kind: Pod\n', 'parked');
-    t.equal(lines[6], 'rc=3', 'not running any more');
-    t.match(r.stderr, /kube-apiserver is not running/);
-  },
-);
+t.test('KILL: the process dies by SIGKILL before its manifest is parked; the PID is the proof', async (t) => {
+  const s = scratch(t);
+  fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
+  const r = withApiserver(s, [
+    'echo "pid=$p"',
+    sh(runningStaticPod('kube-apiserver'), 'running', s.root),
+    sh(stopStaticPod('kube-apiserver', 'KILL'), 'stop', s.root),
+    'wait $p; echo "status=$?"',
+    sh(runningStaticPod('kube-apiserver'), 'running2', s.root),
+  ]);
+  const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
+  t.ok(pid, r.stderr);
+  const lines = r.stdout.split('\n');
+  t.equal(lines[1], pid, 'running prints the PID');
+  t.equal(lines[3], pid, 'stop prints the PID it signalled');
+  t.equal(lines[4], 'rc=0');
+  t.equal(lines[5], 'status=137', 'died of SIGKILL (128 + 9): no graceful path');
+  t.notOk(fs.existsSync(path.join(s.root, 'term')), 'never saw SIGTERM');
+  t.notOk(fs.existsSync(s.manifest('kube-apiserver')), 'manifest out of the manifest dir');
+  t.equal(fs.readFileSync(s.parked('kube-apiserver'), 'utf8'), 'kind: Pod\n', 'parked');
+  t.equal(lines[6], 'rc=3', 'not running any more');
+  t.match(r.stderr, /kube-apiserver is not running/);
+});
 
-t.test(
-  'TERM: the process gets SIGTERM and its manifest is parked; stop again is a no-op',
-  { skip: !canUnshare && 'needs unshare (root)' },
-  async (t) => {
-    const s = scratch(t);
-    fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
-    const r = withApiserver(s, [
-      sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop', s.root),
-      'wait $p; echo "status=$?"',
-      // Idempotent: parked manifest, no process.
-      sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop2', s.root),
-    ]);
-    t.match(r.stdout, /rc=0\nstatus=0\n\nrc=0/, r.stderr);
-    t.equal(fs.readFileSync(path.join(s.root, 'term'), 'utf8').trim(), 'term', 'SIGTERM received');
-    t.ok(fs.existsSync(s.parked('kube-apiserver')));
-  },
-);
+t.test('TERM: the process gets SIGTERM and its manifest is parked; stop again is a no-op', async (t) => {
+  const s = scratch(t);
+  fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
+  const r = withApiserver(s, [
+    sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop', s.root),
+    'wait $p; echo "status=$?"',
+    // Idempotent: parked manifest, no process.
+    sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop2', s.root),
+  ]);
+  t.match(r.stdout, /rc=0\nstatus=0\n\nrc=0/, r.stderr);
+  t.equal(fs.readFileSync(path.join(s.root, 'term'), 'utf8').trim(), 'term', 'SIGTERM received');
+  t.ok(fs.existsSync(s.parked('kube-apiserver')));
+});
 
 t.test(
   'the signal comes before the manifest moves: a parking that fails leaves a dead process',
-  { skip: !canUnshare && 'needs unshare (root)' },
   async (t) => {
     const s = scratch(t);
     fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
@@ -142,65 +134,50 @@ t.test(
   },
 );
 
-t.test(
-  'a 23-character component is found by its 15-character comm; a zombie is not running',
-  { skip: !canUnshare && 'needs unshare (root)' },
-  async (t) => {
-    const s = scratch(t);
-    fs.writeFileSync(s.manifest('kube-controller-manager'), 'kind: Pod\n');
-    const r = s.run([
-      // `exec sleep` never reaps its child: the killed component stays a zombie.
-      `sh -c '${s.bin}/kube-controller-manager 30 & echo $! > ${s.root}/kcm.pid; exec sleep 30' &`,
-      'sleep 0.3',
-      sh(runningStaticPod('kube-controller-manager'), 'running', s.root),
-      sh(stopStaticPod('kube-controller-manager', 'KILL'), 'stop', s.root),
-      'sleep 0.2',
-      `grep -c '^State:.*Z' /proc/$(cat ${s.root}/kcm.pid)/status`,
-      sh(runningStaticPod('kube-controller-manager'), 'running2', s.root),
-    ]);
-    const pid = fs.readFileSync(path.join(s.root, 'kcm.pid'), 'utf8').trim();
-    t.same(r.stdout.split('\n').slice(0, 6), [pid, 'rc=0', pid, 'rc=0', '1', 'rc=3'], r.stderr);
-  },
-);
+t.test('a 23-character component is found by its 15-character comm; a zombie is not running', async (t) => {
+  const s = scratch(t);
+  fs.writeFileSync(s.manifest('kube-controller-manager'), 'kind: Pod\n');
+  const r = s.run([
+    // `exec sleep` never reaps its child: the killed component stays a zombie.
+    `sh -c '${s.bin}/kube-controller-manager 30 & echo $! > ${s.root}/kcm.pid; exec sleep 30' &`,
+    'sleep 0.3',
+    sh(runningStaticPod('kube-controller-manager'), 'running', s.root),
+    sh(stopStaticPod('kube-controller-manager', 'KILL'), 'stop', s.root),
+    'sleep 0.2',
+    `grep -c '^State:.*Z' /proc/$(cat ${s.root}/kcm.pid)/status`,
+    sh(runningStaticPod('kube-controller-manager'), 'running2', s.root),
+  ]);
+  const pid = fs.readFileSync(path.join(s.root, 'kcm.pid'), 'utf8').trim();
+  t.same(r.stdout.split('\n').slice(0, 6), [pid, 'rc=0', pid, 'rc=0', '1', 'rc=3'], r.stderr);
+});
 
-t.test(
-  'start puts the parked manifest back, never over a live one',
-  { skip: !canUnshare && 'needs unshare (root)' },
-  async (t) => {
-    const s = scratch(t);
-    fs.mkdirSync(path.dirname(s.parked('kube-apiserver')), { recursive: true });
-    fs.writeFileSync(s.parked('kube-apiserver'), 'parked\n');
-    fs.writeFileSync(s.manifest('kube-apiserver'), 'live\n');
-    const both = s.run([
-      `${s.bin}/kube-apiserver &`,
-      sh(startStaticPod('kube-apiserver', 5), 'start', s.root),
-    ]);
-    t.match(both.stdout, /^\d+\nrc=0/, both.stderr);
-    t.match(both.stderr, /live manifest .* kept/);
-    t.equal(fs.readFileSync(s.manifest('kube-apiserver'), 'utf8'), 'live\n', 'live manifest untouched');
-    fs.rmSync(s.manifest('kube-apiserver'));
-    const back = s.run([
-      `${s.bin}/kube-apiserver &`,
-      sh(startStaticPod('kube-apiserver', 5), 'start', s.root),
-    ]);
-    t.match(back.stdout, /^\d+\nrc=0/, back.stderr);
-    t.equal(fs.readFileSync(s.manifest('kube-apiserver'), 'utf8'), 'parked\n', 'parked manifest back');
-    t.notOk(fs.existsSync(s.parked('kube-apiserver')));
-    const none = s.run(sh(startStaticPod('kube-apiserver', 1), 'start', s.root));
-    t.match(none.stdout, /rc=1/, 'no process within the wait: exit 1');
-    t.match(none.stderr, /did not start within 1 s/);
-    fs.rmSync(s.manifest('kube-apiserver'));
-    t.match(
-      s.run(sh(startStaticPod('kube-apiserver', 1), 'start', s.root)).stdout,
-      /rc=3/,
-      'no manifest at all',
-    );
-  },
-);
+t.test('start puts the parked manifest back, never over a live one', async (t) => {
+  const s = scratch(t);
+  fs.mkdirSync(path.dirname(s.parked('kube-apiserver')), { recursive: true });
+  fs.writeFileSync(s.parked('kube-apiserver'), 'parked\n');
+  fs.writeFileSync(s.manifest('kube-apiserver'), 'live\n');
+  const both = s.run([`${s.bin}/kube-apiserver &`, sh(startStaticPod('kube-apiserver', 5), 'start', s.root)]);
+  t.match(both.stdout, /^\d+\nrc=0/, both.stderr);
+  t.match(both.stderr, /live manifest .* kept/);
+  t.equal(fs.readFileSync(s.manifest('kube-apiserver'), 'utf8'), 'live\n', 'live manifest untouched');
+  fs.rmSync(s.manifest('kube-apiserver'));
+  const back = s.run([`${s.bin}/kube-apiserver &`, sh(startStaticPod('kube-apiserver', 5), 'start', s.root)]);
+  t.match(back.stdout, /^\d+\nrc=0/, back.stderr);
+  t.equal(fs.readFileSync(s.manifest('kube-apiserver'), 'utf8'), 'parked\n', 'parked manifest back');
+  t.notOk(fs.existsSync(s.parked('kube-apiserver')));
+  const none = s.run(sh(startStaticPod('kube-apiserver', 1), 'start', s.root));
+  t.match(none.stdout, /rc=1/, 'no process within the wait: exit 1');
+  t.match(none.stderr, /did not start within 1 s/);
+  fs.rmSync(s.manifest('kube-apiserver'));
+  t.match(
+    s.run(sh(startStaticPod('kube-apiserver', 1), 'start', s.root)).stdout,
+    /rc=3/,
+    'no manifest at all',
+  );
+});
 
 t.test(
   'with crictl: the PID of the running container named exactly so (crictl inspect .info.pid)',
-  { skip: !canUnshare && 'needs unshare (root)' },
   async (t) => {
     const s = scratch(t);
     fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');

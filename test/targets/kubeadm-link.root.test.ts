@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { linkDownScript, linkStateScript, linkUpScript } from '../../src/targets/kubeadm-link.ts';
+import { requireRoot } from '../helpers/root.ts';
 
-const canRun =
-  spawnSync('unshare', ['-n', 'ip', 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd0p']).status === 0;
+requireRoot('test/targets/kubeadm-link.root.test.ts', ['unshare', 'ip']);
 
 const SETUP = [
   'ip link add d0 type veth peer name d0p',
@@ -33,7 +33,6 @@ const SHOW =
 
 t.test(
   'link-down: the host downs the link after 1 s and restores it with every route after the duration',
-  { skip: !canRun && 'needs root (unshare -n)' },
   async (t) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-link-'));
     t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -84,7 +83,7 @@ t.test(
   },
 );
 
-t.test('link-up cancels a pending timer', { skip: !canRun && 'needs root (unshare -n)' }, async (t) => {
+t.test('link-up cancels a pending timer', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-link-'));
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const down = path.join(root, 'down.sh');
