@@ -18,7 +18,7 @@ await runLeaderElectedComponent({
     nodeMonitorPeriodMs: f['node-monitor-period'],
     nodeMonitorGracePeriodMs: f['node-monitor-grace-period'],
   }),
-  async controllers({ flags, clients, log }) {
+  async controllers({ flags, clients, log, kc }) {
     const { NodeLifecycleController } = await import('./nodelifecycle/controller.ts');
     const { ReplicaSetController } = await import('./replicaset/controller.ts');
     const { TaintEvictionController } = await import('./tainteviction/controller.ts');
@@ -36,7 +36,7 @@ await runLeaderElectedComponent({
         unhealthyZoneThreshold: flags['unhealthy-zone-threshold'],
       },
     });
-    const taintEviction = new TaintEvictionController(clients, log);
+    const taintEviction = new TaintEvictionController(clients, log, { kc });
     const replicaSets = new ReplicaSetController(clients, log);
     return async (signal) => {
       await Promise.all([nlc.run(signal), taintEviction.run(signal), replicaSets.run(signal)]);

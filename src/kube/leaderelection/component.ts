@@ -4,6 +4,7 @@
  * timeout is about renewDeadline / 2 for the lock (as client-go's leaderelection config advises),
  * SIGTERM/SIGINT, and the exit codes of `runLeaderElected` (1 when leadership is lost).
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
 import type { FlagSpec, FlagValues } from '../runtime/flags.ts';
 import type { Clients } from '../runtime/kube.ts';
@@ -25,6 +26,8 @@ export interface LeaderElectedComponent<S extends Record<string, FlagSpec>> {
     readonly flags: FlagValues<S>;
     readonly clients: Clients;
     readonly log: Logger;
+    /** The component's kubeconfig, for controllers that watch. */
+    readonly kc: KubeConfig;
   }) => Promise<(signal: AbortSignal) => Promise<void>>;
 }
 
@@ -60,7 +63,7 @@ export async function runLeaderElectedComponent<S extends Record<string, FlagSpe
     Math.max(500, f['leader-elect-renew-deadline'] / 2),
     `${o.command}/leader-election`,
   );
-  const lead = await o.controllers({ flags: own, clients, log: c.log });
+  const lead = await o.controllers({ flags: own, clients, log: c.log, kc: c.kc });
   c.log('starting', {
     server: c.kc.getCurrentCluster()?.server,
     ...o.describe?.(own),

@@ -142,8 +142,11 @@ t.test('kubelet stop: NotReady, taints, eviction, replacement, full disruption, 
     return Boolean(p.metadata?.deletionTimestamp);
   });
   const evictedAfter = Date.now() - noExecAdded;
+  // The controller sees the taint through its node watch and fires at the toleration's end (as
+  // upstream's informer and timed queue); timeAdded has whole seconds (up to 1 s early), plus the
+  // poll above.
   t.ok(
-    evictedAfter >= TOLERATION_S * 1000 - 200 && evictedAfter <= TOLERATION_S * 1000 + 2500,
+    evictedAfter >= TOLERATION_S * 1000 - 200 && evictedAfter <= TOLERATION_S * 1000 + 1500,
     `evicted ${evictedAfter} ms after the NoExecute taint (tolerationSeconds ${TOLERATION_S})`,
   );
   const v = await core.readNamespacedPod({ name: victim?.metadata?.name ?? '', namespace: 'default' });
