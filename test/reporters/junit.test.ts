@@ -120,7 +120,7 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
     slo_threshold: '30',
     slo_source: 'default',
     expected_min: '0',
-    expected_max: '10',
+    expected_max: '14',
     outside_expected: 'false',
   });
   t.same(props(cases[4]!), {
@@ -134,7 +134,7 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
     expected_min: '0',
     expected_max: '0',
   });
-  t.match(one(cases[0]!, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 10\]/);
+  t.match(one(cases[0]!, 'system-out')?.text, /^measured: 4 s\nslo: < 30 \(default\)\nexpected: \[0, 14\]/);
   t.match(one(cases[4]!, 'system-out')?.text, /verdict: unknown: not observed: no read-back was recorded/);
   t.notMatch(await readFile(file, 'utf8'), /sup3rs3cret/);
 });
