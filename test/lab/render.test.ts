@@ -9,7 +9,6 @@ import tls from 'node:tls';
 import t, { type Test } from 'tap';
 import YAML from 'yaml';
 import { parseFlags as parseApiserverFlags } from '../../src/kube/apiserver/flags.ts';
-import { bundlePath } from '../../src/lab/bundle.ts';
 import {
   DEFAULT_LB,
   hostsByRole,
@@ -35,7 +34,7 @@ import { clusterHealth } from '../../src/probes/etcd-health.ts';
 import { haproxyTimings, keepalivedTimings } from '../../src/targets/kubeadm-profile-timings.ts';
 
 const cfg = labConfig({ stateDir: '/tmp/hadr-test-state' });
-const [cp1] = cfg.hosts;
+const [_cp1] = cfg.hosts;
 const tmp = (t: Test): string => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hadr-render-'));
   t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
@@ -53,10 +52,18 @@ function manifestArgv(c: LabConfig, h: LabHost, pod: string): string[] {
   return [...k.command, ...(k.args ?? [])];
 }
 
-/** A lab's cluster files written into a temporary state dir (kubeadm layout, certificates). */
-async function clusterFiles(t: Test, preset: 'seeds' | 'fast'): Promise<LabConfig> {
-  const c = labConfig({ preset, stateDir: tmp(t) });
-  await writeClusterFiles(c);
+/**
+ * A lab's cluster files written into a temporary state dir (kubeadm layout, certificates), once
+ * per preset for the whole file (the tests only read them; the keys are the expensive part).
+ */
+const clusters = new Map<'seeds' | 'fast', Promise<LabConfig>>();
+function clusterFiles(_t: Test, preset: 'seeds' | 'fast'): Promise<LabConfig> {
+  let c = clusters.get(preset);
+  if (!c) {
+    const cfg = labConfig({ preset, stateDir: tmp(t) });
+    c = writeClusterFiles(cfg).then(() => cfg);
+    clusters.set(preset, c);
+  }
   return c;
 }
 
@@ -169,14 +176,17 @@ async function fakeApiserver(t: Test, host: string, port: number, ready: () => b
   const cert = path.join(dir, 'c.pem');
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key].concat([
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=apiserver',
-    ]),
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+    ].concat(['-out', cert, '-days', '1', '-subj', '/CN=apiserver']),
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
