@@ -24,7 +24,11 @@ const B = index(runsOf(b));
 const value = (m) =>
   m === undefined ? '—' : m.value === null ? 'none' : `${m.lowerBound ? '≥ ' : ''}${m.value}${inside(m)}`;
 const inside = (m) =>
-  m.expected && m.value !== null ? (m.value >= m.expected.min && m.value <= m.expected.max ? '' : ' (outside)') : '';
+  m.expected && m.value !== null
+    ? m.value >= m.expected.min && m.value <= m.expected.max
+      ? ''
+      : ' (outside)'
+    : '';
 const win = (m) => (m?.expected ? `[${m.expected.min}, ${m.expected.max}]` : '');
 console.log(`| scenario | measurement | ${la} | ${lb} | window |`);
 console.log('|---|---|---|---|---|');

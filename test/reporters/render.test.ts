@@ -123,7 +123,10 @@ t.test('report.html: self-contained, chart lanes and markers, table', (t) => {
     html,
     /<h1>Compared with 2026-08-22T02:40:00.000Z<\/h1>\n<p>Previous run reports\/20260822T024000Z-apiserver-kill /,
   );
-  t.match(html, /<td>\[0, 14\]<\/td><td>haproxy: ≤ inter 2000 \+ \(fall 2 − 1\) × fastinter 2000 \+ fall 2 × \(inter 2000 \+ timeout check 3000\) ms<\/td>/);
+  t.match(
+    html,
+    /<td>\[0, 14\]<\/td><td>haproxy: ≤ inter 2000 \+ \(fall 2 − 1\) × fastinter 2000 \+ fall 2 × \(inter 2000 \+ timeout check 3000\) ms<\/td>/,
+  );
   t.notMatch(html, /sup3rs3cret/);
   const s = renderHtml(suite());
   t.equal(s.match(/<svg /g)?.length, 2, 'one chart per scenario');
