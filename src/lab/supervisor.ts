@@ -82,11 +82,15 @@ export class Supervisor {
     const log = fs.openSync(this.logPath(spec.host, spec.name), 'a');
     fs.writeSync(log, `--- ${new Date().toISOString()} start ${spec.argv.join(' ')}\n`);
     const [enter, ...enterArgs] = enterHost(this.stateDir, spec.host);
-    const child = spawn(enter!, [...enterArgs, ...spec.argv], {
+    // The harness's Node options (NODE_OPTIONS, e.g. a test runner's loader hooks, which such a
+    // runner may put back into any child's environment) are not the component's: `env -u`
+    // removes them inside the host and execs the component (its pid stays nsenter's child).
+    const { NODE_OPTIONS: _harnessOnly, ...env } = process.env;
+    const child = spawn(enter!, [...enterArgs, 'env', '-u', 'NODE_OPTIONS', ...spec.argv], {
       detached: true,
       cwd: spec.cwd ?? this.stateDir,
       stdio: ['ignore', log, log],
-      env: { ...process.env, ...spec.env, [MARKER_VAR]: this.marker(spec.host, spec.name) },
+      env: { ...env, ...spec.env, [MARKER_VAR]: this.marker(spec.host, spec.name) },
     });
     fs.closeSync(log);
     if (child.pid === undefined)

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureApiserverCert, ensureCa, ensureClientCert, writeKubeconfig } from '../../src/lab/pki/index.ts';
 import { bundleFile, ensureBundles } from '../../src/util/bundle.mjs';
-import { withoutTapHooks } from './env.ts';
+import { untracked, withoutTapHooks } from './env.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -273,8 +273,13 @@ export async function startTestApiserver(
       `--token-auth-file=${tokenFile}`,
       ...(opts.flags ?? []),
     ];
+    const [cmd, ...argv] = untracked([process.execPath, ...args]);
     const proc = track(
-      spawn(process.execPath, args, { cwd: ROOT, env: withoutTapHooks(), stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(cmd, argv, {
+        cwd: ROOT,
+        env: withoutTapHooks(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
       `apiserver ${address}`,
       log,
     );

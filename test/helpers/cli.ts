@@ -6,7 +6,7 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { withoutTapHooks } from './env.ts';
+import { untracked, withoutTapHooks } from './env.ts';
 
 export const LAUNCHER = path.join(PROJECT_ROOT, 'bin', 'ha-drill.mjs');
 
@@ -22,8 +22,8 @@ export const cliArgv = (cli: Cli, args: readonly string[]): string[] => [
 
 /** Starts `cli` (for tests that signal it mid-run); `opts.env` loses tap's hooks (helpers/env.ts). */
 export function spawnCli(cli: Cli, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
-  const [node, ...rest] = cliArgv(cli, args);
-  return spawn(node!, rest, { ...opts, env: withoutTapHooks(opts.env) });
+  const [cmd, ...rest] = untracked(cliArgv(cli, args));
+  return spawn(cmd, rest, { ...opts, env: withoutTapHooks(opts.env) });
 }
 
 export interface CliResult {

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BundleName, bundleFile, ensureBundles } from '../../../src/util/bundle.mjs';
-import { withoutTapHooks } from '../../helpers/env.ts';
+import { untracked, withoutTapHooks } from '../../helpers/env.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -48,7 +48,8 @@ export async function spawnComponent(
   await bundled;
   const bundle = bundleFile(ROOT, name);
   const out: string[] = [];
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', bundle, ...args], {
+  const [cmd, ...argv] = untracked([process.execPath, '--max-semi-space-size=1', bundle, ...args]);
+  const child = spawn(cmd, argv, {
     cwd: ROOT,
     env: withoutTapHooks(),
     stdio: ['ignore', 'pipe', 'pipe'],
