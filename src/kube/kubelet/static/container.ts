@@ -27,6 +27,8 @@ export interface ContainerContext {
   readonly podLogsDir: string;
   readonly nodeIp: string;
   readonly backoff: BackoffParams;
+  /** The PLEG relist period, ms (default upstream's 1 s): when an exit is noticed. */
+  readonly relistMs?: number;
   readonly log: Logger;
   /** Called whenever the status changed (for the mirror pod). */
   readonly changed: () => void;
@@ -37,8 +39,9 @@ const POLL_MS = 1000;
 /** The generic PLEG's relist period (pkg/kubelet/kubelet.go genericPlegRelistPeriod). */
 export const PLEG_RELIST_MS = 1000;
 
-/** How long until the next relist tick (ticks on the second): in (0, PLEG_RELIST_MS]. */
-export const untilRelist = (nowMs: number): number => PLEG_RELIST_MS - (nowMs % PLEG_RELIST_MS);
+/** How long until the next relist tick (ticks at multiples of the period): in (0, periodMs]. */
+export const untilRelist = (nowMs: number, periodMs = PLEG_RELIST_MS): number =>
+  periodMs - (nowMs % periodMs);
 
 export class ContainerWorker {
   private state: ContainerState = { kind: 'waiting', reason: 'ContainerCreating' };
@@ -126,9 +129,14 @@ export class ContainerWorker {
       // 1 s; pkg/kubelet/pleg/generic.go relists every period): a container killed and its
       // manifest removed at once is not restarted in between, since the pod's removal (file
       // event) reaches the pod worker first.
-      void s.exit.then(({ code, signal }) =>
-        setTimeout(() => this.exited(s.pid, code ?? 128, signal ?? undefined), untilRelist(Date.now())),
-      );
+      // The back-off still counts from the exit itself (the runtime's finishedAt).
+      void s.exit.then(({ code, signal }) => {
+        const at = Date.now();
+        setTimeout(
+          () => this.exited(s.pid, code ?? 128, signal ?? undefined, undefined, at),
+          untilRelist(at, this.ctx.relistMs),
+        );
+      });
     } catch (e) {
       // upstream: StartContainer fails (RunContainerError) and the start is retried under back-off
       const now = Date.now();
@@ -163,9 +171,9 @@ export class ContainerWorker {
     this.timers.push(t);
   }
 
-  private exited(pid: number, exitCode: number, signal?: string, reason?: string): void {
+  private exited(pid: number, exitCode: number, signal?: string, reason?: string, atMs?: number): void {
     if (this.state.kind !== 'running' || this.state.pid !== pid) return;
-    const finishedAt = new Date();
+    const finishedAt = new Date(atMs ?? Date.now());
     const code = signal ? 128 + (signalNumber(signal) ?? 0) : exitCode;
     this.last = {
       exitCode: code,

@@ -26,6 +26,8 @@ export interface StaticPodConfig {
   readonly rootDir: string;
   readonly podLogsDir: string;
   readonly backoff?: BackoffParams;
+  /** The PLEG relist period, ms (default upstream's 1 s; tests of the back-off use a short one). */
+  readonly relistMs?: number;
 }
 
 export interface StaticPodRuntime {
@@ -46,6 +48,7 @@ export async function startStaticPods(
     rootDir: c.rootDir,
     podLogsDir: c.podLogsDir,
     backoff: c.backoff ?? UPSTREAM_BACKOFF,
+    ...(c.relistMs !== undefined ? { relistMs: c.relistMs } : {}),
     log,
     changed,
   });

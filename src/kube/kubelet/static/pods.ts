@@ -23,6 +23,8 @@ export interface StaticPodOptions {
   readonly rootDir: string;
   readonly podLogsDir: string;
   readonly backoff: BackoffParams;
+  /** The PLEG relist period, ms (default upstream's 1 s). */
+  readonly relistMs?: number;
   readonly log: Logger;
   /** Called (synchronously) whenever a pod starts, stops or a container status changes. */
   readonly changed?: () => void;
@@ -52,6 +54,7 @@ class PodWorker implements RunningStaticPod {
           podLogsDir: o.podLogsDir,
           nodeIp: o.nodeIp,
           backoff: o.backoff,
+          ...(o.relistMs !== undefined ? { relistMs: o.relistMs } : {}),
           log: o.log,
           changed: () => o.changed?.(),
         }),

@@ -20,10 +20,18 @@ async function start(
   l: Layout,
   log: (m: string, f?: Record<string, unknown>) => void,
   backoff = { initialMs: 300, maxMs: 1200, resetMs: 60_000 },
+  relistMs?: number,
 ): Promise<StaticPodRuntime> {
   await mkdir(l.manifests, { recursive: true });
   const rt = await startStaticPods(
-    { dir: l.manifests, fileCheckFrequencyMs: 60_000, rootDir: l.rootDir, podLogsDir: l.logs, backoff },
+    {
+      dir: l.manifests,
+      fileCheckFrequencyMs: 60_000,
+      rootDir: l.rootDir,
+      podLogsDir: l.logs,
+      backoff,
+      ...(relistMs !== undefined ? { relistMs } : {}),
+    },
     NODE,
     log,
     () => {},
@@ -127,7 +135,8 @@ t.test(
   async (t) => {
     const l = await layout(t);
     const rec = recorder();
-    const rt = await start(t, l, rec.log);
+    // A 10 ms PLEG relist: the exits are noticed at once, so the gaps are the back-off's alone.
+    const rt = await start(t, l, rec.log, undefined, 10);
     await writeFile(
       path.join(l.manifests, 'crash.yaml'),
       manifest({ name: 'crash', command: ['sh', '-c', 'echo run; exit 3'] }),
@@ -151,6 +160,26 @@ t.test(
     // each restart writes its own log file (<restartCount>.log)
     const dir = path.join(l.logs, `kube-system_crash-cp1_${rt.pods.running()[0]!.sp.uid}`, 'crash');
     t.ok((await readdir(dir)).includes('3.log'), 'log per restart');
+  },
+);
+
+t.test(
+  'killed, then its manifest removed at once: noticed at the next relist (1 s), so never restarted',
+  async (t) => {
+    const l = await layout(t);
+    const rec = recorder();
+    const rt = await start(t, l, rec.log);
+    const file = path.join(l.manifests, 'kube-apiserver.yaml');
+    await writeFile(file, manifest({ name: 'kube-apiserver', command: ['sleep', '300'] }));
+    await waitFor('running', 3000, () => alive(pidOf(rt, 'kube-apiserver-cp1')));
+    const pid = pidOf(rt, 'kube-apiserver-cp1')!;
+    // What the kubeadm profile does: SIGKILL, then park the manifest, in one script.
+    process.kill(pid, 'SIGKILL');
+    await rename(file, path.join(l.rootDir, 'parked.yaml'));
+    await waitFor('pod removed', 3000, () => rt.pods.running().length === 0);
+    await sleepMs(1500);
+    t.equal(rec.find('container started').length, 1, 'started once, never again');
+    t.same(rt.pods.running(), [], 'the pod is gone');
   },
 );
 
