@@ -53,7 +53,15 @@ export const lbStop: Scenario = {
     let host = ctx.options.host;
     if (host && !t.lbs.includes(host))
       throw new UserError(`--host ${host} is not a load balancer: choose one of ${t.lbs.join(', ')}`);
-    const holder = ctx.target.vipHolder ? await ctx.target.vipHolder() : (t.lbs[0] ?? null);
+    if (!host && t.planOnly)
+      throw new UserError(
+        `--dry-run: the VIP holder is read from the running cluster, and the target was ${t.planOnly}: pass --host to plan the fault on one LB (${t.lbs.join(', ')})`,
+      );
+    const holder = t.planOnly
+      ? null
+      : ctx.target.vipHolder
+        ? await ctx.target.vipHolder()
+        : (t.lbs[0] ?? null);
     if (!host) {
       if (!holder || !t.lbs.includes(holder))
         throw new TargetError(`no single LB holds the VIP ${t.vip ?? ''} (holder: ${holder ?? 'none'})`);

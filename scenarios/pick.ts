@@ -63,6 +63,10 @@ export async function leaseHolder(
 
 /** The etcd member every member names as leader (from each member's own status, TLS when set). */
 export async function etcdLeader(t: Topology): Promise<EtcdEndpoint> {
+  if (t.planOnly)
+    throw new UserError(
+      `--dry-run: the etcd leader is read from the running cluster, and the target was ${t.planOnly}: pass --member to plan the fault on one member (${t.etcd.map((e) => e.member).join(', ')})`,
+    );
   const clients = t.etcd.map((e) => ({ e, client: memberClient(e, 2000) }));
   try {
     const views = await Promise.all(clients.map(async (x) => ({ e: x.e, v: await memberStatus(x.client) })));

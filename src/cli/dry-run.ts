@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { labConfig, type PresetName } from '../lab/config.ts';
+import { bridgeExists } from '../lab/network.ts';
 import { savedConfig } from '../lab/saved.ts';
 import { LabTarget } from '../lab/target.ts';
 import { KubeAccess } from '../probes/kube.ts';
@@ -18,7 +19,12 @@ export async function dryRunTarget(
   inventory?: string,
   kind_?: { readonly cluster?: string; readonly create?: string },
 ): Promise<Target> {
-  if (kind === 'lab') return new LabTarget(savedConfig() ?? labConfig({ preset }));
+  if (kind === 'lab') {
+    // The running lab when there is one; else planned from its config, contacting nothing.
+    const saved = savedConfig();
+    if (saved && bridgeExists(saved)) return new LabTarget(saved);
+    return new LabTarget(saved ?? labConfig({ preset }), { planOnly: true });
+  }
   if (kind === 'ssh') {
     const { openSshTarget } = await import('../targets/ssh-open.ts');
     return (await openSshTarget({ inventory, log: () => {} })).target;
@@ -32,18 +38,22 @@ export async function dryRunTarget(
 
 export function dryRunContext(target: Target, options: ScenarioOptions): ScenarioContext {
   const kubeconfig = target.topology.kubeconfigPath;
-  const kube = fs.existsSync(kubeconfig)
-    ? new KubeAccess(kubeconfig)
-    : (new Proxy(
-        {},
-        {
-          get() {
-            throw new UserError(
-              `--dry-run: this scenario needs the cluster to choose its aim, and ${kubeconfig} does not exist`,
-            );
+  const planOnly = target.topology.planOnly;
+  const kube =
+    !planOnly && fs.existsSync(kubeconfig)
+      ? new KubeAccess(kubeconfig)
+      : (new Proxy(
+          {},
+          {
+            get() {
+              throw new UserError(
+                planOnly
+                  ? `--dry-run: this scenario reads its aim from the running cluster, and the target was ${planOnly}: name the aim with its flag (see --help)`
+                  : `--dry-run: this scenario needs the cluster to choose its aim, and ${kubeconfig} does not exist`,
+              );
+            },
           },
-        },
-      ) as KubeAccess);
+        ) as KubeAccess);
   return {
     target,
     kube,

@@ -13,7 +13,7 @@ import { defaultJournalPath, type HealJournal, type TargetRef } from '../safety/
 import { replayPending } from '../safety/recover.ts';
 import type { KindTarget } from '../targets/kind.ts';
 import type { Target } from '../targets/types.ts';
-import { TargetError } from '../util/errors.ts';
+import { TargetError, UserError } from '../util/errors.ts';
 
 export function refuseIfPending(journal: HealJournal): void {
   const pending = journal.pending();
@@ -86,13 +86,30 @@ export function targetRef(target: Target, o: { inventory?: string; insecureHostK
   return { kind: 'ssh', inventory: path.resolve(o.inventory), insecureHostKeys: o.insecureHostKeys };
 }
 
-/** `drill recover`: replay, then say what happened; exit 0 when everything was healed. */
-export async function recoverCommand(journal: HealJournal, log: (l: string) => void): Promise<number> {
+/**
+ * `drill recover`: replay, then say what happened; exit 0 when everything was healed. An entry
+ * journaled with --insecure-ignore-host-keys heals over connections whose host keys are not
+ * checked: refused (exit 2) unless `recover --insecure-ignore-host-keys` accepts that again,
+ * and then said loudly.
+ */
+export async function recoverCommand(
+  journal: HealJournal,
+  log: (l: string) => void,
+  o: { readonly insecureIgnoreHostKeys?: boolean } = {},
+): Promise<number> {
   const pending = journal.pending();
   if (pending.length === 0) {
     log('nothing to recover: the heal journal has no pending fault');
     return 0;
   }
+  const insecure = pending.filter((e) => e.target.kind === 'ssh' && e.target.insecureHostKeys);
+  if (insecure.length > 0 && !o.insecureIgnoreHostKeys) {
+    throw new UserError(
+      `${insecure.length} pending heal(s) (${insecure.map((e) => e.scenario).join(', ')}) were journaled with --insecure-ignore-host-keys: replaying them connects without checking host keys. Run 'npm run drill -- recover --insecure-ignore-host-keys' to accept that (reported), or fill the inventory's known_hosts first`,
+    );
+  }
+  for (const e of insecure)
+    log(`WARNING: ${e.scenario}: ssh host keys are NOT verified for this heal (--insecure-ignore-host-keys)`);
   const reports = await replayPending(journal, openRef, log);
   const failed = reports.filter((r) => !r.ok);
   for (const r of failed) log(`NOT healed: ${r.entry.summary}: ${r.lines.at(-1) ?? ''}`);
@@ -104,7 +121,10 @@ export async function recoverCommand(journal: HealJournal, log: (l: string) => v
 /** `--dry-run`: each step with host, exact command and expected effect; nothing is run. */
 export function renderPlan(scenario: Scenario, fault: Fault, target: Target): string {
   // A kind plan made without the live cluster says what it stands in for.
-  const notes = target.topology.kind === 'kind' ? (target as KindTarget).notes : [];
+  const notes = [
+    ...(target.topology.kind === 'kind' ? (target as KindTarget).notes : []),
+    ...(target.topology.planOnly && target.topology.kind !== 'kind' ? [target.topology.planOnly] : []),
+  ];
   const lines = [
     `plan: ${scenario.name} on ${target.topology.name} — ${scenario.description}`,
     ...notes.map((n) => `note: ${n}`),

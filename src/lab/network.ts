@@ -4,9 +4,18 @@
  * name starts with the lab prefix, so `removeNetwork` finds what a killed run left behind.
  * Nothing is routed anywhere else: namespaces get no default route.
  */
+import fs from 'node:fs';
 import { runLocal } from '../executors/local.ts';
 import { check } from '../executors/types.ts';
 import type { LabConfig, LabHost } from './config.ts';
+
+/**
+ * Whether the lab's own bridge exists on this machine. Lab traffic goes to 198.18.0.0/15 only
+ * while it does: without it the range is not ours, and a packet to it would leave through the
+ * default route to whatever answers there.
+ */
+export const bridgeExists = (cfg: Pick<LabConfig, 'bridge'>): boolean =>
+  fs.existsSync(`/sys/class/net/${cfg.bridge}`);
 
 const ip = async (...args: string[]): Promise<string> =>
   check(await runLocal(['ip', ...args], { timeoutMs: 10_000 }));

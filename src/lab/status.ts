@@ -8,7 +8,7 @@ import type { LabConfig } from './config.ts';
 import { hostsByRole } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { type BackendState, haproxyBackends } from './haproxy.ts';
-import { addressHolders, hostLinkState } from './network.ts';
+import { addressHolders, bridgeExists, hostLinkState } from './network.ts';
 import { staticPodStates } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -40,6 +40,20 @@ export interface LabStatus {
 }
 
 export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
+  if (!bridgeExists(cfg)) {
+    // Saved config but no network (e.g. after a reboot): nothing of the lab's range is ours to ask.
+    return {
+      preset: cfg.preset,
+      stateDir: cfg.stateDir,
+      vip: cfg.vip,
+      vipHolders: [],
+      etcdHealthy: false,
+      problems: [
+        `the lab is down: its bridge ${cfg.bridge} does not exist (${cfg.stateDir} is left from an earlier run); run 'npm run lab -- down' then 'npm run lab -- up'`,
+      ],
+      hosts: [],
+    };
+  }
   const sup = new Supervisor(cfg.stateDir);
   const etcd = new EtcdMembers(cfg, 1000);
   try {

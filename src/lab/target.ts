@@ -7,12 +7,13 @@
 import { NetnsExecutor } from '../executors/netns.ts';
 import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { HaTimings, Target, Topology } from '../targets/types.ts';
+import { TargetError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
 import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
-import { addressHolders } from './network.ts';
+import { addressHolders, bridgeExists } from './network.ts';
 import { labProfile } from './profile.ts';
 import { haTimingsFromLab } from './timings.ts';
 
@@ -41,8 +42,26 @@ export class LabTarget implements Target {
   readonly executor: NetnsExecutor;
   readonly profile: KubeadmProfile;
 
-  constructor(readonly cfg: LabConfig) {
-    this.topology = labTopology(cfg);
+  /**
+   * The running lab (its bridge must exist: lab traffic goes to 198.18.0.0/15 only while it does),
+   * or with `planOnly` a lab planned from its config for `--dry-run`, which contacts nothing.
+   */
+  constructor(
+    readonly cfg: LabConfig,
+    o: { readonly planOnly?: boolean } = {},
+  ) {
+    if (!o.planOnly && !bridgeExists(cfg))
+      throw new TargetError(
+        `the lab's bridge ${cfg.bridge} does not exist, so its addresses (${cfg.hosts[0]?.ip.split('.').slice(0, 3).join('.')}.x) are not ours to reach: run 'npm run lab -- down' then 'npm run lab -- up'`,
+      );
+    this.topology = {
+      ...labTopology(cfg),
+      ...(o.planOnly
+        ? {
+            planOnly: `planned from the lab config (preset ${cfg.preset}) without a running lab: nothing is sent to the lab's addresses`,
+          }
+        : {}),
+    };
     this.executor = new NetnsExecutor(
       cfg.hosts.map((h) => h.name),
       (host) => enterHost(cfg.stateDir, host),

@@ -58,6 +58,12 @@ export interface Topology {
   readonly lbs: readonly string[];
   readonly vip?: string;
   readonly kubeconfigPath: string;
+  /**
+   * Set when the target was planned from configuration, not found running (a `--dry-run` without
+   * the cluster): why, and that nothing may be read from the live cluster. Aims that need it (the
+   * etcd leader, a Lease holder) ask for the flag that names them instead.
+   */
+  readonly planOnly?: string;
 }
 
 /** An action on a host, mapped to a command by the host profile. */
