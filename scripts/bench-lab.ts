@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { hostByName, hostsByRole, type PresetName } from '../src/lab/config.ts';
+import { componentPids } from '../src/lab/control.ts';
 import { down, tcpConnect, up } from '../src/lab/lab.ts';
 import { addressHolders, setHostLink } from '../src/lab/network.ts';
 import { groupRssMb } from '../src/lab/procs.ts';
-import { Supervisor } from '../src/lab/supervisor.ts';
 import { sleep, waitFor } from '../src/util/time.ts';
 
 const { values } = parseArgs({
@@ -27,11 +27,10 @@ for (let i = 0; i < runs; i++) {
   ups.push(u.elapsedMs);
   const cfg = u.config;
   if (i === 0) {
-    const sup = new Supervisor(cfg.stateDir);
-    for (const c of sup.components()) {
-      if (c.state.state === 'running')
-        console.log(`rss ${c.host}/${c.name}: ${groupRssMb(c.state.pid).toFixed(1)} MB`);
-    }
+    // Every component: the supervisor's services (their process group) and the static pods the
+    // control planes' kubelets run (each container leads its own group).
+    for (const [c, pid] of componentPids(cfg))
+      if (pid !== undefined) console.log(`rss ${c}: ${groupRssMb(pid).toFixed(1)} MB`);
   }
   const lbs = hostsByRole(cfg, 'lb');
   const [holder] = await addressHolders(cfg.vip, lbs);
