@@ -2,8 +2,8 @@
  * `npm run drill -- <scenario|all> [options]`, `npm run drill -- recover`, `--list`, `--dry-run`.
  * Parses and validates everything before touching anything (bad input: exit 2, nothing changed),
  * then hands a DrillRequest to execute.ts. Exit codes: 0 ran (with --gate: every SLO passed),
- * 1 an SLO failed with --gate, 2 bad input, 3 preflight failed / target unreachable / not healed,
- * 130 interrupted.
+ * 1 an SLO failed with --gate, or a fidelity problem with --gate-fidelity, 2 bad input,
+ * 3 preflight failed / target unreachable / not healed, 130 interrupted.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,9 @@ options:
   --repeat N              run the scenario N times; the last report has min/p50/p95/max per measurement
   --report-dir DIR        where reports go (default reports/)
   --gate                  exit 1 when an SLO fails or is unknown (CI gate)
+  --gate-fidelity         exit 1 on any fidelity problem: fault not proven, a measurement null or
+                          only a lower bound, outside its expected window, or without a window
+                          because a timing input is undefined (combine with --gate for both)
   --json                  print report.json to stdout at the end
   --keep-lab              leave a lab the drill brought up running
   --inventory FILE        ssh target: the inventory (hosts, roles, ssh settings, kubeconfig)
@@ -103,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       repeat: { type: 'string', default: '1' },
       'report-dir': { type: 'string', default: path.join(PROJECT_ROOT, 'reports') },
       gate: { type: 'boolean', default: false },
+      'gate-fidelity': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'keep-lab': { type: 'boolean', default: false },
       inventory: { type: 'string' },
@@ -220,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
     create: values.create,
     reportDir: values['report-dir'],
     gate: values.gate,
+    gateFidelity: values['gate-fidelity'],
     json: values.json,
     keepLab: values['keep-lab'],
     allowUnsafe: values['allow-unsafe'],

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { repetitionStats } from '../analysis/stats.ts';
 import type { PresetName } from '../lab/config.ts';
-import { exitCodeFor } from '../model/exit.ts';
+import { exitCodeFor, fidelityProblems } from '../model/exit.ts';
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { KubeAccess } from '../probes/kube.ts';
 import { findPreviousRuns } from '../reporters/history-store.ts';
@@ -41,6 +41,8 @@ export interface DrillRequest {
   readonly create?: string;
   readonly reportDir: string;
   readonly gate: boolean;
+  /** --gate-fidelity: exit 1 on any fidelity problem (src/model/exit.ts). */
+  readonly gateFidelity: boolean;
   readonly json: boolean;
   readonly keepLab: boolean;
   readonly allowUnsafe: boolean;
@@ -174,7 +176,13 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
       log("a fault could NOT be healed: run 'npm run drill -- recover' and check the target");
       return 3;
     }
-    return exitCodeFor(result, { gate: req.gate });
+    const code = exitCodeFor(result, { gate: req.gate, gateFidelity: req.gateFidelity });
+    if (req.gateFidelity) {
+      const problems = fidelityProblems(result);
+      for (const p of problems) log(`fidelity: ${p.message}`);
+      log(`--gate-fidelity: ${problems.length} fidelity problem(s)`);
+    }
+    return code;
   } finally {
     clearTimeout(deadline);
     process.off('SIGINT', onSignal);

@@ -1,6 +1,6 @@
 /**
  * Building the result model: analysis of the timeline, findings, history delta, phases and fault
- * summary, the combined verdict — then redaction and a deep freeze, so reporters get one
+ * summary, fidelity, the combined verdict — then redaction and a deep freeze, so reporters get one
  * read-only, secret-free value.
  */
 import { analyze } from '../analysis/analyze.ts';
@@ -10,6 +10,7 @@ import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
 import { eventsOf, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
+import { fidelityOf } from './fidelity.ts';
 import { redact } from './redact.ts';
 import type {
   FaultSummary,
@@ -66,6 +67,13 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
     fault,
     measurements,
     findings,
+    fidelity: fidelityOf({
+      timings: input.analysis.timings,
+      windows: input.analysis.windows,
+      measurements,
+      fault,
+      preflightFailed: input.preflight?.ok === false,
+    }),
     ...(input.load ? { load: input.load } : {}),
     ...(history ? { history } : {}),
     ...(repetition ? { repetition } : {}),

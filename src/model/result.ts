@@ -4,12 +4,15 @@
  *
  * The folder: `buildRunResult` (build.ts) runs the analysis, derives phases/fault/findings/
  * history, computes the combined verdict, redacts secrets (redact.ts) and freezes the result;
- * exit.ts turns a result into the CLI's exit code.
+ * fidelity.ts says how far the numbers can be trusted (each timing input with its origin, the
+ * inject latency, the fidelity problems); exit.ts turns a result into the CLI's exit code.
  */
 import type { Finding } from '../analysis/findings.ts';
 import type { HistoryDelta, RunConfig } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { Measurement, Verdict } from '../analysis/types.ts';
+import type { MeasurementName } from '../slo/types.ts';
+import type { TimingKey, TimingOrigin } from '../targets/defaults.ts';
 import type { FaultProof, FaultTarget, Phase, TimelineEvent } from '../timeline/events.ts';
 
 /** A run's combined verdict: worst measurement (fail > unknown > pass), or aborted by a signal. */
@@ -71,6 +74,47 @@ export interface LoadSummary {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** One timing input of the run: its value and where it came from. */
+export interface TimingRecord {
+  readonly input: TimingKey;
+  /** null: undefined on this target, and an expected window needs it (see `neededBy`). */
+  readonly value: number | string | null;
+  /** null: the target recorded no origin for it (or the input is undefined). */
+  readonly origin: TimingOrigin | null;
+  /** The measurements whose expected window is missing for want of this input. */
+  readonly neededBy?: readonly MeasurementName[];
+}
+
+export type FidelityProblemKind =
+  | 'fault-not-proven'
+  | 'measurement-null'
+  | 'measurement-lower-bound'
+  | 'outside-window'
+  | 'timing-undefined';
+
+/** One reason the run's numbers do not show what the cluster's configuration predicts. */
+export interface FidelityProblem {
+  readonly kind: FidelityProblemKind;
+  readonly measurement?: MeasurementName;
+  /** A sentence for the reports, e.g. "node_notready_s: no expected window: nodeMonitorPeriodS undefined". */
+  readonly message: string;
+}
+
+/**
+ * How far a run's numbers can be trusted: each timing input the expected windows were computed
+ * from, with its origin (read from the cluster, an upstream default and why, the lab preset),
+ * the fault's inject latency, and the fidelity problems (`--gate-fidelity` fails on any).
+ */
+export interface Fidelity {
+  /** `lab`: every input is the lab preset's (`where`, e.g. "lab preset fast"); `target`: anything else. */
+  readonly source: { readonly kind: 'lab'; readonly where: string } | { readonly kind: 'target' };
+  /** Set inputs in a fixed order, then the undefined ones an expected window needs. */
+  readonly timings: readonly TimingRecord[];
+  /** From the invoke to when the fault took effect (`fault.effect`), when the fault reported it. */
+  readonly injectLatency?: { readonly ms: number; readonly how: string };
+  readonly problems: readonly FidelityProblem[];
+}
+
 export interface RunResult {
   readonly kind: 'run';
   readonly meta: RunMeta;
@@ -82,6 +126,7 @@ export interface RunResult {
   readonly fault: FaultSummary;
   readonly measurements: readonly Measurement[];
   readonly findings: readonly Finding[];
+  readonly fidelity: Fidelity;
   readonly load?: LoadSummary;
   readonly history?: HistoryDelta;
   readonly repetition?: readonly RepetitionStat[];

@@ -1,10 +1,11 @@
 /**
  * `report.html`: self-contained (inline CSS and SVG, no scripts, no external assets): verdict,
- * the timeline chart, the measurement table with expected vs measured, fault proof, findings and
- * the history delta. The Markdown renderer's wording is reused through src/reporters/format.ts.
+ * the timeline chart, the measurement table with expected vs measured, fault proof, fidelity,
+ * findings and the history delta. The Markdown renderer's wording is reused through src/reporters/format.ts.
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
 import { esc, renderTimelineSvg } from './chart.ts';
+import { fidelitySummary, fmtOrigin, fmtTimingValue, injectLatencyText } from './fidelity-text.ts';
 import { fmtExpected, fmtMs, fmtNumber, fmtSlo, fmtValue, historyBasis, verdictBadge } from './format.ts';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111}
@@ -26,6 +27,29 @@ function table(head: readonly string[], rows: readonly string[][], rowClass?: (i
     )
     .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function fidelitySection(run: RunResult, h: string): string {
+  const f = run.fidelity;
+  const out = [`<${h}>Fidelity</${h}>`, `<p>${esc(fidelitySummary(f))}</p>`];
+  if (f.source.kind === 'target' && f.timings.length) {
+    out.push(
+      table(
+        ['timing input', 'value', 'origin'],
+        f.timings.map((r) => [
+          esc(r.input),
+          esc(fmtTimingValue(r)),
+          r.value === null ? '—' : esc(fmtOrigin(r.origin)),
+        ]),
+        (i) => (f.timings[i]!.value === null ? 'outside' : ''),
+      ),
+    );
+  }
+  const problems = f.problems.length
+    ? f.problems.map((p) => `<li class="fail">${esc(p.message)}</li>`).join('')
+    : '<li class="pass">no fidelity problem</li>';
+  out.push(`<ul><li>${esc(injectLatencyText(f))}</li>${problems}</ul>`);
+  return out.join('\n');
 }
 
 function runSection(run: RunResult, level: number): string {
@@ -75,6 +99,7 @@ function runSection(run: RunResult, level: number): string {
     );
   }
   out.push('</ul>');
+  out.push(fidelitySection(run, h));
   if (run.findings.length) {
     out.push(
       `<${h}>Findings</${h}><ul>${run.findings.map((x) => `<li class="${x.severity}">${esc(`[${x.severity}] ${x.message}`)}</li>`).join('')}</ul>`,

@@ -10,11 +10,16 @@
  * - The measured value is in the message, in `<system-out>`, and as `<property>` elements of the
  *   testcase (the stock reporter only writes suite properties; our subclass adds testcase ones).
  * - A preflight failure or an abort adds one failing `<scenario> › preflight|run` test.
+ * - Every run that got past preflight has a `<scenario> › fidelity` test: failing with the
+ *   fidelity problems listed (src/model/fidelity.ts), passing when there are none — whether or
+ *   not `--gate-fidelity` decides the exit code. The timing inputs and their origins are
+ *   testsuite properties (`timing.<input>`, `timing.<input>.origin`), with `inject_latency_ms`.
  */
 import { readFile } from 'node:fs/promises';
 import Mocha from 'mocha';
 import type { Measurement } from '../analysis/types.ts';
 import { type DrillResult, type RunResult, runsOf } from '../model/result.ts';
+import { fidelitySummary, fidelityVerdict, fmtOrigin, fmtTimingValue } from './fidelity-text.ts';
 import { fmtExpected, fmtSlo, fmtValue, historyBasis, testName } from './format.ts';
 import { loadJUnitReporter } from './junit-compat.ts';
 
@@ -161,6 +166,7 @@ function buildSuite(root: Mocha.Suite, run: RunResult, opts: JUnitOptions): void
     harness_version: run.meta.harnessVersion,
     ...(run.meta.config ? { config_fingerprint: run.meta.config.fingerprint } : {}),
     ...historyProps(run),
+    ...fidelityProps(run),
   };
   if (run.preflight?.ok === false) {
     addTest(suite, `${scenario} › preflight`, 'fail', `preflight failed: ${run.preflight.message}`, []);
@@ -182,6 +188,14 @@ function buildSuite(root: Mocha.Suite, run: RunResult, opts: JUnitOptions): void
       m.verdict === 'pass' ? 'pass' : m.verdict === 'fail' || opts.unknownAs === 'failure' ? 'fail' : 'skip';
     addTest(suite, testName(scenario, m), outcome, message, out, measurementProps(m));
   }
+  if (run.preflight?.ok !== false) {
+    const f = run.fidelity;
+    const out = [fidelitySummary(f), ...f.problems.map((p) => `problem: ${p.message}`)];
+    addTest(suite, `${scenario} › fidelity`, f.problems.length ? 'fail' : 'pass', fidelityVerdict(f), out, {
+      fidelity_problems: String(f.problems.length),
+      ...Object.fromEntries(f.problems.map((p, i) => [`problem.${i + 1}`, `${p.kind}: ${p.message}`])),
+    });
+  }
   // Mocha skips empty suites; keep the scenario visible.
   if (suite.tests.length === 0)
     addTest(suite, `${scenario} › no SLO`, 'skip', 'no SLO measured', [run.verdictMessage]);
@@ -198,6 +212,17 @@ function historyProps(run: RunResult): Props {
     };
   }
   return {};
+}
+
+function fidelityProps(run: RunResult): Props {
+  const f = run.fidelity;
+  const p: Props = { timings_from: fidelitySummary(f) };
+  for (const r of f.timings) {
+    p[`timing.${r.input}`] = fmtTimingValue(r);
+    if (r.value !== null) p[`timing.${r.input}.origin`] = fmtOrigin(r.origin);
+  }
+  if (f.injectLatency) p.inject_latency_ms = String(f.injectLatency.ms);
+  return p;
 }
 
 /** Write `file` with one testsuite per scenario run; resolves to the XML text. */

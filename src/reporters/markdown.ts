@@ -1,8 +1,10 @@
 /**
  * `report.md`, written to fit `$GITHUB_STEP_SUMMARY`: verdict line, measurement table
- * (measurement | measured | SLO | expected window | verdict), fault proof, findings, history delta.
+ * (measurement | measured | SLO | expected window | verdict), fault proof, fidelity (timing inputs
+ * and their origins; on the lab one line), findings, history delta.
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
+import { fidelitySummary, fmtOrigin, fmtTimingValue, injectLatencyText } from './fidelity-text.ts';
 import {
   fmtExpected,
   fmtMs,
@@ -51,6 +53,21 @@ function proofText(run: RunResult): string[] {
   return lines;
 }
 
+function fidelityText(run: RunResult): string[] {
+  const f = run.fidelity;
+  const out = [fidelitySummary(f), ''];
+  if (f.source.kind === 'target' && f.timings.length) {
+    out.push(row(['timing input', 'value', 'origin']), '|---|---:|---|');
+    for (const r of f.timings)
+      out.push(row([r.input, fmtTimingValue(r), r.value === null ? '—' : fmtOrigin(r.origin)]));
+    out.push('');
+  }
+  out.push(`- ${injectLatencyText(f)}`);
+  if (f.problems.length === 0) out.push('- ✅ no fidelity problem');
+  for (const p of f.problems) out.push(`- ⚠️ ${p.message}`);
+  return out;
+}
+
 export function renderRunMarkdown(run: RunResult, level = 2): string {
   const h = '#'.repeat(level);
   const m = run.meta;
@@ -83,6 +100,7 @@ export function renderRunMarkdown(run: RunResult, level = 2): string {
     }
   }
   out.push(`${h}# Fault`, '', ...proofText(run), '');
+  out.push(`${h}# Fidelity`, '', ...fidelityText(run), '');
   if (run.findings.length) {
     out.push(`${h}# Findings`, '');
     for (const f of run.findings)

@@ -5,6 +5,13 @@ import { runConfigOf } from '../../src/analysis/history.ts';
 import { buildRunResult, buildSuiteResult } from '../../src/model/build.ts';
 import type { RunMeta, RunResult } from '../../src/model/result.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
+import {
+  configured,
+  originsOf,
+  parseKubeVersion,
+  type TimingInputs,
+  withDefaults,
+} from '../../src/targets/defaults.ts';
 import { apiserverKillRun, Timeline } from '../analysis/synthetic.ts';
 
 export const META: RunMeta = {
@@ -16,13 +23,19 @@ export const META: RunMeta = {
   harnessVersion: '0.1.0',
 };
 
-const TIMINGS = {
+/** Timings as the lab gives them: each input's origin is the preset. */
+const fromLab = (values: TimingInputs): TimingInputs => ({
+  ...values,
+  origins: originsOf(values, { kind: 'lab', where: 'lab preset fast' }),
+});
+
+const TIMINGS = fromLab({
   masterLeaseTtlS: 15,
   endpointReconcileIntervalS: 10,
   checkInterMs: 2000,
   fall: 2,
   checkTimeoutMs: 3000,
-};
+});
 
 /**
  * apiserver-kill with rto_s < 2 (fails), no read-back (RPO unknown), a secret in an error; two
@@ -75,7 +88,31 @@ export function passingRun(): RunResult {
   return buildRunResult({
     meta: META,
     timeline: apiserverKillRun(),
-    analysis: { slos: resolveSlos({ scenario: apiserverKill }) },
+    analysis: { slos: resolveSlos({ scenario: apiserverKill }), timings: TIMINGS },
+  });
+}
+
+export const CDS = 'ha-external-load-balancer:/home/envoy/cds.yaml';
+
+/**
+ * apiserver-kill on a kind cluster: Envoy's check read from its cds.yaml without an unhealthy
+ * threshold (fall undefined: lb_failover_s has no window), the Kubernetes inputs upstream
+ * defaults for controller-manager v1.36.1; the kill took effect 30 ms after the invoke.
+ */
+export function targetRun(): RunResult {
+  const timings = withDefaults(
+    configured([{ where: CDS, timings: { lbChecker: 'envoy', checkInterMs: 2000, checkTimeoutMs: 3000 } }]),
+    { controllerManager: parseKubeVersion('v1.36.1') },
+  );
+  const effect = new Timeline().add(10_030, {
+    type: 'fault.effect',
+    fault: 'apiserver-kill',
+    how: 'PID 4242 gone',
+  });
+  return buildRunResult({
+    meta: { ...META, target: 'kind:ha', preset: undefined },
+    timeline: [...apiserverKillRun(), ...effect.events],
+    analysis: { slos: resolveSlos({ scenario: apiserverKill }), timings },
   });
 }
 
@@ -106,7 +143,7 @@ export function leaderRun(): RunResult {
     timeline: tl.events,
     analysis: {
       slos: resolveSlos({ scenario: leaderKill }),
-      timings: { leaseDurationS: 15, retryPeriodS: 2 },
+      timings: fromLab({ leaseDurationS: 15, retryPeriodS: 2 }),
     },
   });
 }

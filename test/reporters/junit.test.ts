@@ -6,7 +6,7 @@ import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import { writeJUnit } from '../../src/reporters/junit.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
-import { META, mixedRun, suite } from './fixtures.ts';
+import { CDS, META, mixedRun, suite, targetRun } from './fixtures.ts';
 import { all, one, parseXml, props, type XmlElement } from './xml.ts';
 
 const tmp = () => mkdtemp(path.join(tmpdir(), 'junit-'));
@@ -36,7 +36,7 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
   t.equal(suites.length, 1, 'one testsuite, no empty Root Suite');
   const s = suites[0]!;
   const cases = all(s, 'testcase');
-  t.same(cases.map(caseSummary), [
+  t.same(cases.slice(0, 6).map(caseSummary), [
     {
       name: 'apiserver-kill › lb_failover_s < 30',
       outcome: 'passed',
@@ -87,12 +87,12 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
     },
   ]);
   // The counts in the headers must agree with the cases themselves.
-  const counts = { tests: '6', failures: '1', skipped: '2' };
+  const counts = { tests: '7', failures: '2', skipped: '2' };
   t.match(root.attrs, { name: 'ha-drill apiserver-kill', ...counts });
   t.match(s.attrs, { name: 'apiserver-kill', ...counts });
   t.same(
     cases.map((c) => c.attrs.classname),
-    Array(6).fill('ha-drill.apiserver-kill'),
+    Array(7).fill('ha-drill.apiserver-kill'),
   );
   t.equal(one(cases[3]!, 'failure')?.attrs.type, 'SloViolation');
   const suiteProps = props(s);
@@ -110,7 +110,34 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
     history: `Previous run reports/20260822T024000Z-apiserver-kill (started 2026-08-22T02:40:00.000Z): same scenario (apiserver-kill), target (lab) and configuration preset fast, no options, fingerprint ${suiteProps.config_fingerprint}; 1 newer run with another configuration skipped.`,
     history_previous_started_at: '2026-08-22T02:40:00.000Z',
     history_previous_dir: 'reports/20260822T024000Z-apiserver-kill',
+    timings_from: 'Timings from lab preset fast.',
+    'timing.masterLeaseTtlS': '15',
+    'timing.masterLeaseTtlS.origin': 'lab preset fast',
+    'timing.endpointReconcileIntervalS': '10',
+    'timing.endpointReconcileIntervalS.origin': 'lab preset fast',
+    'timing.checkInterMs': '2000',
+    'timing.checkInterMs.origin': 'lab preset fast',
+    'timing.checkTimeoutMs': '3000',
+    'timing.checkTimeoutMs.origin': 'lab preset fast',
+    'timing.fall': '2',
+    'timing.fall.origin': 'lab preset fast',
   });
+  // The fidelity test case: failing, the problems in its message, output and properties.
+  const fidelity = cases[6]!;
+  t.equal(fidelity.attrs.name, 'apiserver-kill › fidelity');
+  t.equal(
+    one(fidelity, 'failure')?.attrs.message,
+    '2 fidelity problems: rpo_lost_writes: not observed: no read-back was recorded; rpo_window_s: not observed: no read-back was recorded',
+  );
+  t.same(props(fidelity), {
+    fidelity_problems: '2',
+    'problem.1': 'measurement-null: rpo_lost_writes: not observed: no read-back was recorded',
+    'problem.2': 'measurement-null: rpo_window_s: not observed: no read-back was recorded',
+  });
+  t.equal(
+    one(fidelity, 'system-out')?.text,
+    'Timings from lab preset fast.\nproblem: rpo_lost_writes: not observed: no read-back was recorded\nproblem: rpo_window_s: not observed: no read-back was recorded',
+  );
   t.same(props(cases[0]!), {
     measurement: 'lb_failover_s',
     value: '4',
@@ -142,7 +169,7 @@ t.test('the file on disk: one test case per SLO, failures, skipped unknowns, pro
 t.test('unknownAs failure, preflight failure and abort cases', async (t) => {
   const dir = await tmp();
   const root = parseXml(await writeJUnit(mixedRun(), path.join(dir, 'a.xml'), { unknownAs: 'failure' }));
-  t.match(root.attrs, { failures: '3' });
+  t.match(root.attrs, { failures: '4' }, 'rto_s, both RPO unknowns and fidelity');
   t.notOk(root.attrs.skipped);
   const pre = buildRunResult({
     meta: META,
@@ -166,9 +193,34 @@ t.test('unknownAs failure, preflight failure and abort cases', async (t) => {
   const a = parseXml(await writeJUnit(ab, path.join(dir, 'c.xml')));
   t.same(
     all(all(a, 'testsuite')[0]!, 'testcase').map((c) => c.attrs.name),
-    ['apiserver-kill › run'],
+    ['apiserver-kill › run', 'apiserver-kill › fidelity'],
   );
 });
+
+t.test(
+  'a target run: timing origins as properties, a failing fidelity case for an undefined input',
+  async (t) => {
+    const root = parseXml(await writeJUnit(targetRun(), path.join(await tmp(), 'junit.xml')));
+    const s = all(root, 'testsuite')[0]!;
+    const p = props(s);
+    t.equal(p.timings_from, 'Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined.');
+    t.equal(p['timing.checkInterMs'], '2000');
+    t.equal(p['timing.checkInterMs.origin'], `configured in ${CDS}`);
+    t.equal(
+      p['timing.nodeMonitorGracePeriodS.origin'],
+      'default: default since v1.32 (PR 126287), controller-manager v1.36.1',
+    );
+    t.equal(p['timing.fall'], 'undefined (needed by lb_failover_s)');
+    t.notOk('timing.fall.origin' in p, 'an undefined input has no origin');
+    t.equal(p.inject_latency_ms, '30');
+    const fidelity = all(s, 'testcase').find((c) => c.attrs.name === 'apiserver-kill › fidelity');
+    t.equal(
+      one(fidelity!, 'failure')?.attrs.message,
+      '1 fidelity problem: lb_failover_s: no expected window: fall undefined on this target',
+    );
+    t.match(root.attrs, { tests: '7', failures: '1' }, 'every SLO passes; only fidelity fails');
+  },
+);
 
 t.test('suite: one testsuite per scenario; MOCHA_FILE/JENKINS_MODE cannot change the file', async (t) => {
   const dir = await tmp();
@@ -177,14 +229,14 @@ t.test('suite: one testsuite per scenario; MOCHA_FILE/JENKINS_MODE cannot change
   try {
     const file = path.join(dir, 'junit.xml');
     const root = parseXml(await writeJUnit(suite(), file));
-    t.match(root.attrs, { name: 'ha-drill all', tests: '7', failures: '0' });
+    t.match(root.attrs, { name: 'ha-drill all', tests: '9', failures: '0' });
     t.same(
       all(root, 'testsuite').map((s) => s.attrs.name),
       ['apiserver-kill', 'leader-kill'],
     );
     t.same(
       all(all(root, 'testsuite')[1]!, 'testcase').map((c) => c.attrs.name),
-      ['leader-kill › lease_reelection_s < 30'],
+      ['leader-kill › lease_reelection_s < 30', 'leader-kill › fidelity'],
     );
     await t.rejects(readFile(process.env.MOCHA_FILE, 'utf8'));
   } finally {

@@ -8,7 +8,7 @@ import { REPORT_SCHEMA, renderJson } from '../../src/reporters/json.ts';
 import { renderMarkdown } from '../../src/reporters/markdown.ts';
 import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
-import { mixedRun, passingRun, suite } from './fixtures.ts';
+import { CDS, mixedRun, passingRun, suite, targetRun } from './fixtures.ts';
 
 t.test('report.json: the model without the raw timeline, secrets redacted', (t) => {
   const doc = JSON.parse(renderJson(mixedRun()));
@@ -95,15 +95,83 @@ Started 2026-11-22T02:40:00.000Z · finished 2026-11-22T02:41:00.000Z · ha-dril
 
 | measurement | measured | SLO | expected window | verdict |
 |---|---:|---|---|---|
-| lb_failover_s | 4 s | < 30 | — | ✅ pass |
+| lb_failover_s | 4 s | < 30 | [0, 14] | ✅ pass |
 | api_outage_s | 4 s | < 30 | — | ✅ pass |
-| endpoint_removal_s | 17.005 s | < 30 | — | ✅ pass |
+| endpoint_removal_s | 17.005 s | < 30 | [5, 30] | ✅ pass |
 | rto_s | 4.5 s | < 30 | — | ✅ pass |
 | rpo_lost_writes | 0 writes | <= 0 | [0, 0] | ✅ pass |
 | rpo_window_s | 0 s | <= 0 | — | ✅ pass |
 
 `,
   );
+  t.end();
+});
+
+t.test('report.md Fidelity: each input, value and origin on a target; one line on the lab', (t) => {
+  const md = renderMarkdown(targetRun());
+  const fidelity = md.split('### Fidelity\n\n')[1]!;
+  t.match(
+    fidelity,
+    /^Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined\.\n\n\| timing input \| value \| origin \|\n\|---\|---:\|---\|\n/,
+  );
+  t.match(
+    fidelity,
+    '| nodeMonitorGracePeriodS | 50 | default: default since v1.32 (PR 126287), controller-manager v1.36.1 |',
+  );
+  t.match(fidelity, `| checkInterMs | 2000 | configured in ${CDS} |`);
+  t.match(fidelity, `| lbChecker | envoy | configured in ${CDS} |`);
+  t.match(fidelity, '| fall | undefined (needed by lb_failover_s) | — |');
+  t.match(
+    fidelity,
+    /\n- inject latency 0\.030 s \(PID 4242 gone\): measurements start when the fault took effect\n- ⚠️ lb_failover_s: no expected window: fall undefined on this target\n/,
+  );
+  t.equal(
+    renderMarkdown(passingRun()).split('### Fidelity\n\n')[1],
+    'Timings from lab preset fast.\n\n- inject latency not reported by the fault: measurements start at the invoke\n- ✅ no fidelity problem\n\n',
+    'the lab: one line, no table',
+  );
+  t.match(
+    renderMarkdown(mixedRun()),
+    /### Fidelity\n\nTimings from lab preset fast\.\n\n- inject latency not reported by the fault: measurements start at the invoke\n- ⚠️ rpo_lost_writes: not observed: no read-back was recorded\n- ⚠️ rpo_window_s: not observed: no read-back was recorded\n/,
+  );
+  t.end();
+});
+
+t.test('report.html and report.json carry the same Fidelity section', (t) => {
+  const html = renderHtml(targetRun());
+  t.match(
+    html,
+    /<h1>Fidelity<\/h1>\n<p>Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined\.<\/p>/,
+  );
+  t.match(html, `<tr><td>checkInterMs</td><td>2000</td><td>configured in ${CDS}</td></tr>`);
+  t.match(
+    html,
+    '<tr class="outside"><td>fall</td><td>undefined (needed by lb_failover_s)</td><td>—</td></tr>',
+  );
+  t.match(html, '<li class="fail">lb_failover_s: no expected window: fall undefined on this target</li>');
+  const lab = renderHtml(passingRun());
+  t.match(lab, '<p>Timings from lab preset fast.</p>\n<ul><li>inject latency not reported');
+  t.notMatch(lab.split('Fidelity')[1], /<table>/, 'no timing table on the lab');
+  const doc = JSON.parse(renderJson(targetRun()));
+  t.same(doc.fidelity.source, { kind: 'target' });
+  t.same(doc.fidelity.injectLatency, { ms: 30, how: 'PID 4242 gone' });
+  t.same(doc.fidelity.timings.at(-1), {
+    input: 'fall',
+    value: null,
+    origin: null,
+    neededBy: ['lb_failover_s'],
+  });
+  t.same(
+    doc.fidelity.timings.find((r: { input: string }) => r.input === 'checkTimeoutMs'),
+    { input: 'checkTimeoutMs', value: 3000, origin: { kind: 'configured', where: CDS } },
+  );
+  t.same(doc.fidelity.problems, [
+    {
+      kind: 'timing-undefined',
+      measurement: 'lb_failover_s',
+      message: 'lb_failover_s: no expected window: fall undefined on this target',
+    },
+  ]);
   t.end();
 });
 
