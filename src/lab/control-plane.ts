@@ -66,14 +66,17 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
   // Every member lists all three in --initial-cluster (state new), so the three start at once;
   // kubeadm instead joins members one by one as learners (writeKubeadmControlPlanes'
   // 'kubeadm-join'), which adds ~5 s per member to `lab up`.
-  await writeKubeadmControlPlanes(cfg, {
-    etcdBootstrap: 'bootstrap-all',
-    etcdImageTag: `${installedEtcdVersion()}-0`,
-    // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
-    extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
-  });
+  // The CAs first (kubeadm init's), then every host's files side by side.
   const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
-  for (const w of hostsByRole(cfg, 'worker')) await writeWorkerFiles(cfg, w, cas);
+  await Promise.all([
+    writeKubeadmControlPlanes(cfg, {
+      etcdBootstrap: 'bootstrap-all',
+      etcdImageTag: `${installedEtcdVersion()}-0`,
+      // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
+      extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
+    }),
+    ...hostsByRole(cfg, 'worker').map((w) => writeWorkerFiles(cfg, w, cas)),
+  ]);
   return cas;
 }
 

@@ -190,9 +190,11 @@ export async function writeKubeadmControlPlanes(
   o: KubeadmHostOptions = {},
 ): Promise<Record<string, KubeadmHostLayout>> {
   const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
-  const out: Record<string, KubeadmHostLayout> = {};
-  for (const h of hostsByRole(cfg, 'control-plane')) {
-    out[h.name] = await writeKubeadmHost(cfg, h, kubeadmRoot(cfg, h.name), cas, o);
-  }
-  return out;
+  // Each host's files depend only on the CAs and its place in the init/join order (its index),
+  // not on another host's files: written side by side (openssl runs dominate `lab up`'s start).
+  const cps = hostsByRole(cfg, 'control-plane');
+  const layouts = await Promise.all(
+    cps.map((h) => writeKubeadmHost(cfg, h, kubeadmRoot(cfg, h.name), cas, o)),
+  );
+  return Object.fromEntries(cps.map((h, i) => [h.name, layouts[i]!]));
 }
