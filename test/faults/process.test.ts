@@ -39,3 +39,36 @@ t.test('proof: the signalled PID when the stop prints one, else the PID seen bef
     },
   );
 });
+
+t.test('effect time: between sending the stop and its answer, after the running check', async (t) => {
+  const target = new FakeTarget(fakeTopology(), healthyHosts());
+  // A clock that says which command ran when: each exec advances it by 100 ms.
+  let now = 1000;
+  const exec = target.executor.exec.bind(target.executor);
+  const timed = {
+    ...target,
+    topology: target.topology,
+    profile: target.profile,
+    timings: target.timings,
+    close: target.close,
+    executor: {
+      ...target.executor,
+      exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
+        now += 100;
+        return exec(host, argv, opts);
+      },
+    },
+  };
+  const f = processFault({ host: CPS[0]!, component: 'kube-apiserver', signal: 'KILL' });
+  const out = await f.inject({ target: timed, nowMs: () => now });
+  // running check 1000→1100; the stop is sent at 1100 and answered at 1200: effect at 1150.
+  t.match(out, {
+    effect: true,
+    effectAt: { atMs: 1150, how: /SIGKILL sent by the stop command, 100 ms round trip/ },
+  });
+  const plain = await processFault({ host: CPS[1]!, component: 'kube-apiserver', signal: 'KILL' }).inject({
+    target: new FakeTarget(fakeTopology(), healthyHosts()),
+  });
+  t.match(plain, { effect: true });
+  t.notOk('effectAt' in plain, 'no run clock given: no effect time (measured from the invoke)');
+});
