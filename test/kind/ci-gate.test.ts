@@ -5,11 +5,15 @@
  * Markdown summary, uploads reports/, and every command it runs is the one docs/real-clusters.md
  * documents.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import t from 'tap';
 import YAML from 'yaml';
+import { loadInventory } from '../../src/targets/inventory.ts';
+import { readKindConfig } from '../../src/targets/kind-config.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const file = path.join(PROJECT_ROOT, '.github/workflows/ha-gate.yml');
@@ -69,4 +73,193 @@ t.test('its commands are the ones the docs give', async (t) => {
     t.ok(step?.run, `step '${name}' runs a command`);
     t.ok(docs.includes(step!.run!.trim()), `docs show: ${step!.run!.trim()}`);
   }
+});
+
+// kind-e2e.yml (issue 12): two kind releases either side of the boundaries, the kind target and
+// the ssh target inside the kind nodes, gated on SLOs and fidelity.
+const e2eFile = path.join(PROJECT_ROOT, '.github/workflows/kind-e2e.yml');
+const e2eSrc = fs.readFileSync(e2eFile, 'utf8');
+
+interface E2eWorkflow {
+  on: Record<string, { paths?: string[] } | null>;
+  jobs: {
+    e2e: {
+      strategy: { matrix: { include: Record<string, string>[] } };
+      env: Record<string, string>;
+      steps: (Step & { id?: string; env?: Record<string, string> })[];
+    };
+  };
+}
+const e2e = YAML.parse(e2eSrc) as E2eWorkflow;
+const e2eStep = (id: string) => e2e.jobs.e2e.steps.find((s) => s.id === id)!;
+
+t.test('kind-e2e is valid by the GitHub workflow schema', async (t) => {
+  t.same(validateWorkflow(e2eSrc).errors, [], 'no schema errors');
+  t.ok(
+    validateWorkflow(e2eSrc.replace('uses: actions/checkout@v4', 'uses: 42')).errors.length > 0,
+    'a broken copy is rejected',
+  );
+});
+
+t.test('kind-e2e: the matrix straddles the LB and etcd boundaries; triggers; gates', async (t) => {
+  t.same(
+    e2e.jobs.e2e.strategy.matrix.include.map((m) => [m.kind, m.etcd, m.lb, m['kubeadm-api']]),
+    [
+      ['v0.29.0', '3.5', 'haproxy', 'v1beta3'],
+      ['v0.32.0', '3.6', 'envoy', 'v1beta4'],
+    ],
+  );
+  for (const m of e2e.jobs.e2e.strategy.matrix.include)
+    t.match(
+      m['node-image'],
+      /^kindest\/node:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/,
+      'node image pinned by digest',
+    );
+  const wanted = [
+    'src/targets/**',
+    'src/executors/**',
+    'src/faults/**',
+    'scenarios/**',
+    'src/analysis/**',
+    'kind-configs/**',
+  ];
+  for (const on of ['pull_request', 'push']) t.same(e2e.on[on]?.paths?.slice(0, 6), wanted, `${on} paths`);
+  const runs = e2e.jobs.e2e.steps.map((s) => s.run ?? '').join('\n');
+  t.match(runs, /npm run drill -- all --target kind --cluster "\$CLUSTER" --gate --gate-fidelity /);
+  t.match(
+    runs,
+    /npm run drill -- all --target ssh --inventory "\$SSH_DIR\/inventory.yaml" --gate --gate-fidelity /,
+  );
+  const drill = fs.readFileSync(path.join(PROJECT_ROOT, 'src/cli/drill.ts'), 'utf8');
+  for (const option of [
+    "'gate-fidelity': { type:",
+    'inventory: { type:',
+    'cluster: { type:',
+    "'report-dir': { type:",
+  ])
+    t.ok(drill.includes(option), `the drill parses ${option.split(':')[0]}`);
+  t.match(runs, /case "\$etcd" in "\$WANT_ETCD"\.\*\)/, 'the etcd minor is checked before any drill');
+  const junit = e2e.jobs.e2e.steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'));
+  t.equal(junit?.if, 'always()');
+});
+
+/** Stand-ins for docker, kind, ssh-keygen, ssh-keyscan and sudo: a 5-node cluster `e2e`. */
+function e2eTools(dir: string): NodeJS.ProcessEnv {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  const nodes = [
+    ['e2e-control-plane', 'control-plane', '172.18.0.3'],
+    ['e2e-control-plane2', 'control-plane', '172.18.0.4'],
+    ['e2e-control-plane3', 'control-plane', '172.18.0.5'],
+    ['e2e-worker', 'worker', '172.18.0.6'],
+    ['e2e-worker2', 'worker', '172.18.0.7'],
+    ['e2e-external-load-balancer', 'external-load-balancer', '172.18.0.2'],
+  ];
+  const tool = (name: string, body: string) =>
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/calls.log\n${body}\n`, {
+      mode: 0o755,
+    });
+  tool(
+    'docker',
+    `case "$1" in
+  ps) role=$(echo "$*" | sed -n 's/.*io.x-k8s.kind.role=\\([a-z-]*\\).*/\\1/p')
+      for n in ${nodes.map(([n, r]) => `${n}:${r}`).join(' ')}; do
+        if [ -z "$role" ] || [ "$role" = "\${n#*:}" ]; then echo "\${n%%:*}"; fi
+      done;;
+  inspect) for last; do :; done; case "$last" in ${nodes.map(([n, , ip]) => `${n}) echo ${ip};;`).join(' ')} esac;;
+  exec) shift; if [ "$1" = -i ]; then cat >> "${dir}/$2.stdin"; fi;;
+esac`,
+  );
+  tool(
+    'kind',
+    `case "$*" in
+  "get kubeconfig --name e2e") printf 'apiVersion: v1\\nclusters:\\n- cluster:\\n    server: https://127.0.0.1:41234\\n  name: kind-e2e\\n';;
+  create\\ cluster*) for a; do case "$prev" in --config) cp "$a" "${dir}/kind-config.yaml";; esac; prev=$a; done;;
+esac`,
+  );
+  tool(
+    'ssh-keygen',
+    `for a; do case "$prev" in -f) echo PRIVATE > "$a"; echo "ssh-ed25519 AAAAC3 e2e" > "$a.pub";; esac; prev=$a; done`,
+  );
+  tool('ssh-keyscan', 'for last; do :; done; echo "$last ssh-ed25519 AAAAC3host"');
+  tool('sudo', `shift; cat >> "${dir}/etc-hosts"`);
+  return {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    CLUSTER: 'e2e',
+    SSH_DIR: path.join(dir, 'ssh'),
+  };
+}
+
+/** Runs a step's script as GitHub does (bash -eo pipefail) with the stand-in tools. */
+function runStep(id: string, env: NodeJS.ProcessEnv): { code: number | null; stderr: string } {
+  const script = path.join(env.SSH_DIR!, '..', `${id}.sh`);
+  fs.writeFileSync(script, e2eStep(id).run!);
+  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+    cwd: PROJECT_ROOT,
+    env,
+    encoding: 'utf8',
+  });
+  return { code: r.status, stderr: r.stderr };
+}
+
+t.test('kind-e2e: the cluster config and the ssh inventory the steps write', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-e2e-wf-'));
+  const env = e2eTools(dir);
+  const created = runStep('cluster', { ...env, KUBEADM_API: 'v1beta4', NODE_IMAGE: 'kindest/node:v1.36.1' });
+  t.equal(created.code, 0, created.stderr);
+  const config = path.join(dir, 'kind-config.yaml');
+  t.same(readKindConfig(config), ['control-plane', 'control-plane', 'control-plane', 'worker', 'worker']);
+  t.same(YAML.parse(fs.readFileSync(config, 'utf8')).kubeadmConfigPatchesJSON6902, [
+    {
+      group: 'kubeadm.k8s.io',
+      version: 'v1beta4',
+      kind: 'ClusterConfiguration',
+      patch: '- op: add\n  path: /apiServer/certSANs/-\n  value: hadrill-lb\n',
+    },
+  ]);
+
+  const prepared = runStep('ssh', env);
+  t.equal(prepared.code, 0, prepared.stderr);
+  const inv = loadInventory(path.join(dir, 'ssh', 'inventory.yaml'));
+  t.same(inv.overrides, {}, 'no overrides: kind nodes have systemd and crictl');
+  t.same(inv.timingSources, {});
+  t.same(
+    inv.hosts.map((h) => [h.name, h.address, h.roles, h.user, h.nodeName ?? null]),
+    [
+      ['e2e-control-plane', '172.18.0.3', ['control-plane', 'etcd'], 'root', 'e2e-control-plane'],
+      ['e2e-control-plane2', '172.18.0.4', ['control-plane', 'etcd'], 'root', 'e2e-control-plane2'],
+      ['e2e-control-plane3', '172.18.0.5', ['control-plane', 'etcd'], 'root', 'e2e-control-plane3'],
+      ['e2e-worker', '172.18.0.6', ['worker'], 'root', 'e2e-worker'],
+      ['e2e-worker2', '172.18.0.7', ['lb'], 'root', null],
+    ],
+  );
+  t.equal(inv.hosts[0]!.keyPath, path.join(dir, 'ssh', 'drill_ed25519'));
+  t.equal(inv.hosts[0]!.knownHostsPath, path.join(dir, 'ssh', 'known_hosts'));
+  t.match(
+    fs.readFileSync(path.join(dir, 'ssh', 'kubeconfig'), 'utf8'),
+    /server: https:\/\/hadrill-lb:6443\n/,
+  );
+  t.equal(fs.readFileSync(path.join(dir, 'etc-hosts'), 'utf8'), '172.18.0.7 hadrill-lb\n');
+  t.equal(
+    fs
+      .readFileSync(path.join(dir, 'ssh', 'known_hosts'), 'utf8')
+      .trim()
+      .split('\n').length,
+    5,
+    'a pinned host key per node, not the LB container',
+  );
+  const lbIn = fs.readFileSync(path.join(dir, 'e2e-worker2.stdin'), 'utf8');
+  for (const ip of ['172.18.0.3', '172.18.0.4', '172.18.0.5'])
+    t.match(
+      lbIn,
+      new RegExp(`server e2e-control-plane\\d? ${ip.replace(/\./g, '\\.')}:6443 check check-ssl verify none`),
+    );
+  t.match(lbIn, /option httpchk GET \/readyz/);
+  t.match(fs.readFileSync(path.join(dir, 'e2e-control-plane.stdin'), 'utf8'), /^ssh-ed25519 AAAAC3 e2e\n$/);
+  t.notMatch(
+    fs.readFileSync(path.join(dir, 'calls.log'), 'utf8'),
+    /external-load-balancer bash/,
+    'nothing installed in the LB container',
+  );
 });
