@@ -62,7 +62,8 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
   const running = (host: string, component: Component) => ({ kind: 'running', host, component }) as const;
   const must = async (target: Target, a: Action, what: string, timeoutMs = 60_000) => {
     const res = await runAction(target, a, timeoutMs);
-    if (res.code !== 0) throw failed(res, what);
+    // The snapshot's bytes (every Secret of the cluster) never go into an error.
+    if (res.code !== 0) throw failed(res, what, { stdoutIsData: a.kind === 'read-etcd-snapshot' });
     return res;
   };
   const stopAll = async (target: Target, component: Component, on: readonly string[]) => {
@@ -175,6 +176,10 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         ...o.apiservers.map((host) =>
           step(t, 'heal', { kind: 'start', host, component: 'kube-apiserver' }, 'apiserver runs'),
         ),
+        // Last: the snapshot copies go (they hold every Secret), once every member runs again.
+        ...hosts.map((host) =>
+          step(t, 'heal', { kind: 'remove-etcd-snapshot', host }, 'the snapshot copy removed'),
+        ),
         ...hosts.map((host) => step(t, 'verify-heal', running(host, 'etcd'), 'exits 0: etcd runs')),
       ];
     },
@@ -231,6 +236,9 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         if ((await runAction(target, running(host, 'etcd'))).code !== 0)
           throw new Error(`etcd on ${host} did not stay up after the heal`);
       }
+      // Every member runs on its data: the snapshot copies (every Secret of the cluster) go.
+      for (const host of hosts)
+        await must(target, { kind: 'remove-etcd-snapshot', host }, 'removing the snapshot');
       return restored.length
         ? `restored ${restored.join(', ')} from the snapshot; etcd and apiservers running`
         : 'etcd and every apiserver running';

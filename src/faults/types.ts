@@ -74,11 +74,23 @@ export function step(target: Target, s: PlanStep['step'], action: Action, expect
   return { step: s, host: c.host, argv: c.argv, expect };
 }
 
-export function failed(res: ExecResult, what: string): Error {
+/**
+ * The error of a failed command: its stderr, else the start of its stdout (500 characters) —
+ * never stdout when it is the command's data (`stdoutIsData`: e.g. the etcd snapshot's bytes,
+ * Secrets included, which would otherwise reach the timeline and the reports).
+ */
+export function failed(res: ExecResult, what: string, o: { readonly stdoutIsData?: boolean } = {}): Error {
   const why = res.timedOut ? 'timed out' : `exited ${res.code}`;
-  const err = new Error(`${what} on ${res.host} ${why}: ${(res.stderr || res.stdout).trim()}`) as Error & {
+  const out = o.stdoutIsData
+    ? res.stdout
+      ? `(its output, ${res.stdout.length} characters of data, is not shown)`
+      : ''
+    : res.stdout.length > 500
+      ? `${res.stdout.slice(0, 500)}… (${res.stdout.length} characters)`
+      : res.stdout;
+  const err = new Error(`${what} on ${res.host} ${why}: ${(res.stderr || out).trim()}`) as Error & {
     result?: ExecResult;
   };
-  err.result = res;
+  err.result = o.stdoutIsData ? { ...res, stdout: '' } : res;
   return err as Error & Partial<CommandError>;
 }

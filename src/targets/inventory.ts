@@ -19,6 +19,7 @@ export const OVERRIDABLE = [
   'etcd-snapshot',
   'read-etcd-snapshot',
   'write-etcd-snapshot',
+  'remove-etcd-snapshot',
   'etcd-data-state',
   'wipe-etcd-data',
   'restore-etcd',
@@ -154,6 +155,20 @@ export interface Inventory {
   readonly timingSources: Partial<Record<TimingSource, string>>;
 }
 
+/**
+ * The placeholders an override of action `kind` can use: what targets/kubeadm-profile.ts
+ * `override()` fills in for that action (every value shell-quoted there).
+ */
+export function placeholdersOf(kind: (typeof OVERRIDABLE)[number]): string[] {
+  const vars = ['host', 'address', 'node', 'iface'];
+  if (kind === 'stop' || kind === 'start' || kind === 'running') vars.push('component');
+  if (kind === 'stop') vars.push('signal');
+  if (kind === 'restore-etcd') vars.push('member', 'token');
+  if (kind === 'partition') vars.push('dports', 'sports');
+  if (kind === 'link-down') vars.push('restoreAfterS');
+  return vars;
+}
+
 function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>(
     (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
@@ -202,7 +217,7 @@ export function parseInventory(data: unknown, file: string, env = process.env): 
   for (const role of ['control-plane', 'lb'] as const) {
     if (!hosts.some((h) => h.roles.includes(role))) problems.push(`hosts: no host has the role '${role}'`);
   }
-  for (const k of Object.keys(inv.overrides)) {
+  for (const [k, o] of Object.entries(inv.overrides)) {
     const [kind, component] = k.split(':');
     if (
       !(OVERRIDABLE as readonly string[]).includes(kind ?? '') ||
@@ -212,7 +227,16 @@ export function parseInventory(data: unknown, file: string, env = process.env): 
       problems.push(
         `overrides.${k}: unknown action; keys are ${OVERRIDABLE.join(', ')}, optionally ':<component>' (e.g. stop:kube-apiserver)`,
       );
+      continue;
     }
+    const known = placeholdersOf(kind as (typeof OVERRIDABLE)[number]);
+    const unknown = [...(typeof o === 'string' ? o : o.run).matchAll(/\{([a-zA-Z]+)\}/g)]
+      .map((m) => m[1]!)
+      .filter((v) => !known.includes(v));
+    if (unknown.length > 0)
+      problems.push(
+        `overrides.${k}: unknown placeholder ${unknown.map((v) => `{${v}}`).join(' ')}; this action has ${known.map((v) => `{${v}}`).join(' ')}`,
+      );
   }
   const tlsFiles = [inv.etcd.caFile, inv.etcd.certFile, inv.etcd.keyFile].filter(Boolean).length;
   if (tlsFiles !== 0 && tlsFiles !== 3)

@@ -88,6 +88,8 @@ export function snapshotScript(f: EtcdHostFacts): string {
   const snap = snapshotFile(f.dataDir);
   return [
     'set -e',
+    // The snapshot holds every Secret of the cluster: readable by root alone.
+    'umask 077',
     serverVersion(),
     etcdTools(f.dataDir),
     `ctl --endpoints=https://127.0.0.1:${f.clientPort} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key --command-timeout=60s snapshot save ${snap}.part >&2`,
@@ -100,7 +102,13 @@ export const readSnapshotScript = (f: EtcdHostFacts): string => `base64 -w0 ${sn
 
 export function writeSnapshotScript(f: EtcdHostFacts): string {
   const snap = snapshotFile(f.dataDir);
-  return `set -e\nmkdir -p ${f.dataDir}\nbase64 -d > ${snap}.part\nmv ${snap}.part ${snap}\nsha256sum ${snap}`;
+  return `set -e\numask 077\nmkdir -p ${f.dataDir}\nbase64 -d > ${snap}.part\nmv ${snap}.part ${snap}\nsha256sum ${snap}`;
+}
+
+/** Removes the snapshot (and a partial one) once the drill is healed. Idempotent. */
+export function removeSnapshotScript(f: EtcdHostFacts): string {
+  const snap = snapshotFile(f.dataDir);
+  return `rm -f ${snap} ${snap}.part\n! test -e ${snap}\necho ${snap} removed`;
 }
 
 export const dataStateScript = (f: EtcdHostFacts): string => `echo ${f.dataDir}\ntest -d ${f.dataDir}/member`;

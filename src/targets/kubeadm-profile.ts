@@ -16,6 +16,7 @@ import {
   type EtcdHostFacts,
   KUBEADM_ETCD,
   readSnapshotScript,
+  removeSnapshotScript,
   restoreScript,
   snapshotScript,
   wipeScript,
@@ -181,6 +182,8 @@ export class KubeadmProfile implements HostProfile {
         return readSnapshotScript(this.etcd(a.host));
       case 'write-etcd-snapshot':
         return writeSnapshotScript(this.etcd(a.host));
+      case 'remove-etcd-snapshot':
+        return removeSnapshotScript(this.etcd(a.host));
       case 'etcd-data-state':
         return dataStateScript(this.etcd(a.host));
       case 'wipe-etcd-data':

@@ -97,6 +97,8 @@ export type Action =
   | { readonly kind: 'read-etcd-snapshot'; readonly host: string }
   /** Write base64 from stdin to the host's snapshot file; print its sha256. */
   | { readonly kind: 'write-etcd-snapshot'; readonly host: string }
+  /** Remove the host's snapshot file (it holds every Secret of the cluster). Idempotent. */
+  | { readonly kind: 'remove-etcd-snapshot'; readonly host: string }
   /** Print the member's data dir; exit 0 when it holds a member (`member/`), 1 when empty or absent. */
   | { readonly kind: 'etcd-data-state'; readonly host: string }
   /** Destroy the member's data dir; refuses (exit 4) while etcd runs on the host. */

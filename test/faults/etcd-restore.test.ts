@@ -123,3 +123,33 @@ t.test('declares the outage it causes, so the blast-radius interlocks let it run
   t.same(interlockViolations(fault, target.topology), []);
   t.equal(fault.impact?.filter((i) => i.kind === 'etcd-member').length, 3);
 });
+
+t.test("a failed snapshot read never puts the snapshot's bytes into the error", async (t) => {
+  const { target, fault } = setup();
+  // The read prints (part of) the snapshot, then fails with nothing on stderr.
+  const secret = `${'U0VDUkVU'.repeat(200)}c2VjcmV0LWRhdGE=`;
+  const exec = target.executor.exec.bind(target.executor);
+  const leaky = {
+    ...target,
+    topology: target.topology,
+    profile: target.profile,
+    timings: target.timings,
+    close: target.close,
+    executor: {
+      ...target.executor,
+      exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
+        const r = await exec(host, argv, opts);
+        return argv[0] === 'read-etcd-snapshot' ? { ...r, code: 1, stdout: secret, stderr: '' } : r;
+      },
+    },
+  };
+  const err = (await fault.inject({ target: leaky }).catch((e: unknown) => e)) as Error & {
+    result?: { stdout: string };
+  };
+  t.match(
+    err.message,
+    /reading the snapshot on cp2 exited 1: \(its output, \d+ characters of data, is not shown\)/,
+  );
+  t.notMatch(err.message, /c2VjcmV0LWRhdGE=|U0VDUkVU/, 'no snapshot bytes in the message');
+  t.equal(err.result?.stdout, '', 'nor in the result it carries');
+});
