@@ -10,8 +10,8 @@ import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
 import { eventsOf, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
+import { redact } from '../util/redact.ts';
 import { fidelityOf } from './fidelity.ts';
-import { redact } from './redact.ts';
 import type {
   FaultSummary,
   HealSummary,

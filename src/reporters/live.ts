@@ -3,8 +3,10 @@
  * On a TTY the block is redrawn in place (throttled); otherwise each notable event is one plain
  * line. The stream (and whether it is a TTY) is injected, so the view is testable.
  */
+
 import type { RunResult } from '../model/result.ts';
 import type { EventOf, TimelineEvent } from '../timeline/events.ts';
+import { redactString } from '../util/redact.ts';
 import { describeEvent, NotableFilter } from './event-text.ts';
 import { fmtSlo, fmtValue, VERDICT_ICON, verdictBadge } from './format.ts';
 import type { Reporter, RunStartInfo } from './types.ts';
@@ -104,8 +106,9 @@ export class LiveReporter implements Reporter {
     this.#drawn = lines.length;
   }
 
+  /** Every line of the live output goes out with secrets redacted (a note or an error may quote one). */
   #out(s: string): void {
-    this.#o.stream.write(s);
+    this.#o.stream.write(redactString(s));
   }
 }
 

@@ -3,6 +3,8 @@
  * fix; exit 2) and a target error (the cluster or lab is unreachable or unhealthy; exit 3).
  * Operation results (a command's exit code, stdout, stderr) are values, see executors/types.ts.
  */
+import { redactString } from './redact.ts';
+
 export class UserError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
@@ -30,6 +32,7 @@ export function exitCodeOf(err: unknown): number {
   return 1;
 }
 
+/** An error's message for the user, secrets redacted (it may quote a command or a file). */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactString(err instanceof Error ? err.message : String(err));
 }

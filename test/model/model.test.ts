@@ -2,9 +2,9 @@ import t from 'tap';
 import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { leaderKill } from '../../scenarios/leader-kill.ts';
 import { buildRunResult, buildSuiteResult, phasesOf, summarizeFault } from '../../src/model/build.ts';
-import { isSecretField, REDACTED, redact, redactString } from '../../src/model/redact.ts';
 import type { RunMeta } from '../../src/model/result.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
+import { isSecretField, REDACTED, redact, redactString } from '../../src/util/redact.ts';
 import { apiserverKillRun, Timeline } from '../analysis/synthetic.ts';
 
 const META: RunMeta = {
@@ -84,7 +84,44 @@ t.test('redaction inside strings', (t) => {
   );
   t.equal(redactString('token expired, retrying'), 'token expired, retrying', 'prose stays readable');
   t.equal(redactString('jwt eyJhbGciOiJSUzI1.eyJzdWIiOiJ4.c2ln'), `jwt ${REDACTED}`);
+  // Values inside strings (issue 13): a kubeconfig line, sshpass, a URL's userinfo.
+  t.equal(
+    redactString('line 7:     client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF'),
+    `line 7:     client-key-data: ${REDACTED}`,
+  );
+  t.equal(redactString('"client-key-data":"LS0tLS1C"'), `"client-key-data":"${REDACTED}"`);
+  t.equal(redactString('sshpass -p hunter2 ssh root@cp1'), `sshpass -p ${REDACTED} ssh root@cp1`);
+  t.equal(
+    redactString('GET https://admin:s3cr3t@198.18.0.10:6443/api failed'),
+    `GET https://admin:${REDACTED}@198.18.0.10:6443/api failed`,
+  );
+  t.equal(redactString('ssh root@cp1 -p 22'), 'ssh root@cp1 -p 22', 'user@host without a password stays');
+  t.equal(
+    redactString('certificate-authority-data: LS0tCA=='),
+    'certificate-authority-data: LS0tCA==',
+    'a CA certificate is public',
+  );
   t.end();
+});
+
+t.test('every sink: CLI errors and the live output go out redacted', async (t) => {
+  const { messageOf } = await import('../../src/util/errors.ts');
+  t.equal(
+    messageOf(new Error('kubeconfig x.yaml line 3: client-key-data: LS0tsecret')),
+    `kubeconfig x.yaml line 3: client-key-data: ${REDACTED}`,
+  );
+  const { LiveReporter } = await import('../../src/reporters/live.ts');
+  let written = '';
+  const live = new LiveReporter({ stream: { write: (s: string) => (written += s), isTTY: false } });
+  live.onEvent({
+    atMs: 1200,
+    wallTime: '2026-12-02T00:00:01.200Z',
+    source: 'runner',
+    type: 'note',
+    message: 'heal via sshpass -p hunter2 ssh root@cp1',
+  });
+  t.match(written, 'heal via sshpass -p [REDACTED] ssh root@cp1', 'a note in the live output');
+  t.notMatch(written, /hunter2/);
 });
 
 t.test('buildRunResult: analysis, phases, fault, verdict; redacted and frozen', (t) => {

@@ -1,11 +1,13 @@
 /**
- * Secret redaction, applied to the result model before any reporter sees it.
+ * Secret redaction: applied to the result model before any reporter sees it, and to every other
+ * sink — the live output, CLI error messages (util/errors.ts messageOf), `recover`'s log.
  *
  * - By field name: any key whose name (case- and separator-insensitive) contains token, passw,
  *   secret, credential, authorization, bearer, cookie, passphrase, apikey, privatekey, or ends in
  *   `key` / `keydata` (key, clientKey, sshKey, client-key-data). Values become "[REDACTED]".
  * - By value, inside any string: `Bearer <x>`, PEM private key blocks, JWT-looking tokens,
- *   `token=`/`password=` query or flag arguments.
+ *   `token=`/`password=` query or flag arguments, kubeconfig `*-key-data:` values, `sshpass -p
+ *   <x>`, and the password of a URL's userinfo (`https://user:pw@host`).
  * Event fields that could collide are named to avoid it (taints use `taint`, writes `object`).
  */
 
@@ -37,6 +39,12 @@ const VALUE_PATTERNS: readonly [RegExp, string][] = [
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // --token abc, --etcd-password=abc
   [new RegExp(`(--${SECRET_WORD})(=|\\s+)("?)[^\\s"&,;]+\\3`, 'gi'), `$1$2$3${REDACTED}$3`],
+  // client-key-data: LS0t... (a kubeconfig's embedded private key)
+  [/\b([a-z-]*key-data)("?\s*:\s*)("?)[^\s"]+\3/gi, `$1$2$3${REDACTED}$3`],
+  // sshpass -p secret
+  [/\b(sshpass\s+-p\s*)("?)[^\s"]+\2/g, `$1$2${REDACTED}$2`],
+  // https://user:password@host
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, `$1${REDACTED}@`],
   // token=abc, password: abc, "secret":"abc", ?api_key=abc
   [new RegExp(`\\b(${SECRET_WORD})("?\\s*[=:]\\s*)("?)[^\\s"&,;]+\\3`, 'gi'), `$1$2$3${REDACTED}$3`],
 ];
