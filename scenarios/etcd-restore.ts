@@ -58,6 +58,8 @@ export const etcdRestore: Scenario = {
   // A restore loses the post-snapshot writes by design: no "HA loses nothing" window. The exact
   // expected count comes from the snapshot events (src/analysis/rpo.ts).
   windows: { rpo_lost_writes: noWindow },
+  destructive:
+    "stops every kube-apiserver and etcd member, destroys every member's data and restores it from a snapshot: the whole control plane is down for the restore and every write after the snapshot is lost",
   async fault(ctx) {
     const t = ctx.target.topology;
     if (t.etcd.length === 0) throw new UserError(`target ${t.name} lists no etcd member`);

@@ -72,6 +72,8 @@ export const kubeletStop: Scenario = {
     ['pod_eviction_s', '<', 360],
     ['pods_replaced_s', '<', 420],
   ]),
+  destructive:
+    "stops one worker's kubelet (or takes the node off the network): after tolerationSeconds every pod on that node is evicted and rescheduled elsewhere",
   async fault(ctx) {
     const w = pickWorker(ctx);
     return kubeletVariant(ctx.options) === 'host'

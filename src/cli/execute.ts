@@ -17,6 +17,7 @@ import type { BaselineRule } from '../runner/baseline.ts';
 import { type LoadRequest, type RunOptions, type RunOutcome, runScenario } from '../runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
+import { requireConsent } from '../safety/consent.ts';
 import type { HealJournal } from '../safety/journal.ts';
 import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
@@ -46,6 +47,8 @@ export interface DrillRequest {
   readonly json: boolean;
   readonly keepLab: boolean;
   readonly allowUnsafe: boolean;
+  /** --yes: consent to a destructive drill on a non-lab target (src/safety/consent.ts). */
+  readonly yes?: boolean;
   readonly load?: LoadRequest;
   readonly repeat: number;
   readonly deadlineMs: number;
@@ -57,8 +60,50 @@ export interface DrillRequest {
 
 const log = (l: string) => console.error(`drill: ${l}`);
 
+/** The user's consent to a destructive drill on a real cluster, before the target is opened. */
+async function consent(req: DrillRequest): Promise<void> {
+  const destructive = req.scenarios.flatMap((s) =>
+    s.destructive ? [{ name: s.name, effect: s.destructive }] : [],
+  );
+  if (destructive.length === 0 || req.targetKind === 'lab') return;
+  const targetName =
+    req.targetKind === 'ssh'
+      ? `inventory ${req.inventory ?? '(none)'}`
+      : `kind cluster ${req.cluster ?? 'kind'}`;
+  const hosts =
+    req.targetKind === 'ssh' && req.inventory
+      ? (await import('../targets/inventory.ts')).loadInventory(req.inventory).hosts.map((h) => h.name)
+      : undefined;
+  const decision = await requireConsent(
+    {
+      targetKind: req.targetKind,
+      targetName,
+      ...(hosts ? { hosts } : {}),
+      destructive,
+      yes: req.yes === true,
+    },
+    {
+      interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+      say: (text) => console.error(text),
+      ask: async (prompt) => {
+        const rl = (await import('node:readline/promises')).createInterface({
+          input: process.stdin,
+          output: process.stderr,
+        });
+        try {
+          return await rl.question(prompt);
+        } finally {
+          rl.close();
+        }
+      },
+    },
+  );
+  if (decision.kind === 'given') log(`destructive drill confirmed (${decision.how}) on ${targetName}`);
+}
+
 export async function executeDrill(req: DrillRequest): Promise<number> {
   refuseIfPending(req.journal);
+  await consent(req);
   const opened = await openTarget({
     kind: req.targetKind,
     preset: req.preset,

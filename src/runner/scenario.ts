@@ -45,6 +45,12 @@ export interface Scenario {
   readonly informational?: readonly MeasurementName[];
   /** Expected-window rules replacing a measurement's default rule (src/analysis/expected.ts). */
   readonly windows?: WindowRules;
+  /**
+   * What the drill does to workloads or the whole control plane beyond a failover (the control
+   * plane down, data rolled back, pods evicted): on a non-lab target it needs the user's consent
+   * (src/safety/consent.ts), so the sentence must say plainly what happens.
+   */
+  readonly destructive?: string;
   /** Resolves the fault for this target; throws a UserError for impossible options. */
   fault(ctx: ScenarioContext): Promise<Fault>;
   probes(ctx: ScenarioContext): Probe[];
