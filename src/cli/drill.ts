@@ -17,14 +17,21 @@ import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
 import { parseSloFlags } from '../slo/parse.ts';
 import { resolveSlos } from '../slo/resolve.ts';
+import { readKindConfig } from '../targets/kind-config.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { parseDuration } from '../util/time.ts';
+import { checkDryRunFlags, checkRecoverFlags, checkReportDir, checkTargetFlags } from './flags.ts';
+
+/** A drill's deadline: long enough for a baseline and a heal, short enough for a timer. */
+const DEADLINE_MIN_MS = 30_000;
+const DEADLINE_MAX_MS = 24 * 3600_000;
 
 const names = () => [...SCENARIO_CATALOGUE.keys(), 'all'].join(', ');
 
 const USAGE = `usage: npm run drill -- <scenario|all> [options]
-       npm run drill -- recover     replay the heals a killed drill left pending (heal journal)
+       npm run drill -- recover     replay the heals a killed drill left pending (heal journal);
+                                    entries made with --insecure-ignore-host-keys need it again
        npm run drill -- --list
 
 scenarios: ${names()}
@@ -47,7 +54,8 @@ options:
                           because a timing input is undefined (combine with --gate for both)
   --json                  print report.json to stdout at the end
   --keep-lab              leave a lab the drill brought up running
-  --inventory FILE        ssh target: the inventory (hosts, roles, ssh settings, kubeconfig)
+  --inventory FILE        ssh target: the inventory (hosts, roles, ssh settings, kubeconfig); an
+                          encrypted key reads its passphrase from $HADRILL_SSH_KEY_PASSPHRASE
   --insecure-ignore-host-keys
                           ssh target: accept any host key (NOT verified; the report says so)
   --cluster NAME          kind target: the kind cluster (default kind)
@@ -55,7 +63,10 @@ options:
                           exist (and delete it after the drill), e.g. kind-configs/ha-3cp.yaml
   --dry-run               print the plan (steps, hosts, exact commands, expected effects, heals); change nothing
   --allow-unsafe          inject past the interlocks (etcd quorum, every apiserver, the only LB)
-  --deadline DURATION     heal and report after this long whatever happens (default 20m)
+  --yes                   consent to a destructive drill (etcd-restore, kubelet-stop, all) on a
+                          non-lab target; without it a terminal asks for the target's name, and
+                          without a terminal the drill exits 2 before touching anything
+  --deadline DURATION     heal and report after this long whatever happens (30s to 24h, default 20m)
   --baseline auto|DURATION
                           probes run before the fault, the pre-fault picture: auto (default) = 1 s,
                           then until every probe has reported (5 s at most); or exactly DURATION (1s to 10m)
@@ -89,10 +100,11 @@ function parseLoad(text: string): LoadRequest | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
+    tokens: true,
     options: {
       target: { type: 'string', default: 'lab' },
       'lab-preset': { type: 'string' },
@@ -115,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       create: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'allow-unsafe': { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       deadline: { type: 'string', default: '20m' },
       baseline: { type: 'string', default: 'auto' },
       load: { type: 'string', default: '0' },
@@ -131,10 +144,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${'all'.padEnd(16)} every scenario above, in order, verifying steady state between them`);
     return 0;
   }
+  // The flags written on the command line (not their defaults): a flag that does not apply is refused.
+  const given = new Set(tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])));
   const journal = new HealJournal();
   if (positionals[0] === 'recover') {
+    checkRecoverFlags(given, positionals);
     const { recoverCommand } = await import('./safety.ts');
-    return recoverCommand(journal, (l) => console.error(`recover: ${l}`));
+    return recoverCommand(journal, (l) => console.error(`recover: ${l}`), {
+      insecureIgnoreHostKeys: values['insecure-ignore-host-keys'],
+    });
   }
 
   const name = positionals[0];
@@ -145,6 +163,10 @@ async function main(argv: string[]): Promise<number> {
   if (!suite && !one)
     throw new UserError(`unknown scenario '${name}': choose one of ${names()} (npm run drill -- --list)`);
   const scenarios = suite ? [...SCENARIO_CATALOGUE.values()] : [one!];
+  checkTargetFlags(values.target, given);
+  if (values['dry-run']) checkDryRunFlags(given);
+  else checkReportDir(values['report-dir']);
+  if (values.create) readKindConfig(values.create);
   const preset = values['lab-preset'] as PresetName | undefined;
   if (preset && !PRESETS.includes(preset)) {
     throw new UserError(`--lab-preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
@@ -152,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.signal && !['KILL', 'TERM'].includes(values.signal)) {
     throw new UserError(`--signal must be KILL or TERM (got '${values.signal}')`);
   }
-  const deadlineMs = parseDuration(values.deadline, '--deadline');
+  const deadlineMs = parseDuration(values.deadline, '--deadline', DEADLINE_MAX_MS, DEADLINE_MIN_MS);
   const baseline = parseBaseline(values.baseline);
   const load = parseLoad(values.load);
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
@@ -190,6 +212,16 @@ async function main(argv: string[]): Promise<number> {
     signal: values.signal as ScenarioOptions['signal'],
     tolerationSeconds: wholeNumber('--toleration-seconds', values['toleration-seconds'], 0, 3600),
   };
+  // Aim checked against the target as planned, before anything is opened (aim.ts).
+  const { checkAim, checkScenarioFlags, plannedTopology } = await import('./aim.ts');
+  if (!suite) checkScenarioFlags(one!, options);
+  const planned = await plannedTopology({
+    kind: values.target,
+    preset,
+    inventory: values.inventory,
+    insecureIgnoreHostKeys: values['insecure-ignore-host-keys'],
+  });
+  for (const s of scenarios) checkAim(s, options, planned);
 
   // Loaded only here: --help and --list start without the targets, the reporters and ssh.
   if (values['dry-run']) {
@@ -228,6 +260,7 @@ async function main(argv: string[]): Promise<number> {
     json: values.json,
     keepLab: values['keep-lab'],
     allowUnsafe: values['allow-unsafe'],
+    yes: values.yes,
     load,
     repeat,
     deadlineMs,

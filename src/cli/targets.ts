@@ -45,9 +45,7 @@ export async function openTarget(o: OpenOptions): Promise<OpenedTarget> {
     return { target, close: () => target.close() };
   }
   if (o.kind !== 'lab') {
-    throw new UserError(
-      `--target ${o.kind} is not available yet: use --target lab (kind and ssh targets are on the roadmap)`,
-    );
+    throw new UserError(`--target ${o.kind}: unknown target; use lab, ssh or kind`);
   }
   // One driver of the lab at a time (a parent holding the lock passes its pid down).
   const parent = Number(process.env.HADRILL_LAB_LOCK_HELD);

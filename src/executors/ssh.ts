@@ -27,6 +27,9 @@ export interface SshOptions {
   readonly agentSocket?: string;
 }
 
+/** The environment variable an encrypted private key's passphrase is read from. */
+export const PASSPHRASE_ENV = 'HADRILL_SSH_KEY_PASSPHRASE';
+
 /** POSIX single-quoting, safe for any byte string. */
 export const shellQuote = (s: string): string =>
   /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
@@ -137,6 +140,9 @@ export class SshExecutor implements Executor {
     if (h.keyPath) {
       try {
         cfg.privateKey = fs.readFileSync(h.keyPath);
+        // An encrypted key's passphrase (checked at load, targets/inventory-files.ts).
+        const passphrase = process.env[PASSPHRASE_ENV];
+        if (passphrase) cfg.passphrase = passphrase;
       } catch (err) {
         return Promise.reject(
           new TargetError(`ssh ${h.name}: cannot read key ${h.keyPath}: ${(err as Error).message}`),

@@ -8,7 +8,6 @@
  *   scenarios:
  *     apiserver-kill:
  *       slo: { lb_failover_s: 15, rto_s: { op: "<=", threshold: 20 } }
- *       params: { apiserver: cp2 }
  *
  * Scenario names under `scenarios:` are checked against the names the caller passes in (the
  * catalogue's, from the CLI). Errors say which key of which file to fix.
@@ -23,7 +22,6 @@ const sloMap = z.record(z.string(), z.unknown());
 
 const scenarioSection = z.strictObject({
   slo: sloMap.optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const drillConfigSchema = z.strictObject({
@@ -37,14 +35,7 @@ export interface DrillConfig {
   readonly allowedContexts?: readonly string[];
   readonly sustainedSuccessS?: number;
   readonly slo: readonly SloOverride[];
-  readonly scenarios: Readonly<
-    Partial<
-      Record<
-        ScenarioName,
-        { readonly slo: readonly SloOverride[]; readonly params: Readonly<Record<string, unknown>> }
-      >
-    >
-  >;
+  readonly scenarios: Readonly<Partial<Record<ScenarioName, { readonly slo: readonly SloOverride[] }>>>;
 }
 
 export const EMPTY_CONFIG: DrillConfig = { slo: [], scenarios: {} };
@@ -62,6 +53,7 @@ export function parseDrillConfig(
     throw new SloInputError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
   if (raw === null || raw === undefined) return EMPTY_CONFIG;
+  refuseParams(raw, file);
   const parsed = drillConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
@@ -70,15 +62,12 @@ export function parseDrillConfig(
     throw new SloInputError(`${file}: invalid drill config:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  const scenarios: Record<string, { slo: SloOverride[]; params: Record<string, unknown> }> = {};
+  const scenarios: Record<string, { slo: SloOverride[] }> = {};
   for (const [name, section] of Object.entries(c.scenarios ?? {})) {
     if (!known.includes(name)) {
       throw new SloInputError(`${file}: scenarios.${name}: unknown scenario; known: ${known.join(', ')}`);
     }
-    scenarios[name] = {
-      slo: overrides(section.slo, `${file}: scenarios.${name}.slo`),
-      params: section.params ?? {},
-    };
+    scenarios[name] = { slo: overrides(section.slo, `${file}: scenarios.${name}.slo`) };
   }
   return {
     ...(c.allowedContexts ? { allowedContexts: c.allowedContexts } : {}),
@@ -106,6 +95,19 @@ export function checkContextAllowed(config: DrillConfig, context: string): void 
     throw new SloInputError(
       `kube context ${JSON.stringify(context)} is not in allowedContexts (${config.allowedContexts.join(', ')}); add it to the drill config or switch context`,
     );
+  }
+}
+
+/** `scenarios.<name>.params` was never read: say where a scenario's aim is set instead. */
+function refuseParams(raw: unknown, file: string): void {
+  const scenarios = (raw as { scenarios?: unknown }).scenarios;
+  if (typeof scenarios !== 'object' || scenarios === null) return;
+  for (const [name, section] of Object.entries(scenarios)) {
+    if (typeof section === 'object' && section !== null && 'params' in section) {
+      throw new SloInputError(
+        `${file}: scenarios.${name}.params: not supported (a config does not aim a fault); remove it and aim with the drill's flags (--host, --member, --variant, --signal, --toleration-seconds)`,
+      );
+    }
   }
 }
 

@@ -75,13 +75,16 @@ function checkName(name: string, where: string): MeasurementName {
   );
 }
 
+/** A threshold as written: plain decimal digits (`20`, `0.5`), not `0x10`, `1e3` or `Infinity`. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 function parseThreshold(raw: unknown, where: string): number | 'expected' {
   if (raw === 'expected') return 'expected';
   const n =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+    typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isFinite(n) || n < 0) {
     throw new SloInputError(
-      `${where}: threshold must be a non-negative number (seconds or a count) or "expected", got ${JSON.stringify(raw)}`,
+      `${where}: threshold must be a non-negative number in decimal (seconds or a count, e.g. 20 or 0.5) or "expected", got ${JSON.stringify(raw)}`,
     );
   }
   return n;

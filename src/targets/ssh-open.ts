@@ -1,11 +1,12 @@
 /**
- * Opening the ssh target from the drill's flags: load and validate the inventory (exit 2 when it
- * is bad), then connect to every host once (exit 3 on an unreachable host, a refused host key or
+ * Opening the ssh target from the drill's flags: load and validate the inventory and the files it
+ * names (keys, known_hosts, kubeconfig; exit 2 when one is bad), then connect to every host once (exit 3 on an unreachable host, a refused host key or
  * failed authentication), so nothing is injected into a target the harness cannot heal; then
  * read each node's identity from its static-pod manifests.
  */
 import { UserError } from '../util/errors.ts';
 import { loadInventory } from './inventory.ts';
+import { checkInventoryFiles } from './inventory-files.ts';
 import { SshTarget } from './ssh.ts';
 
 export interface SshOpenOptions {
@@ -23,6 +24,7 @@ export async function openSshTarget(
     );
   }
   const inv = loadInventory(o.inventory);
+  checkInventoryFiles(inv, { insecureIgnoreHostKeys: o.insecureIgnoreHostKeys });
   const target = new SshTarget(inv, { insecureIgnoreHostKeys: o.insecureIgnoreHostKeys, log: o.log });
   try {
     await target.connectAll();

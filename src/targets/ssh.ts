@@ -26,9 +26,22 @@ export const UPSTREAM_DEFAULTS: HaTimings = KUBE_DEFAULTS;
 
 export const INSECURE_MARK = '[HOST KEYS NOT VERIFIED]';
 
-/** The server of the kubeconfig's (current or named) context. */
+/**
+ * The server of the kubeconfig's (current or named) context. A kubeconfig holds credentials, so
+ * an error names the file and the place, never its content (the YAML parser's message quotes the
+ * offending line: only its position is used).
+ */
 export function kubeconfigServer(text: string, file: string, context?: string): string {
-  const kc = YAML.parse(text) as {
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  const bad = doc.errors[0];
+  if (bad) {
+    const at = lines.linePos(bad.pos[0]);
+    throw new UserError(
+      `kubeconfig ${file} is not valid YAML (line ${at.line}, column ${at.col}): fix the file (its content is not shown: it may hold credentials), or set api.url in the inventory`,
+    );
+  }
+  const kc = doc.toJS() as {
     'current-context'?: string;
     contexts?: { name: string; context: { cluster: string } }[];
     clusters?: { name: string; cluster: { server: string } }[];

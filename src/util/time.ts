@@ -39,10 +39,11 @@ export async function waitFor<T>(
 /**
  * A duration option of the harness (`--deadline 20m`) in milliseconds, in the project's one grammar
  * (Go's time.ParseDuration, src/kube/runtime/duration.ts): a bare number is rejected with a hint to
- * add a unit, a negative one too, and so is one longer than `maxMs` (default: the longest a timer
- * can wait, 2^31-1 ms). A bad value is a UserError naming the option.
+ * add a unit, a negative one too, and so is one shorter than `minMs` (default 0) or longer than
+ * `maxMs` (default: the longest a timer can wait, 2^31-1 ms; a longer one would fire at once).
+ * A bad value is a UserError naming the option and the range.
  */
-export function parseDuration(text: string, flag = 'duration', maxMs = MAX_TIMER_MS): number {
+export function parseDuration(text: string, flag = 'duration', maxMs = MAX_TIMER_MS, minMs = 0): number {
   let ms: number;
   try {
     ms = parseGoDuration(text);
@@ -53,5 +54,9 @@ export function parseDuration(text: string, flag = 'duration', maxMs = MAX_TIMER
   if (ms < 0) throw new UserError(`${flag}: '${text}' is negative; write a positive duration such as 20m`);
   if (ms > maxMs)
     throw new UserError(`${flag}: '${text}' is longer than the ${formatDuration(maxMs)} allowed`);
+  if (ms < minMs)
+    throw new UserError(
+      `${flag}: '${text}' is shorter than the ${formatDuration(minMs)} allowed; write at least ${formatDuration(minMs)}`,
+    );
   return ms;
 }
