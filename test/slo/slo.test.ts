@@ -92,14 +92,12 @@ scenarios:
     slo:
       lb_failover_s: { op: "<=", threshold: 15 }
       rto_s: "== expected"
-    params: { apiserver: cp2 }
 `;
 
 t.test('drill config: parse, precedence default < config < scenario < cli', (t) => {
   const c = parseDrillConfig(CONFIG, NAMES, 'drill.yaml');
   t.same(c.allowedContexts, ['kind-drill', 'lab']);
   t.equal(c.sustainedSuccessS, 5);
-  t.same(c.scenarios['apiserver-kill']?.params, { apiserver: 'cp2' });
   const slos = resolveSlos({
     scenario: scenario('apiserver-kill'),
     config: c,
@@ -149,7 +147,7 @@ t.test('drill config errors name the file and key', (t) => {
   });
   t.same(
     parseDrillConfig('scenarios:\n  my-drill: {}', ['my-drill'], 'd3.yaml').scenarios['my-drill'],
-    { slo: [], params: {} },
+    { slo: [] },
     'scenario names come from the list the caller passes (the catalogue)',
   );
   t.throws(() => parseDrillConfig('slo:\n  rto_s: "<< 3"', NAMES, 'e.yaml'), {

@@ -4,10 +4,35 @@
  * same checks as the lab target's: every pre-snapshot write survived, the post-snapshot ones are
  * the loss, RTO observed, the cluster steady again.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
+import { runCli } from '../helpers/cli.ts';
 import { byName, sshLab, verified } from './ssh-lab.ts';
 
 const lab = await sshLab(t);
+
+t.test('without --yes and without a terminal: exit 2, nothing touched, no report', async (t) => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'hadr-consent-'));
+  t.teardown(() => fs.rmSync(reports, { recursive: true, force: true }));
+  const r = await runCli('drill', [
+    'etcd-restore',
+    '--target',
+    'ssh',
+    '--inventory',
+    lab.inventory,
+    '--report-dir',
+    reports,
+  ]);
+  t.equal(r.code, 2, r.stderr);
+  t.match(
+    r.stderr,
+    /destructive on ssh target inventory .*\(hosts cp1, cp2, cp3, lb1, lb2, w1, w2\):\n {2}- etcd-restore: stops every kube-apiserver/,
+  );
+  t.match(r.stderr, /nothing was touched: pass --yes/);
+  t.same(fs.readdirSync(reports), [], 'no report');
+});
 
 t.test('etcd-restore: --target ssh', async (t) => {
   const { report, code, out } = await lab.drill('ssh', ['etcd-restore']);

@@ -47,7 +47,8 @@ export async function sshLab(t: Test): Promise<SshLab> {
     async drill(target, args) {
       const reports = fs.mkdtempSync(path.join(dir, `${target}-`));
       const targetArgs =
-        target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory] : ['--target', 'lab'];
+        // --yes: the consent a destructive drill needs on a non-lab target (src/safety/consent.ts).
+        target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory, '--yes'] : ['--target', 'lab'];
       process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
       const res = await runCli('drill', [...args, ...targetArgs, '--report-dir', reports], {
         timeoutMs: 300_000,
