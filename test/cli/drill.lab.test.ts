@@ -57,7 +57,13 @@ t.test('apiserver-kill: real fault, healed, five reports with measured numbers',
   t.not(after, pidBefore, 'a new kube-apiserver process');
   const junit = fs.readFileSync(path.join(reportRoot, dir!, 'junit.xml'), 'utf8');
   const cases = junit.match(/<testcase /g) ?? [];
-  t.equal(cases.length, report.measurements.filter((x) => x.verdict).length, 'one test case per SLO');
+  // One test case per SLO, and the run's fidelity case (src/model/fidelity.ts).
+  t.equal(
+    cases.length,
+    report.measurements.filter((x) => x.verdict).length + 1,
+    'one test case per SLO, plus fidelity',
+  );
+  t.match(junit, /apiserver-kill › fidelity/);
   t.match(junit, /apiserver-kill › lb_failover_s &lt; 30/);
   const timeline = fs
     .readFileSync(path.join(reportRoot, dir!, 'timeline.jsonl'), 'utf8')

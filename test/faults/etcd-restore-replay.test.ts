@@ -54,6 +54,9 @@ class Hosts {
       case 'write-etcd-snapshot':
         this.snapshots.add(a.host);
         return res(0);
+      case 'remove-etcd-snapshot':
+        this.snapshots.delete(a.host);
+        return res(0);
       case 'etcd-data-state':
         return res(this.data.has(a.host) ? 0 : 1);
       case 'wipe-etcd-data':
@@ -135,6 +138,7 @@ t.test('recover after a kill at every step of the injection brings the control p
     for (const c of CPS) {
       t.ok(h.running.has(`${c}/etcd`) && h.running.has(`${c}/kube-apiserver`), `k=${k}: ${c} runs`);
     }
+    t.same([...h.snapshots], [], `k=${k}: no snapshot copy left on any member`);
     t.same(await recover(tg, heal), [], `k=${k}: a second replay succeeds too`);
     if (new Set(h.data.values()).size > 1) mixed.push(k);
   }

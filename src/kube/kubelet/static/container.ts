@@ -102,6 +102,7 @@ export class ContainerWorker {
 
   private async launch(): Promise<void> {
     if (this.stopping) return;
+    const launchedAt = Date.now();
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
     for (const e of this.c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     const command = [...(this.c.command ?? []), ...(this.c.args ?? [])];
@@ -124,6 +125,8 @@ export class ContainerWorker {
         container: this.name,
         pid: s.pid,
         restartCount: this.restartCount,
+        // when the (re)start began, before the process was spawned
+        launchedAt: new Date(launchedAt).toISOString(),
       });
       // Seen at the next PLEG relist, as upstream (pkg/kubelet/kubelet.go genericPlegRelistPeriod
       // 1 s; pkg/kubelet/pleg/generic.go relists every period): a container killed and its
@@ -188,6 +191,7 @@ export class ContainerWorker {
       container: this.name,
       pid,
       exitCode: code,
+      finishedAt: finishedAt.toISOString(),
     });
     if (this.stopping) {
       this.state = { kind: 'stopped' };
