@@ -20,6 +20,7 @@ import { resolveSlos } from '../slo/resolve.ts';
 import { readKindConfig } from '../targets/kind-config.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
+import { redactString } from '../util/redact.ts';
 import { parseDuration } from '../util/time.ts';
 import { checkDryRunFlags, checkRecoverFlags, checkReportDir, checkTargetFlags } from './flags.ts';
 
@@ -150,7 +151,8 @@ async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'recover') {
     checkRecoverFlags(given, positionals);
     const { recoverCommand } = await import('./safety.ts');
-    return recoverCommand(journal, (l) => console.error(`recover: ${l}`), {
+    // The journal's commands are verbatim (replayable); what recover prints of them is redacted.
+    return recoverCommand(journal, (l) => console.error(`recover: ${redactString(l)}`), {
       insecureIgnoreHostKeys: values['insecure-ignore-host-keys'],
     });
   }

@@ -32,12 +32,17 @@ export interface JournalEntry {
 export const defaultJournalPath = (): string =>
   process.env.HADRILL_JOURNAL ?? path.join(PROJECT_ROOT, '.ha-drill', 'heal-journal.jsonl');
 
-/** Appends one line and fsyncs the file (and, on creation, its directory). */
+/**
+ * Appends one line and fsyncs the file (and, on creation, its directory). The journal keeps the
+ * heal commands verbatim (they must stay replayable, secrets an inventory put in them included),
+ * so it is readable by its owner alone: directory 0700, file 0600.
+ */
 function appendDurable(file: string, line: string): void {
   const dir = path.dirname(file);
   const created = !fs.existsSync(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const fd = fs.openSync(file, 'a');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(file, 'a', 0o600);
+  if (!created) fs.fchmodSync(fd, 0o600);
   try {
     fs.writeSync(fd, `${line}\n`);
     fs.fsyncSync(fd);
@@ -96,7 +101,7 @@ export class HealJournal {
   compact(): void {
     const pending = this.pending();
     const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    fs.writeFileSync(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
     const fd = fs.openSync(tmp, 'r+');
     fs.fsyncSync(fd);
     fs.closeSync(fd);

@@ -115,3 +115,25 @@ t.test('interlocks: quorum, every apiserver, the only LB; declared outages pass'
     'etcd-restore declares its outage',
   );
 });
+
+t.test("the journal is its owner's alone: it keeps heal commands verbatim", async (t) => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-journal-')), 'state');
+  const file = path.join(dir, 'j.jsonl');
+  const j = new HealJournal(file);
+  const entry = {
+    id: 'a',
+    scenario: 'apiserver-kill' as const,
+    target: { kind: 'lab' as const, stateDir: '/x' },
+    fault: 'f',
+    summary: 's',
+    heal: [{ step: 'heal' as const, host: 'cp1', argv: ['sshpass', '-p', 'x', 'true'], expect: 'x' }],
+  };
+  j.begin(entry);
+  t.equal(fs.statSync(dir).mode & 0o777, 0o700, 'directory 0700');
+  t.equal(fs.statSync(file).mode & 0o777, 0o600, 'file 0600');
+  fs.chmodSync(file, 0o644);
+  j.begin({ ...entry, id: 'b' });
+  t.equal(fs.statSync(file).mode & 0o777, 0o600, 'an existing file made private again');
+  j.compact();
+  t.equal(fs.statSync(file).mode & 0o777, 0o600, 'compacted file 0600');
+});
