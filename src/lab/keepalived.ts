@@ -69,6 +69,7 @@ export function keepalivedConfig(cfg: LabConfig, h: LabHost, checkScript: string
     'vrrp_script check_apiserver {',
     `  script "${checkScript}"`,
     `  interval ${k.checkIntervalS}`,
+    ...(k.checkTimeoutS !== undefined ? [`  timeout ${k.checkTimeoutS}`] : []),
     `  weight ${CHECK_WEIGHT}`,
     `  fall ${k.checkFall}`,
     `  rise ${k.checkRise}`,

@@ -60,19 +60,28 @@ t.test('an empty lock is one being created: not stale until it is 10 s old', asy
   release();
 });
 
-t.test('eight processes race for a stale lock: exactly one holds it at a time', async (t) => {
+t.test('eight processes race for a stale lock: exactly one holds it', async (t) => {
   const f = lockFile();
   fs.writeFileSync(f, `${await deadPid()}\n`);
-  // Each child tries once (no waiting): takes the lock, says so, holds it 1.5 s; or says busy.
+  const go = `${f}.go`;
+  const done = `${f}.done`;
+  // Each child says it is ready, waits for the start signal (all race at once, however slowly
+  // they started), tries once (no waiting), says what it got, and a winner holds the lock until
+  // everybody has answered.
   const program = `
+    const fs = await import('node:fs');
     const { acquireLabLock } = await import(${JSON.stringify(path.join(PROJECT_ROOT, 'src/lab/lock.ts'))});
-    try {
-      const release = await acquireLabLock(0, ${JSON.stringify(f)}, process.pid);
-      console.log('got');
-      await new Promise((r) => setTimeout(r, 1500));
-      release();
-    } catch { console.log('busy'); }`;
+    const until = async (file) => { while (!fs.existsSync(file)) await new Promise((r) => setTimeout(r, 2)); };
+    console.log('ready');
+    await until(${JSON.stringify(go)});
+    let release;
+    try { release = await acquireLabLock(0, ${JSON.stringify(f)}, process.pid); console.log('got'); }
+    catch { console.log('busy'); }
+    if (release) { await until(${JSON.stringify(done)}); release(); }`;
   const loader = path.join(PROJECT_ROOT, 'test/helpers/ts-import.mjs');
+  let ready = 0;
+  let answered = 0;
+  const answers: string[] = [];
   const runs = Array.from({ length: 8 }, () => {
     const [cmd, ...args] = untracked([
       process.execPath,
@@ -83,13 +92,18 @@ t.test('eight processes race for a stale lock: exactly one holds it at a time', 
       program,
     ]);
     const c = spawn(cmd, args, { env: withoutTapHooks(), stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+    c.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      for (const line of d.split('\n').filter(Boolean)) {
+        if (line === 'ready' && ++ready === 8) fs.writeFileSync(go, '');
+        if (line === 'got' || line === 'busy') {
+          answers.push(line);
+          if (++answered === 8) fs.writeFileSync(done, '');
+        }
+      }
     });
-    return new Promise<string>((r) => c.once('exit', () => r(out.trim())));
+    return new Promise<void>((r) => c.once('exit', () => r()));
   });
-  const results = await Promise.all(runs);
-  t.equal(results.filter((r) => r === 'got').length, 1, `one winner (${results.join(', ')})`);
-  t.equal(results.filter((r) => r === 'busy').length, 7, 'the others saw it held');
+  await Promise.all(runs);
+  t.equal(answers.filter((r) => r === 'got').length, 1, `one winner (${answers.join(', ')})`);
+  t.equal(answers.filter((r) => r === 'busy').length, 7, 'the others saw it held');
 });

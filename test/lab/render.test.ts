@@ -331,7 +331,7 @@ t.test('keepalived: the guide config, valid for keepalived --config-test', async
     t.match(
       a,
       new RegExp(
-        `vrrp_script check_apiserver \\{\\n  script "${script}"\\n  interval ${k.checkIntervalS}\\n  weight -2\\n  fall ${k.checkFall}\\n  rise ${k.checkRise}\\n\\}`,
+        `vrrp_script check_apiserver \\{\\n  script "${script}"\\n  interval ${k.checkIntervalS}\\n${k.checkTimeoutS !== undefined ? `  timeout ${k.checkTimeoutS}\\n` : ''}  weight -2\\n  fall ${k.checkFall}\\n  rise ${k.checkRise}\\n\\}`,
       ),
     );
     t.match(a, /unicast_src_ip 198\.18\.0\.21\n {4}unicast_peer \{\n {8}198\.18\.0\.22\n/);
