@@ -7,7 +7,7 @@ import t from 'tap';
 import { etcdRestoreFault, parseSnapshotStatus } from '../../src/faults/etcd-restore.ts';
 import { interlockViolations } from '../../src/safety/interlocks.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
-import { CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+import { aroundExec, CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
 function setup(onDisaster?: () => void) {
   const target = new FakeTarget(fakeTopology(), healthyHosts());
@@ -128,21 +128,10 @@ t.test("a failed snapshot read never puts the snapshot's bytes into the error", 
   const { target, fault } = setup();
   // The read prints (part of) the snapshot, then fails with nothing on stderr.
   const secret = `${'U0VDUkVU'.repeat(200)}c2VjcmV0LWRhdGE=`;
-  const exec = target.executor.exec.bind(target.executor);
-  const leaky = {
-    ...target,
-    topology: target.topology,
-    profile: target.profile,
-    timings: target.timings,
-    close: target.close,
-    executor: {
-      ...target.executor,
-      exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
-        const r = await exec(host, argv, opts);
-        return argv[0] === 'read-etcd-snapshot' ? { ...r, code: 1, stdout: secret, stderr: '' } : r;
-      },
-    },
-  };
+  const leaky = aroundExec(target, async (run, kind) => {
+    const r = await run();
+    return kind === 'read-etcd-snapshot' ? { ...r, code: 1, stdout: secret, stderr: '' } : r;
+  });
   const err = (await fault.inject({ target: leaky }).catch((e: unknown) => e)) as Error & {
     result?: { stdout: string };
   };

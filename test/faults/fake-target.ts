@@ -15,6 +15,27 @@ export interface FakeHosts {
   snapshots: Set<string>;
 }
 
+/**
+ * The fake target with every command going through `around`, which runs it (`run`) and may
+ * change its result or act before it; `kind` is the command's action kind.
+ */
+export function aroundExec(
+  target: FakeTarget,
+  around: (run: () => Promise<ExecResult>, kind: string) => Promise<ExecResult>,
+): Target {
+  const exec = target.executor.exec.bind(target.executor);
+  return {
+    topology: target.topology,
+    profile: target.profile,
+    timings: () => target.timings(),
+    close: () => target.close(),
+    executor: {
+      ...target.executor,
+      exec: (host, argv, opts) => around(() => exec(host, argv, opts), argv[0] ?? ''),
+    },
+  };
+}
+
 export class FakeTarget implements Target {
   readonly log: string[] = [];
   readonly inputs: (string | undefined)[] = [];

@@ -5,60 +5,32 @@
  */
 import t from 'tap';
 import { processFault } from '../../src/faults/process.ts';
-import { CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+import { aroundExec, CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
 t.test('proof: the signalled PID when the stop prints one, else the PID seen before', async (t) => {
   const target = new FakeTarget(fakeTopology(), healthyHosts());
   const f = processFault({ host: CPS[0]!, component: 'kube-apiserver', signal: 'KILL' });
   // The fake's `stop` prints nothing: the PID from `running` before the fault (4242).
   t.match(await f.inject({ target }), { effect: true, proof: { kind: 'process-gone', pid: 4242 } });
-  const printing = new FakeTarget(fakeTopology(), healthyHosts());
-  const exec = printing.executor.exec.bind(printing.executor);
-  const executor = {
-    ...printing.executor,
-    exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
-      const r = await exec(host, argv, opts);
-      return argv[0] === 'stop' ? { ...r, stdout: '5150\n' } : r;
-    },
-  };
+  // A stop that prints the PID it signalled (5150), as the kubeadm profile's does.
+  const printing = aroundExec(new FakeTarget(fakeTopology(), healthyHosts()), async (run, kind) => {
+    const r = await run();
+    return kind === 'stop' ? { ...r, stdout: '5150\n' } : r;
+  });
   const g = processFault({ host: CPS[1]!, component: 'kube-apiserver', signal: 'TERM' });
-  t.match(
-    await g.inject({
-      target: {
-        ...printing,
-        executor,
-        profile: printing.profile,
-        topology: printing.topology,
-        timings: printing.timings,
-        close: printing.close,
-      },
-    }),
-    {
-      effect: true,
-      proof: { kind: 'process-gone', host: CPS[1], pid: 5150 },
-    },
-  );
+  t.match(await g.inject({ target: printing }), {
+    effect: true,
+    proof: { kind: 'process-gone', host: CPS[1], pid: 5150 },
+  });
 });
 
 t.test('effect time: between sending the stop and its answer, after the running check', async (t) => {
-  const target = new FakeTarget(fakeTopology(), healthyHosts());
   // A clock that says which command ran when: each exec advances it by 100 ms.
   let now = 1000;
-  const exec = target.executor.exec.bind(target.executor);
-  const timed = {
-    ...target,
-    topology: target.topology,
-    profile: target.profile,
-    timings: target.timings,
-    close: target.close,
-    executor: {
-      ...target.executor,
-      exec: async (host: string, argv: readonly string[], opts?: Parameters<typeof exec>[2]) => {
-        now += 100;
-        return exec(host, argv, opts);
-      },
-    },
-  };
+  const timed = aroundExec(new FakeTarget(fakeTopology(), healthyHosts()), (run) => {
+    now += 100;
+    return run();
+  });
   const f = processFault({ host: CPS[0]!, component: 'kube-apiserver', signal: 'KILL' });
   const out = await f.inject({ target: timed, nowMs: () => now });
   // running check 1000→1100; the stop is sent at 1100 and answered at 1200: effect at 1150.
