@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import t, { type Test } from 'tap';
 import YAML from 'yaml';
 import { parseFlags as parseApiserverFlags } from '../../src/kube/apiserver/flags.ts';
+import { selfSignedCert } from '../../src/kube/leaderelection/serving.ts';
 import {
   DEFAULT_LB,
   hostsByRole,
@@ -171,32 +172,12 @@ t.test('LB options are validated', async (t) => {
 
 /** A TLS server standing in for an apiserver: `/readyz` answers `ready()`, every other path 500. */
 async function fakeApiserver(t: Test, host: string, port: number, ready: () => boolean) {
-  const dir = tmp(t);
-  const key = path.join(dir, 'k.pem');
-  const cert = path.join(dir, 'c.pem');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-    ].concat(['-out', cert, '-days', '1', '-subj', '/CN=apiserver']),
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-  const server = https.createServer(
-    { key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
-    (req, res) => {
-      res.statusCode = req.url === '/readyz' && ready() ? 200 : 500;
-      res.end(`${host}\n`);
-    },
-  );
+  // The components' own self-signed serving certificate (EC, as upstream's serving does).
+  const { cert, key } = await selfSignedCert();
+  const server = https.createServer({ key, cert }, (req, res) => {
+    res.statusCode = req.url === '/readyz' && ready() ? 200 : 500;
+    res.end(`${host}\n`);
+  });
   await new Promise<void>((ok) => server.listen(port, host, ok));
   t.teardown(() => new Promise<void>((ok) => server.close(() => ok())));
   return server;
