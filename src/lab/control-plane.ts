@@ -69,12 +69,16 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
   // The CAs first (kubeadm init's), then every host's files side by side.
   const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
   await Promise.all([
-    writeKubeadmControlPlanes(cfg, {
-      etcdBootstrap: 'bootstrap-all',
-      etcdImageTag: `${installedEtcdVersion()}-0`,
-      // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
-      extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
-    }),
+    writeKubeadmControlPlanes(
+      cfg,
+      {
+        etcdBootstrap: 'bootstrap-all',
+        etcdImageTag: `${installedEtcdVersion()}-0`,
+        // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
+        extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
+      },
+      cas,
+    ),
     ...hostsByRole(cfg, 'worker').map((w) => writeWorkerFiles(cfg, w, cas)),
   ]);
   return cas;

@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
 import { enterHost } from './host.ts';
 import { labProfile } from './profile.ts';
-import { isStaticPod, staticPodStates } from './static-pods.ts';
+import { allStaticPodStates, isStaticPod, STATIC_POD_NAMES } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
 export const STOP_SIGNALS = ['TERM', 'KILL', 'INT', 'STOP'] as const;
@@ -26,7 +26,7 @@ export function componentsOn(cfg: LabConfig, host: string): string[] {
     .components()
     .filter((c) => c.host === host)
     .map((c) => c.name);
-  return [...staticPodStates(cfg, h).map((p) => p.name), ...supervised];
+  return [...(h.role === 'control-plane' ? STATIC_POD_NAMES : []), ...supervised];
 }
 
 function checkComponent(cfg: LabConfig, host: string, component: string): void {
@@ -89,8 +89,8 @@ export async function startComponent(cfg: LabConfig, host: string, component: st
  */
 export function componentPids(cfg: LabConfig): Map<string, number | undefined> {
   const out = new Map<string, number | undefined>();
-  for (const h of cfg.hosts)
-    for (const p of staticPodStates(cfg, h)) out.set(`${h.name}/${p.name}`, p.pids[0]);
+  for (const [host, pods] of allStaticPodStates(cfg))
+    for (const p of pods) out.set(`${host}/${p.name}`, p.pids[0]);
   for (const c of new Supervisor(cfg.stateDir).components())
     out.set(`${c.host}/${c.name}`, c.state.state === 'running' ? c.state.pid : undefined);
   return out;

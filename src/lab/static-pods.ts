@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { procStat } from '../kube/kubelet/static/process.ts';
 import { commName, MANIFEST_DIR, PARKED_DIR } from '../targets/kubeadm-static-pod.ts';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostPid, hostRoot } from './host.ts';
@@ -34,30 +35,33 @@ const nsOf = (pid: number): string | undefined => {
   }
 };
 
-/** Live processes of the host's PID namespace, comm → machine pids (ascending). */
-export function hostProcesses(stateDir: string, host: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  const inside = hostPid(stateDir, host);
-  const ns = inside === undefined ? undefined : nsOf(inside);
-  if (ns === undefined) return out;
+/**
+ * The live processes of each host's PID namespace, in one pass over /proc: host → comm → machine
+ * pids (ascending). A host that is not running has none.
+ */
+export function hostsProcesses(
+  stateDir: string,
+  hosts: readonly string[],
+): Map<string, Map<string, number[]>> {
+  const out = new Map(hosts.map((h) => [h, new Map<string, number[]>()] as const));
+  const hostOfNs = new Map<string, string>();
+  for (const h of hosts) {
+    const inside = hostPid(stateDir, h);
+    const ns = inside === undefined ? undefined : nsOf(inside);
+    if (ns !== undefined) hostOfNs.set(ns, h);
+  }
+  if (hostOfNs.size === 0) return out;
   for (const d of fs.readdirSync('/proc')) {
     const pid = Number(d);
-    if (!Number.isInteger(pid) || pid <= 0 || nsOf(pid) !== ns) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // pid (comm) state ...: comm may hold spaces and parentheses; the state follows the last ')'.
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(open + 1, close);
-    const state = stat.slice(close + 2, close + 3);
-    if (state === 'Z' || state === 'X') continue;
-    out.set(comm, [...(out.get(comm) ?? []), pid]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const host = hostOfNs.get(nsOf(pid) ?? '');
+    if (host === undefined) continue;
+    const st = procStat(pid);
+    if (!st || st.state === 'Z' || st.state === 'X') continue; // exited meanwhile, or a zombie
+    const procs = out.get(host)!;
+    procs.set(st.comm, [...(procs.get(st.comm) ?? []), pid]);
   }
-  for (const pids of out.values()) pids.sort((a, b) => a - b);
+  for (const procs of out.values()) for (const pids of procs.values()) pids.sort((a, b) => a - b);
   return out;
 }
 
@@ -68,13 +72,26 @@ export function manifestState(stateDir: string, host: string, pod: StaticPodName
   return 'missing';
 }
 
-/** Every static pod of a control plane (empty for other hosts). */
-export function staticPodStates(cfg: LabConfig, h: LabHost): StaticPodState[] {
+/** Every static pod of a control plane (empty for other hosts); `procs`: its processes, if known. */
+export function staticPodStates(
+  cfg: LabConfig,
+  h: LabHost,
+  procs?: ReadonlyMap<string, number[]>,
+): StaticPodState[] {
   if (h.role !== 'control-plane') return [];
-  const procs = hostProcesses(cfg.stateDir, h.name);
+  const own = procs ?? hostsProcesses(cfg.stateDir, [h.name]).get(h.name);
   return STATIC_POD_NAMES.map((name) => ({
     name,
     manifest: manifestState(cfg.stateDir, h.name, name),
-    pids: procs.get(commName(name)) ?? [],
+    pids: own?.get(commName(name)) ?? [],
   }));
+}
+
+/** Every host's static pods (host → states), with one pass over /proc for all of them. */
+export function allStaticPodStates(cfg: LabConfig): Map<string, StaticPodState[]> {
+  const procs = hostsProcesses(
+    cfg.stateDir,
+    cfg.hosts.map((h) => h.name),
+  );
+  return new Map(cfg.hosts.map((h) => [h.name, staticPodStates(cfg, h, procs.get(h.name))]));
 }

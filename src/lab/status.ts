@@ -9,7 +9,7 @@ import { hostsByRole } from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { type BackendState, haproxyBackends } from './haproxy.ts';
 import { addressHolders, bridgeExists, hostLinkState } from './network.ts';
-import { staticPodStates } from './static-pods.ts';
+import { allStaticPodStates } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface HostStatus {
@@ -63,11 +63,12 @@ export async function labStatus(cfg: LabConfig): Promise<LabStatus> {
     ]);
     const health = clusterHealth(members);
     const comps = sup.components();
+    const pods = allStaticPodStates(cfg);
     const hosts = await Promise.all(
       cfg.hosts.map(async (h): Promise<HostStatus> => {
         const components = [
           // The kubelet's static pods (control planes), then the supervisor's services.
-          ...staticPodStates(cfg, h).map((p) => ({
+          ...(pods.get(h.name) ?? []).map((p) => ({
             name: p.name,
             state: p.pids.length > 0 ? ('running' as const) : ('stopped' as const),
             pid: p.pids[0],

@@ -85,12 +85,11 @@ export class Supervisor {
     // The harness's Node options (NODE_OPTIONS, e.g. a test runner's loader hooks, which such a
     // runner may put back into any child's environment) are not the component's: `env -u`
     // removes them inside the host and execs the component (its pid stays nsenter's child).
-    const { NODE_OPTIONS: _harnessOnly, ...env } = process.env;
     const child = spawn(enter!, [...enterArgs, 'env', '-u', 'NODE_OPTIONS', ...spec.argv], {
       detached: true,
       cwd: spec.cwd ?? this.stateDir,
       stdio: ['ignore', log, log],
-      env: { ...env, ...spec.env, [MARKER_VAR]: this.marker(spec.host, spec.name) },
+      env: { ...process.env, ...spec.env, [MARKER_VAR]: this.marker(spec.host, spec.name) },
     });
     fs.closeSync(log);
     if (child.pid === undefined)

@@ -13,7 +13,7 @@ import path from 'node:path';
 import t from 'tap';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { cliArgv } from '../helpers/cli.ts';
-import { withoutTapHooks } from '../helpers/env.ts';
+import { untracked, withoutTapHooks } from '../helpers/env.ts';
 import { requireRoot } from '../helpers/root.ts';
 
 requireRoot('test/cli/lab-range.root.test.ts', ['unshare', 'iptables', 'ip']);
@@ -45,8 +45,8 @@ function inNamespace(commands: readonly string[][]): { outputs: string[]; codes:
     run,
     'iptables -w 5 -L OUTPUT -v -n -x | awk \'/hadr-norange/ {print "packets " $1}\'',
   ].join('\n');
-  // `env -u NODE_OPTIONS`: tap's hook would load itself into every Node child (helpers/env.ts).
-  const r = spawnSync('unshare', ['-n', 'env', '-u', 'NODE_OPTIONS', 'sh', '-c', script], {
+  // untracked: tap's hook would load itself into every Node child (helpers/env.ts).
+  const r = spawnSync('unshare', ['-n', ...untracked(['sh', '-c', script])], {
     encoding: 'utf8',
     env: { ...withoutTapHooks(), HADRILL_LAB_DIR: stateDir, HADRILL_JOURNAL: journal },
     timeout: 300_000,

@@ -20,7 +20,7 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { runLocal } from '../../src/executors/local.ts';
 import { hostsByRole } from '../../src/lab/config.ts';
 import { componentPids } from '../../src/lab/control.ts';
-import { staticPodStates } from '../../src/lab/static-pods.ts';
+import { allStaticPodStates } from '../../src/lab/static-pods.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { describeProblems, waitSteadyState } from '../../src/probes/steady.ts';
@@ -78,9 +78,8 @@ async function faultsInPlace(): Promise<string[]> {
   // is live is its kubelet's: one that exited by itself (a controller-manager that lost its Lease
   // during a partition exits, as upstream) comes back after the crash back-off, so it is a
   // fault left only when it is still down after the longest back-off of the preset.
-  for (const h of cfg.hosts)
-    for (const p of staticPodStates(cfg, h))
-      if (p.manifest !== 'live') found.push(`${h.name}/${p.name} manifest ${p.manifest}`);
+  for (const [host, pods] of allStaticPodStates(cfg))
+    for (const p of pods) if (p.manifest !== 'live') found.push(`${host}/${p.name} manifest ${p.manifest}`);
   const backoffS = cfg.timings.kubelet.crashBackoffMaxS + 3;
   let stopped: string[] = [];
   for (let waited = 0; ; waited += 0.5) {

@@ -182,14 +182,16 @@ export const kubeadmRoot = (cfg: LabConfig, host: string): string => hostRoot(cf
 export const kubeadmCasDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'kubeadm', 'cas');
 
 /**
- * Writes every control plane's layout under `kubeadmRoot(cfg, host)` (the CAs once, in
- * `kubeadmCasDir(cfg)`), in init/join order; idempotent as writeKubeadmHost.
+ * Writes every control plane's layout under `kubeadmRoot(cfg, host)`, each as its place in the
+ * init/join order makes it, with the CAs in `kubeadmCasDir(cfg)` (made once; `cas` when the caller
+ * already has them); idempotent as writeKubeadmHost.
  */
 export async function writeKubeadmControlPlanes(
   cfg: LabConfig,
   o: KubeadmHostOptions = {},
+  known?: KubeadmCas,
 ): Promise<Record<string, KubeadmHostLayout>> {
-  const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
+  const cas = known ?? (await ensureKubeadmCas(kubeadmCasDir(cfg)));
   // Each host's files depend only on the CAs and its place in the init/join order (its index),
   // not on another host's files: written side by side (openssl runs dominate `lab up`'s start).
   const cps = hostsByRole(cfg, 'control-plane');

@@ -38,8 +38,10 @@ export interface ContainerRecord {
   readonly terminationGracePeriodSeconds: number;
 }
 
-/** /proc/<pid>/stat → state and start time; undefined when there is no such process. */
-export function procStat(pid: number): { state: string; startTicks: string; pgid: number } | undefined {
+/** /proc/<pid>/stat → name, state and start time; undefined when there is no such process. */
+export function procStat(
+  pid: number,
+): { comm: string; state: string; startTicks: string; pgid: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,11 +49,13 @@ export function procStat(pid: number): { state: string; startTicks: string; pgid
     return undefined;
   }
   // the comm field may contain spaces and parentheses: fields restart after the last ')'
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  const rest = text.slice(close + 2).split(' ');
   // rest[0] is field 3 (state), rest[2] field 5 (pgrp); field 22 (starttime) is rest[19]
   const state = rest[0] ?? '';
   const startTicks = rest[19] ?? '';
-  return { state, startTicks, pgid: Number(rest[2]) };
+  return { comm, state, startTicks, pgid: Number(rest[2]) };
 }
 
 /** The process is the one the record names and not a zombie. */
