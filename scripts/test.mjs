@@ -14,6 +14,12 @@
  *    and a third file uses the core they leave idle.
  * tap's `after` script (test/after-all.ts: the shared lab goes down) runs after the lab files only:
  * elsewhere it only imports the lab's modules (about 4 s of CPU) to do nothing.
+ * Every test file is a process of its own, and most of a unit file's CPU is that process's start:
+ * package.json's tap section leaves out the tap plugins no test uses (chdir, fixture, intercept,
+ * mock, node-serialize, snapshot, spawn, stdin, worker: each loaded into every test process, the
+ * mock plugin with a module hook of its own; about 0.12 s of CPU per file), and the drill CLI's
+ * many bad-input cases run its code in the test's process (test/helpers/drill-in-process.ts).
+ * A test that uses a plugin left out does not compile (`tap build` types the Test class).
  * `npm run test:unit` runs the unit lane alone. `node scripts/test.mjs unit|timed` runs one lane.
  * A file's kind is in its name; test/test-kinds.test.ts checks that the names tell the truth.
  * Ends with one line `N passed, N failed` (assertions, both lanes) and exits non-zero if a lane

@@ -22,6 +22,7 @@ import type { HealJournal } from '../safety/journal.ts';
 import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
+import type { CliIo } from './io.ts';
 import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
 
@@ -56,12 +57,16 @@ export interface DrillRequest {
   readonly baseline: BaselineRule;
   readonly deadlineText: string;
   readonly journal: HealJournal;
+  /** Where the drill's own lines go (stdout: --json; stderr: progress). */
+  readonly io: CliIo;
 }
 
-const log = (l: string) => console.error(`drill: ${l}`);
+/** A line of the drill's own progress on stderr. */
+const logTo = (io: CliIo) => (l: string) => io.err(`drill: ${l}`);
 
 /** The user's consent to a destructive drill on a real cluster, before the target is opened. */
 async function consent(req: DrillRequest): Promise<void> {
+  const log = logTo(req.io);
   const destructive = req.scenarios.flatMap((s) =>
     s.destructive ? [{ name: s.name, effect: s.destructive }] : [],
   );
@@ -83,8 +88,8 @@ async function consent(req: DrillRequest): Promise<void> {
       yes: req.yes === true,
     },
     {
-      interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-      say: (text) => console.error(text),
+      interactive: req.io.interactive,
+      say: req.io.err,
       ask: async (prompt) => {
         const rl = (await import('node:readline/promises')).createInterface({
           input: process.stdin,
@@ -102,6 +107,7 @@ async function consent(req: DrillRequest): Promise<void> {
 }
 
 export async function executeDrill(req: DrillRequest): Promise<number> {
+  const log = logTo(req.io);
   refuseIfPending(req.journal);
   await consent(req);
   const opened = await openTarget({
@@ -124,7 +130,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
-      console.error(`\ndrill: ${sig}: healing the fault, verifying and reporting (again to force exit)`);
+      req.io.err(`\ndrill: ${sig}: healing the fault, verifying and reporting (again to force exit)`);
       interrupt.abort(sig);
     } else {
       log(`${sig} again: exiting now; run 'npm run drill -- recover' if a fault was left`);
@@ -216,7 +222,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
       await hub.runEnd(last.result as RunResult);
     }
     await writeRun(req, result);
-    if (req.json) console.log(JSON.stringify(result, null, 2));
+    if (req.json) req.io.out(JSON.stringify(result, null, 2));
     if (!healed) {
       log("a fault could NOT be healed: run 'npm run drill -- recover' and check the target");
       return 3;
@@ -238,5 +244,5 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
 
 async function writeRun(req: DrillRequest, result: DrillResult): Promise<void> {
   const files = await writeReports(reportDirFor(req.reportDir, result), result);
-  log(`reports in ${path.relative(process.cwd(), files.dir) || files.dir}`);
+  logTo(req.io)(`reports in ${path.relative(process.cwd(), files.dir) || files.dir}`);
 }

@@ -1,16 +1,21 @@
 /**
  * Every bad input to the drill CLI, table-driven: each case exits 2 with a message that names
  * the fix, and leaves nothing behind — no lab state dir (no lab brought up; HADRILL_LAB_DIR is a
- * fresh temp path), no heal journal (HADRILL_JOURNAL), no report directory. The CLI runs as a
- * user starts it (helpers/cli.ts). The ssh cases use fixture files only: an inventory that
- * passes its checks would connect, so none here does.
+ * fresh temp path), no heal journal (HADRILL_JOURNAL), no report directory. The ssh cases use
+ * fixture files only: an inventory that passes its checks would connect, so none here does.
+ *
+ * The cases run the CLI's own code in this process (helpers/drill-in-process.ts), one after the
+ * other: a Node process per case cost about 0.4 s of CPU each. A sample of them also runs as a user starts the
+ * CLI (helpers/cli.ts: the launcher and the bundle, a process of its own), and must give the same
+ * exit code and the same output.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { runCli } from '../helpers/cli.ts';
+import { drillInProcess } from '../helpers/drill-in-process.ts';
 import { type BadInput, badInputCases } from './bad-input-cases.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-bad-'));
@@ -27,8 +32,14 @@ keygen(path.join(fixtures, 'plain'), '');
 keygen(path.join(fixtures, 'encrypted'), 'right horse');
 const cases = badInputCases(fixtures);
 
-/** Runs the CLI with the isolated env; the env of a case is added for that run only. */
-async function run(c: BadInput) {
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Sets the isolated env (and the case's own) for the length of `fn`. */
+async function withEnv<T>(c: BadInput, fn: () => Promise<T>): Promise<T> {
   const saved = { ...process.env };
   Object.assign(process.env, {
     HADRILL_LAB_DIR: labDir,
@@ -36,37 +47,57 @@ async function run(c: BadInput) {
     ...c.env,
   });
   try {
-    return await runCli('drill', c.args(reports), { timeoutMs: 60_000 });
+    return await fn();
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   }
 }
 
+/** The CLI's code in this process, no terminal: what it returns and printed. */
+const inProcess = (c: BadInput): Promise<Outcome> => withEnv(c, () => drillInProcess(c.args(reports)));
+
+/** The CLI as a user starts it (its stdin is not a terminal). */
+const asProcess = (c: BadInput): Promise<Outcome> =>
+  withEnv(c, () => runCli('drill', c.args(reports), { timeoutMs: 60_000 }));
+
+/** What the launcher adds when it had to rebuild the bundles first (bin/ha-drill.mjs). */
+const launcherNote = /^ha-drill: bundles built .*\n/gm;
+
+const checkNothingLeft = (t: Test) => {
+  t.notOk(fs.existsSync(labDir), 'no lab state dir: no lab was brought up');
+  t.notOk(fs.existsSync(journalDir), 'no heal journal');
+  t.notOk(fs.existsSync(reports), 'no report directory');
+};
+
 t.test(`${cases.length} bad inputs: exit 2, the fix named, nothing left behind`, async (t) => {
   t.ok(cases.length >= 100, `${cases.length} cases`);
   const names = new Set<string>();
-  // Two at a time: each is a short Node process.
-  const queue = [...cases];
-  const results = new Map<BadInput, Awaited<ReturnType<typeof run>>>();
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) results.set(c, await run(c));
-    }),
-  );
   for (const c of cases) {
     t.notOk(names.has(c.name), `case names are unique: ${c.name}`);
     names.add(c.name);
-    const r = results.get(c)!;
+    const r = await inProcess(c);
     const out = r.stderr;
     t.equal(r.code, 2, `${c.name}: exit 2 (${out.trim().split('\n')[0]})`);
     t.match(out, c.says, `${c.name}: names the fix`);
     if (c.never) t.notMatch(`${r.stdout}${out}`, c.never, `${c.name}: does not print it`);
     t.equal(r.stdout, '', `${c.name}: prints no plan`);
   }
-  t.notOk(fs.existsSync(labDir), 'no lab state dir: no lab was brought up');
-  t.notOk(fs.existsSync(journalDir), 'no heal journal');
-  t.notOk(fs.existsSync(reports), 'no report directory');
+  checkNothingLeft(t);
+});
+
+t.test('a sample run as real CLI processes: the same exit code and output', async (t) => {
+  // Every 16th case, from each part of the table (command line, config, aim, ssh inventory).
+  const sample = cases.filter((_, i) => i % 16 === 0);
+  t.ok(sample.length >= 6, `${sample.length} cases`);
+  for (const c of sample) {
+    const real = await asProcess(c);
+    const here = await inProcess(c);
+    t.equal(real.code, 2, `${c.name}: the process exits 2`);
+    t.equal(real.stderr.replace(launcherNote, ''), here.stderr, `${c.name}: the same stderr`);
+    t.equal(real.stdout, '', `${c.name}: the process prints nothing on stdout`);
+  }
+  checkNothingLeft(t);
 });
 
 t.test('recover refuses a journal entry made without host-key checks, and leaves it', async (t) => {
@@ -83,7 +114,7 @@ t.test('recover refuses a journal entry made without host-key checks, and leaves
     heal: [],
   };
   fs.writeFileSync(journal, `${JSON.stringify(entry)}\n`);
-  const r = await run({ name: 'recover insecure', args: () => ['recover'], says: /./ });
+  const r = await inProcess({ name: 'recover insecure', args: () => ['recover'], says: /./ });
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /journaled with --insecure-ignore-host-keys.*recover --insecure-ignore-host-keys/);
   t.equal(fs.readFileSync(journal, 'utf8'), `${JSON.stringify(entry)}\n`, 'the journal is unchanged');

@@ -3,7 +3,8 @@
  * heal journal of the test's own (HADRILL_JOURNAL): `--dry-run` without a Docker engine prints
  * the plan from kind-configs/ha-3cp.yaml and exits 0; a kind drill's journal entry names the
  * kind cluster and `drill recover` replays its heal through docker; bad input exits 2 saying what
- * to fix.
+ * to fix. The CLI runs in this process (helpers/drill-in-process.ts), except the `recover` that
+ * heals the kind drill: a process of its own, as a user runs it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { linkDownFault } from '../../src/faults/network.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
 import { openKindTarget } from '../../src/targets/kind.ts';
 import { runCli } from '../helpers/cli.ts';
+import { drillInProcess } from '../helpers/drill-in-process.ts';
 import { fakeDocker, LB } from '../targets/kind-fake-docker.ts';
 
 const fake = fakeDocker();
@@ -26,7 +28,14 @@ t.teardown(() => {
 process.env.PATH = fake.path();
 process.env.HADRILL_JOURNAL = journalFile;
 
+/** The CLI's code in this process (helpers/drill-in-process.ts). */
 async function drill(...args: string[]) {
+  const r = await drillInProcess(args);
+  return { ...r, out: `${r.stdout}${r.stderr}` };
+}
+
+/** The CLI as a user starts it: `recover` after a killed drill, in a process of its own. */
+async function drillProcess(...args: string[]) {
   const r = await runCli('drill', args, { timeoutMs: 120_000 });
   return { ...r, out: `${r.stdout}${r.stderr}` };
 }
@@ -72,7 +81,7 @@ t.test('a kind drill is journaled as kind, and recover heals it through docker',
   t.equal(refused.code, 3, refused.out);
   t.match(refused.stderr, /an earlier drill left 1 fault\(s\).*Run 'npm run drill -- recover' first/);
   const before = fake.calls().length;
-  const r = await drill('recover');
+  const r = await drillProcess('recover');
   t.equal(r.code, 0, r.out);
   t.match(r.stderr, /recover: 1 of 1 pending heal\(s\) replayed/);
   t.equal(fake.network(LB), 'kind', 'back on kind’s network');

@@ -24,10 +24,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, transform, version } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'ha-drill-test');
+
+/**
+ * esbuild itself loads only on a cache miss (most test processes find every file compiled): its
+ * version, part of every cache key, comes from its package.json.
+ */
+const { version } = JSON.parse(
+  readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8'),
+);
+const esbuild = () => import('esbuild');
 
 const OPTIONS = {
   loader: 'ts',
@@ -79,7 +87,7 @@ async function compile(file, source) {
   } catch {
     // not compiled yet
   }
-  const { code } = await transform(source, { ...OPTIONS, sourcefile: file });
+  const { code } = await (await esbuild()).transform(source, { ...OPTIONS, sourcefile: file });
   writeAtomically(cached, code);
   return code;
 }
@@ -104,7 +112,7 @@ async function buildBundle(name, entry) {
     .digest('hex');
   const file = path.join(CACHE, `${name.replaceAll('/', '+')}-${key}.mjs`);
   if (existsSync(file)) return file;
-  const { outputFiles } = await build({
+  const { outputFiles } = await (await esbuild()).build({
     ...BUNDLE_OPTIONS,
     entryPoints: [entry],
     write: false,

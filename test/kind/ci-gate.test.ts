@@ -130,7 +130,7 @@ t.test('kind-e2e: the matrix straddles the LB and etcd boundaries; triggers; gat
     runs,
     /npm run drill -- all --target ssh --inventory "\$SSH_DIR\/inventory.yaml" --gate --gate-fidelity /,
   );
-  const drill = fs.readFileSync(path.join(PROJECT_ROOT, 'src/cli/drill.ts'), 'utf8');
+  const drill = fs.readFileSync(path.join(PROJECT_ROOT, 'src/cli/drill-main.ts'), 'utf8');
   for (const option of [
     "'gate-fidelity': { type:",
     'inventory: { type:',

@@ -3,13 +3,16 @@
  * by its container labels, with stand-ins for docker and kind on PATH (no Docker engine here).
  * Node actions are kubeadm commands run with `docker exec` in the node containers; the LB is the
  * `-external-load-balancer` container, stopped with docker on the harness; nothing but read-only
- * docker/kind calls are made. Without docker's engine or kind: exit 3 and what to install.
+ * docker/kind calls are made. Without docker's engine or kind: exit 3 and what to install. The
+ * plans come from the CLI's code run in this process (helpers/drill-in-process.ts); the last case
+ * runs the CLI as a user starts it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.ts';
+import { drillInProcess } from '../helpers/drill-in-process.ts';
 import { FAKE_NODES, fakeTools } from './fake-tools.ts';
 
 // A journal of this file's own: a lab drill running meanwhile (npm test runs the lanes at once)
@@ -25,9 +28,7 @@ async function plan(...args: string[]) {
   const prev = process.env.PATH;
   process.env.PATH = tools.env().PATH;
   try {
-    const r = await runCli('drill', [...args, '--target', 'kind', ...cluster, '--dry-run'], {
-      timeoutMs: 60_000,
-    });
+    const r = await drillInProcess([...args, '--target', 'kind', ...cluster, '--dry-run']);
     return { ...r, out: `${r.stdout}${r.stderr}` };
   } finally {
     process.env.PATH = prev;
