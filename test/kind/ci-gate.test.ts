@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import t from 'tap';
@@ -15,6 +14,7 @@ import YAML from 'yaml';
 import { loadInventory } from '../../src/targets/inventory.ts';
 import { readKindConfig } from '../../src/targets/kind-config.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
+import { testTmp } from '../helpers/temp.ts';
 
 const file = path.join(PROJECT_ROOT, '.github/workflows/ha-gate.yml');
 const src = fs.readFileSync(file, 'utf8');
@@ -204,7 +204,7 @@ function runStep(id: string, env: NodeJS.ProcessEnv): { code: number | null; std
 }
 
 t.test('kind-e2e: the cluster config and the ssh inventory the steps write', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-e2e-wf-'));
+  const dir = testTmp('e2e-wf-');
   const env = e2eTools(dir);
   const created = runStep('cluster', { ...env, KUBEADM_API: 'v1beta4', NODE_IMAGE: 'kindest/node:v1.36.1' });
   t.equal(created.code, 0, created.stderr);

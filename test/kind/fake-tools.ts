@@ -5,8 +5,8 @@
  * logged, so a test can check a dry run changed nothing.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { testTmp } from '../helpers/temp.ts';
 
 export interface FakeTools {
   readonly bin: string;
@@ -25,7 +25,7 @@ export const FAKE_NODES = [
 ] as const;
 
 export function fakeTools(): FakeTools {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-fake-kind-'));
+  const dir = testTmp('fake-kind-');
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   const log = path.join(dir, 'calls.log');

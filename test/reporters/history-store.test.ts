@@ -3,8 +3,7 @@
  * an older version without a configuration, foreign and broken files) read back by the store,
  * then the comparison the model builds from them.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
@@ -15,6 +14,7 @@ import { findPreviousRuns } from '../../src/reporters/history-store.ts';
 import { renderMarkdown } from '../../src/reporters/markdown.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import { apiserverKillRun } from '../analysis/synthetic.ts';
+import { testTmp } from '../helpers/temp.ts';
 
 const FAST = { masterLeaseTtlS: 15, endpointReconcileIntervalS: 10, checkInterMs: 2000, fall: 2 };
 const SEEDS = { masterLeaseTtlS: 60, endpointReconcileIntervalS: 10, checkInterMs: 2000, fall: 3 };
@@ -30,7 +30,7 @@ function runDoc(startedAt: string, preset: string | undefined, timings: object |
 }
 
 async function reportsDir(): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'history-'));
+  const root = testTmp('history-');
   const put = async (dir: string, doc: unknown) => {
     await mkdir(path.join(root, dir));
     await writeFile(path.join(root, dir, 'report.json'), typeof doc === 'string' ? doc : JSON.stringify(doc));

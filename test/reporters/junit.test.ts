@@ -1,15 +1,15 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import { writeJUnit } from '../../src/reporters/junit.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
+import { testTmp } from '../helpers/temp.ts';
 import { CDS, META, mixedRun, suite, targetRun } from './fixtures.ts';
 import { all, one, parseXml, props, type XmlElement } from './xml.ts';
 
-const tmp = () => mkdtemp(path.join(tmpdir(), 'junit-'));
+const tmp = async () => testTmp('junit-');
 
 /** What a JUnit consumer sees of one testcase: outcome, failure message and the measurement. */
 function caseSummary(c: XmlElement) {

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { reportDirName } from '../../src/reporters/format.ts';
@@ -8,6 +7,7 @@ import { REPORT_SCHEMA, renderJson } from '../../src/reporters/json.ts';
 import { renderMarkdown } from '../../src/reporters/markdown.ts';
 import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
+import { testTmp } from '../helpers/temp.ts';
 import { CDS, mixedRun, passingRun, suite, targetRun } from './fixtures.ts';
 
 t.test('report.json: the model without the raw timeline, secrets redacted', (t) => {
@@ -202,7 +202,7 @@ t.test('report.html: self-contained, chart lanes and markers, table', (t) => {
 });
 
 t.test('writeReports writes the five files; timeline round-trips', async (t) => {
-  const root = await mkdtemp(path.join(tmpdir(), 'reports-'));
+  const root = testTmp('reports-');
   const run = mixedRun();
   const dir = reportDirFor(root, run);
   t.equal(path.basename(dir), '20261122T024000Z-apiserver-kill');

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { interlockViolations } from '../../src/safety/interlocks.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
 import type { Topology } from '../../src/targets/types.ts';
+import { testTmp } from '../helpers/temp.ts';
 
-const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-journal-')), 'j.jsonl');
+const tmp = () => path.join(testTmp('journal-'), 'j.jsonl');
 
 t.test('pending until done; survives a torn last line; compact keeps pending only', async (t) => {
   const file = tmp();
@@ -117,7 +117,7 @@ t.test('interlocks: quorum, every apiserver, the only LB; declared outages pass'
 });
 
 t.test("the journal is its owner's alone: it keeps heal commands verbatim", async (t) => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-journal-')), 'state');
+  const dir = path.join(testTmp('journal-'), 'state');
   const file = path.join(dir, 'j.jsonl');
   const j = new HealJournal(file);
   const entry = {

@@ -4,14 +4,13 @@
  * link-down heal waiting for the host's own timer, says how long), it stops at the first failure,
  * and the entry is marked done only when every step succeeded.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import type { ExecOptions, ExecResult, Executor } from '../../src/executors/types.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
 import { DEFAULT_STEP_TIMEOUT_S, replayPending } from '../../src/safety/recover.ts';
 import type { Target } from '../../src/targets/types.ts';
+import { testTmp } from '../helpers/temp.ts';
 
 function recordingTarget(codes: Record<string, number>) {
   const calls: { argv: readonly string[]; timeoutMs?: number }[] = [];
@@ -29,7 +28,7 @@ function recordingTarget(codes: Record<string, number>) {
 }
 
 function journalWith(heal: { argv: string[]; timeoutS?: number }[]): HealJournal {
-  const j = new HealJournal(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-recover-')), 'j.jsonl'));
+  const j = new HealJournal(path.join(testTmp('recover-'), 'j.jsonl'));
   j.begin({
     id: 'e1',
     scenario: 'lb-stop',

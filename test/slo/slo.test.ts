@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
@@ -8,6 +7,7 @@ import { sloDefaults } from '../../src/slo/defaults.ts';
 import { parseSloFlag, parseSloFlags } from '../../src/slo/parse.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import { SloInputError } from '../../src/slo/types.ts';
+import { testTmp } from '../helpers/temp.ts';
 
 /** A scenario module of the catalogue, by name. */
 const scenario = (name: string) => {
@@ -172,7 +172,7 @@ t.test('allowedContexts and loading from disk', async (t) => {
     message: /"prod" is not in allowedContexts \(kind-drill, lab\)/,
   });
   t.doesNotThrow(() => checkContextAllowed(parseDrillConfig('', NAMES), 'anything'));
-  const dir = await mkdtemp(path.join(tmpdir(), 'slo-'));
+  const dir = testTmp('slo-');
   const file = path.join(dir, 'drill.yaml');
   await writeFile(file, CONFIG);
   t.same((await loadDrillConfig(file, NAMES)).allowedContexts, ['kind-drill', 'lab']);
