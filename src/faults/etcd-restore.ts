@@ -49,6 +49,8 @@ interface Stopped {
   readonly host: string;
   readonly component: Component;
   readonly trip?: RoundTrip;
+  /** The stop command's output (its host-timing line, src/faults/effect.ts). */
+  readonly stdout: string;
 }
 
 interface SnapshotStatus {
@@ -87,14 +89,14 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
     const stopped = await Promise.all(
       on.map(async (host): Promise<Stopped | undefined> => {
         if ((await runAction(target, running(host, component))).code !== 0) return undefined;
-        const { trip } = await timed(nowMs, () =>
+        const { result, trip } = await timed(nowMs, () =>
           must(target, { kind: 'stop', host, component, signal: 'TERM' }, `stopping ${component}`),
         );
         await waitFor(
           async () => ((await runAction(target, running(host, component))).code !== 0 ? true : undefined),
           { timeoutMs: 30_000, intervalMs: 100, what: `${component} on ${host} to exit` },
         );
-        return { host, component, trip };
+        return { host, component, trip, stdout: result.stdout };
       }),
     );
     return stopped.filter((s) => s !== undefined);
@@ -252,6 +254,7 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
           ? effectWithin(
               earliest.trip,
               `the disaster's first stop: SIGTERM sent to ${earliest.component} on ${earliest.host} by its stop command`,
+              earliest.stdout,
             )
           : {}),
       };

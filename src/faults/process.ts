@@ -4,6 +4,7 @@
  * again (if it is not already running). Used by apiserver-kill, leader-kill and kubelet-stop.
  */
 
+import { withoutHostTiming } from '../targets/host-timing.ts';
 import type { Component } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { effectWithin, timed } from './effect.ts';
@@ -70,7 +71,7 @@ export function processFault(o: ProcessFaultOptions): Fault {
       );
       if (res.code !== 0) throw failed(res, `stopping ${o.component}`);
       // The proof's PID is the one the stop signalled, when the profile prints it (kubeadm does).
-      const signalled = Number(res.stdout.trim().split(/\s+/)[0]) || undefined;
+      const signalled = Number(withoutHostTiming(res.stdout).trim().split(/\s+/)[0]) || undefined;
       // SIGTERM lets the process shut down cleanly; give it up to 30 s to be gone.
       const gone = await waitFor(
         async () => ((await runAction(target, running)).code !== 0 ? true : undefined),
@@ -83,7 +84,7 @@ export function processFault(o: ProcessFaultOptions): Fault {
       return {
         effect: true,
         proof: { kind: 'process-gone', host: o.host, process: o.component, pid: signalled ?? pid },
-        ...effectWithin(trip, `SIG${o.signal} sent by the stop command`),
+        ...effectWithin(trip, `SIG${o.signal} sent by the stop command`, res.stdout),
       };
     },
     async heal({ target }) {

@@ -50,13 +50,13 @@ export function servicesFault(o: ServicesFaultOptions): Fault {
         if ((await runAction(target, running(c))).code !== 0)
           return { effect: false, reason: `${c} on ${o.host} was not running before the fault` };
       }
-      let firstStop: RoundTrip | undefined;
+      let firstStop: { readonly trip?: RoundTrip; readonly stdout: string } | undefined;
       for (const c of o.components) {
         const { result: res, trip } = await timed(nowMs, () =>
           runAction(target, { kind: 'stop', host: o.host, component: c, signal: o.signal }),
         );
         if (res.code !== 0) throw failed(res, `stopping ${c}`);
-        firstStop ??= trip;
+        firstStop ??= { trip, stdout: res.stdout };
       }
       for (const c of o.components) {
         const gone = await waitFor(
@@ -72,7 +72,11 @@ export function servicesFault(o: ServicesFaultOptions): Fault {
       return {
         effect: true,
         proof: { kind: 'service-stopped', host: o.host, service: names },
-        ...effectWithin(firstStop, `SIG${o.signal} sent to ${first} by its stop command`),
+        ...effectWithin(
+          firstStop?.trip,
+          `SIG${o.signal} sent to ${first} by its stop command`,
+          firstStop?.stdout,
+        ),
       };
     },
     async heal({ target }) {

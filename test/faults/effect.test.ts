@@ -21,3 +21,20 @@ t.test('effectWithin: the midpoint, with the round trip in how; nothing without 
   });
   t.same(effectWithin(undefined, 'the kill'), {});
 });
+
+t.test(
+  'effectWithin: the host timing narrows the round trip; a host claiming more is not believed',
+  async (t) => {
+    const trip = { sentMs: 1000, answeredMs: 1600 };
+    // The lab CLI: 400 ms of start-up before the signal, 100 ms of waiting for the exit after it.
+    t.same(effectWithin(trip, 'SIGTERM sent', 'stopped\nhadrill-effect lead-ms=400 tail-ms=100'), {
+      effectAt: {
+        atMs: 1450,
+        how: 'SIGTERM sent, 400 ms after sending the command and 100 ms before its answer as its host measured, 600 ms round trip (midpoint of the 100 ms left)',
+      },
+    });
+    t.match(effectWithin(trip, 'SIGTERM sent', 'hadrill-effect lead-ms=500 tail-ms=200'), {
+      effectAt: { atMs: 1300, how: 'SIGTERM sent, 600 ms round trip (midpoint)' },
+    });
+  },
+);
