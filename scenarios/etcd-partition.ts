@@ -21,8 +21,8 @@ import { writeProbe } from '../src/probes/writes.ts';
 import { apiRecovered } from '../src/runner/recovery.ts';
 import type { Scenario } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
+import type { HaTimings } from '../src/targets/defaults.ts';
 import { ETCD_PARTITION } from '../src/targets/partition.ts';
-import type { HaTimings } from '../src/targets/types.ts';
 import { eventsOf, type TimelineEvent } from '../src/timeline/events.ts';
 import { etcdLeader, pickMember } from './pick.ts';
 

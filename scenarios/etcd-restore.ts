@@ -4,8 +4,9 @@
  * through the LB while the snapshot is taken and for a few seconds after; it stops when the
  * control plane is stopped, so every acknowledged write falls either before the snapshot (must
  * survive: rpo_pre_snapshot_lost_writes = 0) or after it (must be gone: rpo_lost_writes equals
- * the post-snapshot acks, its expected window). rto_s runs from the fault's invoke (the snapshot,
- * then `POST_SNAPSHOT_MS` of service, then the outage) to 3 s of sustained API success.
+ * the post-snapshot acks, its expected window). rto_s runs from the fault's effect, the
+ * disaster's first stop (not the invoke: the snapshot and `POST_SNAPSHOT_MS` of service come
+ * first), to 3 s of sustained API success.
  *
  * `--member` picks the member the snapshot is taken through (default: the first).
  */

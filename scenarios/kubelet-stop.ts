@@ -25,7 +25,7 @@ import {
   tolerationSecondsOf,
 } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
-import type { HaTimings } from '../src/targets/types.ts';
+import type { TimingInputs } from '../src/targets/defaults.ts';
 import { hostsWithRole, type TargetHost } from '../src/targets/types.ts';
 import { eventsOf } from '../src/timeline/events.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
@@ -57,7 +57,7 @@ export function pickWorker(
 }
 
 /** Timings with the workload's tolerationSeconds, for the expected eviction window. */
-const withToleration = (ctx: ScenarioContext): HaTimings => ({
+const withToleration = (ctx: ScenarioContext): TimingInputs => ({
   ...ctx.timings,
   tolerationSeconds: tolerationSecondsOf(ctx.options),
 });

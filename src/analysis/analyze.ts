@@ -2,7 +2,8 @@
  * The analysis entry point: `analyze(timeline, context) → Measurement[]`. Which measurements a
  * scenario reports = its SLOs (defaults + overrides) plus its informational ones, both from the
  * context; expected windows follow the context's rules (the scenario's, else the defaults). Every
- * timing is from the fault's invoke; an unproven fault yields `unknown` and no numbers at all.
+ * timing is from the fault's effect (`fault.effect`, else its invoke: src/analysis/fault.ts); an
+ * unproven fault yields `unknown` and no numbers at all.
  */
 import { MEASUREMENTS, type MeasurementName } from '../slo/types.ts';
 import { type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';

@@ -4,14 +4,14 @@
  * src/reporters/history-store.ts.
  *
  * A run's configuration (`RunConfig`) is what decides the numbers apart from the cluster's
- * behaviour: the lab preset, the timing inputs the expected windows derive from (`HaTimings`, read
- * from the target), and the scenario options the user gave (victim host/member, signal, variant,
+ * behaviour: the lab preset, the timing inputs the expected windows derive from (`TimingInputs`,
+ * read from the target; their origins do not enter it), and the scenario options the user gave (victim host/member, signal, variant,
  * toleration). Runs are compared only when their fingerprints are equal; earlier runs of the
  * same scenario and target with another (or no recorded) configuration are counted, not compared.
  */
 import { createHash } from 'node:crypto';
 import type { MeasurementName } from '../slo/types.ts';
-import type { HaTimings } from '../targets/types.ts';
+import type { TimingInputs } from '../targets/defaults.ts';
 import type { Measurement, Verdict } from './types.ts';
 
 type Scalar = string | number | boolean;
@@ -30,7 +30,7 @@ export interface RunConfig {
 /** The configuration of a run from its preset, scenario options and the target's timings. */
 export function runConfigOf(
   meta: { readonly preset?: string; readonly params?: Readonly<Record<string, unknown>> },
-  timings: HaTimings | undefined,
+  timings: TimingInputs | undefined,
 ): RunConfig {
   const preset = meta.preset ?? null;
   const t = sortedScalars(timings ?? {}, (v): v is number => typeof v === 'number');

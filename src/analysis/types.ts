@@ -9,7 +9,6 @@
  */
 import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
-import type { HaTimings } from '../targets/types.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
 export type Verdict = 'pass' | 'fail' | 'unknown';
@@ -94,7 +93,8 @@ export interface AnalysisContext extends SustainedRule {
   readonly informational?: readonly MeasurementName[];
   /** Window rules replacing the default rule of a measurement. */
   readonly windows?: WindowRules;
-  readonly timings?: HaTimings;
+  /** The target's timing inputs with their origins (absent: no expected windows from timings). */
+  readonly timings?: TimingInputs;
   /** Overrides of the fault target recorded in `fault.invoke`. */
   readonly target?: Partial<FaultTarget>;
   /** Number of API load balancers in the topology (1 ⇒ single point of failure). */

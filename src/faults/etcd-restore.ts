@@ -6,17 +6,21 @@
  * restore every member from the snapshot with a new cluster token (same member names and peer
  * URLs, so etcd starts with its usual command line), start etcd and the apiservers again.
  *
- * Proof: every member's data dir was destroyed. Heal (idempotent, executor only): for each member
- * whose etcd is not running, restore from the snapshot if its data is gone, start it; then start
- * every apiserver that is not running. Every journaled step replays: `restore-etcd` succeeds on
- * the member its own restore produced (marker with the token) and, as a heal, keeps member data
- * that was never wiped; `start` succeeds on a running component. Not covered: a harness killed
- * between two members' wipes leaves old data beside restored members (different cluster IDs).
- * Everything goes through the host profile's actions.
+ * Proof: every member's data dir was destroyed. Effect (where the measurements start): the
+ * disaster's first stop (an apiserver's, they go first), within its command's round trip; not
+ * the snapshot the inject begins with, nor the copies and the service after it. Heal
+ * (idempotent, executor only): for each member whose etcd is not running, restore from the
+ * snapshot if its data is gone, start it; then start every apiserver that is not running.
+ * Every journaled step replays: `restore-etcd` succeeds on the member its own restore produced
+ * (marker with the token) and, as a heal, keeps member data that was never wiped; `start`
+ * succeeds on a running component. Not covered: a harness killed between two members' wipes
+ * leaves old data beside restored members (different cluster IDs). Everything goes through the
+ * host profile's actions.
  */
 import type { Action, Component, Target } from '../targets/types.ts';
 import type { EventSink } from '../timeline/recorder.ts';
 import { sleep, waitFor } from '../util/time.ts';
+import { effectWithin, type RoundTrip, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, type PlanStep, runAction, step } from './types.ts';
 
 export interface RestoreMember {
@@ -38,6 +42,15 @@ export interface EtcdRestoreOptions {
   readonly sink: EventSink;
   /** Called right before the control plane is stopped (the scenario stops its write probe). */
   readonly onDisaster?: () => void;
+}
+
+/** A component the disaster stopped, with its stop command's round trip. */
+interface Stopped {
+  readonly host: string;
+  readonly component: Component;
+  readonly trip?: RoundTrip;
+  /** The stop command's output (its host-timing line, src/faults/effect.ts). */
+  readonly stdout: string;
 }
 
 interface SnapshotStatus {
@@ -66,17 +79,27 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
     if (res.code !== 0) throw failed(res, what, { stdoutIsData: a.kind === 'read-etcd-snapshot' });
     return res;
   };
-  const stopAll = async (target: Target, component: Component, on: readonly string[]) => {
-    await Promise.all(
-      on.map(async (host) => {
-        if ((await runAction(target, running(host, component))).code !== 0) return;
-        await must(target, { kind: 'stop', host, component, signal: 'TERM' }, `stopping ${component}`);
+  /** Stops `component` on every host at once; returns each stop command's round trip (run clock). */
+  const stopAll = async (
+    target: Target,
+    component: Component,
+    on: readonly string[],
+    nowMs?: () => number,
+  ): Promise<Stopped[]> => {
+    const stopped = await Promise.all(
+      on.map(async (host): Promise<Stopped | undefined> => {
+        if ((await runAction(target, running(host, component))).code !== 0) return undefined;
+        const { result, trip } = await timed(nowMs, () =>
+          must(target, { kind: 'stop', host, component, signal: 'TERM' }, `stopping ${component}`),
+        );
         await waitFor(
           async () => ((await runAction(target, running(host, component))).code !== 0 ? true : undefined),
           { timeoutMs: 30_000, intervalMs: 100, what: `${component} on ${host} to exit` },
         );
+        return { host, component, trip, stdout: result.stdout };
       }),
     );
+    return stopped.filter((s) => s !== undefined);
   };
   const startAll = async (target: Target, component: Component, on: readonly string[]) => {
     await Promise.all(
@@ -183,7 +206,7 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         ...hosts.map((host) => step(t, 'verify-heal', running(host, 'etcd'), 'exits 0: etcd runs')),
       ];
     },
-    async inject({ target }): Promise<InjectOutcome> {
+    async inject({ target, nowMs }): Promise<InjectOutcome> {
       o.sink.record({ type: 'snapshot.invoke', member: o.snapshotFrom.member });
       const snap = await must(
         target,
@@ -201,8 +224,10 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       await sleep(o.postSnapshotMs);
       o.onDisaster?.();
       o.sink.note('disaster: stopping every kube-apiserver and etcd member');
-      await stopAll(target, 'kube-apiserver', o.apiservers);
-      await stopAll(target, 'etcd', hosts);
+      const stopped = [
+        ...(await stopAll(target, 'kube-apiserver', o.apiservers, nowMs)),
+        ...(await stopAll(target, 'etcd', hosts, nowMs)),
+      ];
       const paths: string[] = [];
       for (const host of hosts) {
         paths.push(
@@ -216,9 +241,22 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       await startAll(target, 'etcd', hosts);
       await startAll(target, 'kube-apiserver', o.apiservers);
       o.sink.note('etcd and every kube-apiserver started on the restored data');
+      // The outage starts with the disaster's first stop (the apiservers go first), not with the
+      // snapshot the inject began with: that stop's round trip holds the effect (src/faults/effect.ts).
+      const earliest = stopped.reduce<Stopped | undefined>(
+        (a, s) => (s.trip && (!a?.trip || s.trip.sentMs < a.trip.sentMs) ? s : a),
+        undefined,
+      );
       return {
         effect: true,
         proof: { kind: 'data-destroyed', host: hosts.join(','), path: paths.join(',') },
+        ...(earliest
+          ? effectWithin(
+              earliest.trip,
+              `the disaster's first stop: SIGTERM sent to ${earliest.component} on ${earliest.host} by its stop command`,
+              earliest.stdout,
+            )
+          : {}),
       };
     },
     async heal({ target }) {

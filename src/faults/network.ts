@@ -6,6 +6,7 @@ import { firstUnansweredAt, tcpWaitCommand } from '../targets/kubeadm-reach.ts';
 import type { PartitionSpec } from '../targets/partition.ts';
 import type { Command, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
+import { effectWithin, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
 /** A partition removes itself on the host after this long unless healed earlier (10 min). */
@@ -37,14 +38,22 @@ export function partitionFault(o: {
       step(target, 'heal', { kind: 'heal-partition', host: o.host }, 'timer cancelled, chain removed'),
       step(target, 'verify-heal', { kind: 'show-partition', host: o.host }, 'exits non-zero: no rule left'),
     ],
-    async inject({ target }): Promise<InjectOutcome> {
-      const res = await runAction(target, { kind: 'partition', host: o.host, spec });
+    async inject({ target, nowMs }): Promise<InjectOutcome> {
+      const { result: res, trip } = await timed(nowMs, () =>
+        runAction(target, { kind: 'partition', host: o.host, spec }),
+      );
       if (res.code !== 0) throw failed(res, 'installing the partition');
       const show = await runAction(target, { kind: 'show-partition', host: o.host });
       if (show.code !== 0)
         return { effect: false, reason: `no DROP rule found on ${o.host} after installing it` };
       const rules = show.stdout.split('\n').filter(Boolean);
-      return { effect: true, proof: { kind: 'rule-in-place', host: o.host, rules } };
+      // The rules are in force once the partition script inserted them on the host: within its
+      // round trip (src/faults/effect.ts), not when the invoke was recorded.
+      return {
+        effect: true,
+        proof: { kind: 'rule-in-place', host: o.host, rules },
+        ...effectWithin(trip, 'DROP rules inserted by the partition script'),
+      };
     },
     async heal({ target }) {
       const res = await runAction(target, { kind: 'heal-partition', host: o.host });

@@ -4,8 +4,10 @@
  * again (if it is not already running). Used by apiserver-kill, leader-kill and kubelet-stop.
  */
 
+import { withoutHostTiming } from '../targets/host-timing.ts';
 import type { Component } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
+import { effectWithin, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
 export interface ProcessFaultOptions {
@@ -64,17 +66,12 @@ export function processFault(o: ProcessFaultOptions): Fault {
       if (before.code !== 0)
         return { effect: false, reason: `${o.component} on ${o.host} was not running before the fault` };
       const pid = Number(before.stdout.trim()) || undefined;
-      const sentMs = nowMs?.();
-      const res = await runAction(target, {
-        kind: 'stop',
-        host: o.host,
-        component: o.component,
-        signal: o.signal,
-      });
-      const answeredMs = nowMs?.();
+      const { result: res, trip } = await timed(nowMs, () =>
+        runAction(target, { kind: 'stop', host: o.host, component: o.component, signal: o.signal }),
+      );
       if (res.code !== 0) throw failed(res, `stopping ${o.component}`);
       // The proof's PID is the one the stop signalled, when the profile prints it (kubeadm does).
-      const signalled = Number(res.stdout.trim().split(/\s+/)[0]) || undefined;
+      const signalled = Number(withoutHostTiming(res.stdout).trim().split(/\s+/)[0]) || undefined;
       // SIGTERM lets the process shut down cleanly; give it up to 30 s to be gone.
       const gone = await waitFor(
         async () => ((await runAction(target, running)).code !== 0 ? true : undefined),
@@ -82,20 +79,12 @@ export function processFault(o: ProcessFaultOptions): Fault {
       ).catch(() => false);
       if (!gone)
         return { effect: false, reason: `${o.component} on ${o.host} still runs after SIG${o.signal}` };
-      // The signal went out while the stop command ran on the host: between sending it and its
-      // answer (after the running check, which the invoke time includes). The midpoint, ± half
-      // that round trip (tens of ms over ssh, a few in the lab), without trusting the host's clock.
-      const effectAt =
-        sentMs !== undefined && answeredMs !== undefined
-          ? {
-              atMs: (sentMs + answeredMs) / 2,
-              how: `SIG${o.signal} sent by the stop command, ${Math.round(answeredMs - sentMs)} ms round trip (midpoint)`,
-            }
-          : undefined;
+      // The signal went out while the stop command ran on the host (src/faults/effect.ts), after
+      // the running check (which the invoke time includes).
       return {
         effect: true,
         proof: { kind: 'process-gone', host: o.host, process: o.component, pid: signalled ?? pid },
-        ...(effectAt ? { effectAt } : {}),
+        ...effectWithin(trip, `SIG${o.signal} sent by the stop command`, res.stdout),
       };
     },
     async heal({ target }) {

@@ -1,10 +1,12 @@
 /**
  * Stop several services of one host together (lb-stop's `services` variant: haproxy and
  * keepalived of the active LB). Each gets the signal in the order given; proof: every one of them
- * is gone. Heal: start each again, in reverse order, unless it already runs (idempotent).
+ * is gone; effect: the first one's signal (src/faults/effect.ts). Heal: start each again, in
+ * reverse order, unless it already runs (idempotent).
  */
 import type { Component } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
+import { effectWithin, type RoundTrip, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
 export interface ServicesFaultOptions {
@@ -43,14 +45,18 @@ export function servicesFault(o: ServicesFaultOptions): Fault {
         step(target, 'heal', { kind: 'start', host: o.host, component }, `${component} runs again`),
         step(target, 'verify-heal', running(component), 'exits 0 with the new pid'),
       ]),
-    async inject({ target }): Promise<InjectOutcome> {
+    async inject({ target, nowMs }): Promise<InjectOutcome> {
       for (const c of o.components) {
         if ((await runAction(target, running(c))).code !== 0)
           return { effect: false, reason: `${c} on ${o.host} was not running before the fault` };
       }
+      let firstStop: { readonly trip?: RoundTrip; readonly stdout: string } | undefined;
       for (const c of o.components) {
-        const res = await runAction(target, { kind: 'stop', host: o.host, component: c, signal: o.signal });
+        const { result: res, trip } = await timed(nowMs, () =>
+          runAction(target, { kind: 'stop', host: o.host, component: c, signal: o.signal }),
+        );
         if (res.code !== 0) throw failed(res, `stopping ${c}`);
+        firstStop ??= { trip, stdout: res.stdout };
       }
       for (const c of o.components) {
         const gone = await waitFor(
@@ -59,7 +65,19 @@ export function servicesFault(o: ServicesFaultOptions): Fault {
         ).catch(() => false);
         if (!gone) return { effect: false, reason: `${c} on ${o.host} still runs after SIG${o.signal}` };
       }
-      return { effect: true, proof: { kind: 'service-stopped', host: o.host, service: names } };
+      // The LB stops serving when the first service gets its signal (keepalived: its priority-0
+      // advert hands the VIP over), not when the last one is gone: the first stop command's round
+      // trip holds it (src/faults/effect.ts: the signal, not the exit; kind's LB: `docker kill`).
+      const [first] = o.components;
+      return {
+        effect: true,
+        proof: { kind: 'service-stopped', host: o.host, service: names },
+        ...effectWithin(
+          firstStop?.trip,
+          `SIG${o.signal} sent to ${first} by its stop command`,
+          firstStop?.stdout,
+        ),
+      };
     },
     async heal({ target }) {
       const started: string[] = [];

@@ -6,6 +6,7 @@
  * waits for the kubelet to run it), exactly what a drill does.
  */
 import { NetnsExecutor } from '../executors/netns.ts';
+import { hostTimingLine } from '../targets/host-timing.ts';
 import type { Component } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
@@ -71,8 +72,24 @@ export async function stopComponent(
   }
   const sup = new Supervisor(cfg.stateDir);
   const sig = `SIG${signal}` as NodeJS.Signals;
-  if (signal === 'TERM' || signal === 'INT') return sup.stop(host, component, { signal: sig });
-  return sup.signal(host, component, sig) ? 'signalled' : 'not-running';
+  // When the signal went out, on this process's clock: this CLI ran that long before it (its
+  // start-up included; performance.now() counts from the process's start) and the rest after it
+  // (a TERM stop waits for the exit). Printed for the fault (src/faults/effect.ts), so its effect
+  // time is not the middle of a round trip that is mostly Node's start-up.
+  let signalledAt: number | undefined;
+  const onSignalled = () => {
+    signalledAt = performance.now();
+  };
+  let result: string;
+  if (signal === 'TERM' || signal === 'INT')
+    result = await sup.stop(host, component, { signal: sig, onSignalled });
+  else if (sup.signal(host, component, sig)) {
+    onSignalled();
+    result = 'signalled';
+  } else result = 'not-running';
+  return signalledAt === undefined
+    ? result
+    : `${result}\n${hostTimingLine({ leadMs: signalledAt, tailMs: performance.now() - signalledAt })}`;
 }
 
 /** Starts one component again; returns its pid (for a static pod, as its host numbers it). */

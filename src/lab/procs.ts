@@ -18,6 +18,8 @@ export interface StopOptions {
   readonly signal?: NodeJS.Signals;
   /** How long to wait before SIGKILL (default 5 s). */
   readonly graceMs?: number;
+  /** Called right after the first signal went out (not when there was nothing to signal). */
+  readonly onSignalled?: () => void;
 }
 
 export async function terminate(
@@ -25,6 +27,7 @@ export async function terminate(
   opts: StopOptions = {},
 ): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!signalGroup(pid, opts.signal ?? 'SIGTERM')) return 'not-running';
+  opts.onSignalled?.();
   const deadline = Date.now() + (opts.graceMs ?? 5000);
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return 'stopped';

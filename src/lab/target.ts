@@ -5,8 +5,9 @@
  */
 
 import { NetnsExecutor } from '../executors/netns.ts';
+import type { TimingInputs } from '../targets/defaults.ts';
 import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
-import type { HaTimings, Target, Topology } from '../targets/types.ts';
+import type { Target, Topology } from '../targets/types.ts';
 import { TargetError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
 import { hostsByRole, labKubeconfigPath } from './config.ts';
@@ -69,7 +70,7 @@ export class LabTarget implements Target {
     this.profile = labProfile(cfg);
   }
 
-  async timings(): Promise<HaTimings> {
+  async timings(): Promise<TimingInputs> {
     // The backup that takes over the VIP is the second LB.
     return haTimingsFromLab(this.cfg.timings, { backupPriority: vrrpPriority(1), preset: this.cfg.preset });
   }

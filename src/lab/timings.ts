@@ -1,6 +1,6 @@
 /**
- * Filling the expected-window inputs from the lab config (kind/ssh targets fill the same HaTimings
- * object from the static-pod manifests and haproxy/keepalived configs they read).
+ * Filling the expected-window inputs from the lab config (kind/ssh targets fill the same
+ * TimingInputs from the static-pod manifests and haproxy/keepalived configs they read).
  */
 
 import { originsOf, type TimingInputs } from '../targets/defaults.ts';

@@ -10,7 +10,6 @@ import { DEFAULT_WINDOWS } from '../analysis/expected.ts';
 import type { Measurement, WindowRule, WindowRules } from '../analysis/types.ts';
 import type { MeasurementName } from '../slo/types.ts';
 import type { TimingInputs, TimingKey, TimingOrigin } from '../targets/defaults.ts';
-import type { HaTimings } from '../targets/types.ts';
 import type { FaultSummary, Fidelity, FidelityProblem, TimingRecord } from './result.ts';
 
 /**
@@ -60,8 +59,8 @@ export function missingInputs(rule: WindowRule, t: TimingInputs): TimingKey[] | 
 }
 
 export interface FidelityInput {
-  /** AnalysisContext.timings: on every target a TimingInputs carrying its origins. */
-  readonly timings?: HaTimings;
+  /** AnalysisContext.timings: the target's inputs with their origins. */
+  readonly timings?: TimingInputs;
   /** The scenario's window rules (AnalysisContext.windows); the defaults apply to the rest. */
   readonly windows?: WindowRules;
   readonly measurements: readonly Measurement[];

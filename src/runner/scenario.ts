@@ -12,7 +12,8 @@ import type { Fault } from '../faults/types.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Probe } from '../probes/types.ts';
 import type { MeasurementName, ScenarioName, SloSet } from '../slo/types.ts';
-import type { HaTimings, Target } from '../targets/types.ts';
+import type { TimingInputs } from '../targets/defaults.ts';
+import type { Target } from '../targets/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 import type { EventSink } from '../timeline/recorder.ts';
 
@@ -28,7 +29,7 @@ export interface ScenarioOptions {
 export interface ScenarioContext {
   readonly target: Target;
   readonly kube: KubeAccess;
-  readonly timings: HaTimings;
+  readonly timings: TimingInputs;
   readonly options: ScenarioOptions;
   readonly runId: string;
   readonly sink: EventSink;
@@ -59,7 +60,7 @@ export interface Scenario {
   /** True once the cluster has recovered from the fault injected at faultAtMs. */
   recovered(events: readonly TimelineEvent[], faultAtMs: number, ctx: ScenarioContext): boolean;
   /** Longest time to observe after injection before healing anyway. */
-  observeMs(timings: HaTimings, options: ScenarioOptions): number;
+  observeMs(timings: TimingInputs, options: ScenarioOptions): number;
   /** Extra analysis context from the run (e.g. the node the fault stopped, the workload's toleration). */
   analysis?(ctx: ScenarioContext, fault: Fault): Partial<AnalysisContext>;
 }

@@ -7,7 +7,29 @@
  * `TimingInputs` is `HaTimings` plus the inputs the expected windows need beyond it (haproxy's
  * `fastinter` / `timeout connect`, which LB checks, the VRRP version) and the origins.
  */
-import type { HaTimings } from './types.ts';
+/**
+ * Timing configuration of the target, as read from the lab config, kubeadm manifests or
+ * haproxy/keepalived configs. All optional: a missing input means no expected window.
+ */
+export interface HaTimings {
+  readonly nodeMonitorGracePeriodS?: number;
+  readonly nodeMonitorPeriodS?: number;
+  readonly nodeLeaseRenewIntervalS?: number;
+  /** tolerationSeconds of the drill workload for unreachable/not-ready (default 300). */
+  readonly tolerationSeconds?: number;
+  readonly masterLeaseTtlS?: number;
+  readonly endpointReconcileIntervalS?: number;
+  readonly leaseDurationS?: number;
+  readonly retryPeriodS?: number;
+  readonly advertIntS?: number;
+  /** keepalived priority of the backup that takes over. */
+  readonly priority?: number;
+  readonly checkInterMs?: number;
+  readonly fall?: number;
+  readonly checkTimeoutMs?: number;
+  readonly etcdHeartbeatMs?: number;
+  readonly etcdElectionMs?: number;
+}
 
 export type LbChecker = 'haproxy' | 'envoy';
 

@@ -10,6 +10,7 @@ import { parseDuration as parseGoDuration } from '../kube/runtime/duration.ts';
 import {
   configured,
   type DefaultContext,
+  type HaTimings,
   KUBE_DEFAULTS,
   type KubeVersion,
   manifestVersion,
@@ -18,7 +19,6 @@ import {
 } from './defaults.ts';
 import type { TimingSource } from './inventory.ts';
 import { fillTemplate } from './kubeadm-profile.ts';
-import type { HaTimings } from './types.ts';
 
 /** `--flag=value` pairs from any text: manifest command lists, `/proc/<pid>/cmdline`, unit files. */
 export function parseFlags(text: string): Map<string, string> {

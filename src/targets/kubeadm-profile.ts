@@ -10,6 +10,7 @@
 import { shellQuote } from '../executors/ssh.ts';
 import { LOCAL_HOST } from '../executors/types.ts';
 import { UserError } from '../util/errors.ts';
+import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
 import {
   dataStateScript,
@@ -210,9 +211,20 @@ export class KubeadmProfile implements HostProfile {
 
 const unit = (c: Component): string => shellQuote(c);
 
+/**
+ * SIGKILL: `systemctl kill` (a killed unit with Restart=always comes back: stop it after the
+ * kill). SIGTERM: `systemctl stop`, which sends it as the stop job begins (no `ExecStop=` in the
+ * units it stops) and returns when the unit is inactive; it then prints how long that took
+ * (host-timing tail, src/targets/host-timing.ts): systemd's monotonic stamps of leaving active
+ * (ActiveExitTimestampMonotonic, µs, right before the SIGTERM) and entering inactive, so the
+ * fault's effect time is the signal, not the middle of a round trip spent waiting for the exit.
+ */
 function stopUnit(c: Component, signal: 'KILL' | 'TERM'): string {
-  // A killed unit with Restart=always comes back: stop it after the kill.
-  return signal === 'KILL'
-    ? `systemctl kill --signal=SIGKILL ${unit(c)}; systemctl stop ${unit(c)}`
-    : `systemctl stop ${unit(c)}`;
+  if (signal === 'KILL') return `systemctl kill --signal=SIGKILL ${unit(c)}; systemctl stop ${unit(c)}`;
+  const stamp = (p: string) => `$(systemctl show -p ${p} --value ${unit(c)} 2>/dev/null)`;
+  return [
+    `systemctl stop ${unit(c)} || exit`,
+    `a=${stamp('ActiveExitTimestampMonotonic')}; b=${stamp('InactiveEnterTimestampMonotonic')}`,
+    `if [ "\${a:-0}" -gt 0 ] 2>/dev/null && [ "\${b:-0}" -ge "$a" ] 2>/dev/null; then echo "${HOST_TIMING_MARK} tail-ms=$(( (b - a) / 1000 ))"; fi`,
+  ].join('\n');
 }

@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { SshExecutor, type SshOptions } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
-import { KUBE_DEFAULTS } from './defaults.ts';
+import { type HaTimings, KUBE_DEFAULTS, type TimingInputs } from './defaults.ts';
 import type { Inventory, InventoryHost } from './inventory.ts';
 import { hostPortUrl, type NodeIdentity, readNodeIdentity } from './kubeadm-identity.ts';
 import { KubeadmProfile } from './kubeadm-profile.ts';
 import { readTimings } from './kubeadm-profile-timings.ts';
-import type { HaTimings, Target, Topology } from './types.ts';
+import type { Target, Topology } from './types.ts';
 
 /**
  * The version-independent upstream defaults (src/targets/defaults.ts, each with its source). The
@@ -228,7 +228,7 @@ export class SshTarget implements Target {
     await Promise.all(this.inventory.hosts.map((h) => this.executor.connection(h.name)));
   }
 
-  async timings(): Promise<HaTimings> {
+  async timings(): Promise<TimingInputs> {
     const first = (role: InventoryHost['roles'][number]) => withRole(this.inventory, role)[0]?.name;
     const { timings, missing } = await readTimings(
       this.executor,

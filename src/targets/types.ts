@@ -5,6 +5,7 @@
  * windows derive from. The drill code never branches on the target kind.
  */
 import type { Executor } from '../executors/types.ts';
+import type { TimingInputs } from './defaults.ts';
 import type { PartitionSpec } from './partition.ts';
 
 export type TargetKind = 'lab' | 'kind' | 'ssh';
@@ -142,8 +143,11 @@ export interface Target {
   readonly topology: Topology;
   readonly executor: Executor;
   readonly profile: HostProfile;
-  /** Timing configuration read from the target (lab config, manifests, LB configs). */
-  timings(): Promise<HaTimings>;
+  /**
+   * Timing configuration read from the target (lab config, manifests, LB configs), upstream
+   * defaults for the rest, each with its origin (src/targets/defaults.ts).
+   */
+  timings(): Promise<TimingInputs>;
   /** Optional capability: which LB host holds the VIP now. */
   vipHolder?(): Promise<string | null>;
   close(): Promise<void>;
@@ -151,27 +155,3 @@ export interface Target {
 
 export const hostsWithRole = (t: Topology, role: HostRole): TargetHost[] =>
   t.hosts.filter((h) => h.roles.includes(role));
-
-/**
- * Timing configuration of the target, as read from the lab config, kubeadm manifests or
- * haproxy/keepalived configs. All optional: a missing input means no expected window.
- */
-export interface HaTimings {
-  readonly nodeMonitorGracePeriodS?: number;
-  readonly nodeMonitorPeriodS?: number;
-  readonly nodeLeaseRenewIntervalS?: number;
-  /** tolerationSeconds of the drill workload for unreachable/not-ready (default 300). */
-  readonly tolerationSeconds?: number;
-  readonly masterLeaseTtlS?: number;
-  readonly endpointReconcileIntervalS?: number;
-  readonly leaseDurationS?: number;
-  readonly retryPeriodS?: number;
-  readonly advertIntS?: number;
-  /** keepalived priority of the backup that takes over. */
-  readonly priority?: number;
-  readonly checkInterMs?: number;
-  readonly fall?: number;
-  readonly checkTimeoutMs?: number;
-  readonly etcdHeartbeatMs?: number;
-  readonly etcdElectionMs?: number;
-}

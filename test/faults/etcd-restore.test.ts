@@ -7,6 +7,7 @@ import t from 'tap';
 import { etcdRestoreFault, parseSnapshotStatus } from '../../src/faults/etcd-restore.ts';
 import { interlockViolations } from '../../src/safety/interlocks.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
+import { sleep } from '../../src/util/time.ts';
 import { aroundExec, CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
 function setup(onDisaster?: () => void) {
@@ -141,4 +142,48 @@ t.test("a failed snapshot read never puts the snapshot's bytes into the error", 
   );
   t.notMatch(err.message, /c2VjcmV0LWRhdGE=|U0VDUkVU/, 'no snapshot bytes in the message');
   t.equal(err.result?.stdout, '', 'nor in the result it carries');
+});
+
+t.test("effect time: the disaster's first stop, not the snapshot; none without proof", async (t) => {
+  const { target, rec, fault } = setup();
+  const nowMs = () => rec.clock.nowMs();
+  // Every command takes a few ms; each stop's span as the executor saw it.
+  const stops: { what: string; from: number; to: number }[] = [];
+  const timed = aroundExec(target, async (run, _kind, a) => {
+    const from = nowMs();
+    await sleep(3);
+    const r = await run();
+    if (a.kind === 'stop') stops.push({ what: `${a.component} ${a.host}`, from, to: nowMs() });
+    return r;
+  });
+  const out = await fault.inject({ target: timed, nowMs });
+  t.match(out, {
+    effect: true,
+    effectAt: {
+      how: /^the disaster's first stop: SIGTERM sent to kube-apiserver on cp\d by its stop command, \d+ ms round trip \(midpoint\)/,
+    },
+  });
+  const at = out.effect ? out.effectAt!.atMs : Number.NaN;
+  const snapshotDone = rec.events().find((e) => e.type === 'snapshot.done')!.atMs;
+  t.ok(at > snapshotDone, 'after the snapshot and its copies, not at the inject');
+  const first = [...stops].sort((x, y) => x.from - y.from)[0]!;
+  t.match(first.what, /^kube-apiserver cp\d$/, 'the apiservers are stopped first');
+  t.ok(at >= first.from - 1 && at <= first.to + 1, `within the first stop (${first.what})`);
+  const etcdStops = stops.filter((s) => s.what.startsWith('etcd '));
+  t.ok(
+    etcdStops.every((s) => s.from > at),
+    'before any etcd member is stopped',
+  );
+
+  // A wipe that leaves the data: no effect, so no effect time either.
+  const { target: t2, rec: rec2, fault: f2 } = setup();
+  const keeps = aroundExec(t2, async (run, kind) => {
+    const r = await run();
+    if (kind === 'wipe-etcd-data') for (const h of CPS) t2.hosts.data.add(h);
+    return r;
+  });
+  const kept = await f2.inject({ target: keeps, nowMs: () => rec2.clock.nowMs() });
+  t.match(kept, { effect: false, reason: /still there after wiping it/ });
+  t.notOk('effectAt' in kept);
+  await f2.heal({ target: t2 });
 });

@@ -17,11 +17,11 @@ export interface FakeHosts {
 
 /**
  * The fake target with every command going through `around`, which runs it (`run`) and may
- * change its result or act before it; `kind` is the command's action kind.
+ * change its result or act before it; `kind` is the command's action kind, `action` the whole.
  */
 export function aroundExec(
   target: FakeTarget,
-  around: (run: () => Promise<ExecResult>, kind: string) => Promise<ExecResult>,
+  around: (run: () => Promise<ExecResult>, kind: string, action: Action) => Promise<ExecResult>,
 ): Target {
   const exec = target.executor.exec.bind(target.executor);
   return {
@@ -31,7 +31,8 @@ export function aroundExec(
     close: () => target.close(),
     executor: {
       ...target.executor,
-      exec: (host, argv, opts) => around(() => exec(host, argv, opts), argv[0] ?? ''),
+      exec: (host, argv, opts) =>
+        around(() => exec(host, argv, opts), argv[0] ?? '', JSON.parse(argv[1]!) as Action),
     },
   };
 }

@@ -10,10 +10,11 @@ import t from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
 import type { ExecResult, Executor } from '../../src/executors/types.ts';
 import { LOCAL_HOST } from '../../src/executors/types.ts';
-import { linkDownFault } from '../../src/faults/network.ts';
+import { linkDownFault, partitionFault } from '../../src/faults/network.ts';
 import { tcpWaitCommand } from '../../src/targets/kubeadm-reach.ts';
+import { ETCD_PARTITION } from '../../src/targets/partition.ts';
 import type { Action, HostProfile, Target } from '../../src/targets/types.ts';
-import { fakeTopology } from './fake-target.ts';
+import { aroundExec, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
 class LinkHost {
   private server?: net.Server;
@@ -195,3 +196,29 @@ t.test(
     t.ok(h.up);
   },
 );
+
+t.test("partition: in force within the inserting command's round trip; none without proof", async (t) => {
+  // A clock that says which command ran when: each exec advances it by 100 ms.
+  let now = 1000;
+  const fake = new FakeTarget(fakeTopology(), healthyHosts());
+  const timed = aroundExec(fake, (run) => {
+    now += 100;
+    return run();
+  });
+  const f = partitionFault({ host: 'cp1', spec: ETCD_PARTITION, member: 'cp1' });
+  // The partition script is sent at 1000 and answered at 1100; the proof (show) follows.
+  t.match(await f.inject({ target: timed, nowMs: () => now }), {
+    effect: true,
+    proof: { kind: 'rule-in-place', host: 'cp1' },
+    effectAt: {
+      atMs: 1050,
+      how: /^DROP rules inserted by the partition script, 100 ms round trip \(midpoint\)/,
+    },
+  });
+  t.same(fake.log, ['partition cp1', 'show-partition cp1']);
+  // No rule seen after the insert: no effect, so no effect time either.
+  fake.failing.add('show-partition');
+  const out = await f.inject({ target: timed, nowMs: () => now });
+  t.match(out, { effect: false, reason: /no DROP rule found on cp1/ });
+  t.notOk('effectAt' in out);
+});

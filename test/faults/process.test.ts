@@ -44,3 +44,20 @@ t.test('effect time: between sending the stop and its answer, after the running 
   t.match(plain, { effect: true });
   t.notOk('effectAt' in plain, 'no run clock given: no effect time (measured from the invoke)');
 });
+
+t.test('effect time: narrowed by what the stop measured on its host; its PID still read', async (t) => {
+  let now = 1000;
+  // The lab CLI's stop: 40 ms before the signal (start-up), 20 ms after it (the exit), then its line.
+  const hostTimed = aroundExec(new FakeTarget(fakeTopology(), healthyHosts()), async (run, kind) => {
+    now += 100;
+    const r = await run();
+    return kind === 'stop' ? { ...r, stdout: '5150\nhadrill-effect lead-ms=40 tail-ms=20\n' } : r;
+  });
+  const f = processFault({ host: CPS[0]!, component: 'kube-apiserver', signal: 'TERM' });
+  // The stop is sent at 1100 and answered at 1200: the signal lies in [1140, 1180].
+  t.match(await f.inject({ target: hostTimed, nowMs: () => now }), {
+    effect: true,
+    proof: { pid: 5150 },
+    effectAt: { atMs: 1160, how: /40 ms after sending the command and 20 ms before its answer/ },
+  });
+});

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { servicesFault } from '../../src/faults/services.ts';
 import { interlockViolations } from '../../src/safety/interlocks.ts';
-import { FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+import { aroundExec, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
 t.test('stops each service, proves all are gone, heals in reverse order', async (t) => {
   const target = new FakeTarget(fakeTopology(), healthyHosts());
@@ -30,4 +30,34 @@ t.test('stopping the only LB is refused by the interlocks; one of two is not', a
   const f = servicesFault({ host: 'lb1', components: ['keepalived', 'haproxy'], signal: 'KILL' });
   t.same(interlockViolations(f, fakeTopology()), []);
   t.match(interlockViolations(f, fakeTopology(['lb1'])), [/only API load balancer/]);
+});
+
+t.test('effect time: the first service’s stop, within its round trip; none without proof', async (t) => {
+  // A clock that says which command ran when: each exec advances it by 100 ms.
+  let now = 1000;
+  const timed = aroundExec(new FakeTarget(fakeTopology(), healthyHosts()), (run) => {
+    now += 100;
+    return run();
+  });
+  const f = servicesFault({ host: 'lb1', components: ['keepalived', 'haproxy'], signal: 'TERM' });
+  // Two running checks 1000→1200; keepalived's stop is sent at 1200 and answered at 1300 (haproxy's
+  // follows, 1300→1400): the effect is keepalived's signal, not haproxy's nor the exits after.
+  t.match(await f.inject({ target: timed, nowMs: () => now }), {
+    effect: true,
+    effectAt: { atMs: 1250, how: /^SIGTERM sent to keepalived by its stop command, 100 ms round trip/ },
+  });
+  // A service that outlives its signal: no effect, so no effect time either.
+  const hosts = healthyHosts();
+  const stubborn = aroundExec(new FakeTarget(fakeTopology(), hosts), async (run, kind) => {
+    now += 100;
+    const r = await run();
+    if (kind === 'stop') hosts.running.add('lb1/haproxy');
+    return r;
+  });
+  const out = await servicesFault({ host: 'lb1', components: ['haproxy'], signal: 'KILL' }).inject({
+    target: stubborn,
+    nowMs: () => now,
+  });
+  t.match(out, { effect: false, reason: /haproxy on lb1 still runs after SIGKILL/ });
+  t.notOk('effectAt' in out);
 });

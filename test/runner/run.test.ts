@@ -8,7 +8,7 @@ import { apiserverKill } from '../../scenarios/apiserver-kill.ts';
 import { analyze } from '../../src/analysis/analyze.ts';
 import { repetitionStats } from '../../src/analysis/stats.ts';
 import type { Measurement } from '../../src/analysis/types.ts';
-import type { Fault, InjectOutcome } from '../../src/faults/types.ts';
+import type { Fault, FaultContext, InjectOutcome } from '../../src/faults/types.ts';
 import { exitCodeFor } from '../../src/model/exit.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import type { SteadyState } from '../../src/probes/steady.ts';
@@ -17,6 +17,7 @@ import { type RunnerOps, type RunOptions, runScenario } from '../../src/runner/r
 import type { Scenario } from '../../src/runner/scenario.ts';
 import type { Target } from '../../src/targets/types.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
+import { sleep } from '../../src/util/time.ts';
 
 const OK: SteadyState = { ok: true, checks: [{ name: 'etcd', ok: true, detail: 'fine' }] };
 const BAD: SteadyState = { ok: false, checks: [{ name: 'nodes', ok: false, detail: 'w1 not Ready' }] };
@@ -51,15 +52,19 @@ interface Calls {
   prepare: number;
 }
 
-function fakeFault(calls: Calls, inject: () => Promise<InjectOutcome>, heal?: () => Promise<string>): Fault {
+function fakeFault(
+  calls: Calls,
+  inject: (ctx: FaultContext) => Promise<InjectOutcome>,
+  heal?: () => Promise<string>,
+): Fault {
   return {
     name: 'fake-kill',
     aim: { host: 'cp1', ip: '198.18.0.11' },
     summary: 'fake',
     plan: () => [],
-    async inject() {
+    async inject(ctx) {
       calls.inject += 1;
-      return inject();
+      return inject(ctx);
     },
     async heal() {
       calls.heal += 1;
@@ -84,21 +89,26 @@ function apiProbe(down: () => boolean): Probe {
 function setup(
   o: {
     preflight?: SteadyState;
-    inject?: () => Promise<InjectOutcome>;
+    /** `failFrom(ms)`: the API probe fails from then on (run clock) until the heal. */
+    inject?: (ctx: FaultContext, failFrom: (ms: number) => void) => Promise<InjectOutcome>;
     heal?: () => Promise<string>;
     recoverAfterMs?: number;
   } = {},
 ) {
   const calls: Calls = { inject: 0, heal: 0, prepare: 0 };
-  let injectedAt = Number.POSITIVE_INFINITY;
+  /** The API probe fails from then on (run clock) until the heal. */
+  let failingFrom = Number.POSITIVE_INFINITY;
+  const failFrom = (ms: number) => {
+    failingFrom = ms;
+  };
   const recorder = new TimelineRecorder();
   const fault = fakeFault(
     calls,
-    o.inject ??
-      (async () => {
-        injectedAt = recorder.clock.nowMs();
-        return { effect: true, proof: { kind: 'process-gone', host: 'cp1', process: 'kube-apiserver' } };
-      }),
+    async (ctx) => {
+      if (o.inject) return o.inject(ctx, failFrom);
+      failFrom(recorder.clock.nowMs());
+      return { effect: true, proof: { kind: 'process-gone', host: 'cp1', process: 'kube-apiserver' } };
+    },
     o.heal,
   );
   const scenario: Scenario = {
@@ -106,7 +116,7 @@ function setup(
     description: 'fake',
     defaultSlos: apiserverKill.defaultSlos,
     fault: async () => fault,
-    probes: () => [apiProbe(() => recorder.clock.nowMs() >= injectedAt && calls.heal === 0)],
+    probes: () => [apiProbe(() => recorder.clock.nowMs() >= failingFrom && calls.heal === 0)],
     recovered: (_e, at) => recorder.clock.nowMs() - at > (o.recoverAfterMs ?? 150),
     observeMs: () => 2000,
   };
@@ -151,6 +161,81 @@ t.test('happy path: phases in order, proof recorded, healed once', async (t) => 
   t.equal(out.result.fault.status, 'proven');
   const lb = out.result.measurements.find((m) => m.name === 'lb_failover_s');
   t.ok(lb?.value !== null && lb!.value! > 0, `LB failover measured from the probe: ${lb?.value}`);
+});
+
+t.test('a fault reporting its effect time: measured from the effect, the inject latency apart', async (t) => {
+  let effectAtMs = Number.NaN;
+  const { recorder, run } = setup({
+    // The command reaches the host 120 ms after the invoke (ssh, sudo, lookup), its answer 100 ms later.
+    inject: async ({ nowMs }, failFrom) => {
+      await sleep(120);
+      effectAtMs = nowMs!();
+      failFrom(effectAtMs);
+      await sleep(100);
+      return {
+        effect: true,
+        proof: { kind: 'process-gone', host: 'cp1', process: 'kube-apiserver' },
+        effectAt: { atMs: effectAtMs, how: 'the kill, on the host' },
+      };
+    },
+  });
+  let analysed: { events: Parameters<typeof analyze>[0]; ctx: Parameters<typeof analyze>[1] } | undefined;
+  const out = await run(undefined, {
+    analyze: (events, ctx) => {
+      analysed = { events, ctx };
+      return analyze(events, ctx);
+    },
+  });
+  const events = recorder.events();
+  const invoke = events.find((e) => e.type === 'fault.invoke')!;
+  const effect = events.find((e) => e.type === 'fault.effect');
+  t.match(
+    effect,
+    { atMs: effectAtMs, how: 'the kill, on the host' },
+    'recorded at the effect, not when inject returned',
+  );
+  t.ok(effectAtMs - invoke.atMs > 100, `effect ${effectAtMs - invoke.atMs} ms after the invoke`);
+  t.match(out.result.fault, { effect: { atMs: effectAtMs } });
+  t.equal(
+    out.result.fidelity.injectLatency?.ms,
+    effectAtMs - invoke.atMs,
+    'the inject latency, reported apart',
+  );
+  // The same timeline without the effect event measures from the invoke: each duration is longer
+  // by the inject latency.
+  const fromInvoke = analyze(
+    analysed!.events.filter((e) => e.type !== 'fault.effect'),
+    analysed!.ctx,
+  );
+  const rto = out.result.measurements.find((m) => m.name === 'rto_s')!;
+  const rtoFromInvoke = fromInvoke.find((m) => m.name === 'rto_s')!;
+  t.ok(rto.value !== null, `rto measured: ${rto.value} s`);
+  // Both values are rounded to the ms: their difference is the latency within 1 ms.
+  const diffMs = (rtoFromInvoke.value! - rto.value!) * 1000;
+  t.ok(
+    Math.abs(diffMs - (effectAtMs - invoke.atMs)) <= 1,
+    `rto ${rto.value} s from the effect, ${rtoFromInvoke.value} s from the invoke`,
+  );
+});
+
+t.test('an effect time not after the invoke is not recorded: measured from the invoke', async (t) => {
+  const { recorder, run } = setup({
+    inject: async (_ctx, failFrom) => {
+      failFrom(recorder.clock.nowMs());
+      return {
+        effect: true,
+        proof: { kind: 'process-gone', host: 'cp1', process: 'kube-apiserver' },
+        effectAt: { atMs: 0, how: 'before the run began' },
+      };
+    },
+  });
+  const out = await run();
+  t.notOk(
+    recorder.events().some((e) => e.type === 'fault.effect'),
+    'no fault.effect event',
+  );
+  t.notOk(out.result.fault.status === 'none' || out.result.fault.effect, 'no effect in the result');
+  t.equal(out.result.fidelity.injectLatency, undefined);
 });
 
 t.test('preflight failure injects nothing, heals nothing, exits 3', async (t) => {

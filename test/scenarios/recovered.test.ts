@@ -12,7 +12,7 @@ import { leaderKill } from '../../scenarios/leader-kill.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import { RESUMED_NOTE } from '../../src/probes/workload.ts';
 import type { ScenarioContext, ScenarioOptions } from '../../src/runner/scenario.ts';
-import type { HaTimings } from '../../src/targets/types.ts';
+import type { HaTimings } from '../../src/targets/defaults.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
 import { Timeline } from '../analysis/synthetic.ts';
 import { FakeTarget, fakeTopology, healthyHosts } from '../faults/fake-target.ts';

@@ -5,7 +5,11 @@
  * kubeadm-static-pod, kubeadm-etcd, kubeadm-link and partition tests.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
+import { hostTimingOf } from '../../src/targets/host-timing.ts';
 import { KubeadmProfile, MANIFEST_DIR, PARKED_DIR } from '../../src/targets/kubeadm-profile.ts';
 import { ETCD_PARTITION, partitionScript } from '../../src/targets/partition.ts';
 import type { Action } from '../../src/targets/types.ts';
@@ -56,7 +60,7 @@ t.test('every action is a valid sh script on the action host', async (t) => {
     'signal first, then park',
   );
   t.notMatch(PARKED_DIR, new RegExp(`^${MANIFEST_DIR}`), 'parked outside the manifest dir');
-  t.match(profile.script(ALL[1]!), /^systemctl stop kubelet$/);
+  t.match(profile.script(ALL[1]!), /^systemctl stop kubelet \|\| exit\n/);
   t.equal(profile.script(ALL[6]!), partitionScript(ETCD_PARTITION));
   t.match(profile.script(ALL[9]!), /ip link set dev ens3 down; sleep 300; ip link set dev ens3 up/);
   t.match(
@@ -139,4 +143,40 @@ t.test('reachability: the ssh address and port, unless the link actions are over
     overrides: { 'link-down': { run: 'ip link set x down', on: 'local' } },
   });
   t.equal(o.reachability('w1'), undefined, 'link downed from the harness: no outside wait');
+});
+
+t.test('graceful stop: systemctl stop, then how long the unit took from SIGTERM to inactive', async (t) => {
+  // A stand-in systemctl (no systemd here): `stop` exits $STOP_RC, `show -p X --value` prints $X.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-systemctl-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(
+    path.join(dir, 'systemctl'),
+    `#!/bin/sh\ncase "$1" in stop) exit "\${STOP_RC:-0}";; show) eval "echo \\\${$3:-}";; esac\n`,
+    { mode: 0o755 },
+  );
+  const script = profile.script({ kind: 'stop', host: 'cp1', component: 'haproxy', signal: 'TERM' });
+  const run = (env: Record<string, string>) =>
+    spawnSync('sh', ['-c', script], {
+      encoding: 'utf8',
+      env: { PATH: `${dir}:${process.env.PATH}`, ...env },
+    });
+  const stamps = { ActiveExitTimestampMonotonic: '5000000', InactiveEnterTimestampMonotonic: '5350999' };
+  const ok = run(stamps);
+  t.equal(ok.status, 0, ok.stderr);
+  t.same(hostTimingOf(ok.stdout), { tailMs: 350 }, '350.999 ms from SIGTERM to inactive, rounded down');
+  const failed = run({ ...stamps, STOP_RC: '5' });
+  t.equal(failed.status, 5, "the stop's failure is the script's");
+  t.equal(failed.stdout, '');
+  for (const [what, env] of [
+    ['never left active', { ActiveExitTimestampMonotonic: '0', InactiveEnterTimestampMonotonic: '0' }],
+    ['stamps unreadable', {}],
+    [
+      'inactive before active ended',
+      { ActiveExitTimestampMonotonic: '9', InactiveEnterTimestampMonotonic: '5' },
+    ],
+  ] as const) {
+    const r = run(env);
+    t.equal(r.status, 0, `${what}: the stop still succeeds`);
+    t.equal(r.stdout, '', `${what}: no timing line`);
+  }
 });
