@@ -10,7 +10,7 @@ import { LabTarget } from '../lab/target.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
 import { defaultJournalPath, type HealJournal, type TargetRef } from '../safety/journal.ts';
-import { replayPending } from '../safety/recover.ts';
+import { type OpenedRef, replayPending } from '../safety/recover.ts';
 import type { KindTarget } from '../targets/kind.ts';
 import type { Target } from '../targets/types.ts';
 import { TargetError, UserError } from '../util/errors.ts';
@@ -46,12 +46,14 @@ export function journalHooks(journal: HealJournal, scenario: string, ref: Target
 }
 
 /** Opens the target a journal entry refers to (heals use its executor only). */
-export async function openRef(ref: TargetRef): Promise<Target> {
+export async function openRef(ref: TargetRef): Promise<OpenedRef> {
   switch (ref.kind) {
     case 'lab': {
+      // `lab down` removes the state with the namespaces, processes and rules: the fault went too.
       const cfg = savedConfig(ref.stateDir);
-      if (!cfg) throw new TargetError(`the lab in ${ref.stateDir} is gone: nothing left to heal there`);
-      return new LabTarget(cfg);
+      if (!cfg)
+        return { kind: 'gone', why: `the lab in ${ref.stateDir} was taken down, and its faults with it` };
+      return { kind: 'open', target: new LabTarget(cfg) };
     }
     case 'ssh': {
       // Before kind entries existed, a kind drill was journaled as ssh with the working directory
@@ -61,19 +63,18 @@ export async function openRef(ref: TargetRef): Promise<Target> {
           `the entry names a directory (${ref.inventory}) as its ssh inventory: it is a kind drill journaled without its cluster. Run its heal commands by hand (the entry's "heal" steps in ${defaultJournalPath()}), then delete that line`,
         );
       const { openSshTarget } = await import('../targets/ssh-open.ts');
-      return (
-        await openSshTarget({
-          inventory: ref.inventory,
-          insecureIgnoreHostKeys: ref.insecureHostKeys,
-          log: () => {},
-        })
-      ).target;
+      const opened = await openSshTarget({
+        inventory: ref.inventory,
+        insecureIgnoreHostKeys: ref.insecureHostKeys,
+        log: () => {},
+      });
+      return { kind: 'open', target: opened.target };
     }
     case 'kind': {
       // Heals run docker on the harness and `docker exec` in the nodes: no kind binary, kubeconfig
       // or etcd certificates needed.
       const { openKindTarget } = await import('../targets/kind.ts');
-      return openKindTarget({ cluster: ref.cluster, healOnly: true });
+      return { kind: 'open', target: await openKindTarget({ cluster: ref.cluster, healOnly: true }) };
     }
   }
 }

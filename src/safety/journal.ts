@@ -26,8 +26,12 @@ export interface JournalEntry {
   /** The undo, in order; each step is idempotent. */
   readonly heal: readonly PlanStep[];
   readonly healedAt?: string;
-  readonly healedBy?: 'runner' | 'recover';
+  /** target-gone: recover found the whole target gone with the fault (a lab taken down). */
+  readonly healedBy?: HealedBy;
 }
+
+/** Who closed an entry: the drill after its verified heal, recover's replay, or recover finding the target gone. */
+export type HealedBy = 'runner' | 'recover' | 'target-gone';
 
 export const defaultJournalPath = (): string =>
   process.env.HADRILL_JOURNAL ?? path.join(PROJECT_ROOT, '.ha-drill', 'heal-journal.jsonl');
@@ -90,7 +94,7 @@ export class HealJournal {
   }
 
   /** Marks an entry healed (after the heal was verified). */
-  done(id: string, by: 'runner' | 'recover'): void {
+  done(id: string, by: HealedBy): void {
     appendDurable(
       this.file,
       JSON.stringify({ id, state: 'done', healedAt: new Date().toISOString(), healedBy: by }),

@@ -12,13 +12,22 @@ export interface RecoverReport {
   readonly lines: readonly string[];
 }
 
+/**
+ * What opening an entry's target gives: the target to heal through, or proof that the whole
+ * target is gone with its fault (a lab taken down: its namespaces, processes and rules went
+ * with it), so nothing is left to heal and the entry is closed as such.
+ */
+export type OpenedRef =
+  | { readonly kind: 'open'; readonly target: Target }
+  | { readonly kind: 'gone'; readonly why: string };
+
 /** A heal step's time limit during replay, unless the step says it waits longer on purpose. */
 export const DEFAULT_STEP_TIMEOUT_S = 120;
 
 /** Replays the heal steps of every pending entry; returns one report per entry. */
 export async function replayPending(
   journal: HealJournal,
-  open: (ref: TargetRef) => Promise<Target>,
+  open: (ref: TargetRef) => Promise<OpenedRef>,
   log: (line: string) => void = () => {},
 ): Promise<RecoverReport[]> {
   const reports: RecoverReport[] = [];
@@ -28,7 +37,15 @@ export async function replayPending(
     log(`recovering ${entry.scenario}: ${entry.summary} (journal entry ${entry.id} from ${entry.createdAt})`);
     let target: Target | undefined;
     try {
-      target = await open(entry.target);
+      const opened = await open(entry.target);
+      if (opened.kind === 'gone') {
+        lines.push(`nothing to heal: ${opened.why}`);
+        log(`  nothing to heal: ${opened.why}`);
+        journal.done(entry.id, 'target-gone');
+        reports.push({ entry, ok: true, lines });
+        continue;
+      }
+      target = opened.target;
       for (const step of entry.heal) {
         const res = await target.executor.exec(step.host, step.argv, {
           timeoutMs: (step.timeoutS ?? DEFAULT_STEP_TIMEOUT_S) * 1000,

@@ -43,7 +43,7 @@ function journalWith(heal: { argv: string[]; timeoutS?: number }[]): HealJournal
 t.test('each step runs with its own time limit, else the default', async (t) => {
   const j = journalWith([{ argv: ['wait-for-host'], timeoutS: 370 }, { argv: ['link-up'] }]);
   const { calls, target } = recordingTarget({});
-  const [report] = await replayPending(j, async () => target);
+  const [report] = await replayPending(j, async () => ({ kind: 'open', target }));
   t.equal(report?.ok, true);
   t.same(
     calls.map((c) => c.timeoutMs),
@@ -55,11 +55,33 @@ t.test('each step runs with its own time limit, else the default', async (t) => 
 t.test('a failing step stops the replay and the entry stays pending', async (t) => {
   const j = journalWith([{ argv: ['first'] }, { argv: ['broken'] }, { argv: ['never'] }]);
   const { calls, target } = recordingTarget({ broken: 1 });
-  const [report] = await replayPending(j, async () => target);
+  const [report] = await replayPending(j, async () => ({ kind: 'open', target }));
   t.equal(report?.ok, false);
   t.same(
     calls.map((c) => c.argv[0]),
     ['first', 'broken'],
   );
   t.equal(j.pending().length, 1);
+});
+
+t.test('a target gone with its fault (a lab taken down): closed as such, nothing run', async (t) => {
+  const j = journalWith([{ argv: ['heal-it'] }]);
+  const { calls } = recordingTarget({});
+  const logged: string[] = [];
+  const [report] = await replayPending(
+    j,
+    async () => ({ kind: 'gone', why: 'the lab in /x was taken down, and its faults with it' }),
+    (l) => logged.push(l),
+  );
+  t.equal(report?.ok, true);
+  t.same(calls, [], 'no heal step ran');
+  t.same(j.pending(), [], 'the entry is closed');
+  t.equal(j.entries().at(-1)?.healedBy, 'target-gone', 'closed as target-gone, not as healed');
+  t.match(logged.join('\n'), /nothing to heal: the lab in \/x was taken down/);
+});
+
+t.test('openRef: a lab entry whose lab state was removed (lab down) is gone', async (t) => {
+  const { openRef } = await import('../../src/cli/safety.ts');
+  const gone = await openRef({ kind: 'lab', stateDir: path.join(testTmp('nolab-'), '.lab') });
+  t.equal(gone.kind, 'gone');
 });
