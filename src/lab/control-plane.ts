@@ -46,12 +46,24 @@ const BINARIES: readonly BundledComponent[] = [
 
 export const labBinDir = (cfg: LabConfig): string => path.join(cfg.stateDir, 'bin');
 
-/** `<stateDir>/bin/<binary>`: exec the bundled component under its upstream name. */
+/**
+ * `<stateDir>/bin/<binary>`: exec the bundled component under its upstream name. Node is executed
+ * through a symlink named after the binary (`<stateDir>/bin/.exe/<binary>` → node): Linux names a
+ * process after the file it executes (fs/exec.c begin_new_exec: `__set_task_comm(me,
+ * kbasename(bprm->filename))`, the path as given, not the symlink's target), so the process is
+ * `kube-apiserver` for `pgrep -x` from its exec on, as the real binary is on a node. Executed as
+ * `node`, it had that name until the component set its own (runtime/component.ts setProcessName,
+ * after its bundle loaded): a heal that saw it start could, a moment later, not find it running.
+ */
 export function writeBinaries(cfg: LabConfig): void {
   const dir = labBinDir(cfg);
-  fs.mkdirSync(dir, { recursive: true });
+  const exe = path.join(dir, '.exe');
+  fs.mkdirSync(exe, { recursive: true });
   for (const b of BINARIES) {
-    const script = `#!/bin/sh\n# ha-drill lab: ${b} is the bundled emulated component\nexec ${JSON.stringify(process.execPath)} --max-semi-space-size=1 ${JSON.stringify(bundlePath(b))} "$@"\n`;
+    const node = path.join(exe, b);
+    fs.rmSync(node, { force: true });
+    fs.symlinkSync(process.execPath, node);
+    const script = `#!/bin/sh\n# ha-drill lab: ${b} is the bundled emulated component, run by node under its name\nexec ${JSON.stringify(node)} --max-semi-space-size=1 ${JSON.stringify(bundlePath(b))} "$@"\n`;
     fs.writeFileSync(path.join(dir, b), script, { mode: 0o755 });
   }
 }
