@@ -99,13 +99,17 @@ export async function checkPin(r: PinRequest): Promise<PinResult | undefined> {
 
 /**
  * The target with UNPINNED_MARK in its name, for a drill run with --allow-any-context: every
- * report and the history key carry it (as the ssh target's name carries INSECURE_MARK). The
- * target itself is the prototype: its methods and state are the opened target's.
+ * report and the history key carry it (as the ssh target's name carries INSECURE_MARK). Every
+ * other property is the opened target's, and its methods run on it (so what they store, such as
+ * a reopened connection, is the opened target's and closed with it).
  */
 export function markedUnpinned(target: Target): Target {
-  const marked = Object.create(target) as Target;
-  Object.defineProperty(marked, 'topology', {
-    value: { ...target.topology, name: `${target.topology.name} ${UNPINNED_MARK}` },
+  const topology = { ...target.topology, name: `${target.topology.name} ${UNPINNED_MARK}` };
+  return new Proxy(target, {
+    get(t, key) {
+      if (key === 'topology') return topology;
+      const v: unknown = Reflect.get(t, key, t);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
   });
-  return marked;
 }

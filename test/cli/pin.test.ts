@@ -104,5 +104,12 @@ t.test('--allow-any-context: the run is marked in the target name, the target wo
   t.equal(marked.executor, target.executor);
   t.same((marked as KindTarget).notes, target.notes);
   t.same(marked.topology.hosts, target.topology.hosts);
+  // What a method stores lands on the opened target (closed by the drill with it).
+  const probe = marked as unknown as { remember(): void; remembered?: boolean };
+  (target as unknown as { remember: () => void }).remember = function (this: { remembered?: boolean }) {
+    this.remembered = true;
+  };
+  probe.remember();
+  t.equal((target as unknown as { remembered?: boolean }).remembered, true);
   await marked.close();
 });
