@@ -47,7 +47,8 @@ options:
   --signal KILL|TERM      signal for process faults (default KILL)
   --toleration-seconds N  tolerationSeconds of the drill workload (kubelet-stop)
   --slo NAME[OP]VALUE     override an SLO, e.g. --slo lb_failover_s=10 or --slo 'rto_s<=20' (repeatable)
-  --config FILE           drill config (YAML): SLO overrides per scenario, allowedContexts
+  --config FILE           drill config (YAML): SLO overrides per scenario, allowedContexts (the
+                          clusters a non-lab drill may touch: context, server, hosts)
   --repeat N              run the scenario N times; the last report has min/p50/p95/max per measurement
   --report-dir DIR        where reports go (default reports/)
   --gate                  exit 1 when an SLO fails or is unknown (CI gate)
@@ -64,7 +65,10 @@ options:
   --create FILE           kind target: create the cluster from this kind config if it does not
                           exist (and delete it after the drill), e.g. kind-configs/ha-3cp.yaml
   --dry-run               print the plan (steps, hosts, exact commands, expected effects, heals); change nothing
-  --allow-unsafe          inject past the interlocks (etcd quorum, every apiserver, the only LB)
+  --allow-unsafe SCENARIO inject SCENARIO past the interlocks (etcd quorum, every apiserver, the only
+                          LB); names a scenario the drill runs (repeatable with all)
+  --allow-any-context     ssh/kind target: run on a cluster allowedContexts does not pin (the
+                          report's target name says so); without it the drill exits 2 first
   --yes                   consent to a destructive drill (etcd-restore, kubelet-stop, all) on a
                           non-lab target; without it a terminal asks for the target's name, and
                           without a terminal the drill exits 2 before touching anything
@@ -128,7 +132,8 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       cluster: { type: 'string' },
       create: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
-      'allow-unsafe': { type: 'boolean', default: false },
+      'allow-unsafe': { type: 'string', multiple: true, default: [] },
+      'allow-any-context': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
       deadline: { type: 'string', default: '20m' },
       baseline: { type: 'string', default: 'auto' },
@@ -225,6 +230,22 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     insecureIgnoreHostKeys: values['insecure-ignore-host-keys'],
   });
   for (const s of scenarios) checkAim(s, options, planned);
+  for (const u of values['allow-unsafe']) {
+    if (!scenarios.some((s) => s.name === u))
+      throw new UserError(
+        `--allow-unsafe ${u}: ${name} does not run it: name the scenario to inject past the interlocks (${scenarios.map((s) => s.name).join(', ')})`,
+      );
+  }
+  // allowedContexts pins the cluster, before anything is opened (pin.ts).
+  const pin = await (await import('./pin.ts')).checkPin({
+    kind: values.target,
+    config,
+    configFile: values.config,
+    allowAnyContext: values['allow-any-context'],
+    inventory: values.inventory,
+    cluster: values.cluster,
+  });
+  for (const n of pin?.kind === 'pinned' ? pin.notes : pin ? [pin.note] : []) io.err(`drill: ${n}`);
 
   // Loaded only here: --help and --list start without the targets, the reporters and ssh.
   if (values['dry-run']) {
@@ -236,7 +257,14 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     });
     try {
       for (const s of scenarios) {
-        io.out(renderPlan(s, await s.fault(dryRunContext(target, options)), target));
+        io.out(
+          renderPlan(
+            s,
+            await s.fault(dryRunContext(target, options)),
+            target,
+            values['allow-unsafe'].includes(s.name),
+          ),
+        );
         io.out('');
       }
     } finally {
@@ -263,6 +291,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     json: values.json,
     keepLab: values['keep-lab'],
     allowUnsafe: values['allow-unsafe'],
+    unpinned: pin?.kind === 'unpinned',
     yes: values.yes,
     load,
     repeat,

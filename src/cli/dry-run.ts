@@ -41,7 +41,7 @@ export function dryRunContext(target: Target, options: ScenarioOptions): Scenari
   const planOnly = target.topology.planOnly;
   const kube =
     !planOnly && fs.existsSync(kubeconfig)
-      ? new KubeAccess(kubeconfig)
+      ? new KubeAccess(kubeconfig, target.topology.kubeContext)
       : (new Proxy(
           {},
           {

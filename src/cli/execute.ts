@@ -19,10 +19,11 @@ import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import { runSuite } from '../runner/suite.ts';
 import { requireConsent } from '../safety/consent.ts';
 import type { HealJournal } from '../safety/journal.ts';
-import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
+import type { DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import type { CliIo } from './io.ts';
+import { markedUnpinned } from './pin.ts';
 import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
 
@@ -47,7 +48,10 @@ export interface DrillRequest {
   readonly gateFidelity: boolean;
   readonly json: boolean;
   readonly keepLab: boolean;
-  readonly allowUnsafe: boolean;
+  /** --allow-unsafe: the scenarios that may inject past the interlocks. */
+  readonly allowUnsafe: readonly string[];
+  /** --allow-any-context: the cluster is not pinned by allowedContexts (the report's target name says so). */
+  readonly unpinned?: boolean;
   /** --yes: consent to a destructive drill on a non-lab target (src/safety/consent.ts). */
   readonly yes?: boolean;
   readonly load?: LoadRequest;
@@ -140,17 +144,16 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const target = opened.target;
-    const kube = new KubeAccess(target.topology.kubeconfigPath);
-    // A drill never hits a cluster the drill config does not allow (production by accident).
-    checkContextAllowed(req.config, kube.kc.getCurrentContext());
+    // The cluster was pinned before opening (pin.ts); a run without the pin is marked as such.
+    const target = req.unpinned ? markedUnpinned(opened.target) : opened.target;
+    const kube = new KubeAccess(target.topology.kubeconfigPath, target.topology.kubeContext);
     const ref = targetRef(target, { inventory: req.inventory, insecureHostKeys: req.insecureIgnoreHostKeys });
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
       findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);
     const extras = (scenario: Scenario): Partial<RunOptions> => ({
       ...journalHooks(req.journal, scenario.name, ref, target),
-      allowUnsafe: req.allowUnsafe,
+      allowUnsafe: req.allowUnsafe.includes(scenario.name),
       load: req.load,
       baseline: req.baseline,
       // The config's RTO window: the runner observes by it and the analysis measures with it.

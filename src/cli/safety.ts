@@ -119,8 +119,11 @@ export async function recoverCommand(
   return failed.length === 0 ? 0 : 3;
 }
 
-/** `--dry-run`: each step with host, exact command and expected effect; nothing is run. */
-export function renderPlan(scenario: Scenario, fault: Fault, target: Target): string {
+/**
+ * `--dry-run`: each step with host, exact command and expected effect; nothing is run.
+ * `allowUnsafe`: --allow-unsafe names this scenario.
+ */
+export function renderPlan(scenario: Scenario, fault: Fault, target: Target, allowUnsafe = false): string {
   // A kind plan made without the live cluster says what it stands in for.
   const notes = [
     ...(target.topology.kind === 'kind' ? (target as KindTarget).notes : []),
@@ -147,7 +150,11 @@ export function renderPlan(scenario: Scenario, fault: Fault, target: Target): st
   lines.push(`blast radius: ${impact || 'none declared'}`);
   const v = interlockViolations(fault, target.topology);
   lines.push(
-    v.length ? `interlocks: REFUSED without --allow-unsafe: ${v.join('; ')}` : 'interlocks: within limits',
+    v.length === 0
+      ? 'interlocks: within limits'
+      : allowUnsafe
+        ? `interlocks: passed by --allow-unsafe ${scenario.name}: ${v.join('; ')}`
+        : `interlocks: REFUSED without --allow-unsafe ${scenario.name}: ${v.join('; ')}`,
   );
   return lines.join('\n');
 }

@@ -43,7 +43,8 @@ export function labInventoryYaml(cfg: LabConfig): string {
   return [
     `# ssh inventory of the lab (${cfg.preset}), written by 'npm run lab -- inventory'.`,
     '# Real sshd in every lab host; kubeadm nodes whose kubelet runs the static pods. Overridden: the system services (no systemd in the lab).',
-    '# Use: npm run drill -- apiserver-kill --target ssh --inventory <this file>',
+    '# Use: npm run drill -- apiserver-kill --target ssh --inventory <this file> --config <a drill config pinning it:',
+    '# allowedContexts, whose entry a drill without it prints>',
     YAML.stringify(labInventory(cfg), { lineWidth: 0 }),
   ].join('\n');
 }

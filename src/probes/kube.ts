@@ -20,7 +20,8 @@ export class KubeAccess {
   readonly kc: KubeConfig;
   private tls?: https.RequestOptions;
 
-  constructor(kubeconfigPath: string) {
+  /** `context`: the one to use (default: the kubeconfig's current context). */
+  constructor(kubeconfigPath: string, context?: string) {
     if (!fs.existsSync(kubeconfigPath)) {
       throw new UserError(
         `kubeconfig ${kubeconfigPath} does not exist: bring the target up or pass --kubeconfig`,
@@ -28,6 +29,7 @@ export class KubeAccess {
     }
     this.kc = new KubeConfig();
     this.kc.loadFromFile(kubeconfigPath);
+    if (context) this.kc.setCurrentContext(context);
   }
 
   /** TLS and auth options from the kubeconfig (CA, client cert/key or bearer token). */

@@ -92,7 +92,7 @@ export interface RunOptions {
   readonly onInjecting?: (fault: Fault) => Promise<void> | void;
   /** Background load through the LB during the drill: the built-in generator, or k6. */
   readonly load?: LoadRequest;
-  /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB). */
+  /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB): --allow-unsafe named this scenario. */
   readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
   /** The analysis (src/analysis/analyze.ts by default); injectable so tests can count its runs. */
@@ -153,7 +153,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
 
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
-  checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false);
+  checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',

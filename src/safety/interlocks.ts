@@ -1,7 +1,7 @@
 /**
  * Blast-radius interlocks: a drill refuses a fault that would take etcd below quorum, stop every
  * apiserver, or stop the only load balancer, unless the scenario declares that outage (etcd-restore)
- * or the user passes --allow-unsafe. Pure: (fault impact, topology) → refusal or nothing.
+ * or the user names the scenario with --allow-unsafe SCENARIO. Pure: (fault impact, topology) → refusal or nothing.
  */
 import type { Fault, Impact } from '../faults/types.ts';
 import type { Topology } from '../targets/types.ts';
@@ -52,10 +52,11 @@ export function interlockViolations(fault: Pick<Fault, 'impact' | 'declaresOutag
   return problems;
 }
 
-export function checkInterlocks(fault: Fault, t: Topology, allowUnsafe: boolean): void {
+/** `allowUnsafe`: --allow-unsafe named this scenario. */
+export function checkInterlocks(fault: Fault, t: Topology, allowUnsafe: boolean, scenario: string): void {
   const problems = interlockViolations(fault, t);
   if (problems.length === 0 || allowUnsafe) return;
   throw new UserError(
-    `refusing to inject ${fault.summary}: ${problems.join('; ')}. Pass --allow-unsafe to run it anyway.`,
+    `refusing to inject ${fault.summary}: ${problems.join('; ')}. Pass --allow-unsafe ${scenario} to run it anyway.`,
   );
 }

@@ -1,7 +1,11 @@
 /**
  * The drill config file (YAML), validated with zod:
  *
- *   allowedContexts: [kind-drill, lab]     # kube contexts a drill may run against
+ *   allowedContexts:                        # the clusters a drill may run against (allowed.ts)
+ *     - context: kubernetes-admin@kubernetes #   ssh: context, server and hosts all pinned
+ *       server: https://10.0.0.10:6443
+ *       hosts: [10.0.0.11, 10.0.0.12, 10.0.0.13, 10.0.0.20]
+ *     - context: kind-drill                  #   kind: the context (server optional)
  *   sustainedSuccessS: 3                    # RTO success window
  *   slo:                                    # overrides for every scenario
  *     api_outage_s: "< 20"
@@ -20,19 +24,35 @@ import { type ScenarioName, SloInputError } from './types.ts';
 
 const sloMap = z.record(z.string(), z.unknown());
 
+/**
+ * One cluster a drill may touch: the kube context it is reached through and, to tell apart
+ * clusters whose contexts share a name (every kubeadm admin.conf says
+ * kubernetes-admin@kubernetes), its API server URL, the inventory's api.url when that differs,
+ * and the inventory's host addresses. A bare string is an entry with the context alone.
+ */
+const allowedCluster = z.strictObject({
+  context: z.string().min(1),
+  server: z.url().optional(),
+  apiUrl: z.url().optional(),
+  hosts: z.array(z.string().min(1)).min(1).optional(),
+});
+export type AllowedCluster = z.infer<typeof allowedCluster>;
+
 const scenarioSection = z.strictObject({
   slo: sloMap.optional(),
 });
 
 export const drillConfigSchema = z.strictObject({
-  allowedContexts: z.array(z.string().min(1)).optional(),
+  allowedContexts: z
+    .array(z.preprocess((e) => (typeof e === 'string' ? { context: e } : e), allowedCluster))
+    .optional(),
   sustainedSuccessS: z.number().positive().optional(),
   slo: sloMap.optional(),
   scenarios: z.record(z.string(), scenarioSection).optional(),
 });
 
 export interface DrillConfig {
-  readonly allowedContexts?: readonly string[];
+  readonly allowedContexts?: readonly AllowedCluster[];
   readonly sustainedSuccessS?: number;
   readonly slo: readonly SloOverride[];
   readonly scenarios: Readonly<Partial<Record<ScenarioName, { readonly slo: readonly SloOverride[] }>>>;
@@ -87,15 +107,6 @@ export async function loadDrillConfig(path: string, known: readonly ScenarioName
     );
   }
   return parseDrillConfig(text, known, path);
-}
-
-/** Refuse a kube context the config does not allow (no list = any context). */
-export function checkContextAllowed(config: DrillConfig, context: string): void {
-  if (config.allowedContexts && !config.allowedContexts.includes(context)) {
-    throw new SloInputError(
-      `kube context ${JSON.stringify(context)} is not in allowedContexts (${config.allowedContexts.join(', ')}); add it to the drill config or switch context`,
-    );
-  }
 }
 
 /** `scenarios.<name>.params` was never read: say where a scenario's aim is set instead. */

@@ -175,12 +175,17 @@ function plannedTarget(
   });
 }
 
+/** A kind cluster name as kind accepts it (its context is `kind-<name>`); returns it. */
+export function checkClusterName(cluster: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(cluster))
+    throw new UserError(`--cluster '${cluster}': use lowercase letters, digits, '-' and '.'`);
+  return cluster;
+}
+
 export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarget> {
   const run = o.run ?? runLocal;
   const log = o.log ?? (() => {});
-  const cluster = o.cluster ?? 'kind';
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(cluster))
-    throw new UserError(`--cluster '${cluster}': use lowercase letters, digits, '-' and '.'`);
+  const cluster = checkClusterName(o.cluster ?? 'kind');
   // A bad --create is bad input whatever the engine: say so before anything else.
   if (o.create) readKindConfig(o.create);
   const network = kindNetwork();

@@ -32,6 +32,15 @@ export const INSECURE_MARK = '[HOST KEYS NOT VERIFIED]';
  * offending line: only its position is used).
  */
 export function kubeconfigServer(text: string, file: string, context?: string): string {
+  return kubeconfigContext(text, file, context).server;
+}
+
+/** The context a client uses (`context`, else the current one) and its cluster's server. */
+export function kubeconfigContext(
+  text: string,
+  file: string,
+  context?: string,
+): { readonly context: string; readonly server: string } {
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lines });
   const bad = doc.errors[0];
@@ -54,7 +63,7 @@ export function kubeconfigServer(text: string, file: string, context?: string): 
       `kubeconfig ${file}: no server for context '${ctxName ?? '(none)'}': set api.url in the inventory or fix the kubeconfig`,
     );
   }
-  return server;
+  return { context: ctxName!, server };
 }
 
 const withRole = (inv: Inventory, role: InventoryHost['roles'][number]): InventoryHost[] =>
@@ -102,6 +111,7 @@ export function sshTopology(
     lbs: withRole(inv, 'lb').map((h) => h.name),
     vip: inv.api.vip,
     kubeconfigPath: inv.kubeconfig,
+    ...(inv.context ? { kubeContext: inv.context } : {}),
   };
 }
 

@@ -59,6 +59,8 @@ export interface Topology {
   readonly lbs: readonly string[];
   readonly vip?: string;
   readonly kubeconfigPath: string;
+  /** The kubeconfig context the drill uses (default: its current context; ssh: the inventory's `context:`). */
+  readonly kubeContext?: string;
   /**
    * Set when the target was planned from configuration, not found running (a `--dry-run` without
    * the cluster): why, and that nothing may be read from the live cluster. Aims that need it (the

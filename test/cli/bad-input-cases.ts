@@ -421,6 +421,59 @@ export function badInputCases(dir: string): BadInput[] {
       args: drill('lb-stop', '--config', config('c9', 'allowedContexts: lab\n')),
       says: /allowedContexts: /,
     },
+    // allowedContexts pins a non-lab cluster before anything is opened (src/cli/pin.ts).
+    {
+      name: 'kind not pinned',
+      args: drill('lb-stop', '--target', 'kind', '--cluster', 'ha'),
+      says: /--target kind needs the cluster pinned \(kind cluster ha, context kind-ha\): list it under allowedContexts in a drill config \(--config FILE\):\n {4}allowedContexts:\n {6}- context: kind-ha\n {2}or pass --allow-any-context/,
+    },
+    {
+      name: 'kind dry-run not pinned',
+      args: plain('lb-stop', '--target', 'kind', '--dry-run'),
+      says: /--target kind needs the cluster pinned \(kind cluster kind, context kind-kind\)/,
+    },
+    {
+      name: 'kind other context',
+      args: drill('lb-stop', '--target', 'kind', '--config', config('p1', 'allowedContexts: [kind-prod]\n')),
+      says: /kube context 'kind-kind' \(kind cluster kind\) is not in allowedContexts \(kind-prod\): if this is the cluster you mean, add it in the drill config .*p1\.drill\.yaml:\n {4}allowedContexts:\n {6}- context: kind-kind/,
+    },
+    {
+      name: 'kind hosts pinned',
+      args: drill(
+        'lb-stop',
+        '--target',
+        'kind',
+        '--config',
+        config('p2', 'allowedContexts:\n  - { context: kind-kind, hosts: [kind-control-plane] }\n'),
+      ),
+      says: /allowedContexts\[0\]\.hosts: cannot be pinned on --target kind .*: remove them/,
+    },
+    {
+      name: 'lab allow-any-context',
+      args: drill('lb-stop', '--allow-any-context'),
+      says: /--allow-any-context does not apply to --target lab .*: drop it/,
+    },
+    {
+      name: 'recover allow-any-context',
+      args: plain('recover', '--allow-any-context'),
+      says: /--allow-any-context does not apply to recover/,
+    },
+    // --allow-unsafe names the scenario it unlocks.
+    {
+      name: 'allow-unsafe without a scenario',
+      args: plain('lb-stop', '--allow-unsafe'),
+      says: /Option '--allow-unsafe <value>' argument missing/,
+    },
+    {
+      name: 'allow-unsafe other scenario',
+      args: drill('lb-stop', '--allow-unsafe', 'etcd-restore'),
+      says: /--allow-unsafe etcd-restore: lb-stop does not run it: name the scenario to inject past the interlocks \(lb-stop\)/,
+    },
+    {
+      name: 'allow-unsafe unknown with all',
+      args: drill('all', '--allow-unsafe', 'lb-stp'),
+      says: /--allow-unsafe lb-stp: all does not run it: name the scenario .*\(apiserver-kill, /,
+    },
     // recover takes no scenario flag.
     {
       name: 'recover host',

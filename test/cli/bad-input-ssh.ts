@@ -26,6 +26,22 @@ export function sshCases(dir: string): BadInput[] {
       users: [{ name: 'u', user: { token: TOKEN } }],
     }),
   );
+  /** A kubeconfig with a second context whose cluster is elsewhere. */
+  const twoContexts = file(
+    'two.conf',
+    YAML.stringify({
+      'current-context': 'c',
+      contexts: [
+        { name: 'c', context: { cluster: 'k', user: 'u' } },
+        { name: 'other', context: { cluster: 'k2', user: 'u' } },
+      ],
+      clusters: [
+        { name: 'k', cluster: { server: 'https://10.0.0.10:6443' } },
+        { name: 'k2', cluster: { server: 'https://10.0.0.77:6443' } },
+      ],
+      users: [{ name: 'u', user: { token: TOKEN } }],
+    }),
+  );
   const knownHosts = file('known_hosts', '10.0.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG\n');
   const host = (name: string, roles: string[], extra: Record<string, unknown> = {}) => ({
     name,
@@ -38,6 +54,18 @@ export function sshCases(dir: string): BadInput[] {
     defaults: { key: path.join(dir, 'plain'), knownHosts },
     hosts: [host('cp1', ['control-plane', 'etcd']), host('lb1', ['lb']), host('w1', ['worker'])],
   };
+  /** A drill config pinning the good base's cluster, with `change` applied to its entry. */
+  const pin = (change: Record<string, unknown>) =>
+    YAML.stringify({
+      allowedContexts: [
+        {
+          context: 'c',
+          server: 'https://10.0.0.10:6443',
+          hosts: base.hosts.map((h) => h.address),
+          ...change,
+        },
+      ],
+    });
   /** An inventory: the good base with `change` applied. */
   const inv = (name: string, change: (d: typeof base & Record<string, unknown>) => void) => {
     const d = structuredClone(base) as typeof base & Record<string, unknown>;
@@ -346,6 +374,86 @@ export function sshCases(dir: string): BadInput[] {
         'lb1',
       ),
       says: /--member lb1 is not an etcd member: choose one of cp1/,
+    },
+    // A good inventory: the pin refuses it before any connection (src/cli/pin.ts).
+    {
+      name: 'ssh not pinned',
+      args: ssh(path.join(dir, 'good.yaml')),
+      says: /--target ssh needs the cluster pinned \(inventory .*good\.yaml, context c\): list it under allowedContexts in a drill config \(--config FILE\):\n {4}allowedContexts:\n {6}- context: c\n {8}server: https:\/\/10\.0\.0\.10:6443\n {8}hosts:\n {10}- 10\.0\.0\.15\n {10}- 10\.0\.0\.14\n {10}- 10\.0\.0\.13\n {2}or pass --allow-any-context/,
+      never: /c2VjcmV0/,
+    },
+    {
+      name: 'ssh dry-run not pinned',
+      args: plain(
+        'apiserver-kill',
+        '--target',
+        'ssh',
+        '--inventory',
+        path.join(dir, 'good.yaml'),
+        '--dry-run',
+      ),
+      says: /--target ssh needs the cluster pinned/,
+    },
+    {
+      name: 'ssh pinned by context name only',
+      args: ssh(path.join(dir, 'good.yaml'), '--config', file('pin-name.yaml', 'allowedContexts: [c]\n')),
+      says: /allowedContexts\[0\]\.server: not pinned \(a context name alone fits every kubeadm cluster\)\n {2}allowedContexts\[0\]\.hosts: not pinned[\s\S]*write this entry in the drill config .*pin-name\.yaml/,
+    },
+    {
+      name: 'ssh pinned to another server',
+      args: ssh(
+        path.join(dir, 'good.yaml'),
+        '--config',
+        file('pin-server.yaml', pin({ server: 'https://10.9.9.9:6443' })),
+      ),
+      says: /allowedContexts\[0\]\.server: the kubeconfig's is https:\/\/10\.0\.0\.10:6443, the entry says https:\/\/10\.9\.9\.9:6443/,
+    },
+    {
+      name: 'ssh inventory has a host the pin lacks',
+      args: ssh(
+        inv('extra-host', (d) => {
+          d.hosts.push(host('w2', ['worker'], { address: '10.0.0.99' }));
+        }),
+        '--config',
+        file('pin-hosts.yaml', pin({})),
+      ),
+      says: /allowedContexts\[0\]\.hosts: the inventory has 10\.0\.0\.99, the entry does not/,
+    },
+    {
+      name: "ssh inventory's context is the one compared",
+      args: ssh(
+        inv('other-context', (d) => {
+          d.context = 'other';
+          d.kubeconfig = twoContexts;
+        }),
+        '--config',
+        file('pin-ctx.yaml', pin({})),
+      ),
+      says: /kube context 'other' \(inventory .*other-context\.yaml\) is not in allowedContexts \(c\)[\s\S]*server: https:\/\/10\.0\.0\.77:6443/,
+      never: /c2VjcmV0/,
+    },
+    {
+      name: 'ssh api.url not pinned',
+      args: ssh(
+        inv('api-url', (d) => {
+          d.api = { url: 'https://lb.example:6443' };
+        }),
+        '--config',
+        file('pin-api.yaml', pin({})),
+      ),
+      says: /allowedContexts\[0\]\.apiUrl: not pinned \(the inventory's api\.url https:\/\/lb\.example:6443 is not the kubeconfig's server\)/,
+    },
+    {
+      name: 'ssh inventory context missing',
+      args: ssh(
+        inv('no-context', (d) => {
+          d.context = 'nope';
+          d.api = { url: 'https://lb.example:6443' };
+        }),
+        '--allow-any-context',
+      ),
+      says: /kubeconfig .*admin\.conf: no server for context 'nope'/,
+      never: /c2VjcmV0/,
     },
     {
       name: 'ssh dry-run bad address',

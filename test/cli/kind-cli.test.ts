@@ -40,10 +40,18 @@ async function drillProcess(...args: string[]) {
   return { ...r, out: `${r.stdout}${r.stderr}` };
 }
 
+/** A drill config pinning kind clusters (allowedContexts, src/slo/allowed.ts). */
+const pinConfig = (name: string, text: string) => {
+  const file = path.join(fake.dir, `${name}.drill.yaml`);
+  fs.writeFileSync(file, text);
+  return file;
+};
+
 t.test('--dry-run without a Docker engine: the plan from the default config, exit 0', async (t) => {
   fake.engine(false);
   t.teardown(() => fake.engine(true));
-  const r = await drill('apiserver-kill', '--target', 'kind', '--dry-run');
+  const pinned = pinConfig('kind', 'allowedContexts: [kind-kind]\n');
+  const r = await drill('apiserver-kill', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(r.code, 0, r.out);
   t.match(r.stdout, /^plan: apiserver-kill on kind-kind \(LB: single point of failure\)/m);
   t.match(r.stdout, /^note: planned from kind-configs\/ha-3cp\.yaml: no Docker engine answered/m);
@@ -53,17 +61,66 @@ t.test('--dry-run without a Docker engine: the plan from the default config, exi
     r.stdout,
     /^\d+\. heal on kind-control-plane: .*mv -n \/etc\/kubernetes\/hadrill-parked\/kube-apiserver\.yaml/m,
   );
-  const lb = await drill('lb-stop', '--target', 'kind', '--dry-run');
+  /** A plan of lb-stop on the pinned default cluster. */
+  const planLb = (...a: string[]) =>
+    drill('lb-stop', ...a, '--target', 'kind', '--dry-run', '--config', pinned);
+  const lb = await planLb();
   t.equal(lb.code, 0, lb.out);
   t.match(lb.stdout, /inject on local: .*docker network disconnect kind kind-external-load-balancer/);
   t.match(lb.stdout, /heal on local: .*docker network connect kind kind-external-load-balancer/);
-  const kill = await drill('lb-stop', '--variant', 'services', '--target', 'kind', '--dry-run');
+  const onlyLb = 'it would stop the only API load balancer';
+  t.match(lb.stdout, new RegExp(`^interlocks: REFUSED without --allow-unsafe lb-stop: ${onlyLb}`, 'm'));
+  const unsafe = await planLb('--allow-unsafe', 'lb-stop');
+  t.equal(unsafe.code, 0, unsafe.out);
+  t.match(unsafe.stdout, new RegExp(`^interlocks: passed by --allow-unsafe lb-stop: ${onlyLb}`, 'm'));
+  const kill = await planLb('--variant', 'services');
   t.match(kill.stdout, /inject on local: .*docker kill kind-external-load-balancer/);
   t.notMatch(kill.stdout, /docker stop/);
   t.same(
     fake.calls().filter((c) => !(c[0] === 'docker' && c[1] === 'version')),
     [],
-    'only docker version was asked',
+    'only docker version was asked (no entry pins a server: kind get kubeconfig is not run)',
+  );
+});
+
+t.test('allowedContexts pins a kind cluster by context and server, before anything is opened', async (t) => {
+  const at = (server: string) =>
+    pinConfig('ha', `allowedContexts:\n  - { context: kind-ha, server: "${server}" }\n`);
+  const before = fake.calls().length;
+  const wrong = await drill(
+    'lb-stop',
+    '--target',
+    'kind',
+    '--cluster',
+    'ha',
+    '--config',
+    at('https://127.0.0.1:5555'),
+  );
+  t.equal(wrong.code, 2, wrong.out);
+  t.match(
+    wrong.stderr,
+    /kind cluster ha \(context kind-ha\) does not match allowedContexts:\n {2}allowedContexts\[0\]\.server: the kubeconfig's is https:\/\/127\.0\.0\.1:41234, the entry says https:\/\/127\.0\.0\.1:5555\n[\s\S]*or pass --allow-any-context/,
+  );
+  t.same(
+    fake.calls().slice(before),
+    [['kind', 'get', 'kubeconfig', '--name', 'ha']],
+    'only the kubeconfig was read: nothing opened',
+  );
+  const plan = await drill(
+    'lb-stop',
+    '--target',
+    'kind',
+    '--cluster',
+    'ha',
+    '--dry-run',
+    '--config',
+    at('https://127.0.0.1:41234/'),
+  );
+  t.equal(plan.code, 0, plan.out);
+  t.match(plan.stdout, /^plan: lb-stop on kind-ha/m);
+  t.match(
+    wrong.stderr,
+    /write this entry .*:\n {4}allowedContexts:\n {6}- context: kind-ha\n {8}server: https:\/\/127\.0\.0\.1:41234\n/,
   );
 });
 
@@ -77,7 +134,7 @@ t.test('a kind drill is journaled as kind, and recover heals it through docker',
   t.equal((await fault.inject({ target })).effect, true);
   await target.close();
   t.equal(fake.network(LB), '', 'the LB is off the network');
-  const refused = await drill('lb-stop', '--target', 'kind', '--cluster', 'ha');
+  const refused = await drill('lb-stop', '--target', 'kind', '--cluster', 'ha', '--allow-any-context');
   t.equal(refused.code, 3, refused.out);
   t.match(refused.stderr, /an earlier drill left 1 fault\(s\).*Run 'npm run drill -- recover' first/);
   const before = fake.calls().length;

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import t from 'tap';
 import YAML from 'yaml';
+import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
+import { checkPin } from '../../src/cli/pin.ts';
+import { loadDrillConfig } from '../../src/slo/config.ts';
 import { loadInventory } from '../../src/targets/inventory.ts';
 import { readKindConfig } from '../../src/targets/kind-config.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
@@ -48,7 +51,10 @@ t.test('what the gate does', async (t) => {
   t.ok(wf.on.pull_request.paths.includes('kind-configs/**'), 'runs on kind config changes');
   const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
   const runs = steps.map((s) => s.run ?? '').join('\n');
-  t.match(runs, /npm run drill -- all --target kind .*--create "\$KIND_CONFIG" --gate/);
+  t.match(
+    runs,
+    /npm run drill -- all --target kind .*--create "\$KIND_CONFIG" --config \.github\/drill-ci\.yaml --gate/,
+  );
   t.match(runs, /report\.md >> "\$GITHUB_STEP_SUMMARY"/, 'Markdown report to the job summary');
   const junit = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'));
   t.match(junit?.with?.report_paths, /junit\.xml/, 'JUnit published');
@@ -125,10 +131,13 @@ t.test('kind-e2e: the matrix straddles the LB and etcd boundaries; triggers; gat
   ];
   for (const on of ['pull_request', 'push']) t.same(e2e.on[on]?.paths?.slice(0, 6), wanted, `${on} paths`);
   const runs = e2e.jobs.e2e.steps.map((s) => s.run ?? '').join('\n');
-  t.match(runs, /npm run drill -- all --target kind --cluster "\$CLUSTER" --gate --gate-fidelity /);
   t.match(
     runs,
-    /npm run drill -- all --target ssh --inventory "\$SSH_DIR\/inventory.yaml" --gate --gate-fidelity /,
+    /npm run drill -- all --target kind --cluster "\$CLUSTER" --config \.github\/drill-ci\.yaml --gate --gate-fidelity /,
+  );
+  t.match(
+    runs,
+    /npm run drill -- all --target ssh --inventory "\$SSH_DIR\/inventory.yaml" --config "\$SSH_DIR\/drill.yaml" --gate --gate-fidelity /,
   );
   const drill = fs.readFileSync(path.join(PROJECT_ROOT, 'src/cli/drill-main.ts'), 'utf8');
   for (const option of [
@@ -173,7 +182,7 @@ esac`,
   tool(
     'kind',
     `case "$*" in
-  "get kubeconfig --name e2e") printf 'apiVersion: v1\\nclusters:\\n- cluster:\\n    server: https://127.0.0.1:41234\\n  name: kind-e2e\\n';;
+  "get kubeconfig --name e2e") printf 'apiVersion: v1\\nclusters:\\n- cluster:\\n    server: https://127.0.0.1:41234\\n  name: kind-e2e\\ncontexts:\\n- context: { cluster: kind-e2e, user: kind-e2e }\\n  name: kind-e2e\\ncurrent-context: kind-e2e\\n';;
   create\\ cluster*) for a; do case "$prev" in --config) cp "$a" "${dir}/kind-config.yaml";; esac; prev=$a; done;;
 esac`,
   );
@@ -249,6 +258,24 @@ t.test('kind-e2e: the cluster config and the ssh inventory the steps write', asy
     5,
     'a pinned host key per node, not the LB container',
   );
+  // The drill config the step writes pins the cluster of that inventory (src/cli/pin.ts).
+  const pinFile = path.join(dir, 'ssh', 'drill.yaml');
+  const names = [...SCENARIO_CATALOGUE.keys()];
+  const pinned = await checkPin({
+    kind: 'ssh',
+    inventory: path.join(dir, 'ssh', 'inventory.yaml'),
+    config: await loadDrillConfig(pinFile, names),
+    configFile: pinFile,
+    allowAnyContext: false,
+  });
+  t.same(pinned, { kind: 'pinned', notes: [] }, 'the ssh drills run on the pinned cluster');
+  t.same((await loadDrillConfig(pinFile, names)).allowedContexts, [
+    {
+      context: 'kind-e2e',
+      server: 'https://hadrill-lb:6443',
+      hosts: ['172.18.0.3', '172.18.0.4', '172.18.0.5', '172.18.0.6', '172.18.0.7'],
+    },
+  ]);
   const lbIn = fs.readFileSync(path.join(dir, 'e2e-worker2.stdin'), 'utf8');
   for (const ip of ['172.18.0.3', '172.18.0.4', '172.18.0.5'])
     t.match(
@@ -261,5 +288,25 @@ t.test('kind-e2e: the cluster config and the ssh inventory the steps write', asy
     fs.readFileSync(path.join(dir, 'calls.log'), 'utf8'),
     /external-load-balancer bash/,
     'nothing installed in the LB container',
+  );
+});
+
+t.test("the workflows' drill config pins the kind clusters they create, and no other", async (t) => {
+  const file = path.join(PROJECT_ROOT, '.github/drill-ci.yaml');
+  const config = await loadDrillConfig(file, [...SCENARIO_CATALOGUE.keys()]);
+  const clusters = { 'ha-gate.yml': src, 'kind-e2e.yml': e2eSrc };
+  for (const [wf, text] of Object.entries(clusters)) {
+    const cluster = /^\s+CLUSTER: (\S+)$/m.exec(text)?.[1];
+    t.ok(cluster, `${wf} names its cluster`);
+    t.match(text, /--config \.github\/drill-ci\.yaml/, `${wf} passes the config`);
+    const pin = await checkPin({ kind: 'kind', cluster, config, configFile: file, allowAnyContext: false });
+    t.same(pin, { kind: 'pinned', notes: [] }, `${wf}: kind-${cluster} is pinned`);
+  }
+  await t.rejects(
+    checkPin({ kind: 'kind', cluster: 'prod', config, configFile: file, allowAnyContext: false }),
+    {
+      message:
+        /kube context 'kind-prod' \(kind cluster prod\) is not in allowedContexts \(kind-ha-gate, kind-e2e\)/,
+    },
   );
 });

@@ -28,7 +28,15 @@ async function plan(...args: string[]) {
   const prev = process.env.PATH;
   process.env.PATH = tools.env().PATH;
   try {
-    const r = await drillInProcess([...args, '--target', 'kind', ...cluster, '--dry-run']);
+    // Plans of stand-in clusters: not pinned by allowedContexts (test/cli/kind-cli.test.ts pins them).
+    const r = await drillInProcess([
+      ...args,
+      '--target',
+      'kind',
+      ...cluster,
+      '--dry-run',
+      '--allow-any-context',
+    ]);
     return { ...r, out: `${r.stdout}${r.stderr}` };
   } finally {
     process.env.PATH = prev;
@@ -147,7 +155,9 @@ t.test('an unknown cluster, no engine, no kind: exit 3 with what to do', async (
     /no kind cluster 'nope'.*kind create cluster --name nope --config kind-configs\/ha-3cp\.yaml/,
   );
   // The real docker CLI of this machine has no engine behind it.
-  const real = await runCli('drill', ['apiserver-kill', '--target', 'kind'], { timeoutMs: 60_000 });
+  const real = await runCli('drill', ['apiserver-kill', '--target', 'kind', '--allow-any-context'], {
+    timeoutMs: 60_000,
+  });
   t.equal(real.code, 3, real.stderr);
   t.match(real.stderr, /--target kind needs (a Docker engine and none answers|the kind binary)/);
 });

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
-import { checkContextAllowed, loadDrillConfig, parseDrillConfig } from '../../src/slo/config.ts';
+import { loadDrillConfig, parseDrillConfig } from '../../src/slo/config.ts';
 import { sloDefaults } from '../../src/slo/defaults.ts';
 import { parseSloFlag, parseSloFlags } from '../../src/slo/parse.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
@@ -96,7 +96,11 @@ scenarios:
 
 t.test('drill config: parse, precedence default < config < scenario < cli', (t) => {
   const c = parseDrillConfig(CONFIG, NAMES, 'drill.yaml');
-  t.same(c.allowedContexts, ['kind-drill', 'lab']);
+  t.same(
+    c.allowedContexts,
+    [{ context: 'kind-drill' }, { context: 'lab' }],
+    'a bare name: the context alone',
+  );
   t.equal(c.sustainedSuccessS, 5);
   const slos = resolveSlos({
     scenario: scenario('apiserver-kill'),
@@ -165,17 +169,29 @@ t.test('drill config errors name the file and key', (t) => {
   t.end();
 });
 
-t.test('allowedContexts and loading from disk', async (t) => {
-  const c = parseDrillConfig(CONFIG, NAMES);
-  t.doesNotThrow(() => checkContextAllowed(c, 'lab'));
-  t.throws(() => checkContextAllowed(c, 'prod'), {
-    message: /"prod" is not in allowedContexts \(kind-drill, lab\)/,
-  });
-  t.doesNotThrow(() => checkContextAllowed(parseDrillConfig('', NAMES), 'anything'));
+t.test('allowedContexts entries and loading from disk', async (t) => {
+  const c = parseDrillConfig(
+    'allowedContexts:\n  - kind-drill\n  - { context: admin@k, server: "https://10.0.0.10:6443", hosts: [10.0.0.11] }\n',
+    NAMES,
+  );
+  t.same(c.allowedContexts, [
+    { context: 'kind-drill' },
+    { context: 'admin@k', server: 'https://10.0.0.10:6443', hosts: ['10.0.0.11'] },
+  ]);
+  for (const [bad, says] of [
+    ['allowedContexts: [{ context: a, server: not-a-url }]', /allowedContexts\.0\.server: Invalid URL/],
+    ['allowedContexts: [{ context: a, hosts: [] }]', /allowedContexts\.0\.hosts: /],
+    ['allowedContexts: [{ server: "https://h" }]', /allowedContexts\.0\.context: /],
+    ['allowedContexts: [{ context: a, cluster: b }]', /allowedContexts\.0: Unrecognized key: "cluster"/],
+  ] as const)
+    t.throws(() => parseDrillConfig(bad, NAMES, 'd.yaml'), { message: says }, bad);
   const dir = testTmp('slo-');
   const file = path.join(dir, 'drill.yaml');
   await writeFile(file, CONFIG);
-  t.same((await loadDrillConfig(file, NAMES)).allowedContexts, ['kind-drill', 'lab']);
+  t.same((await loadDrillConfig(file, NAMES)).allowedContexts, [
+    { context: 'kind-drill' },
+    { context: 'lab' },
+  ]);
   await t.rejects(loadDrillConfig(path.join(dir, 'missing.yaml'), NAMES), {
     message: /--config .*missing\.yaml: cannot read the file \(ENOENT\)/,
   });

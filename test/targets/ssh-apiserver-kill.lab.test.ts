@@ -71,7 +71,8 @@ t.test('unknown host keys: exit 3 before anything is injected', async (t) => {
   );
   const pids = [...componentPids(lab.cfg)];
   const drill = (...a: string[]) => runCli('drill', a, { timeoutMs: 120_000 });
-  const res = await drill('apiserver-kill', '--target', 'ssh', '--inventory', inv);
+  // The same cluster (hosts and kubeconfig): the lab's pin holds; only the known_hosts differ.
+  const res = await drill('apiserver-kill', '--target', 'ssh', '--inventory', inv, '--config', lab.pinConfig);
   t.equal(res.code, 3, res.stderr);
   t.match(res.stderr, /host key ssh-ed25519 SHA256:\S+ is not in .*empty_known_hosts/);
   t.same([...componentPids(lab.cfg)], pids, 'nothing was stopped');

@@ -22,6 +22,8 @@ t.test('without --yes and without a terminal: exit 2, nothing touched, no report
     'ssh',
     '--inventory',
     lab.inventory,
+    '--config',
+    lab.pinConfig,
     '--report-dir',
     reports,
   ]);

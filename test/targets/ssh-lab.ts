@@ -1,7 +1,9 @@
 /**
  * Shared by the ssh-target drills: the real lab (fast) with its sshd, its inventory written by
  * `npm run lab -- inventory`, and the drill CLI run once with `--target lab` and once with
- * `--target ssh --inventory FILE`, reading back report.json.
+ * `--target ssh --inventory FILE`, reading back report.json. The ssh drills run on the cluster
+ * pinned as a user pins it: the allowedContexts entry an unpinned drill prints (exit 2, nothing
+ * opened), written to a drill config passed with --config.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +30,8 @@ export interface Report {
 export interface SshLab {
   readonly cfg: LabConfig;
   readonly inventory: string;
+  /** The drill config whose allowedContexts pins the lab's cluster (src/slo/allowed.ts). */
+  readonly pinConfig: string;
   drill(target: 'lab' | 'ssh', args: string[]): Promise<{ report: Report; out: string; code: number }>;
 }
 
@@ -39,16 +43,34 @@ export async function sshLab(t: Test): Promise<SshLab> {
   const inventory = path.join(dir, 'inventory.yaml');
   const inv = await runCli('lab', ['inventory', '--out', inventory], { timeoutMs: 300_000 });
   if (inv.code !== 0) throw new Error(`lab inventory failed: ${inv.stderr}`);
+  const unpinned = await runCli('drill', ['apiserver-kill', '--target', 'ssh', '--inventory', inventory], {
+    timeoutMs: 120_000,
+  });
+  if (unpinned.code !== 2 || !/needs the cluster pinned/.test(unpinned.stderr))
+    throw new Error(
+      `an unpinned ssh drill must exit 2 naming the pin (exit ${unpinned.code}): ${unpinned.stderr}`,
+    );
+  const entry = unpinned.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('    '))
+    .map((l) => l.slice(4))
+    .join('\n');
+  t.comment(`pinned:\n${entry}`);
+  const pinConfig = path.join(dir, 'drill.yaml');
+  fs.writeFileSync(pinConfig, `${entry}\n`);
   // The drills run under this test's lab lock.
   const lockEnv = process.env.HADRILL_LAB_LOCK_HELD ?? String(process.pid);
   return {
     cfg,
     inventory,
+    pinConfig,
     async drill(target, args) {
       const reports = fs.mkdtempSync(path.join(dir, `${target}-`));
       const targetArgs =
         // --yes: the consent a destructive drill needs on a non-lab target (src/safety/consent.ts).
-        target === 'ssh' ? ['--target', 'ssh', '--inventory', inventory, '--yes'] : ['--target', 'lab'];
+        target === 'ssh'
+          ? ['--target', 'ssh', '--inventory', inventory, '--config', pinConfig, '--yes']
+          : ['--target', 'lab'];
       process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
       const res = await runCli('drill', [...args, ...targetArgs, '--report-dir', reports], {
         timeoutMs: 300_000,
