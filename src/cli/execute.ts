@@ -23,6 +23,7 @@ import { checkContextAllowed, type DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import type { CliIo } from './io.ts';
+import { type DrillLock, holdClusterLock } from './lock.ts';
 import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
 
@@ -139,12 +140,23 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let lock: DrillLock | undefined;
   try {
     const target = opened.target;
     const kube = new KubeAccess(target.topology.kubeconfigPath);
     // A drill never hits a cluster the drill config does not allow (production by accident).
     checkContextAllowed(req.config, kube.kc.getCurrentContext());
     const ref = targetRef(target, { inventory: req.inventory, insecureHostKeys: req.insecureIgnoreHostKeys });
+    // One drill per cluster: the lock on the target's hosts, before the first fault (cli/lock.ts).
+    lock = await holdClusterLock({
+      target,
+      kube,
+      journal: req.journal,
+      ref,
+      scenarios: req.scenarios.map((s) => s.name),
+      deadlineMs: req.deadlineMs,
+      log,
+    });
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
       findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);
@@ -238,6 +250,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     clearTimeout(deadline);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await lock?.end();
     await opened.close(req.keepLab);
   }
 }

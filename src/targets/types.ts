@@ -136,6 +136,11 @@ export interface HostProfile {
    * the host stopped answering there and heals by waiting until it answers again.
    */
   reachability?(host: string): { readonly address: string; readonly port: number } | undefined;
+  /**
+   * Optional: where the drill's cluster lock lives on a host (src/safety/cluster-lock.ts; default
+   * /var/lib/ha-drill/drill.lock): a path of the host's own.
+   */
+  readonly lockPath?: string;
 }
 
 export interface Target {
