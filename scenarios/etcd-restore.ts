@@ -72,6 +72,7 @@ export const etcdRestore: Scenario = {
       postSnapshotMs: POST_SNAPSHOT_MS,
       sink: ctx.sink,
       onDisaster: () => disasterOf(ctx).abort(),
+      keepSnapshot: ctx.options.keepSnapshot,
     });
   },
   probes: (ctx) => [

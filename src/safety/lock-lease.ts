@@ -9,11 +9,25 @@
  * resourceVersion read as preconditions).
  */
 import type { V1Lease } from '@kubernetes/client-node';
-import type { HttpResult, KubeAccess } from '../probes/kube.ts';
 
 export const LOCK_LEASE = { namespace: 'kube-system', name: 'ha-drill' } as const;
 
-type Api = Pick<KubeAccess, 'request'>;
+/** An answer of the API (what src/probes/kube.ts KubeAccess.request returns). */
+interface HttpResult {
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly error?: string;
+  readonly body?: string;
+}
+
+/** The one call the Lease needs (KubeAccess satisfies it). */
+export interface LeaseApi {
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    opts: { timeoutMs: number; keepBody?: boolean; body?: unknown },
+  ): Promise<HttpResult>;
+}
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
 const microTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}000Z`;
@@ -23,7 +37,7 @@ const collection = (apiUrl: string) =>
 
 const why = (r: HttpResult) => (r.status ? `HTTP ${r.status}` : (r.error ?? 'no answer'));
 
-function read(api: Api, apiUrl: string, timeoutMs: number): Promise<HttpResult> {
+function read(api: LeaseApi, apiUrl: string, timeoutMs: number): Promise<HttpResult> {
   return api.request('GET', `${collection(apiUrl)}/${LOCK_LEASE.name}`, { timeoutMs, keepBody: true });
 }
 
@@ -32,7 +46,7 @@ function read(api: Api, apiUrl: string, timeoutMs: number): Promise<HttpResult> 
  * else why not (for a log line). Never throws.
  */
 export async function writeLockLease(
-  api: Api,
+  api: LeaseApi,
   apiUrl: string,
   holder: string,
   durationS: number,
@@ -80,7 +94,7 @@ export async function writeLockLease(
 
 /** Deletes the Lease if it still names `holder`; returns undefined when gone, else why not. Never throws. */
 export async function deleteLockLease(
-  api: Api,
+  api: LeaseApi,
   apiUrl: string,
   holder: string,
   timeoutMs = 3000,

@@ -15,6 +15,7 @@ import {
   dataStateScript,
   type EtcdHostFacts,
   KUBEADM_ETCD,
+  keepSnapshotScript,
   readSnapshotScript,
   removeSnapshotScript,
   restoreScript,
@@ -188,6 +189,8 @@ export class KubeadmProfile implements HostProfile {
         return writeSnapshotScript(this.etcd(a.host));
       case 'remove-etcd-snapshot':
         return removeSnapshotScript(this.etcd(a.host));
+      case 'keep-etcd-snapshot':
+        return keepSnapshotScript(this.etcd(a.host));
       case 'etcd-data-state':
         return dataStateScript(this.etcd(a.host));
       case 'wipe-etcd-data':
