@@ -87,7 +87,8 @@ export async function holdClusterLock(o: HoldOptions): Promise<DrillLock> {
       if (why) o.log(`Lease ${LOCK_LEASE.namespace}/${LOCK_LEASE.name} not ${what}: ${why}`);
     });
   const apiUrl = o.target.topology.apiUrl;
-  if (o.kube) void lease('written', writeLockLease(o.kube, apiUrl, holder, ttlS()));
+  // Not awaited (never blocks the drill); renewals and the release wait for it (no delete before it).
+  let leaseWrite = o.kube ? lease('written', writeLockLease(o.kube, apiUrl, holder, ttlS())) : undefined;
 
   let expiresAt = lock.expiresAt ?? '?';
   const said = new Set<string>();
@@ -109,7 +110,11 @@ export async function holdClusterLock(o: HoldOptions): Promise<DrillLock> {
           said.add(p);
           o.log(`cluster lock not renewed: ${p}`);
         }
-      if (o.kube) await lease('renewed', writeLockLease(o.kube, apiUrl, holder, ttlS()));
+      if (o.kube) {
+        await leaseWrite;
+        leaseWrite = lease('renewed', writeLockLease(o.kube, apiUrl, holder, ttlS()));
+        await leaseWrite;
+      }
     })().finally(() => {
       inFlight = undefined;
     });
@@ -143,6 +148,9 @@ export async function holdClusterLock(o: HoldOptions): Promise<DrillLock> {
       o.journal.lockReleased(id);
       o.log(`cluster lock released on ${lock.hosts.join(', ')}`);
     }
-    if (o.kube) await lease('deleted', deleteLockLease(o.kube, apiUrl, holder));
+    if (o.kube) {
+      await leaseWrite;
+      await lease('deleted', deleteLockLease(o.kube, apiUrl, holder));
+    }
   }
 }

@@ -231,3 +231,24 @@ t.test('the plan names the file, the hosts and the Lease', async (t) => {
     'lock: /var/lib/ha-drill/drill.lock on cp1, cp2, cp3 (a majority must take it; a drill holding it makes this one exit 3), Lease kube-system/ha-drill for visibility; released after the verified heal',
   );
 });
+
+t.test(
+  'recover: a lock taken with --insecure-ignore-host-keys is released only when asked again',
+  async (t) => {
+    const { recoverCommand } = await import('../../src/cli/safety.ts');
+    const j = journal();
+    j.lockTaken({
+      id: 'lock-1',
+      target: { kind: 'ssh', inventory: '/nonexistent/inventory.yaml', insecureHostKeys: true },
+      lock: { token: 't', path: '/var/lib/ha-drill/drill.lock', hosts: ['cp1'], holder: 'ann@m1' },
+    });
+    const said: string[] = [];
+    t.equal(await recoverCommand(j, (l) => said.push(l)), 0);
+    t.match(said.join('\n'), /nothing to recover: the heal journal has no pending fault/);
+    t.match(
+      said.join('\n'),
+      /cluster lock of ann@m1: cannot reach the target: it was taken with --insecure-ignore-host-keys: run 'npm run drill -- recover --insecure-ignore-host-keys'/,
+    );
+    t.equal(j.heldLocks().length, 1, 'still journaled');
+  },
+);
