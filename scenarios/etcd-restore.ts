@@ -73,6 +73,7 @@ export const etcdRestore: Scenario = {
       postSnapshotMs: POST_SNAPSHOT_MS,
       sink: ctx.sink,
       onDisaster: () => disasterOf(ctx).abort(),
+      keepSnapshot: ctx.options.keepSnapshot,
     });
   },
   probes: (ctx) => [

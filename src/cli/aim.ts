@@ -1,5 +1,5 @@
 /**
- * The scenario flags (--host, --member, --variant, --signal, --toleration-seconds), checked
+ * The scenario flags (--host, --member, --variant, --signal, --toleration-seconds, --keep-snapshot), checked
  * before anything is opened: a flag a scenario does not take is refused (not silently ignored),
  * a variant through the scenario module's own validator, and --host / --member against the
  * target's topology as planned — the lab's saved config (or the preset's, when no lab is up),
@@ -21,7 +21,7 @@ import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 
-type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds';
+type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds' | 'keep-snapshot';
 
 interface Takes {
   /** Checks --host / --member against the topology (the scenario's picker). */
@@ -32,6 +32,7 @@ interface Takes {
   /** --signal applies (for scenarios with variants: only to the variant that stops a process). */
   readonly signal?: (o: ScenarioOptions) => boolean;
   readonly tolerationSeconds?: true;
+  readonly keepSnapshot?: true;
 }
 
 const asTarget = (t: Topology) => ({ topology: t }) as Target;
@@ -39,7 +40,7 @@ const asTarget = (t: Topology) => ({ topology: t }) as Target;
 const TAKES: Readonly<Record<string, Takes>> = {
   'apiserver-kill': { host: (t, h) => pickApiserver(t, h), signal: () => true },
   'etcd-partition': { member: pickMember },
-  'etcd-restore': { member: pickMember },
+  'etcd-restore': { member: pickMember, keepSnapshot: true },
   'lb-stop': {
     host: (t, h) => {
       if (!t.lbs.includes(h))
@@ -75,6 +76,7 @@ const given = (o: ScenarioOptions): Flag[] =>
       ['variant', o.variant],
       ['signal', o.signal],
       ['toleration-seconds', o.tolerationSeconds],
+      ['keep-snapshot', o.keepSnapshot],
     ] as const
   ).flatMap(([f, v]) => (v === undefined ? [] : [f]));
 
@@ -88,6 +90,7 @@ export function checkScenarioFlags(s: Scenario, o: ScenarioOptions): void {
   if (takes.variant) takenFlags.push('variant');
   if (takes.signal) takenFlags.push('signal');
   if (takes.tolerationSeconds) takenFlags.push('toleration-seconds');
+  if (takes.keepSnapshot) takenFlags.push('keep-snapshot');
   const extra = given(o).filter((f) => !takenFlags.includes(f));
   if (extra.length > 0) {
     const takesText = takenFlags.length ? `it takes --${takenFlags.join(', --')}` : 'it takes none of them';

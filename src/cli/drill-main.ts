@@ -46,6 +46,8 @@ options:
   --variant NAME          scenario variant (see --list)
   --signal KILL|TERM      signal for process faults (default KILL)
   --toleration-seconds N  tolerationSeconds of the drill workload (kubelet-stop)
+  --keep-snapshot         etcd-restore (and all): keep the snapshot on the members after the heal
+                          (0600, root alone; it holds every Secret) and say where, instead of removing it
   --slo NAME[OP]VALUE     override an SLO, e.g. --slo lb_failover_s=10 or --slo 'rto_s<=20' (repeatable)
   --config FILE           drill config (YAML): SLO overrides per scenario, allowedContexts (the
                           clusters a non-lab drill may touch: context, server, hosts)
@@ -119,6 +121,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       variant: { type: 'string' },
       signal: { type: 'string' },
       'toleration-seconds': { type: 'string' },
+      'keep-snapshot': { type: 'boolean' },
       slo: { type: 'string', multiple: true, default: [] },
       config: { type: 'string' },
       repeat: { type: 'string', default: '1' },
@@ -219,6 +222,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     variant: values.variant,
     signal: values.signal as ScenarioOptions['signal'],
     tolerationSeconds: wholeNumber('--toleration-seconds', values['toleration-seconds'], 0, 3600),
+    ...(values['keep-snapshot'] ? { keepSnapshot: true } : {}),
   };
   // Aim checked against the target as planned, before anything is opened (aim.ts).
   const { checkAim, checkScenarioFlags, plannedTopology } = await import('./aim.ts');

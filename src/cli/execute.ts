@@ -23,6 +23,7 @@ import type { DrillConfig } from '../slo/config.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import type { CliIo } from './io.ts';
+import { type DrillLock, holdClusterLock } from './lock.ts';
 import { markedUnpinned } from './pin.ts';
 import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
@@ -143,11 +144,22 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let lock: DrillLock | undefined;
   try {
     // The cluster was pinned before opening (pin.ts); a run without the pin is marked as such.
     const target = req.unpinned ? markedUnpinned(opened.target) : opened.target;
     const kube = new KubeAccess(target.topology.kubeconfigPath, target.topology.kubeContext);
     const ref = targetRef(target, { inventory: req.inventory, insecureHostKeys: req.insecureIgnoreHostKeys });
+    // One drill per cluster: the lock on the target's hosts, before the first fault (cli/lock.ts).
+    lock = await holdClusterLock({
+      target,
+      kube,
+      journal: req.journal,
+      ref,
+      scenarios: req.scenarios.map((s) => s.name),
+      deadlineMs: req.deadlineMs,
+      log,
+    });
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
       findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);
@@ -241,6 +253,7 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     clearTimeout(deadline);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await lock?.end();
     await opened.close(req.keepLab);
   }
 }

@@ -10,10 +10,11 @@ import { LabTarget } from '../lab/target.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { expandImpact, interlockViolations } from '../safety/interlocks.ts';
 import { defaultJournalPath, type HealJournal, type TargetRef } from '../safety/journal.ts';
-import { type OpenedRef, replayPending } from '../safety/recover.ts';
+import { type OpenedRef, releaseLeftLocks, replayPending } from '../safety/recover.ts';
 import type { KindTarget } from '../targets/kind.ts';
 import type { Target } from '../targets/types.ts';
 import { TargetError, UserError } from '../util/errors.ts';
+import { lockPlanLine } from './lock.ts';
 
 export function refuseIfPending(journal: HealJournal): void {
   const pending = journal.pending();
@@ -99,8 +100,18 @@ export async function recoverCommand(
   o: { readonly insecureIgnoreHostKeys?: boolean } = {},
 ): Promise<number> {
   const pending = journal.pending();
+  // A lock journaled with --insecure-ignore-host-keys is released over unchecked host keys only when asked again.
+  const openLocked = (ref: TargetRef): Promise<OpenedRef> =>
+    ref.kind === 'ssh' && ref.insecureHostKeys && !o.insecureIgnoreHostKeys
+      ? Promise.reject(
+          new UserError(
+            "it was taken with --insecure-ignore-host-keys: run 'npm run drill -- recover --insecure-ignore-host-keys' to release it",
+          ),
+        )
+      : openRef(ref);
   if (pending.length === 0) {
     log('nothing to recover: the heal journal has no pending fault');
+    await releaseLeftLocks(journal, openLocked, log);
     return 0;
   }
   const insecure = pending.filter((e) => e.target.kind === 'ssh' && e.target.insecureHostKeys);
@@ -114,6 +125,8 @@ export async function recoverCommand(
   const reports = await replayPending(journal, openRef, log);
   const failed = reports.filter((r) => !r.ok);
   for (const r of failed) log(`NOT healed: ${r.entry.summary}: ${r.lines.at(-1) ?? ''}`);
+  if (failed.length === 0) await releaseLeftLocks(journal, openLocked, log);
+  else if (journal.heldLocks().length > 0) log('cluster lock(s) kept: a fault is not healed yet');
   if (failed.length === 0) journal.compact();
   log(`${reports.length - failed.length} of ${reports.length} pending heal(s) replayed`);
   return failed.length === 0 ? 0 : 3;
@@ -133,6 +146,7 @@ export function renderPlan(scenario: Scenario, fault: Fault, target: Target, all
     `plan: ${scenario.name} on ${target.topology.name} — ${scenario.description}`,
     ...notes.map((n) => `note: ${n}`),
     `fault: ${fault.summary}`,
+    lockPlanLine(target),
     '1. preflight (read-only): etcd members and leader, every apiserver /readyz, API through the LB, nodes Ready, leader Leases held, kubernetes Endpoints, VIP holder',
     '2. probes start (read-only, except the write probe: ConfigMaps in namespace ha-drill), baseline',
   ];

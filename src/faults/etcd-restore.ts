@@ -42,6 +42,8 @@ export interface EtcdRestoreOptions {
   readonly sink: EventSink;
   /** Called right before the control plane is stopped (the scenario stops its write probe). */
   readonly onDisaster?: () => void;
+  /** `--keep-snapshot`: the heal keeps the snapshot copies (0600) and says where, instead of removing them. */
+  readonly keepSnapshot?: boolean;
 }
 
 /** A component the disaster stopped, with its stop command's round trip. */
@@ -201,7 +203,14 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         ),
         // Last: the snapshot copies go (they hold every Secret), once every member runs again.
         ...hosts.map((host) =>
-          step(t, 'heal', { kind: 'remove-etcd-snapshot', host }, 'the snapshot copy removed'),
+          o.keepSnapshot
+            ? step(
+                t,
+                'heal',
+                { kind: 'keep-etcd-snapshot', host },
+                'the snapshot copy kept (0600); prints its path',
+              )
+            : step(t, 'heal', { kind: 'remove-etcd-snapshot', host }, 'the snapshot copy removed'),
         ),
         ...hosts.map((host) => step(t, 'verify-heal', running(host, 'etcd'), 'exits 0: etcd runs')),
       ];
@@ -274,12 +283,25 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         if ((await runAction(target, running(host, 'etcd'))).code !== 0)
           throw new Error(`etcd on ${host} did not stay up after the heal`);
       }
-      // Every member runs on its data: the snapshot copies (every Secret of the cluster) go.
-      for (const host of hosts)
-        await must(target, { kind: 'remove-etcd-snapshot', host }, 'removing the snapshot');
+      // Every member runs on its data: the snapshot copies (every Secret of the cluster) go,
+      // unless asked to keep them (then: where).
+      const kept: string[] = [];
+      for (const host of hosts) {
+        if (!o.keepSnapshot)
+          await must(target, { kind: 'remove-etcd-snapshot', host }, 'removing the snapshot');
+        else {
+          const at = (
+            await must(target, { kind: 'keep-etcd-snapshot', host }, 'keeping the snapshot')
+          ).stdout.trim();
+          if (at) kept.push(`${host}:${at}`);
+        }
+      }
+      const snapshots = o.keepSnapshot
+        ? `; snapshot kept (0600, every Secret of the cluster: remove it when done) at ${kept.join(', ') || 'no host'}`
+        : '';
       return restored.length
-        ? `restored ${restored.join(', ')} from the snapshot; etcd and apiservers running`
-        : 'etcd and every apiserver running';
+        ? `restored ${restored.join(', ')} from the snapshot; etcd and apiservers running${snapshots}`
+        : `etcd and every apiserver running${snapshots}`;
     },
   };
 }

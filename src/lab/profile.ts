@@ -89,5 +89,7 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
     ),
     overrides: labServiceOverrides(cfg),
     etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: peerUrl(h) })),
+    // A node path of each host's own (src/lab/host.ts): gone with the lab, as a node's /run.
+    lockPath: '/run/hadrill/drill.lock',
   });
 }

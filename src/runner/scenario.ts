@@ -24,6 +24,8 @@ export interface ScenarioOptions {
   readonly signal?: 'KILL' | 'TERM';
   readonly variant?: string;
   readonly tolerationSeconds?: number;
+  /** etcd-restore: keep the snapshot on the members after the heal (0600) instead of removing it. */
+  readonly keepSnapshot?: boolean;
 }
 
 export interface ScenarioContext {

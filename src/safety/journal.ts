@@ -33,6 +33,26 @@ export interface JournalEntry {
 /** Who closed an entry: the drill after its verified heal, recover's replay, or recover finding the target gone. */
 export type HealedBy = 'runner' | 'recover' | 'target-gone';
 
+/**
+ * The cluster lock a drill took (src/safety/cluster-lock.ts), journaled when taken and marked
+ * done when released: `recover` releases a lock a killed drill left, by its token. Not a fault:
+ * `entries()` and `pending()` leave lock entries out.
+ */
+export interface LockEntry {
+  readonly id: string;
+  readonly state: 'pending' | 'done';
+  readonly createdAt: string;
+  readonly target: TargetRef;
+  readonly lock: {
+    readonly token: string;
+    readonly path: string;
+    readonly hosts: readonly string[];
+    readonly holder: string;
+    readonly expiresAt?: string;
+  };
+  readonly releasedAt?: string;
+}
+
 export const defaultJournalPath = (): string =>
   process.env.HADRILL_JOURNAL ?? path.join(PROJECT_ROOT, '.ha-drill', 'heal-journal.jsonl');
 
@@ -66,10 +86,10 @@ function appendDurable(file: string, line: string): void {
 export class HealJournal {
   constructor(readonly file: string = defaultJournalPath()) {}
 
-  /** Every entry's latest state, in creation order. A torn last line (crash mid-write) is ignored. */
-  entries(): JournalEntry[] {
+  /** Every record's latest state (faults and locks), in creation order. A torn last line (crash mid-write) is ignored. */
+  private records(): (JournalEntry | LockEntry)[] {
     if (!fs.existsSync(this.file)) return [];
-    const byId = new Map<string, JournalEntry>();
+    const byId = new Map<string, JournalEntry | LockEntry>();
     for (const line of fs.readFileSync(this.file, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
@@ -80,6 +100,28 @@ export class HealJournal {
       }
     }
     return [...byId.values()];
+  }
+
+  /** Every fault entry's latest state, in creation order. */
+  entries(): JournalEntry[] {
+    return this.records().filter((e): e is JournalEntry => !('lock' in e));
+  }
+
+  /** Cluster locks taken and not released (a killed drill's). */
+  heldLocks(): LockEntry[] {
+    return this.records().filter((e): e is LockEntry => 'lock' in e && e.state === 'pending');
+  }
+
+  /** Records a cluster lock taken (durably, before the first fault). */
+  lockTaken(e: Omit<LockEntry, 'state' | 'createdAt'>): LockEntry {
+    const entry: LockEntry = { ...e, state: 'pending', createdAt: new Date().toISOString() };
+    appendDurable(this.file, JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Marks a cluster lock released. */
+  lockReleased(id: string): void {
+    appendDurable(this.file, JSON.stringify({ id, state: 'done', releasedAt: new Date().toISOString() }));
   }
 
   pending(): JournalEntry[] {
@@ -101,9 +143,9 @@ export class HealJournal {
     );
   }
 
-  /** Drops done entries (keeps the file short); pending ones are never dropped. */
+  /** Drops done entries (keeps the file short); pending ones and held locks are never dropped. */
   compact(): void {
-    const pending = this.pending();
+    const pending = [...this.pending(), ...this.heldLocks()];
     const tmp = `${this.file}.tmp`;
     fs.writeFileSync(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
     const fd = fs.openSync(tmp, 'r+');

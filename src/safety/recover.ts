@@ -4,6 +4,7 @@
  * needs the Kubernetes API to heal; it only reads it afterwards to verify.
  */
 import type { Target } from '../targets/types.ts';
+import { lockProblems, releaseClusterLock } from './cluster-lock.ts';
 import type { HealJournal, JournalEntry, TargetRef } from './journal.ts';
 
 export interface RecoverReport {
@@ -69,4 +70,52 @@ export async function replayPending(
     reports.push({ entry, ok, lines });
   }
   return reports;
+}
+
+/**
+ * Releases the cluster locks killed drills left (journaled by their token, src/cli/lock.ts):
+ * only where the lock is still that token's; an entry is marked released when every host
+ * answered. Returns one line per lock.
+ */
+export async function releaseLeftLocks(
+  journal: HealJournal,
+  open: (ref: TargetRef) => Promise<OpenedRef>,
+  log: (line: string) => void = () => {},
+): Promise<{ readonly released: number; readonly left: number }> {
+  let released = 0;
+  let left = 0;
+  for (const entry of journal.heldLocks()) {
+    let target: Target | undefined;
+    try {
+      const opened = await open(entry.target);
+      if (opened.kind === 'gone') {
+        released += 1;
+        journal.lockReleased(entry.id);
+        log(`cluster lock of ${entry.lock.holder}: gone with its target (${opened.why})`);
+        continue;
+      }
+      target = opened.target;
+      const states = await releaseClusterLock(target.executor, entry.lock);
+      const problems = lockProblems(states);
+      for (const p of problems) log(`  ${p}`);
+      if (states.some((s) => s.status === 'error')) {
+        left += 1;
+        log(`cluster lock of ${entry.lock.holder} NOT released everywhere: it expires by itself`);
+      } else {
+        released += 1;
+        journal.lockReleased(entry.id);
+        log(
+          `released the cluster lock of ${entry.lock.holder} (${entry.lock.path} on ${entry.lock.hosts.join(', ')})`,
+        );
+      }
+    } catch (err) {
+      left += 1;
+      log(
+        `cluster lock of ${entry.lock.holder}: cannot reach the target: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    } finally {
+      await target?.close();
+    }
+  }
+  return { released, left };
 }

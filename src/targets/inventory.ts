@@ -20,6 +20,7 @@ export const OVERRIDABLE = [
   'read-etcd-snapshot',
   'write-etcd-snapshot',
   'remove-etcd-snapshot',
+  'keep-etcd-snapshot',
   'etcd-data-state',
   'wipe-etcd-data',
   'restore-etcd',

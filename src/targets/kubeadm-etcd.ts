@@ -111,6 +111,12 @@ export function removeSnapshotScript(f: EtcdHostFacts): string {
   return `rm -f ${snap} ${snap}.part\n! test -e ${snap}\necho ${snap} removed`;
 }
 
+/** Keeps the snapshot (`--keep-snapshot`) for root alone, drops a partial one, prints its path. Idempotent. */
+export function keepSnapshotScript(f: EtcdHostFacts): string {
+  const snap = snapshotFile(f.dataDir);
+  return `rm -f ${snap}.part\nif [ -e ${snap} ]; then chmod 600 ${snap} && echo ${snap}; fi`;
+}
+
 export const dataStateScript = (f: EtcdHostFacts): string => `echo ${f.dataDir}\ntest -d ${f.dataDir}/member`;
 
 /** Destroys the member (and its restore marker), keeping the snapshot; refuses while etcd runs. Idempotent. */

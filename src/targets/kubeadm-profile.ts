@@ -16,6 +16,7 @@ import {
   dataStateScript,
   type EtcdHostFacts,
   KUBEADM_ETCD,
+  keepSnapshotScript,
   readSnapshotScript,
   removeSnapshotScript,
   restoreScript,
@@ -66,6 +67,8 @@ export interface KubeadmProfileOptions {
   readonly startWaitS?: number;
   /** etcd members (name, peer URL) for `restore-etcd`'s --initial-cluster. */
   readonly etcdMembers?: readonly { readonly name: string; readonly peerUrl: string }[];
+  /** Where the drill's cluster lock lives on each host (HostProfile.lockPath). */
+  readonly lockPath?: string;
 }
 
 /** Fills `{var}` placeholders with shell-quoted values; an unknown placeholder is a user error. */
@@ -84,8 +87,10 @@ export function fillTemplate(template: string, vars: Readonly<Record<string, str
 
 export class KubeadmProfile implements HostProfile {
   readonly name: string;
+  readonly lockPath?: string;
   constructor(private readonly o: KubeadmProfileOptions = {}) {
     this.name = Object.keys(o.overrides ?? {}).length > 0 ? 'kubeadm+overrides' : 'kubeadm';
+    if (o.lockPath) this.lockPath = o.lockPath;
   }
 
   private info(host: string): KubeadmHostInfo {
@@ -185,6 +190,8 @@ export class KubeadmProfile implements HostProfile {
         return writeSnapshotScript(this.etcd(a.host));
       case 'remove-etcd-snapshot':
         return removeSnapshotScript(this.etcd(a.host));
+      case 'keep-etcd-snapshot':
+        return keepSnapshotScript(this.etcd(a.host));
       case 'etcd-data-state':
         return dataStateScript(this.etcd(a.host));
       case 'wipe-etcd-data':

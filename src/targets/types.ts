@@ -102,6 +102,8 @@ export type Action =
   | { readonly kind: 'write-etcd-snapshot'; readonly host: string }
   /** Remove the host's snapshot file (it holds every Secret of the cluster). Idempotent. */
   | { readonly kind: 'remove-etcd-snapshot'; readonly host: string }
+  /** `--keep-snapshot`: keep the host's snapshot file, readable by root alone (0600); print its path (nothing when there is none). Idempotent. */
+  | { readonly kind: 'keep-etcd-snapshot'; readonly host: string }
   /** Print the member's data dir; exit 0 when it holds a member (`member/`), 1 when empty or absent. */
   | { readonly kind: 'etcd-data-state'; readonly host: string }
   /** Destroy the member's data dir; refuses (exit 4) while etcd runs on the host. */
@@ -139,6 +141,11 @@ export interface HostProfile {
    * the host stopped answering there and heals by waiting until it answers again.
    */
   reachability?(host: string): { readonly address: string; readonly port: number } | undefined;
+  /**
+   * Optional: where the drill's cluster lock lives on a host (src/safety/cluster-lock.ts; default
+   * /var/lib/ha-drill/drill.lock): a path of the host's own.
+   */
+  readonly lockPath?: string;
 }
 
 export interface Target {

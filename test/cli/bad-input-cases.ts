@@ -264,6 +264,14 @@ export function badInputCases(dir: string): BadInput[] {
       args: drill(scenario, `--${flag}`, value),
       says: new RegExp(`${scenario} does not take --${flag} \\(it takes .*\\): drop it`),
     })),
+    // --keep-snapshot keeps etcd-restore's snapshot: refused by the scenarios that take none.
+    ...(['apiserver-kill', 'etcd-partition', 'lb-stop', 'kubelet-stop', 'leader-kill'] as const).map(
+      (scenario) => ({
+        name: `${scenario} --keep-snapshot`,
+        args: drill(scenario, '--keep-snapshot'),
+        says: new RegExp(`${scenario} does not take --keep-snapshot \\(it takes .*\\): drop it`),
+      }),
+    ),
     {
       name: 'apiserver-kill variant+member',
       args: drill('apiserver-kill', '--variant', 'bogus', '--member', 'x'),

@@ -124,6 +124,36 @@ t.test('allowedContexts pins a kind cluster by context and server, before anythi
   );
 });
 
+t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's snapshot", async (t) => {
+  fake.engine(false);
+  t.teardown(() => fake.engine(true));
+  const removed = await drill('etcd-restore', '--target', 'kind', '--dry-run');
+  t.equal(removed.code, 0, removed.out);
+  t.match(
+    removed.stdout,
+    /^lock: \/var\/lib\/ha-drill\/drill\.lock on kind-control-plane, kind-control-plane2, kind-control-plane3 \(a majority must take it; .*Lease kube-system\/ha-drill/m,
+  );
+  t.match(
+    removed.stdout,
+    /heal on kind-control-plane3: sh -c "rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db /,
+  );
+  t.notMatch(removed.stdout, /chmod 600/);
+  const kept = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--keep-snapshot');
+  t.equal(kept.code, 0, kept.out);
+  t.match(
+    kept.stdout,
+    /heal on kind-control-plane3: sh -c "rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db\.part\\nif \[ -e \/var\/lib\/etcd\/hadrill-snapshot\.db \]; then chmod 600 /,
+  );
+  t.match(kept.stdout, /expect: the snapshot copy kept \(0600\); prints its path/);
+  t.notMatch(kept.stdout, /rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db /, 'nothing removes it');
+  // `all` takes it (it runs etcd-restore): it answers exactly as without the flag.
+  const all = await drill('all', '--target', 'kind', '--dry-run', '--keep-snapshot');
+  const plain = await drill('all', '--target', 'kind', '--dry-run');
+  t.equal(all.code, plain.code);
+  t.equal(all.stderr, plain.stderr);
+  t.notMatch(all.stderr, /keep-snapshot/);
+});
+
 t.test('a kind drill is journaled as kind, and recover heals it through docker', async (t) => {
   const target = await openKindTarget({ cluster: 'ha' });
   const ref = targetRef(target, { insecureHostKeys: false });

@@ -4,13 +4,15 @@
  * did not have, and an idempotent heal that restores members whose data is gone.
  */
 import t from 'tap';
+import { etcdRestore } from '../../scenarios/etcd-restore.ts';
 import { etcdRestoreFault, parseSnapshotStatus } from '../../src/faults/etcd-restore.ts';
+import type { ScenarioContext } from '../../src/runner/scenario.ts';
 import { interlockViolations } from '../../src/safety/interlocks.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
 import { sleep } from '../../src/util/time.ts';
 import { aroundExec, CPS, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
-function setup(onDisaster?: () => void) {
+function setup(onDisaster?: () => void, keepSnapshot?: boolean) {
   const target = new FakeTarget(fakeTopology(), healthyHosts());
   const rec = new TimelineRecorder();
   const fault = etcdRestoreFault({
@@ -21,6 +23,7 @@ function setup(onDisaster?: () => void) {
     postSnapshotMs: 20,
     sink: rec.sink('etcd-restore'),
     onDisaster,
+    keepSnapshot,
   });
   return { target, rec, fault };
 }
@@ -82,6 +85,68 @@ t.test('heal after a failed restore: restores the members without data and start
   for (const h of CPS)
     t.ok(target.hosts.running.has(`${h}/etcd`) && target.hosts.running.has(`${h}/kube-apiserver`));
   t.equal(await fault.heal({ target }), 'etcd and every apiserver running', 'idempotent');
+});
+
+t.test('the heal removes the snapshot copies from every member, last', async (t) => {
+  const { target, fault } = setup();
+  t.equal((await fault.inject({ target })).effect, true);
+  t.same([...target.hosts.snapshots].sort(), CPS, 'a copy on every member after the inject');
+  const healedAt = target.log.length;
+  t.equal(await fault.heal({ target }), 'etcd and every apiserver running');
+  t.same([...target.hosts.snapshots], [], 'every copy removed');
+  t.same(
+    target.log.slice(healedAt).filter((l) => l.includes('snapshot')),
+    CPS.map((h) => `remove-etcd-snapshot ${h}`),
+  );
+  const plan = fault.plan(target).filter((s) => s.step === 'heal');
+  t.same(
+    plan.filter((s) => s.argv[0]?.includes('snapshot')).map((s) => `${s.argv[0]} ${s.host}`),
+    CPS.map((h) => `remove-etcd-snapshot ${h}`),
+  );
+});
+
+t.test('--keep-snapshot: the copies stay, and the heal says where', async (t) => {
+  const { target, fault } = setup(undefined, true);
+  t.equal((await fault.inject({ target })).effect, true);
+  const healedAt = target.log.length;
+  t.equal(
+    await fault.heal({ target }),
+    'etcd and every apiserver running; snapshot kept (0600, every Secret of the cluster: remove it when done) at cp1:/data/cp1/hadrill-snapshot.db, cp2:/data/cp2/hadrill-snapshot.db, cp3:/data/cp3/hadrill-snapshot.db',
+  );
+  t.same([...target.hosts.snapshots].sort(), CPS, 'every copy kept');
+  t.same(
+    target.log.slice(healedAt).filter((l) => l.includes('snapshot')),
+    CPS.map((h) => `keep-etcd-snapshot ${h}`),
+    'nothing removed',
+  );
+  const heal = fault.plan(target).filter((s) => s.step === 'heal');
+  t.same(
+    heal.filter((s) => s.argv[0]?.includes('snapshot')).map((s) => `${s.argv[0]} ${s.host}`),
+    CPS.map((h) => `keep-etcd-snapshot ${h}`),
+    'the journaled heal (recover) keeps them too',
+  );
+  // Before any copy was made, keeping is a no-op that says so.
+  const early = setup(undefined, true);
+  early.target.failing.add('etcd-snapshot');
+  await t.rejects(early.fault.inject({ target: early.target }));
+  t.match(await early.fault.heal({ target: early.target }), /snapshot kept .* at no host$/);
+});
+
+t.test('the etcd-restore scenario hands --keep-snapshot to its fault', async (t) => {
+  const target = new FakeTarget(fakeTopology(), healthyHosts());
+  const ctx = (keepSnapshot?: boolean) =>
+    ({
+      target,
+      options: keepSnapshot ? { keepSnapshot } : {},
+      runId: 'r1',
+      sink: new TimelineRecorder().sink('etcd-restore'),
+    }) as unknown as ScenarioContext;
+  const kinds = async (c: ScenarioContext) =>
+    (await etcdRestore.fault(c))
+      .plan(target)
+      .flatMap((s) => (s.argv[0]?.endsWith('etcd-snapshot') && s.step === 'heal' ? [s.argv[0]] : []));
+  t.same(await kinds(ctx(true)), ['keep-etcd-snapshot', 'keep-etcd-snapshot', 'keep-etcd-snapshot']);
+  t.same(await kinds(ctx()), ['remove-etcd-snapshot', 'remove-etcd-snapshot', 'remove-etcd-snapshot']);
 });
 
 t.test('a snapshot that fails destroys nothing', async (t) => {

@@ -101,6 +101,11 @@ export class FakeTarget implements Target {
       case 'write-etcd-snapshot':
         h.snapshots.add(a.host);
         return res(0, 'abc  /snap\n');
+      case 'keep-etcd-snapshot':
+        return res(0, h.snapshots.has(a.host) ? `/data/${a.host}/hadrill-snapshot.db\n` : '');
+      case 'remove-etcd-snapshot':
+        h.snapshots.delete(a.host);
+        return res(0);
       case 'etcd-data-state':
         return res(h.data.has(a.host) ? 0 : 1, `/data/${a.host}\n`);
       case 'wipe-etcd-data':

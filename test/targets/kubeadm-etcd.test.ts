@@ -10,7 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { restoreScript, snapshotScript } from '../../src/targets/kubeadm-etcd.ts';
+import {
+  keepSnapshotScript,
+  removeSnapshotScript,
+  restoreScript,
+  snapshotScript,
+} from '../../src/targets/kubeadm-etcd.ts';
 
 interface Versions {
   etcd?: string;
@@ -167,5 +172,29 @@ t.test(
       old.restore().stderr,
       /no etcdutl of version 3\.6\.5 or newer on this host, and no etcd image in its manifest or no ctr to run it/,
     );
+  },
+);
+
+t.test(
+  '--keep-snapshot keeps the file for root alone and prints it; remove removes it; both idempotent',
+  async (t) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-etcd-keep-'));
+    t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+    const f = { dataDir: root, clientPort: 2379 };
+    const snap = path.join(root, 'hadrill-snapshot.db');
+    const run = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+    fs.writeFileSync(snap, 'snapshot', { mode: 0o644 });
+    fs.writeFileSync(`${snap}.part`, 'half');
+    const kept = run(keepSnapshotScript(f));
+    t.equal(kept.status, 0, kept.stderr);
+    t.equal(kept.stdout, `${snap}\n`);
+    t.equal(fs.statSync(snap).mode & 0o777, 0o600);
+    t.notOk(fs.existsSync(`${snap}.part`), 'a partial copy is not kept');
+    t.equal(run(keepSnapshotScript(f)).stdout, `${snap}\n`, 'again: the same');
+    t.equal(run(removeSnapshotScript(f)).status, 0);
+    t.notOk(fs.existsSync(snap));
+    const none = run(keepSnapshotScript(f));
+    t.equal(none.status, 0, 'no snapshot: nothing to keep, not a failure (the heal replays it)');
+    t.equal(none.stdout, '');
   },
 );
