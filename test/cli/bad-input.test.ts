@@ -87,9 +87,9 @@ t.test(`${cases.length} bad inputs: exit 2, the fix named, nothing left behind`,
 });
 
 t.test('a sample run as real CLI processes: the same exit code and output', async (t) => {
-  // Every 16th case, from each part of the table (command line, config, aim, ssh inventory).
-  const sample = cases.filter((_, i) => i % 16 === 0);
-  t.ok(sample.length >= 6, `${sample.length} cases`);
+  // Every 32nd case, from each part of the table (command line, config, aim, ssh inventory).
+  const sample = cases.filter((_, i) => i % 32 === 0);
+  t.ok(sample.length >= 5, `${sample.length} cases`);
   for (const c of sample) {
     const real = await asProcess(c);
     const here = await inProcess(c);

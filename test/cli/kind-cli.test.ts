@@ -127,7 +127,8 @@ t.test('allowedContexts pins a kind cluster by context and server, before anythi
 t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's snapshot", async (t) => {
   fake.engine(false);
   t.teardown(() => fake.engine(true));
-  const removed = await drill('etcd-restore', '--target', 'kind', '--dry-run');
+  const pinned = pinConfig('kind', 'allowedContexts: [kind-kind]\n');
+  const removed = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(removed.code, 0, removed.out);
   t.match(
     removed.stdout,
@@ -138,7 +139,7 @@ t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's 
     /heal on kind-control-plane3: sh -c "rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db /,
   );
   t.notMatch(removed.stdout, /chmod 600/);
-  const kept = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--keep-snapshot');
+  const kept = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--config', pinned, '--keep-snapshot');
   t.equal(kept.code, 0, kept.out);
   t.match(
     kept.stdout,
@@ -147,8 +148,8 @@ t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's 
   t.match(kept.stdout, /expect: the snapshot copy kept \(0600\); prints its path/);
   t.notMatch(kept.stdout, /rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db /, 'nothing removes it');
   // `all` takes it (it runs etcd-restore): it answers exactly as without the flag.
-  const all = await drill('all', '--target', 'kind', '--dry-run', '--keep-snapshot');
-  const plain = await drill('all', '--target', 'kind', '--dry-run');
+  const all = await drill('all', '--target', 'kind', '--dry-run', '--config', pinned, '--keep-snapshot');
+  const plain = await drill('all', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(all.code, plain.code);
   t.equal(all.stderr, plain.stderr);
   t.notMatch(all.stderr, /keep-snapshot/);
