@@ -4,7 +4,6 @@
  * on 410 Gone, retries with a bounded backoff, and records its own gaps as `watch.gap` events.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Watch } from '@kubernetes/client-node';
 import type { ProbeContext } from './types.ts';
 
 export interface WatchSpec<T> {
@@ -23,6 +22,9 @@ interface ListResponse<T> {
 
 export async function resilientWatch<T>(ctx: ProbeContext, spec: WatchSpec<T>): Promise<void> {
   const until = performance.now() + ctx.maxRunMs;
+  // Loaded here, not at module load: the scenarios import the probes, and most of what imports
+  // the scenarios (reports, analysis, --help, --list, the tests) never watches.
+  const { Watch } = await import('@kubernetes/client-node');
   const watcher = new Watch(ctx.kube.kc);
   let rv: string | undefined;
   let gapFrom: number | undefined;

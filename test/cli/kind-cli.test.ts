@@ -139,7 +139,15 @@ t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's 
     /heal on kind-control-plane3: sh -c "rm -f \/var\/lib\/etcd\/hadrill-snapshot\.db /,
   );
   t.notMatch(removed.stdout, /chmod 600/);
-  const kept = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--config', pinned, '--keep-snapshot');
+  const kept = await drill(
+    'etcd-restore',
+    '--target',
+    'kind',
+    '--dry-run',
+    '--config',
+    pinned,
+    '--keep-snapshot',
+  );
   t.equal(kept.code, 0, kept.out);
   t.match(
     kept.stdout,
