@@ -21,7 +21,7 @@ import { writeProbe } from '../src/probes/writes.ts';
 import { apiRecovered } from '../src/runner/recovery.ts';
 import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
-import { TargetError, UserError } from '../src/util/errors.ts';
+import { LiveAimError, TargetError, UserError } from '../src/util/errors.ts';
 
 const VARIANTS = ['link', 'services'] as const;
 
@@ -53,8 +53,10 @@ export const lbStop: Scenario = {
     let host = ctx.options.host;
     if (host && !t.lbs.includes(host))
       throw new UserError(`--host ${host} is not a load balancer: choose one of ${t.lbs.join(', ')}`);
+    // One LB (kind's, a single haproxy): there is no VIP to follow, the one LB is the aim.
+    if (!host && t.lbs.length === 1 && !ctx.target.vipHolder) host = t.lbs[0];
     if (!host && t.planOnly)
-      throw new UserError(
+      throw new LiveAimError(
         `--dry-run: the VIP holder is read from the running cluster, and the target was ${t.planOnly}: pass --host to plan the fault on one LB (${t.lbs.join(', ')})`,
       );
     const holder = t.planOnly

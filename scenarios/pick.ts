@@ -6,7 +6,7 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { memberClient, memberStatus } from '../src/probes/etcd.ts';
 import type { KubeAccess } from '../src/probes/kube.ts';
 import type { ApiserverEndpoint, EtcdEndpoint, TargetHost, Topology } from '../src/targets/types.ts';
-import { TargetError, UserError } from '../src/util/errors.ts';
+import { LiveAimError, TargetError, UserError } from '../src/util/errors.ts';
 
 export function pickApiserver(t: Topology, host?: string): ApiserverEndpoint {
   if (t.apiservers.length === 0) throw new UserError(`target ${t.name} has no apiserver`);
@@ -64,7 +64,7 @@ export async function leaseHolder(
 /** The etcd member every member names as leader (from each member's own status, TLS when set). */
 export async function etcdLeader(t: Topology): Promise<EtcdEndpoint> {
   if (t.planOnly)
-    throw new UserError(
+    throw new LiveAimError(
       `--dry-run: the etcd leader is read from the running cluster, and the target was ${t.planOnly}: pass --member to plan the fault on one member (${t.etcd.map((e) => e.member).join(', ')})`,
     );
   const clients = t.etcd.map((e) => ({ e, client: memberClient(e, 2000) }));

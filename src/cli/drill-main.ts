@@ -18,7 +18,7 @@ import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';
 import { parseSloFlags } from '../slo/parse.ts';
 import { resolveSlos } from '../slo/resolve.ts';
 import { readKindConfig } from '../targets/kind-config.ts';
-import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
+import { exitCodeOf, LiveAimError, messageOf, UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { redactString } from '../util/redact.ts';
 import { parseDuration } from '../util/time.ts';
@@ -261,14 +261,16 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     });
     try {
       for (const s of scenarios) {
-        io.out(
-          renderPlan(
-            s,
-            await s.fault(dryRunContext(target, options)),
-            target,
-            values['allow-unsafe'].includes(s.name),
-          ),
-        );
+        let fault: Awaited<ReturnType<typeof s.fault>>;
+        try {
+          fault = await s.fault(dryRunContext(target, options));
+        } catch (err) {
+          // `all`: a scenario whose aim only the running cluster can choose is said, not planned.
+          if (!(suite && err instanceof LiveAimError)) throw err;
+          io.out(`plan: ${s.name} — not planned: ${err.message.replace(/^--dry-run: /, '')}\n`);
+          continue;
+        }
+        io.out(renderPlan(s, fault, target, values['allow-unsafe'].includes(s.name)));
         io.out('');
       }
     } finally {

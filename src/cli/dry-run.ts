@@ -11,7 +11,7 @@ import { LabTarget } from '../lab/target.ts';
 import { KubeAccess } from '../probes/kube.ts';
 import type { ScenarioContext, ScenarioOptions } from '../runner/scenario.ts';
 import type { Target } from '../targets/types.ts';
-import { UserError } from '../util/errors.ts';
+import { LiveAimError, UserError } from '../util/errors.ts';
 
 export async function dryRunTarget(
   kind: string,
@@ -46,7 +46,7 @@ export function dryRunContext(target: Target, options: ScenarioOptions): Scenari
           {},
           {
             get() {
-              throw new UserError(
+              throw new LiveAimError(
                 planOnly
                   ? `--dry-run: this scenario reads its aim from the running cluster, and the target was ${planOnly}: name the aim with its flag (see --help)`
                   : `--dry-run: this scenario needs the cluster to choose its aim, and ${kubeconfig} does not exist`,

@@ -163,8 +163,14 @@ function plannedTarget(
   const nodes: KindNode[] = planned.map((n) => ({ ...n, ip: n.name, image: '' }));
   const lb = planned.find((n) => n.role === 'external-load-balancer')?.name;
   const apiUrl = `https://${lb ?? `${cluster}-control-plane`}:6443`;
-  const topology = kindTopology(cluster, nodes, `<kind get kubeconfig --name ${cluster}>`, apiUrl);
-  const notes = [`planned from ${path.relative(process.cwd(), config) || config}: ${why}`, LIVE_READS];
+  const from = `planned from ${path.relative(process.cwd(), config) || config}`;
+  // planOnly: nothing of the cluster is contacted (the names in it resolve nowhere), so an aim
+  // read live (the etcd leader, the lease holder) asks for its flag, as on a lab that is down.
+  const topology = {
+    ...kindTopology(cluster, nodes, `<kind get kubeconfig --name ${cluster}>`, apiUrl),
+    planOnly: `${from} (${why.split(' (')[0]})`,
+  };
+  const notes = [`${from}: ${why}`, LIVE_READS];
   for (const n of notes) o.log(n);
   return new KindTarget(cluster, topology, {
     run: o.run,

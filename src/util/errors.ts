@@ -13,6 +13,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A dry run that cannot choose a scenario's aim without the running cluster (the etcd leader, the
+ * VIP holder, a lease holder): the scenario's flag names it. Bad input for one scenario; in an
+ * `all` plan, that scenario is listed as not planned and the others are planned.
+ */
+export class LiveAimError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveAimError';
+  }
+}
+
 export class TargetError extends Error {
   readonly exitCode = 3;
   constructor(message: string) {

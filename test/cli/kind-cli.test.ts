@@ -160,6 +160,23 @@ t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's 
   const plain = await drill('all', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(all.code, plain.code);
   t.equal(all.stderr, plain.stderr);
+  // Planned from the config, nothing of the cluster is contacted: the scenarios whose aim only the
+  // running cluster knows are said, not planned; the one LB needs no VIP holder.
+  t.equal(plain.code, 0, plain.out);
+  t.equal((plain.stdout.match(/^plan: /gm) ?? []).length, 6, 'a plan line per scenario');
+  t.match(
+    plain.stdout,
+    /^plan: etcd-partition — not planned: the etcd leader is read from the running cluster, .*pass --member/m,
+  );
+  t.match(
+    plain.stdout,
+    /^plan: leader-kill — not planned: this scenario reads its aim from the running cluster/m,
+  );
+  t.match(plain.stdout, /^plan: lb-stop on kind-kind/m);
+  t.match(
+    plain.stdout,
+    /^\d+\. inject on local: .*docker network disconnect kind kind-external-load-balancer/m,
+  );
   t.notMatch(all.stderr, /keep-snapshot/);
 });
 

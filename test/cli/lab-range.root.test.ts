@@ -93,6 +93,11 @@ t.test('no lab: dry runs and lab status send nothing to 198.18.0.0/15', async (t
   t.equal(codes[member], 0, 'etcd-partition --member cp2 plans without a lab');
   t.match(outputs[member], /inject on cp2: sh -c/);
   t.equal(codes[member + 1], 0, 'lb-stop --host lb1 plans without a lab');
+  const all = outputs[member + 2]!;
+  t.equal(codes[member + 2], 0, 'all --dry-run plans what it can without a lab');
+  t.equal((all.match(/^plan: /gm) ?? []).length, names.length, 'a plan line per scenario');
+  for (const n of ['etcd-partition', 'leader-kill', 'lb-stop'])
+    t.match(all, new RegExp(`^plan: ${n} — not planned: `, 'm'), `all: ${n}'s live aim is said, not planned`);
   t.match(outputs[names.length + 3], /no lab is up/, 'lab status says so');
   t.notOk(fs.existsSync(stateDir), 'no lab state was created');
 });
