@@ -3,10 +3,10 @@
  * The test suite in two lanes that run at the same time (`npm test`):
  *  - the timed lane at normal priority: `*.etcd.test.ts` (real etcd and our components on
  *    loopback, each file its own etcd and ports; two at a time: they mostly wait on timers and
- *    use about one core together) and beside them `*.root.test.ts` (short scripts run as root in
- *    private network, PID and mount namespaces; two at a time), then the lab's `up` (still beside
- *    the etcd files), then `*.lab.test.ts` (the real lab, root) one at a time. Their assertions
- *    compare real timers with expected windows, so only the unit lane (below) runs beside them;
+ *    use about one core together), then `*.root.test.ts` (scripts run as root in private network,
+ *    PID and mount namespaces; two at a time), then `*.lab.test.ts` (the real lab, root) one at a
+ *    time. Their assertions compare real timers with expected windows, so nothing else of ours
+ *    competes with them for the CPU;
  *  - the unit lane, three files at a time at the lowest CPU priority (nice 19): every other
  *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
  *    waits on timers most of the time), so it cannot skew a measured window. Three, on two cores:
@@ -61,30 +61,6 @@ function ensureLabPackages() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return r.status === 0;
-}
-
-/**
- * Brings the lab up (fast preset, as the lab files use it) through the lab CLI, so the first lab
- * file finds it steady instead of paying for its `up`; a failure only means that file brings it up.
- */
-function warmLab() {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin', 'ha-drill.mjs'), 'lab', 'up', '--preset', 'fast'],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let err = '';
-    child.stderr.on('data', (b) => {
-      err += b;
-    });
-    child.on('close', (code) =>
-      resolve(code === 0 ? { ok: true } : { ok: false, why: err.trim().split('\n').at(-1) }),
-    );
-  });
 }
 
 /** Runs tap on files; resolves with its exit code and the summary counts it printed. */
@@ -150,19 +126,8 @@ async function main() {
         // packages, and the timed lane fails).
         if (!ensureLabPackages())
           return [{ name: 'timed (packages)', code: 3, text: '', total: 0, pass: 0, fail: 0 }];
-        // The root files (short scripts in namespaces of their own) and then the lab's `up` run
-        // beside the etcd files, which mostly wait on timers; the lab files start once both are
-        // done, on the lab that is up (test/helpers/lab.ts reuses a steady lab of their preset).
-        const [etcd, [root, warm]] = await Promise.all([
-          lane('timed (etcd)', etcdFiles, { jobs: 2, nice: false, env: {}, echo: true }),
-          (async () => {
-            const r = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: false });
-            return [r, await warmLab()];
-          })(),
-        ]);
-        process.stdout.write(root.text);
-        if (!warm.ok)
-          console.log(`# the lab did not come up before the lab files (they bring it up): ${warm.why}`);
+        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 2, nice: false, env: {}, echo: true });
+        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: true });
         // Lab files share one lab; tap's `after` script (test/after-all.ts) takes it down.
         const lab = await lane('timed (lab)', labFiles, {
           jobs: 1,
