@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -70,13 +71,38 @@ const checkNothingLeft = (t: Test) => {
   t.notOk(fs.existsSync(reports), 'no report directory');
 };
 
+/**
+ * Every connection this process starts (net.Socket's connect: TCP and TLS, so every Kubernetes,
+ * etcd and ssh client of the CLI), by destination, while `fn` runs: a bad input connects to
+ * nothing, the lab's range (198.18.0.0/15) above all. Packets of other processes are counted by
+ * the root test (test/cli/lab-range.root.test.ts).
+ */
+async function connectionsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; to: string[] }> {
+  const to: string[] = [];
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    // net.connect and tls.connect pass their options normalized as [options, callback].
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const o = (typeof first === 'object' && first !== null ? first : {}) as net.TcpNetConnectOpts &
+      net.IpcNetConnectOpts;
+    to.push(typeof first === 'object' ? (o.path ?? `${o.host ?? 'localhost'}:${o.port}`) : String(first));
+    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof connect;
+  try {
+    return { result: await fn(), to };
+  } finally {
+    net.Socket.prototype.connect = connect;
+  }
+}
+
 t.test(`${cases.length} bad inputs: exit 2, the fix named, nothing left behind`, async (t) => {
   t.ok(cases.length >= 100, `${cases.length} cases`);
   const names = new Set<string>();
   for (const c of cases) {
     t.notOk(names.has(c.name), `case names are unique: ${c.name}`);
     names.add(c.name);
-    const r = await inProcess(c);
+    const { result: r, to } = await connectionsDuring(() => inProcess(c));
+    t.same(to, [], `${c.name}: connects to nothing`);
     const out = r.stderr;
     t.equal(r.code, 2, `${c.name}: exit 2 (${out.trim().split('\n')[0]})`);
     t.match(out, c.says, `${c.name}: names the fix`);
@@ -120,4 +146,14 @@ t.test('recover refuses a journal entry made without host-key checks, and leaves
   t.equal(fs.readFileSync(journal, 'utf8'), `${JSON.stringify(entry)}\n`, 'the journal is unchanged');
   t.notOk(fs.existsSync(labDir), 'no lab state dir');
   fs.rmSync(journalDir, { recursive: true });
+});
+
+t.test('the connection guard sees what a client would do (net and tls, as the CLI uses them)', async (t) => {
+  const refused = (s: net.Socket) =>
+    new Promise<void>((r) => s.once('error', () => r()).once('connect', () => r()));
+  const { to } = await connectionsDuring(async () => {
+    await refused(net.connect(1, '127.0.0.1'));
+    await refused((await import('node:tls')).connect({ host: '127.0.0.1', port: 2 }));
+  });
+  t.same(to, ['127.0.0.1:1', '127.0.0.1:2']);
 });

@@ -6,7 +6,7 @@
  * The dry runs plan from the lab config, and a scenario whose aim needs the running cluster (the
  * etcd leader) asks for the flag that names it.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { cliArgv } from '../helpers/cli.ts';
 import { untracked, withoutTapHooks } from '../helpers/env.ts';
 import { requireRoot } from '../helpers/root.ts';
+import { badInputCases } from './bad-input-cases.ts';
 
 requireRoot('test/cli/lab-range.root.test.ts', ['unshare', 'iptables', 'ip']);
 
@@ -99,5 +100,38 @@ t.test('no lab: dry runs and lab status send nothing to 198.18.0.0/15', async (t
   for (const n of ['etcd-partition', 'leader-kill', 'lb-stop'])
     t.match(all, new RegExp(`^plan: ${n} — not planned: `, 'm'), `all: ${n}'s live aim is said, not planned`);
   t.match(outputs[names.length + 3], /no lab is up/, 'lab status says so');
+  t.notOk(fs.existsSync(stateDir), 'no lab state was created');
+});
+
+t.test('bad input through real CLIs: exit 2 and nothing sent to 198.18.0.0/15', async (t) => {
+  const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), 'hadr-norange-fx-'));
+  t.teardown(() => fs.rmSync(fixtures, { recursive: true, force: true }));
+  for (const [name, pass] of [
+    ['plain', ''],
+    ['encrypted', 'right horse'],
+  ])
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      pass!,
+      '-f',
+      path.join(fixtures, name!),
+      '-C',
+      'drill',
+    ]);
+  const reports = path.join(fixtures, 'reports');
+  // Every 12th case of the table (the rest run in-process in bad-input.test.ts, where every
+  // connection the CLI's code starts is recorded); a case with its own env is left to that file.
+  const sample = badInputCases(fixtures).filter((c, i) => i % 12 === 0 && !c.env);
+  t.ok(sample.length >= 10, `${sample.length} cases`);
+  const { outputs, codes, packets } = inNamespace(sample.map((c) => cliArgv('drill', c.args(reports))));
+  t.equal(packets, 0, 'packets sent to 198.18.0.0/15');
+  sample.forEach((c, i) => {
+    t.equal(codes[i], 2, `${c.name}: exit 2`);
+    t.match(outputs[i], c.says, `${c.name}: names the fix`);
+  });
+  t.notOk(fs.existsSync(reports), 'no report directory');
   t.notOk(fs.existsSync(stateDir), 'no lab state was created');
 });

@@ -17,8 +17,8 @@ export interface Evidence {
   readonly journal: readonly ('pending' | 'done')[];
   /** Faults seen on the lab right after the kill (chain, stopped component, expiry timer). */
   readonly inPlace: readonly string[];
-  /** Reports this drill wrote, with the heal status each records. */
-  readonly reports: readonly { readonly scenario: string; readonly heal: string }[];
+  /** Reports this drill wrote, with the heal status each records and its verdict's message. */
+  readonly reports: readonly { readonly scenario: string; readonly heal: string; readonly why?: string }[];
   readonly scenario: string;
 }
 

@@ -178,13 +178,13 @@ for (let i = 1; i <= RUNS; i++) {
       reports: reportFiles()
         .filter((f) => !reportsBefore.has(f))
         .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))
-        .map((d) => ({ scenario: d.meta?.scenario, heal: d.fault?.heal?.status })),
+        .map((d) => ({ scenario: d.meta?.scenario, heal: d.fault?.heal?.status, why: d.verdictMessage })),
       scenario,
     };
     const seen = classify(evidence);
     observed.push(seen);
     t.comment(
-      `kill at ${killedAtMs} ms (${exit?.signal ?? `exit ${exit?.code}`}): ${seen}; journal: ${evidence.journal.join(',') || 'none'}; on the lab: ${evidence.inPlace.join('; ') || 'nothing'}; ${evidence.reports.length} report(s)`,
+      `kill at ${killedAtMs} ms (${exit?.signal ?? `exit ${exit?.code}`}): ${seen}; journal: ${evidence.journal.join(',') || 'none'}; on the lab: ${evidence.inPlace.join('; ') || 'nothing'}; ${evidence.reports.length} report(s)${evidence.reports.map((r) => ` (${r.why ?? 'no message'})`).join('')}`,
     );
     t.same(violations(evidence), [], 'the evidence breaks no safety rule');
 
