@@ -37,6 +37,9 @@ const sameUrl = (a: string, b: string) => {
   }
 };
 
+/** A pin compares the kubeconfig's own server: api.url does not stand in for it. */
+const PIN_FIX = 'or pass --allow-any-context to run unpinned';
+
 async function sshIdentity(inventory: string): Promise<ClusterIdentity> {
   const { loadInventory } = await import('../targets/inventory.ts');
   const { kubeconfigContext } = await import('../targets/ssh.ts');
@@ -49,7 +52,7 @@ async function sshIdentity(inventory: string): Promise<ClusterIdentity> {
       `kubeconfig ${inv.kubeconfig} cannot be read (${(err as NodeJS.ErrnoException).code ?? err}): fix 'kubeconfig' in the inventory`,
     );
   }
-  const used = kubeconfigContext(text, inv.kubeconfig, inv.context);
+  const used = kubeconfigContext(text, inv.kubeconfig, inv.context, PIN_FIX);
   return {
     target: 'ssh',
     describe: `inventory ${inventory}`,
@@ -76,7 +79,7 @@ async function kindIdentity(r: PinRequest): Promise<ClusterIdentity> {
     const why = (kc.stderr || kc.stdout).trim().split('\n')[0] || `exit ${kc.code}`;
     return { ...base, server: { unknown: `kind get kubeconfig --name ${cluster} failed (${why})` } };
   }
-  const used = kubeconfigContext(kc.stdout, `(kind get kubeconfig --name ${cluster})`, context);
+  const used = kubeconfigContext(kc.stdout, `(kind get kubeconfig --name ${cluster})`, context, PIN_FIX);
   return { ...base, server: { url: used.server } };
 }
 

@@ -23,6 +23,9 @@ const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 /** The components the lab runs as system services (its supervisor), not as static pods. */
 export const LAB_SERVICES: readonly Component[] = ['kubelet', 'haproxy', 'keepalived'];
 
+/** The drill's cluster lock in each lab host: its own /run (src/lab/host.ts), gone with the lab. */
+export const LAB_LOCK_PATH = '/run/hadrill/drill.lock';
+
 /**
  * Shell snippet, run on the machine, setting $pid to a lab component's live pid (its pid file,
  * checked against the lab's marker in the process environment), or exiting 3 when it is not
@@ -90,6 +93,6 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
     overrides: labServiceOverrides(cfg),
     etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: peerUrl(h) })),
     // A node path of each host's own (src/lab/host.ts): gone with the lab, as a node's /run.
-    lockPath: '/run/hadrill/drill.lock',
+    lockPath: LAB_LOCK_PATH,
   });
 }

@@ -14,7 +14,7 @@ import type { InventoryFile } from '../targets/inventory.ts';
 import type { LabConfig } from './config.ts';
 import { labKubeconfigPath } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, labEtcdTls } from './etcd.ts';
-import { labServiceOverrides } from './profile.ts';
+import { LAB_LOCK_PATH, labServiceOverrides } from './profile.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
 
 export const labInventoryPath = (cfg: LabConfig): string => path.join(labSshFiles(cfg).dir, 'inventory.yaml');
@@ -34,6 +34,9 @@ export function labInventory(cfg: LabConfig): InventoryFile {
       roles: h.role === 'control-plane' ? ['control-plane', 'etcd'] : [h.role],
     })),
     overrides: labServiceOverrides(cfg),
+    // The lab's hosts share this machine's /var/lib: each keeps the lock in its own /run, as
+    // --target lab does (src/lab/profile.ts), gone with the lab.
+    lockPath: LAB_LOCK_PATH,
     // Every timing from the node's own files (the kubeadm profile's defaults).
     timingSources: {},
   };

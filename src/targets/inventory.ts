@@ -59,6 +59,12 @@ const iface = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$/, 'an interface name (letters, digits, _ . @ -, at most 15)');
 
+/** An absolute file path passed to the hosts' scripts (letters, digits, / . _ - only). */
+const hostPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path (letters, digits, / . _ - only)')
+  .refine((p) => !p.split('/').includes('..'), 'an absolute path without ..');
+
 /** A shell command template: `{host}`, `{component}`, `{signal}`, ... are filled in, quoted. */
 const commandOverride = z.union([
   z.string().min(1),
@@ -122,6 +128,11 @@ export const inventorySchema = z.strictObject({
   hosts: z.array(hostSchema).min(1),
   /** Per-action command overrides, keyed `kind` or `kind:component`. */
   overrides: z.record(z.string(), commandOverride).default({}),
+  /**
+   * The drill's cluster lock on each control plane (default /var/lib/ha-drill/drill.lock;
+   * src/safety/cluster-lock.ts): a tmpfs path such as /run/... goes with a reboot.
+   */
+  lockPath: hostPath.optional(),
   /** Commands printing each timing source (default: the kubeadm files). */
   timingSources: z.partialRecord(z.enum(TIMING_SOURCES), z.string().min(1)).default({}),
 });
@@ -154,6 +165,8 @@ export interface Inventory {
   readonly hosts: readonly InventoryHost[];
   readonly overrides: Readonly<Record<string, CommandOverride>>;
   readonly timingSources: Partial<Record<TimingSource, string>>;
+  /** The cluster lock's file on each control plane (the profile's default when absent). */
+  readonly lockPath?: string;
 }
 
 /**
@@ -259,6 +272,7 @@ export function parseInventory(data: unknown, file: string, env = process.env): 
     hosts,
     overrides: inv.overrides,
     timingSources: inv.timingSources,
+    ...(inv.lockPath ? { lockPath: inv.lockPath } : {}),
   };
 }
 

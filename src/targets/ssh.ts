@@ -35,11 +35,19 @@ export function kubeconfigServer(text: string, file: string, context?: string): 
   return kubeconfigContext(text, file, context).server;
 }
 
-/** The context a client uses (`context`, else the current one) and its cluster's server. */
+/** What else fixes an unusable kubeconfig, by what it was read for. */
+const API_URL_FIX = 'or set api.url in the inventory';
+
+/**
+ * The context a client uses (`context`, else the current one) and its cluster's server.
+ * `orElse`: the other fix, besides the kubeconfig itself, for what the caller reads it for (the
+ * API endpoint can come from the inventory's api.url; a cluster pin needs the kubeconfig's own).
+ */
 export function kubeconfigContext(
   text: string,
   file: string,
   context?: string,
+  orElse = API_URL_FIX,
 ): { readonly context: string; readonly server: string } {
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lines });
@@ -47,20 +55,28 @@ export function kubeconfigContext(
   if (bad) {
     const at = lines.linePos(bad.pos[0]);
     throw new UserError(
-      `kubeconfig ${file} is not valid YAML (line ${at.line}, column ${at.col}): fix the file (its content is not shown: it may hold credentials), or set api.url in the inventory`,
+      `kubeconfig ${file} is not valid YAML (line ${at.line}, column ${at.col}): fix the file (its content is not shown: it may hold credentials), ${orElse}`,
     );
   }
+  // Any shape a file may have: a context without `context:`, a list that is not one, ...
   const kc = doc.toJS() as {
-    'current-context'?: string;
-    contexts?: { name: string; context: { cluster: string } }[];
-    clusters?: { name: string; cluster: { server: string } }[];
+    'current-context'?: unknown;
+    contexts?: unknown;
+    clusters?: unknown;
   } | null;
-  const ctxName = context ?? kc?.['current-context'];
-  const ctx = kc?.contexts?.find((c) => c.name === ctxName);
-  const server = kc?.clusters?.find((c) => c.name === ctx?.context.cluster)?.cluster.server;
-  if (!server) {
+  const named = (list: unknown, name: unknown): Record<string, unknown> | undefined =>
+    Array.isArray(list)
+      ? (list.find((e) => typeof e === 'object' && e !== null && e.name === name) as Record<string, unknown>)
+      : undefined;
+  const field = (o: unknown, k: string): unknown =>
+    typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
+  const ctxName =
+    context ?? (typeof kc?.['current-context'] === 'string' ? kc['current-context'] : undefined);
+  const cluster = field(field(named(kc?.contexts, ctxName), 'context'), 'cluster');
+  const server = field(field(named(kc?.clusters, cluster), 'cluster'), 'server');
+  if (typeof server !== 'string' || server === '') {
     throw new UserError(
-      `kubeconfig ${file}: no server for context '${ctxName ?? '(none)'}': set api.url in the inventory or fix the kubeconfig`,
+      `kubeconfig ${file}: no server for context '${ctxName ?? '(none)'}': fix the kubeconfig (the context, its cluster and the cluster's server), ${orElse}`,
     );
   }
   return { context: ctxName!, server };
@@ -134,6 +150,7 @@ export function sshProfile(
       }),
     ),
     overrides: inv.overrides,
+    ...(inv.lockPath ? { lockPath: inv.lockPath } : {}),
     etcdMembers: etcdHostsOf(inv).map((h) => {
       const e = ids.get(h.name)?.etcd;
       return {

@@ -121,6 +121,24 @@ export function sshCases(dir: string): BadInput[] {
       says: /hosts\[0\]\.linkInterface: an interface name/,
     },
     {
+      name: 'ssh lockPath shell',
+      args: ssh(
+        inv('lp1', (d) => {
+          d.lockPath = '/run/x;id';
+        }),
+      ),
+      says: /lockPath: an absolute path \(letters, digits, \/ \. _ - only\)/,
+    },
+    {
+      name: 'ssh lockPath relative',
+      args: ssh(
+        inv('lp2', (d) => {
+          d.lockPath = '/run/../etc/passwd';
+        }),
+      ),
+      says: /lockPath: an absolute path without \.\./,
+    },
+    {
       name: 'ssh iface quote',
       args: ssh(
         inv('if2', (d) => {
@@ -354,7 +372,7 @@ export function sshCases(dir: string): BadInput[] {
           d.kubeconfig = file('noserver.conf', `users:\n- name: u\n  user: { token: ${TOKEN} }\n`);
         }),
       ),
-      says: /kubeconfig .*noserver\.conf: no server for context '\(none\)': set api\.url in the inventory or fix the kubeconfig/,
+      says: /kubeconfig .*noserver\.conf: no server for context '\(none\)': fix the kubeconfig \(the context, its cluster and the cluster's server\), or set api\.url in the inventory/,
       never: /c2VjcmV0/,
     },
     {

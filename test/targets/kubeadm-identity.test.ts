@@ -157,4 +157,10 @@ t.test('read over the executor: live, else parked, else absent (inventory fallba
     /--dports 2379,2390 .*--sports 2390 /s,
   );
   t.same(profile.reachability('cp1'), { address: '10.0.0.11', port: 22 }, 'reached through ssh, as before');
+  t.equal(profile.lockPath, undefined, 'the cluster lock where the profile keeps it by default');
+  t.equal(
+    sshProfile({ ...inv, lockPath: '/run/ha-drill/drill.lock' }, ids).lockPath,
+    '/run/ha-drill/drill.lock',
+    "the inventory's lockPath",
+  );
 });

@@ -16,7 +16,13 @@ import {
   parseDuration,
   parseFlags,
 } from '../../src/targets/kubeadm-profile-timings.ts';
-import { holdsAddress, INSECURE_MARK, kubeconfigServer, sshTopology } from '../../src/targets/ssh.ts';
+import {
+  holdsAddress,
+  INSECURE_MARK,
+  kubeconfigContext,
+  kubeconfigServer,
+  sshTopology,
+} from '../../src/targets/ssh.ts';
 
 const KCM = `apiVersion: v1
 kind: Pod
@@ -199,6 +205,27 @@ current-context: admin@prod
   t.equal(kubeconfigServer(kc, 'k'), 'https://10.0.0.10:6443');
   t.equal(kubeconfigServer(kc, 'k', 'x'), 'https://other:6443');
   t.throws(() => kubeconfigServer(kc, 'k', 'nope'), /no server for context 'nope'/);
+  // Malformed entries are a message naming the fix, not a TypeError.
+  for (const bad of [
+    'contexts:\n- name: c\ncurrent-context: c\n',
+    'contexts: {}\nclusters: 3\ncurrent-context: c\n',
+    'contexts:\n- name: c\n  context: {cluster: k}\nclusters:\n- name: k\ncurrent-context: c\n',
+    'current-context: [1]\n',
+    '42\n',
+  ])
+    t.throws(
+      () => kubeconfigServer(bad, 'k'),
+      {
+        name: 'UserError',
+        message:
+          /kubeconfig k: no server for context .*: fix the kubeconfig .*, or set api\.url in the inventory/,
+      },
+      JSON.stringify(bad),
+    );
+  t.throws(
+    () => kubeconfigContext('42\n', 'k', undefined, 'or pass --allow-any-context'),
+    /, or pass --allow-any-context$/,
+  );
   const out =
     '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.0.0.21/24 brd 10.0.0.255 scope global eth0\n2: eth0    inet 10.0.0.10/24 scope global secondary eth0\n';
   t.ok(holdsAddress(out, '10.0.0.10'));
