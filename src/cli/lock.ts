@@ -19,6 +19,7 @@ import {
 import type { HealJournal, TargetRef } from '../safety/journal.ts';
 import { deleteLockLease, LOCK_LEASE, writeLockLease } from '../safety/lock-lease.ts';
 import type { Target } from '../targets/types.ts';
+import { messageOf } from '../util/errors.ts';
 
 /** After the deadline, the heal, its verification and the reports: the lock outlives the deadline by this. */
 export const LOCK_MARGIN_S = 600;
@@ -124,9 +125,7 @@ export async function holdClusterLock(o: HoldOptions): Promise<DrillLock> {
   return {
     lock,
     end: () =>
-      end().catch((err: unknown) =>
-        o.log(`cluster lock: ${err instanceof Error ? err.message : String(err)} (it expires ${expiresAt})`),
-      ),
+      end().catch((err: unknown) => o.log(`cluster lock: ${messageOf(err)} (it expires ${expiresAt})`)),
   };
 
   async function end(): Promise<void> {

@@ -13,7 +13,13 @@
 import fs from 'node:fs';
 import type { LocalRunner } from '../executors/docker.ts';
 import { runLocal } from '../executors/local.ts';
-import { type ClusterIdentity, checkClusterPinned, type PinResult, UNPINNED_MARK } from '../slo/allowed.ts';
+import {
+  type ClusterIdentity,
+  checkClusterPinned,
+  type PinResult,
+  sameServer,
+  UNPINNED_MARK,
+} from '../slo/allowed.ts';
 import type { DrillConfig } from '../slo/config.ts';
 import type { Target } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
@@ -28,14 +34,6 @@ export interface PinRequest {
   /** Runs `kind get kubeconfig` (tests substitute it). */
   readonly run?: LocalRunner;
 }
-
-const sameUrl = (a: string, b: string) => {
-  try {
-    return new URL(a).href === new URL(b).href;
-  } catch {
-    return a === b;
-  }
-};
 
 /** A pin compares the kubeconfig's own server: api.url does not stand in for it. */
 const PIN_FIX = 'or pass --allow-any-context to run unpinned';
@@ -58,7 +56,7 @@ async function sshIdentity(inventory: string): Promise<ClusterIdentity> {
     describe: `inventory ${inventory}`,
     context: used.context,
     server: { url: used.server },
-    ...(inv.api.url && !sameUrl(inv.api.url, used.server) ? { apiUrl: inv.api.url } : {}),
+    ...(inv.api.url && !sameServer(inv.api.url, used.server) ? { apiUrl: inv.api.url } : {}),
     hosts: inv.hosts.map((h) => h.address),
   };
 }

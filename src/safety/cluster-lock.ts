@@ -17,7 +17,7 @@
  */
 import type { Executor } from '../executors/types.ts';
 import { type HostProfile, hostsWithRole, type Target } from '../targets/types.ts';
-import { TargetError } from '../util/errors.ts';
+import { messageOf, TargetError } from '../util/errors.ts';
 
 /** Where the lock lives on a host unless its profile says otherwise. */
 export const DEFAULT_LOCK_PATH = '/var/lib/ha-drill/drill.lock';
@@ -162,7 +162,7 @@ export async function lockOn(
       };
     return parseLockOutput(host, res.stdout);
   } catch (err) {
-    return { host, status: 'error', why: err instanceof Error ? err.message : String(err) };
+    return { host, status: 'error', why: messageOf(err) };
   }
 }
 
@@ -221,12 +221,14 @@ export async function acquireClusterLock(target: Target, o: AcquireOptions): Pro
   }
   const taken = states.flatMap((s) => (s.status === 'taken' ? [s] : []));
   const unreachable = states.flatMap((s) => (s.status === 'error' ? [{ host: s.host, why: s.why }] : []));
-  const held = states.find((s) => s.status === 'held');
+  const held = states.find(
+    (s): s is HostLockState & { readonly status: 'held'; readonly info: LockInfo } => s.status === 'held',
+  );
   const need = majorityOf(hosts.length);
   if (held || taken.length < need) {
     const undo = lockArgv('release', path, o.token);
     await Promise.all(taken.map((s) => lockOn(target.executor, s.host, undo, timeoutMs)));
-    if (held && held.status === 'held')
+    if (held)
       throw new TargetError(
         `another drill holds ${target.topology.name}: ${describe(held.info)} (lock ${path} on ${held.host}). One drill per cluster: wait for it to finish; ${clearByHand(path, hosts)}`,
       );

@@ -9,6 +9,7 @@
  * resourceVersion read as preconditions).
  */
 import type { V1Lease } from '@kubernetes/client-node';
+import { messageOf } from '../util/errors.ts';
 
 export const LOCK_LEASE = { namespace: 'kube-system', name: 'ha-drill' } as const;
 
@@ -88,7 +89,7 @@ export async function writeLockLease(
     });
     return r.ok ? undefined : `updating the Lease: ${why(r)}`;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return messageOf(err);
   }
 }
 
@@ -116,6 +117,6 @@ export async function deleteLockLease(
     });
     return r.ok || r.status === 404 ? undefined : `deleting the Lease: ${why(r)}`;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return messageOf(err);
   }
 }

@@ -4,6 +4,7 @@
  * needs the Kubernetes API to heal; it only reads it afterwards to verify.
  */
 import type { Target } from '../targets/types.ts';
+import { messageOf } from '../util/errors.ts';
 import { lockProblems, releaseClusterLock } from './cluster-lock.ts';
 import type { HealJournal, JournalEntry, TargetRef } from './journal.ts';
 
@@ -25,6 +26,32 @@ export type OpenedRef =
 /** A heal step's time limit during replay, unless the step says it waits longer on purpose. */
 export const DEFAULT_STEP_TIMEOUT_S = 120;
 
+/**
+ * Opens an entry's target and runs `use` through it, closing it after: `gone` when the target
+ * went with its fault, `unreachable` when opening it or `use` threw (the message, redacted).
+ */
+async function throughTarget<T>(
+  open: (ref: TargetRef) => Promise<OpenedRef>,
+  ref: TargetRef,
+  use: (target: Target) => Promise<T>,
+): Promise<
+  | { readonly kind: 'used'; readonly value: T }
+  | { readonly kind: 'gone'; readonly why: string }
+  | { readonly kind: 'unreachable'; readonly why: string }
+> {
+  let target: Target | undefined;
+  try {
+    const opened = await open(ref);
+    if (opened.kind === 'gone') return opened;
+    target = opened.target;
+    return { kind: 'used', value: await use(target) };
+  } catch (err) {
+    return { kind: 'unreachable', why: messageOf(err) };
+  } finally {
+    await target?.close();
+  }
+}
+
 /** Replays the heal steps of every pending entry; returns one report per entry. */
 export async function replayPending(
   journal: HealJournal,
@@ -34,19 +61,8 @@ export async function replayPending(
   const reports: RecoverReport[] = [];
   for (const entry of journal.pending()) {
     const lines: string[] = [];
-    let ok = true;
     log(`recovering ${entry.scenario}: ${entry.summary} (journal entry ${entry.id} from ${entry.createdAt})`);
-    let target: Target | undefined;
-    try {
-      const opened = await open(entry.target);
-      if (opened.kind === 'gone') {
-        lines.push(`nothing to heal: ${opened.why}`);
-        log(`  nothing to heal: ${opened.why}`);
-        journal.done(entry.id, 'target-gone');
-        reports.push({ entry, ok: true, lines });
-        continue;
-      }
-      target = opened.target;
+    const r = await throughTarget(open, entry.target, async (target) => {
       for (const step of entry.heal) {
         const res = await target.executor.exec(step.host, step.argv, {
           timeoutMs: (step.timeoutS ?? DEFAULT_STEP_TIMEOUT_S) * 1000,
@@ -55,19 +71,19 @@ export async function replayPending(
         lines.push(line);
         log(`  ${line}`);
         if (res.code !== 0) {
-          ok = false;
           lines.push(`  ${(res.stderr || res.stdout).trim().slice(0, 400)}`);
-          break;
+          return false;
         }
       }
-    } catch (err) {
-      ok = false;
-      lines.push(`cannot reach the target: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      await target?.close();
-    }
-    if (ok) journal.done(entry.id, 'recover');
-    reports.push({ entry, ok, lines });
+      return true;
+    });
+    if (r.kind === 'gone') {
+      lines.push(`nothing to heal: ${r.why}`);
+      log(`  nothing to heal: ${r.why}`);
+      journal.done(entry.id, 'target-gone');
+    } else if (r.kind === 'unreachable') lines.push(`cannot reach the target: ${r.why}`);
+    else if (r.value) journal.done(entry.id, 'recover');
+    reports.push({ entry, ok: r.kind === 'gone' || (r.kind === 'used' && r.value), lines });
   }
   return reports;
 }
@@ -85,20 +101,19 @@ export async function releaseLeftLocks(
   let released = 0;
   let left = 0;
   for (const entry of journal.heldLocks()) {
-    let target: Target | undefined;
-    try {
-      const opened = await open(entry.target);
-      if (opened.kind === 'gone') {
-        released += 1;
-        journal.lockReleased(entry.id);
-        log(`cluster lock of ${entry.lock.holder}: gone with its target (${opened.why})`);
-        continue;
-      }
-      target = opened.target;
-      const states = await releaseClusterLock(target.executor, entry.lock);
-      const problems = lockProblems(states);
-      for (const p of problems) log(`  ${p}`);
-      if (states.some((s) => s.status === 'error')) {
+    const r = await throughTarget(open, entry.target, (target) =>
+      releaseClusterLock(target.executor, entry.lock),
+    );
+    if (r.kind === 'gone') {
+      released += 1;
+      journal.lockReleased(entry.id);
+      log(`cluster lock of ${entry.lock.holder}: gone with its target (${r.why})`);
+    } else if (r.kind === 'unreachable') {
+      left += 1;
+      log(`cluster lock of ${entry.lock.holder}: cannot reach the target: ${r.why}`);
+    } else {
+      for (const p of lockProblems(r.value)) log(`  ${p}`);
+      if (r.value.some((s) => s.status === 'error')) {
         left += 1;
         log(`cluster lock of ${entry.lock.holder} NOT released everywhere: it expires by itself`);
       } else {
@@ -108,13 +123,6 @@ export async function releaseLeftLocks(
           `released the cluster lock of ${entry.lock.holder} (${entry.lock.path} on ${entry.lock.hosts.join(', ')})`,
         );
       }
-    } catch (err) {
-      left += 1;
-      log(
-        `cluster lock of ${entry.lock.holder}: cannot reach the target: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    } finally {
-      await target?.close();
     }
   }
   return { released, left };

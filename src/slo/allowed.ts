@@ -45,6 +45,9 @@ const norm = (url: string): string => {
   }
 };
 
+/** Two API server URLs that name the same endpoint, as the pin compares them. */
+export const sameServer = (a: string, b: string): boolean => norm(a) === norm(b);
+
 /** The entry that pins exactly this cluster, as the YAML to put in the drill config. */
 export function entryFor(id: ClusterIdentity): AllowedCluster {
   return {
@@ -78,13 +81,13 @@ export function mismatches(
   }
   if (e.server) {
     if ('url' in id.server) {
-      if (norm(e.server) !== norm(id.server.url))
+      if (!sameServer(e.server, id.server.url))
         problems.push(`server: the kubeconfig's is ${id.server.url}, the entry says ${e.server}`);
     } else notes.push(`server not compared (context only): ${id.server.unknown}`);
   }
   if (id.apiUrl && !e.apiUrl)
     problems.push(`apiUrl: not pinned (the inventory's api.url ${id.apiUrl} is not the kubeconfig's server)`);
-  if (e.apiUrl && norm(e.apiUrl) !== norm(id.apiUrl ?? ''))
+  if (e.apiUrl && !sameServer(e.apiUrl, id.apiUrl ?? ''))
     problems.push(
       `apiUrl: ${id.apiUrl ? `the inventory's api.url is ${id.apiUrl}` : 'the inventory sets no api.url (or it is the server)'}, the entry says ${e.apiUrl}`,
     );

@@ -153,10 +153,16 @@ const LIVE_READS =
   "etcd's client certificates (/etc/kubernetes/pki/etcd/healthcheck-client.* in a control plane) and the HA timings " +
   '(static-pod manifests, kubelet config, the LB health checks); scenarios that aim by the live cluster (leader-kill, the etcd leader) need it';
 
+/** Why a plan comes from a kind config: `short` for the plan-only line, `full` for the notes. */
+interface PlannedWhy {
+  readonly short: string;
+  readonly full: string;
+}
+
 function plannedTarget(
   cluster: string,
   config: string,
-  why: string,
+  why: PlannedWhy,
   o: { run: LocalRunner; log: (l: string) => void },
 ): KindTarget {
   const planned = kindNodeNames(cluster, readKindConfig(config));
@@ -168,9 +174,9 @@ function plannedTarget(
   // read live (the etcd leader, the lease holder) asks for its flag, as on a lab that is down.
   const topology = {
     ...kindTopology(cluster, nodes, `<kind get kubeconfig --name ${cluster}>`, apiUrl),
-    planOnly: `${from} (${why.split(' (')[0]})`,
+    planOnly: `${from} (${why.short})`,
   };
-  const notes = [`${from}: ${why}`, LIVE_READS];
+  const notes = [`${from}: ${why.full}`, LIVE_READS];
   for (const n of notes) o.log(n);
   return new KindTarget(cluster, topology, {
     run: o.run,
@@ -201,10 +207,16 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
     }).catch((e: Error) => ({ code: 127, stdout: '', stderr: e.message }));
     if (engine.code !== 0) {
       const why = (engine.stderr || engine.stdout).trim().split('\n')[0] || `exit ${engine.code}`;
-      return plannedTarget(cluster, o.create ?? DEFAULT_KIND_CONFIG, `no Docker engine answered (${why})`, {
-        run,
-        log,
-      });
+      const short = 'no Docker engine answered';
+      return plannedTarget(
+        cluster,
+        o.create ?? DEFAULT_KIND_CONFIG,
+        { short, full: `${short} (${why})` },
+        {
+          run,
+          log,
+        },
+      );
     }
   } else await requireKindTools(run, !o.healOnly);
   let created = false;
@@ -214,8 +226,9 @@ export async function openKindTarget(o: KindOpenOptions = {}): Promise<KindTarge
   } catch (err) {
     if (!o.create || o.healOnly) throw err;
     if (o.dryRun) {
-      const why = `no cluster '${cluster}' yet: a drill creates it (kind create cluster --name ${cluster} --config ${o.create}) and deletes it after`;
-      return plannedTarget(cluster, o.create, why, { run, log });
+      const short = `no cluster '${cluster}' yet: a drill creates it`;
+      const full = `${short} (kind create cluster --name ${cluster} --config ${o.create}) and deletes it after`;
+      return plannedTarget(cluster, o.create, { short, full }, { run, log });
     }
     log(`creating kind cluster '${cluster}' from ${o.create} (deleted again after the drill)`);
     await need(

@@ -3,6 +3,7 @@
  * interface names, ports, placeholders, roles) and the files they name (keys, known_hosts,
  * kubeconfigs), each refused before any connection. Fixtures are written into `dir`.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -11,7 +12,27 @@ import { type BadInput, drill, plain } from './bad-input-cases.ts';
 /** A token in the fixtures' kubeconfigs: no message may print it. */
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.sig';
 
+/** The ssh keys the cases name: `plain` (no passphrase) and `encrypted` (passphrase 'right horse'). */
+function keygen(dir: string): void {
+  for (const [name, passphrase] of [
+    ['plain', ''],
+    ['encrypted', 'right horse'],
+  ] as const)
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      passphrase,
+      '-f',
+      path.join(dir, name),
+      '-C',
+      'drill',
+    ]);
+}
+
 export function sshCases(dir: string): BadInput[] {
+  keygen(dir);
   const file = (name: string, text: string) => {
     const p = path.join(dir, name);
     fs.writeFileSync(p, text);

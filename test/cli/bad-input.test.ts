@@ -9,7 +9,6 @@
  * CLI (helpers/cli.ts: the launcher and the bundle, a process of its own), and must give the same
  * exit code and the same output.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -25,12 +24,8 @@ const labDir = path.join(tmp, 'lab');
 const journalDir = path.join(tmp, 'journal');
 const reports = path.join(tmp, 'reports');
 
-const keygen = (file: string, passphrase: string) =>
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', file, '-C', 'drill']);
 const fixtures = path.join(tmp, 'fx');
 fs.mkdirSync(fixtures);
-keygen(path.join(fixtures, 'plain'), '');
-keygen(path.join(fixtures, 'encrypted'), 'right horse');
 const cases = badInputCases(fixtures);
 
 interface Outcome {

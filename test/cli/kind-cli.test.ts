@@ -47,10 +47,12 @@ const pinConfig = (name: string, text: string) => {
   return file;
 };
 
+/** The default kind cluster pinned by its context (the plans below read no server). */
+const pinned = pinConfig('kind', 'allowedContexts: [kind-kind]\n');
+
 t.test('--dry-run without a Docker engine: the plan from the default config, exit 0', async (t) => {
   fake.engine(false);
   t.teardown(() => fake.engine(true));
-  const pinned = pinConfig('kind', 'allowedContexts: [kind-kind]\n');
   const r = await drill('apiserver-kill', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(r.code, 0, r.out);
   t.match(r.stdout, /^plan: apiserver-kill on kind-kind \(LB: single point of failure\)/m);
@@ -127,7 +129,6 @@ t.test('allowedContexts pins a kind cluster by context and server, before anythi
 t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's snapshot", async (t) => {
   fake.engine(false);
   t.teardown(() => fake.engine(true));
-  const pinned = pinConfig('kind', 'allowedContexts: [kind-kind]\n');
   const removed = await drill('etcd-restore', '--target', 'kind', '--dry-run', '--config', pinned);
   t.equal(removed.code, 0, removed.out);
   t.match(
