@@ -7,6 +7,7 @@
  * the runner observes by; findings; repetition statistics; history deltas. No I/O, no clock:
  * tested with synthetic timelines.
  */
+import type { AlertingContext } from '../monitoring/types.ts';
 import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
 import type { FaultTarget } from '../timeline/events.ts';
@@ -99,6 +100,11 @@ export interface AnalysisContext extends SustainedRule {
   readonly target?: Partial<FaultTarget>;
   /** Number of API load balancers in the topology (1 ⇒ single point of failure). */
   readonly lbCount?: number;
+  /**
+   * The monitoring stack's configuration and the alerts this drill expects
+   * (src/analysis/detection.ts); absent when the drill ran without Prometheus.
+   */
+  readonly alerting?: AlertingContext;
 }
 
 export const DEFAULT_SUSTAINED_MS = 3000;

@@ -38,6 +38,10 @@ export function describeEvent(e: TimelineEvent): string {
       return `etcd ${e.member} ${e.error ? `error ${e.error}` : `leader ${e.leader ?? 'NONE'} term ${e.raftTerm ?? '?'}`}`;
     case 'vip':
       return `VIP ${e.vip} held by ${e.holder ?? 'nobody'}`;
+    case 'alert':
+      return `alert ${e.alert}${alertInstance(e.labels)} ${e.state}`;
+    case 'alert.notify':
+      return `notified ${e.alert}${alertInstance(e.labels)} ${e.status} (receiver ${e.receiver})`;
     case 'snapshot.invoke':
       return `snapshot of ${e.member}`;
     case 'snapshot.done':
@@ -55,6 +59,10 @@ export function describeEvent(e: TimelineEvent): string {
     case 'note':
       return e.message;
   }
+}
+
+function alertInstance(labels: Readonly<Record<string, string>>): string {
+  return labels.instance ? ` {instance=${labels.instance}}` : '';
 }
 
 /** Tracks per-signal status so that only changes of high-rate signals are notable. */

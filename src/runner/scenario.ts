@@ -9,6 +9,7 @@
 import { DEFAULT_TOLERATION_SECONDS } from '../analysis/expected.ts';
 import type { AnalysisContext, SustainedRule, WindowRules } from '../analysis/types.ts';
 import type { Fault } from '../faults/types.ts';
+import type { ScenarioAlerts } from '../monitoring/types.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import type { Probe } from '../probes/types.ts';
 import type { MeasurementName, ScenarioName, SloSet } from '../slo/types.ts';
@@ -63,6 +64,11 @@ export interface Scenario {
   recovered(events: readonly TimelineEvent[], faultAtMs: number, ctx: ScenarioContext): boolean;
   /** Longest time to observe after injection before healing anyway. */
   observeMs(timings: TimingInputs, options: ScenarioOptions): number;
+  /**
+   * The alerts this drill expects to fire and those allowed to (src/monitoring/types.ts), for the
+   * run's aim (e.g. `instance` of the killed apiserver); the drill config may replace them.
+   */
+  alerts?(ctx: ScenarioContext): ScenarioAlerts;
   /** Extra analysis context from the run (e.g. the node the fault stopped, the workload's toleration). */
   analysis?(ctx: ScenarioContext, fault: Fault): Partial<AnalysisContext>;
 }

@@ -154,6 +154,31 @@ export type EventBody =
       readonly error?: string;
     }
   | { readonly type: 'vip'; readonly vip: string; readonly holder: string | null }
+  | {
+      /**
+       * One alert's state as Prometheus' alerts API (`GET /api/v1/alerts`) reported it, recorded
+       * when it changes (src/probes/alerts.ts polls at <= 1 s). `inactive`: the alert left the
+       * API's list (resolved, or its condition cleared while pending). An alert is one alertname
+       * with one label set; `labels` holds them all (alertname included).
+       */
+      readonly type: 'alert';
+      readonly alert: string;
+      readonly state: 'pending' | 'firing' | 'inactive';
+      readonly labels: Readonly<Record<string, string>>;
+      /** Prometheus' `activeAt` (its own wall clock, ISO), when it reported one. */
+      readonly activeAt?: string;
+    }
+  | {
+      /**
+       * One alert of a notification Alertmanager delivered to the drill's webhook receiver
+       * (src/probes/alerts.ts); `atMs` is when the harness received it.
+       */
+      readonly type: 'alert.notify';
+      readonly alert: string;
+      readonly status: 'firing' | 'resolved';
+      readonly labels: Readonly<Record<string, string>>;
+      readonly receiver: string;
+    }
   | { readonly type: 'snapshot.invoke'; readonly member: string }
   | {
       readonly type: 'snapshot.done';
@@ -199,6 +224,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'pod',
   'etcd.status',
   'vip',
+  'alert',
+  'alert.notify',
   'snapshot.invoke',
   'snapshot.done',
   'write.ack',
