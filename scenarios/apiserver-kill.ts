@@ -2,7 +2,7 @@
  * apiserver-kill: stop one kube-apiserver (SIGKILL by default, `--signal TERM` for a graceful
  * stop; `--host` picks the control plane, default the first). Measures the API outage and
  * failover seen through the load balancer, the killed IP leaving the `kubernetes` Endpoints and
- * EndpointSlice, RTO, and RPO from the write probe.
+ * EndpointSlice, RTO, and RPO from the write probe; detection: APIServerDown for that instance.
  */
 import { endpointRemovalWindow } from '../src/analysis/expected.ts';
 import { processFault } from '../src/faults/process.ts';
@@ -48,6 +48,17 @@ export const apiserverKill: Scenario = {
     const a = pickApiserver(ctx.target.topology, ctx.options.host);
     return apiRecovered(events, at, ctx.sustained) && ipLeftEndpoints(events, at, a.ip);
   },
+  // The seeds' APIServerDown (`up{job="apiserver"} == 0`) for the killed instance: its scrape is
+  // refused at once; it clears at the first scrape after the heal restarts it.
+  alerts: (ctx) => ({
+    expected: [
+      {
+        alert: 'APIServerDown',
+        labels: { instance: new URL(pickApiserver(ctx.target.topology, ctx.options.host).url).host },
+        clearS: { min: 0, max: 30 },
+      },
+    ],
+  }),
   // The endpoint reconciler removes a dead apiserver within TTL + interval; allow twice that.
   observeMs: (t) => 2 * 1000 * ((t.masterLeaseTtlS ?? 15) + (t.endpointReconcileIntervalS ?? 10)) + 10_000,
   // SIGTERM: the apiserver removes its own endpoint on shutdown; SIGKILL: its lease key expires.

@@ -88,6 +88,24 @@ export const etcdPartition: Scenario = {
     const from = at + (unready.value ?? 0) * 1000 + lbDropMs(ctx.timings);
     return apiRecovered(events, from, ctx.sustained);
   },
+  // The cut member loses its leader once its election timeout passes (a follower campaigns, a
+  // leader steps down by CheckQuorum; raft: becomePreCandidate / stepLeader set lead = None, and
+  // etcd server/raft.go sets etcd_server_has_leader 0): the seeds' EtcdClusterUnavailable and the
+  // etcd mixin's etcdNoLeader, on its metrics port, which the partition leaves open. The peers'
+  // failures to reach it are etcdMembersDown (warning): allowed.
+  alerts: (ctx) => {
+    const t = withAssumed(ctx.timings);
+    const noLeader = {
+      conditionS: { min: (t.etcdElectionMs ?? 1000) / 1000, max: electionMaxMs(ctx.timings) / 1000 },
+      clearS: { min: 0, max: electionMaxMs(ctx.timings) / 1000 },
+    };
+    return {
+      expected: [
+        { alert: 'EtcdClusterUnavailable', ...noLeader },
+        { alert: 'etcdNoLeader', ...noLeader },
+      ],
+    };
+  },
   // Election ≤ 4 × election timeout + heartbeat; /readyz fails within its 2 s etcd check; the LB
   // drops the server within lbDropMs; then 3 s of sustained success. Twice that + 15 s.
   observeMs: (t) => 2 * (electionMaxMs(t) + 2000 + lbDropMs(t) + 3000) + 15_000,

@@ -87,5 +87,26 @@ export const etcdRestore: Scenario = {
     return failed && apiRecovered(events, at, ctx.sustained);
   },
   // The restore runs inside the inject; after it the apiservers need a few seconds to serve.
+  // The disaster inside the inject: every apiserver stopped (APIServerDown each, then the mixin's
+  // KubeAPIDown), then every etcd member (etcdInsufficientMembers); all back before the heal.
+  // A total outage may also show no leader right after the restart, and the other components
+  // failing their scrapes: allowed.
+  alerts: () => {
+    const during = { conditionS: { min: 0, max: 30 }, clearS: { min: -120, max: 30 } };
+    return {
+      expected: [
+        { alert: 'APIServerDown', ...during },
+        { alert: 'KubeAPIDown', ...during },
+        { alert: 'etcdInsufficientMembers', ...during },
+      ],
+      allowed: [
+        'EtcdClusterUnavailable',
+        'etcdNoLeader',
+        'KubeControllerManagerDown',
+        'KubeSchedulerDown',
+        'KubeletDown',
+      ],
+    };
+  },
   observeMs: () => 120_000,
 };

@@ -126,6 +126,11 @@ export const kubeletStop: Scenario = {
       done(podsReplaced(events, at, node))
     );
   },
+  // The stopped kubelet's scrape fails (refused; a timeout with the link down): kube-prometheus'
+  // TargetDown for the kubelet job. The mixin's KubeletDown needs every kubelet down.
+  alerts: () => ({
+    expected: [{ alert: 'TargetDown', labels: { job: 'kubelet' }, clearS: { min: 0, max: 30 } }],
+  }),
   // grace + monitor period + lease renew + toleration + monitor period (the eviction bound), + 60 s
   // for the replacement to be scheduled and started; capped at 30 min.
   observeMs: (t, o) =>

@@ -124,5 +124,13 @@ export const leaderKill: Scenario = {
   },
   // Re-election takes at most lease + retry × 1.2; then the new leader syncs and reconciles.
   // Allow twice that plus 20 s.
+  // The killed instance's scrape fails: kube-prometheus' TargetDown for its job (the job names
+  // are the component names). KubeControllerManagerDown / KubeSchedulerDown need every instance
+  // down, so they must not fire.
+  alerts: (ctx) => ({
+    expected: [
+      { alert: 'TargetDown', labels: { job: leaderComponent(ctx.options) }, clearS: { min: 0, max: 30 } },
+    ],
+  }),
   observeMs: (t) => 2 * 1000 * ((t.leaseDurationS ?? 15) + 1.2 * (t.retryPeriodS ?? 2)) + 20_000,
 };

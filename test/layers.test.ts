@@ -21,7 +21,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   'src/executors': 1,
   'src/slo': 1,
   'src/targets': 2,
-  'src/monitoring': 2,
+  'src/monitoring': 1,
   'src/faults': 3,
   'src/analysis': 3,
   'src/model': 4,

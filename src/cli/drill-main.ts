@@ -24,6 +24,7 @@ import { redactString } from '../util/redact.ts';
 import { parseDuration } from '../util/time.ts';
 import { checkDryRunFlags, checkRecoverFlags, checkReportDir, checkTargetFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
+import { MONITORING_OPTIONS, MONITORING_USAGE } from './monitoring-flags.ts';
 
 /** A drill's deadline: long enough for a baseline and a heal, short enough for a timer. */
 const DEADLINE_MIN_MS = 30_000;
@@ -81,6 +82,7 @@ options:
   --load RATE|k6[:read|write]
                           background load through the LB: the built-in generator at RATE requests/s
                           (GET + LIST; default 0 = off), or the typed k6 script (needs k6 on PATH)
+${MONITORING_USAGE}
   --list                  list scenarios and exit`;
 
 const wholeNumber = (
@@ -141,6 +143,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       deadline: { type: 'string', default: '20m' },
       baseline: { type: 'string', default: 'auto' },
       load: { type: 'string', default: '0' },
+      ...MONITORING_OPTIONS,
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -188,6 +191,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const deadlineMs = parseDuration(values.deadline, '--deadline', DEADLINE_MAX_MS, DEADLINE_MIN_MS);
   const baseline = parseBaseline(values.baseline);
   const load = parseLoad(values.load);
+  const monitoring = (await import('./monitoring.ts')).parseMonitoringFlags(values, values.target);
   const repeat = wholeNumber('--repeat', values.repeat, 1, 100) ?? 1;
   if (suite && repeat > 1) throw new UserError('--repeat applies to one scenario, not to all');
   if (suite) {
@@ -300,6 +304,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     unpinned: pin?.kind === 'unpinned',
     yes: values.yes,
     load,
+    monitoring,
     repeat,
     deadlineMs,
     baseline,

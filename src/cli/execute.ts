@@ -24,6 +24,7 @@ import type { ScenarioName, SloSet } from '../slo/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import type { CliIo } from './io.ts';
 import { type DrillLock, holdClusterLock } from './lock.ts';
+import { type MonitoringRequest, monitoringFor } from './monitoring.ts';
 import { markedUnpinned } from './pin.ts';
 import { journalHooks, refuseIfPending, targetRef } from './safety.ts';
 import { openTarget } from './targets.ts';
@@ -56,6 +57,8 @@ export interface DrillRequest {
   /** --yes: consent to a destructive drill on a non-lab target (src/safety/consent.ts). */
   readonly yes?: boolean;
   readonly load?: LoadRequest;
+  /** Which monitoring the drill watches for its expected alerts (src/cli/monitoring.ts). */
+  readonly monitoring: MonitoringRequest;
   readonly repeat: number;
   readonly deadlineMs: number;
   /** Probes' pre-fault window (--baseline). */
@@ -163,7 +166,11 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     const hub = new ReporterHub([new LiveReporter({ stream: process.stderr })]);
     const previousFor = (name: ScenarioName) =>
       findPreviousRuns(req.reportDir, { scenario: name, target: target.topology.name }).catch(() => []);
+    const watching = monitoringFor(req.monitoring, target, log);
     const extras = (scenario: Scenario): Partial<RunOptions> => ({
+      ...(watching
+        ? { monitoring: { ...watching, alerts: req.config.scenarios[scenario.name]?.alerts } }
+        : {}),
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe.includes(scenario.name),
       load: req.load,

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { MONITORING_FLAGS } from './monitoring-flags.ts';
 
 export const TARGET_KINDS = ['lab', 'ssh', 'kind'] as const;
 
@@ -31,6 +32,7 @@ const RUN_ONLY = [
   'deadline',
   'load',
   'baseline',
+  ...MONITORING_FLAGS,
 ];
 
 /** The flags `recover` takes: it replays the journal on the targets recorded there. */

@@ -11,7 +11,8 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 export type PresetName = 'seeds' | 'fast';
 export const PRESETS: readonly PresetName[] = ['seeds', 'fast'];
 
-export type Role = 'control-plane' | 'lb' | 'worker';
+/** `monitoring`: the lab's Prometheus and Alertmanager host, not part of the cluster. */
+export type Role = 'control-plane' | 'lb' | 'worker' | 'monitoring';
 
 export interface LabHost {
   /** Short name: cp1, lb2, w1. */
@@ -134,6 +135,26 @@ export interface KubeletTimings {
   readonly crashBackoffMaxS: number;
 }
 
+/**
+ * The monitoring host's Prometheus and Alertmanager (src/lab/monitoring.ts). Detection windows
+ * are computed from what Prometheus and Alertmanager report they run with, not from these.
+ */
+export interface MonitoringTimings {
+  /** Prometheus global scrape_interval / scrape_timeout / evaluation_interval, s. */
+  readonly scrapeIntervalS: number;
+  readonly scrapeTimeoutS: number;
+  readonly evaluationIntervalS: number;
+  /** Alertmanager root route group_wait / group_interval / repeat_interval, s. */
+  readonly groupWaitS: number;
+  readonly groupIntervalS: number;
+  readonly repeatIntervalS: number;
+  /**
+   * Every rule's `for` (and `keep_firing_for`) capped at this many seconds when the lab loads
+   * alerts/rules (absent: the rules as written).
+   */
+  readonly maxRuleForS?: number;
+}
+
 export interface LabTimings {
   readonly etcd: EtcdTimings;
   readonly haproxy: HaproxyTimings;
@@ -142,6 +163,7 @@ export interface LabTimings {
   readonly leaderElection: LeaderElectionTimings;
   readonly nodeLifecycle: NodeLifecycleTimings;
   readonly kubelet: KubeletTimings;
+  readonly monitoring: MonitoringTimings;
 }
 
 export interface LabConfig {
@@ -210,6 +232,17 @@ const SEEDS: LabTimings = {
     crashBackoffInitialS: 10, // upstream: initialCrashLoopBackOff 10 s
     crashBackoffMaxS: 300, // upstream: MaxContainerBackOff 5 min
   },
+  // kube-prometheus: the prometheus-operator's default scrape and evaluation interval 30 s
+  // (scrape_timeout Prometheus' default 10 s), its alertmanager.yaml's route (group_wait 30s,
+  // group_interval 5m, repeat_interval 12h); the rules' `for` as written (APIServerDown 5m).
+  monitoring: {
+    scrapeIntervalS: 30,
+    scrapeTimeoutS: 10,
+    evaluationIntervalS: 30,
+    groupWaitS: 30,
+    groupIntervalS: 300,
+    repeatIntervalS: 43_200,
+  },
 };
 
 /** speed: every drill and the lab test suite in minutes, with the seeds' proportions kept. */
@@ -244,6 +277,17 @@ const FAST: LabTimings = {
     podStartDelayMs: 300,
     crashBackoffInitialS: 1,
     crashBackoffMaxS: 10,
+  },
+  // speed: an alert fires within seconds of its condition: 1 s scrapes and evaluations, every
+  // `for` capped at 3 s, the first notification 1 s after the alert reached Alertmanager.
+  monitoring: {
+    scrapeIntervalS: 1,
+    scrapeTimeoutS: 1,
+    evaluationIntervalS: 1,
+    groupWaitS: 1,
+    groupIntervalS: 2,
+    repeatIntervalS: 3600,
+    maxRuleForS: 3,
   },
 };
 
@@ -313,6 +357,7 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     host('lb2', 'lb', '198.18.0.22'),
   ];
   for (let i = 1; i <= workers; i++) hosts.push(host(`w${i}`, 'worker', `198.18.0.${30 + i}`));
+  hosts.push(host('mon1', 'monitoring', '198.18.0.51'));
   return {
     preset,
     prefix,
@@ -345,6 +390,13 @@ export const labKubeconfigPath = (cfg: LabConfig): string =>
 
 export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
   cfg.hosts.filter((h) => h.role === role);
+
+/** A cluster host's roles in a target topology or inventory: a control plane is an etcd host too. */
+export const clusterRoles = (h: LabHost): ('control-plane' | 'etcd' | 'lb' | 'worker')[] =>
+  h.role === 'control-plane' ? ['control-plane', 'etcd'] : h.role === 'monitoring' ? [] : [h.role];
+
+/** The cluster's hosts: every lab host but the monitoring host. */
+export const clusterHosts = (cfg: LabConfig): LabHost[] => cfg.hosts.filter((h) => h.role !== 'monitoring');
 
 export function hostByName(cfg: LabConfig, name: string): LabHost {
   const h = cfg.hosts.find((x) => x.name === name);

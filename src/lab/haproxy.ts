@@ -25,6 +25,9 @@ export const haproxyDir = (cfg: LabConfig, h: LabHost): string => path.join(cfg.
 export const haproxySocket = (cfg: LabConfig, h: LabHost): string =>
   path.join(haproxyDir(cfg, h), 'haproxy.sock');
 
+/** Where haproxy's Prometheus exporter listens on an LB host (src/lab/monitoring.ts scrapes it). */
+export const HAPROXY_METRICS_PORT = 8405;
+
 /** The guide's backend name (`show stat` rows of the apiservers carry it). */
 export const HAPROXY_BACKEND = 'apiserverbackend';
 
@@ -79,6 +82,14 @@ export function haproxyConfig(cfg: LabConfig, h: LabHost): string {
     '    mode tcp',
     '    option tcplog',
     `    default_backend ${HAPROXY_BACKEND}`,
+    '',
+    // haproxy's built-in Prometheus exporter (addons/promex/README: `http-request use-service
+    // prometheus-exporter if { path /metrics }`), for the monitoring host's `haproxy` job.
+    'frontend prometheus',
+    `    bind *:${HAPROXY_METRICS_PORT}`,
+    '    mode http',
+    '    no log',
+    '    http-request use-service prometheus-exporter if { path /metrics }',
     '',
     `backend ${HAPROXY_BACKEND}`,
     ...check,

@@ -10,6 +10,7 @@
  *   /var/log/pods     (container logs)                 ← <stateDir>/<host>/root/var/log/pods
  *   /run/hadrill      (the drill's host-side state)    ← <stateDir>/<host>/root/run/hadrill
  *   /etc/haproxy, /etc/keepalived (an LB's configs, where the kubeadm HA guide puts them)
+ *   /etc/prometheus, /var/lib/prometheus (the monitoring host's, where Debian's packages keep them)
  * Everything else is the machine's own (binaries, /tmp). The binds are made inside the host's
  * private mount namespace, so the machine itself only gets the empty mount points. PID 1 of a
  * host is `tini` (it reaps the orphans a node's init would; when it dies, the kernel ends every
@@ -36,6 +37,8 @@ export const HOST_PATHS = [
   '/run/hadrill',
   '/etc/haproxy',
   '/etc/keepalived',
+  '/etc/prometheus',
+  '/var/lib/prometheus',
 ];
 
 export const HOST_PROCESS = 'host';

@@ -18,6 +18,7 @@ import { defaultStateDir, hostRoot, hostsByRole, labConfig, labKubeconfigPath, l
 import { EtcdMembers } from './etcd.ts';
 import { ensureHost } from './host.ts';
 import { markControlPlane } from './mark-control-plane.ts';
+import { waitMonitoring } from './monitoring.ts';
 import { addressHolders, createNetwork, listNetns, removeNetwork } from './network.ts';
 import { ensurePackages, requireRoot } from './packages.ts';
 import { markedPids, terminate } from './procs.ts';
@@ -124,6 +125,9 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
   }
+  await waitMonitoring(cfg, timeoutMs).catch((err: Error) => {
+    throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/mon1/*.log`);
+  });
 }
 
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {

@@ -23,6 +23,10 @@ export const REQUIRED: Readonly<Record<string, string>> = {
   curl: 'curl',
   // PID 1 of each lab host's PID namespace (src/lab/host.ts): reaps orphans as a node's init does.
   tini: 'tini',
+  // The monitoring host (src/lab/monitoring.ts); promtool checks and tests alerts/rules.
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  'prometheus-alertmanager': 'prometheus-alertmanager',
 };
 
 export function missingPackages(required: Readonly<Record<string, string>> = REQUIRED): string[] {

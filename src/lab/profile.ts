@@ -14,7 +14,7 @@ import { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { Component } from '../targets/types.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
-import { hostsByRole } from './config.ts';
+import { clusterHosts, hostsByRole } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT, peerUrl } from './etcd.ts';
 import { MARKER_VAR } from './procs.ts';
 
@@ -79,7 +79,7 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
   const cps = hostsByRole(cfg, 'control-plane');
   return new KubeadmProfile({
     hosts: new Map(
-      cfg.hosts.map((h) => [
+      clusterHosts(cfg).map((h) => [
         h.name,
         {
           linkInterface: 'eth0',

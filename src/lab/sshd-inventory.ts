@@ -12,7 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { InventoryFile } from '../targets/inventory.ts';
 import type { LabConfig } from './config.ts';
-import { labKubeconfigPath } from './config.ts';
+import { clusterHosts, clusterRoles, labKubeconfigPath } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, labEtcdTls } from './etcd.ts';
 import { LAB_LOCK_PATH, labServiceOverrides } from './profile.ts';
 import { labSshFiles, SSH_PORT } from './sshd.ts';
@@ -28,10 +28,10 @@ export function labInventory(cfg: LabConfig): InventoryFile {
     api: { url: `https://${cfg.vip}:${cfg.apiPort}`, vip: cfg.vip, port: cfg.apiPort },
     etcd: { scheme: 'https', port: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT, ...labEtcdTls(cfg) },
     defaults: { user: 'root', port: SSH_PORT, key: ssh.clientKey, sudo: false, knownHosts: ssh.knownHosts },
-    hosts: cfg.hosts.map((h) => ({
+    hosts: clusterHosts(cfg).map((h) => ({
       name: h.name,
       address: h.ip,
-      roles: h.role === 'control-plane' ? ['control-plane', 'etcd'] : [h.role],
+      roles: clusterRoles(h),
     })),
     overrides: labServiceOverrides(cfg),
     // The lab's hosts share this machine's /var/lib: each keeps the lock in its own /run, as

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findBinary } from '../util/paths.ts';
 import type { LabConfig, LabHost } from './config.ts';
+import { clusterHosts } from './config.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 export const SSH_PORT = 22;
@@ -57,7 +58,7 @@ export function ensureLabSsh(cfg: LabConfig): LabSshFiles {
   keygen(f.clientKey, `ha-drill-lab-client@${cfg.prefix}`);
   fs.writeFileSync(f.authorizedKeys, fs.readFileSync(`${f.clientKey}.pub`, 'utf8'), { mode: 0o600 });
   const lines: string[] = [];
-  for (const h of cfg.hosts) {
+  for (const h of clusterHosts(cfg)) {
     keygen(hostKeyPath(cfg, h), `${h.name}@${cfg.prefix}-lab`);
     lines.push(knownHostsLine(h, fs.readFileSync(`${hostKeyPath(cfg, h)}.pub`, 'utf8')));
   }

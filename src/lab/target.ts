@@ -5,15 +5,17 @@
  */
 
 import { NetnsExecutor } from '../executors/netns.ts';
+import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
 import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { TargetError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
-import { hostsByRole, labKubeconfigPath } from './config.ts';
+import { clusterHosts, clusterRoles, hostsByRole, labKubeconfigPath } from './config.ts';
 import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
+import { labMonitoringStack } from './monitoring.ts';
 import { addressHolders, bridgeExists } from './network.ts';
 import { labProfile } from './profile.ts';
 import { haTimingsFromLab } from './timings.ts';
@@ -23,9 +25,9 @@ export function labTopology(cfg: LabConfig): Topology {
   return {
     kind: 'lab',
     name: 'lab',
-    hosts: cfg.hosts.map((h) => ({
+    hosts: clusterHosts(cfg).map((h) => ({
       name: h.name,
-      roles: h.role === 'control-plane' ? ['control-plane', 'etcd'] : [h.role],
+      roles: clusterRoles(h),
       address: h.ip,
       nodeName: h.role === 'lb' ? undefined : h.name,
     })),
@@ -78,6 +80,11 @@ export class LabTarget implements Target {
   async vipHolder(): Promise<string | null> {
     const holders = await addressHolders(this.cfg.vip, hostsByRole(this.cfg, 'lb'));
     return holders.length === 1 ? holders[0]! : holders.length === 0 ? null : holders.join('+');
+  }
+
+  /** mon1's Prometheus and Alertmanager (none in a plan: it contacts nothing). */
+  monitoring(pollMs: number): MonitoringStack | undefined {
+    return this.topology.planOnly ? undefined : labMonitoringStack(this.cfg, pollMs);
   }
 
   async close(): Promise<void> {

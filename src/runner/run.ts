@@ -14,6 +14,8 @@ import type { AnalysisContext, Measurement, SustainedRule } from '../analysis/ty
 import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
+import type { AlertingContext } from '../monitoring/types.ts';
+import { alertsProbe } from '../probes/alerts.ts';
 import { type K6Run, type K6Script, startK6 } from '../probes/k6.ts';
 import type { KubeAccess } from '../probes/kube.ts';
 import { BuiltinLoad } from '../probes/load.ts';
@@ -26,6 +28,7 @@ import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
+import { alertingFor, holdMaxMs, type MonitoringRun, undetected } from './detection.ts';
 import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
 export type LoadRequest =
@@ -95,6 +98,11 @@ export interface RunOptions {
   /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB): --allow-unsafe named this scenario. */
   readonly allowUnsafe?: boolean;
   readonly onHealed?: (fault: Fault) => Promise<void> | void;
+  /**
+   * The monitoring stack the drill watches for alerts (src/runner/detection.ts): read in
+   * preflight, polled by the detection probe; `holdUntilDetected` keeps the fault in place.
+   */
+  readonly monitoring?: MonitoringRun;
   /** The analysis (src/analysis/analyze.ts by default); injectable so tests can count its runs. */
   readonly analyze?: typeof analyze;
 }
@@ -155,9 +163,22 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
   // Preflight: nothing is injected unless steady state holds.
+  let alerting: AlertingContext | undefined;
   const preflight = await phase(
     'preflight',
-    () => ops.checkSteady(o.target, o.kube),
+    async () => {
+      const s = await ops.checkSteady(o.target, o.kube);
+      if (!s.ok || !o.monitoring) return s;
+      // The monitoring stack answers, and what it runs with is what the windows are computed from.
+      const check = { name: 'monitoring', ok: true, detail: o.monitoring.stack.origin };
+      try {
+        alerting = await alertingFor(o.monitoring, o.scenario, ctx);
+        return { ...s, checks: [...s.checks, check] };
+      } catch (err) {
+        const detail = `${o.monitoring.stack.origin}: ${(err as Error).message}`;
+        return { ok: false, checks: [...s.checks, { ...check, ok: false, detail }] };
+      }
+    },
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
   );
   if (!preflight.ok) {
@@ -197,7 +218,10 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     } else if (o.load?.kind === 'k6') {
       k6 = await startK6(o.kube, o.target.topology.apiUrl, o.load.script, maxRunMs / 1000);
     }
-    const probes = o.scenario.probes(ctx);
+    const probes = [
+      ...o.scenario.probes(ctx),
+      ...(o.monitoring && alerting ? [alertsProbe(o.monitoring.stack)] : []),
+    ];
     const baselineStartMs = recorder.clock.nowMs();
     probeRuns = probes.map((p) =>
       p
@@ -245,15 +269,27 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       });
     }
     if (outcome?.effect && !aborted) {
-      const deadline = performance.now() + o.scenario.observeMs(timings, ctx.options);
+      const hold = o.monitoring?.holdUntilDetected && alerting ? alerting : undefined;
+      const effectMs = outcome.effectAt?.atMs ?? injectedAtMs!;
+      const observeMs = Math.max(
+        o.scenario.observeMs(timings, ctx.options),
+        hold ? holdMaxMs(hold) + 5000 : 0,
+      );
+      const deadline = performance.now() + observeMs;
       await phase(
         'observe',
         async () => {
+          let waiting: string[] = [];
           while (!aborted && performance.now() < deadline) {
-            if (o.scenario.recovered(recorder.events(), injectedAtMs!, ctx)) return 'recovered';
+            const events = recorder.events();
+            if (o.scenario.recovered(events, injectedAtMs!, ctx)) {
+              waiting = hold ? undetected(events, effectMs, hold, recorder.clock.nowMs()) : [];
+              if (waiting.length === 0) return 'recovered';
+            }
             await sleep(200);
           }
-          return aborted ? 'aborted' : 'deadline';
+          if (aborted) return 'aborted';
+          return waiting.length > 0 ? `deadline while holding for ${waiting.join(', ')}` : 'deadline';
         },
         (v) => ({ ok: v === 'recovered', message: v }),
       );
@@ -307,6 +343,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     ...o.sustained,
     timings,
     lbCount: o.target.topology.lbs.length,
+    ...(alerting ? { alerting } : {}),
     ...o.scenario.analysis?.(ctx, fault),
   };
   const timeline = recorder.events();

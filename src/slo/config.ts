@@ -12,6 +12,9 @@
  *   scenarios:
  *     apiserver-kill:
  *       slo: { lb_failover_s: 15, rto_s: { op: "<=", threshold: 20 } }
+ *       alerts:                             # replace the scenario's expected alerts
+ *         expected: [APIServerDown, { alert: TargetDown, labels: { job: apiserver } }]
+ *         allowed: [KubeAPIErrorBudgetBurn] # may fire without failing the drill
  *
  * Scenario names under `scenarios:` are checked against the names the caller passes in (the
  * catalogue's, from the CLI). Errors say which key of which file to fix.
@@ -19,6 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
+import type { ScenarioAlerts } from '../monitoring/types.ts';
 import { parseSloValue, type SloOverride } from './parse.ts';
 import { type ScenarioName, SloInputError } from './types.ts';
 
@@ -38,8 +42,21 @@ const allowedCluster = z.strictObject({
 });
 export type AllowedCluster = z.infer<typeof allowedCluster>;
 
+/** An expected alert: its name, or its name and the labels that pick it (`instance`, ...). */
+const expectedAlert = z.union([
+  z.string().min(1),
+  z.strictObject({ alert: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }),
+]);
+
+/** The alerts a scenario expects (they replace its own) and those allowed to fire. */
+const alertsSection = z.strictObject({
+  expected: z.array(expectedAlert),
+  allowed: z.array(z.string().min(1)).optional(),
+});
+
 const scenarioSection = z.strictObject({
   slo: sloMap.optional(),
+  alerts: alertsSection.optional(),
 });
 
 export const drillConfigSchema = z.strictObject({
@@ -55,7 +72,9 @@ export interface DrillConfig {
   readonly allowedContexts?: readonly AllowedCluster[];
   readonly sustainedSuccessS?: number;
   readonly slo: readonly SloOverride[];
-  readonly scenarios: Readonly<Partial<Record<ScenarioName, { readonly slo: readonly SloOverride[] }>>>;
+  readonly scenarios: Readonly<
+    Partial<Record<ScenarioName, { readonly slo: readonly SloOverride[]; readonly alerts?: ScenarioAlerts }>>
+  >;
 }
 
 export const EMPTY_CONFIG: DrillConfig = { slo: [], scenarios: {} };
@@ -82,12 +101,22 @@ export function parseDrillConfig(
     throw new SloInputError(`${file}: invalid drill config:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  const scenarios: Record<string, { slo: SloOverride[] }> = {};
+  const scenarios: Record<string, { slo: SloOverride[]; alerts?: ScenarioAlerts }> = {};
   for (const [name, section] of Object.entries(c.scenarios ?? {})) {
     if (!known.includes(name)) {
       throw new SloInputError(`${file}: scenarios.${name}: unknown scenario; known: ${known.join(', ')}`);
     }
-    scenarios[name] = { slo: overrides(section.slo, `${file}: scenarios.${name}.slo`) };
+    scenarios[name] = {
+      slo: overrides(section.slo, `${file}: scenarios.${name}.slo`),
+      ...(section.alerts
+        ? {
+            alerts: {
+              expected: section.alerts.expected.map((e) => (typeof e === 'string' ? { alert: e } : e)),
+              ...(section.alerts.allowed ? { allowed: section.alerts.allowed } : {}),
+            },
+          }
+        : {}),
+    };
   }
   return {
     ...(c.allowedContexts ? { allowedContexts: c.allowedContexts } : {}),

@@ -4,7 +4,9 @@
  * host profile that turns actions into commands, and the timing configuration the expected
  * windows derive from. The drill code never branches on the target kind.
  */
+
 import type { Executor } from '../executors/types.ts';
+import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from './defaults.ts';
 import type { PartitionSpec } from './partition.ts';
 
@@ -159,6 +161,11 @@ export interface Target {
   timings(): Promise<TimingInputs>;
   /** Optional capability: which LB host holds the VIP now. */
   vipHolder?(): Promise<string | null>;
+  /**
+   * Optional capability: the target's own monitoring (the lab's mon1), polled every `pollMs`.
+   * Targets without one take `--prometheus` / `--alertmanager`.
+   */
+  monitoring?(pollMs: number): MonitoringStack | undefined;
   close(): Promise<void>;
 }
 

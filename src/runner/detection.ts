@@ -1,0 +1,55 @@
+/**
+ * Detection in the runner: the alerting context a drill's analysis gets (what the monitoring
+ * stack runs with, read at the start, plus the alerts this drill expects: the drill config's for
+ * this scenario, else the scenario's own), and `--hold-until-detected`: which expected alerts
+ * neither fired yet nor are past the end of their detection window (the fault stays until none
+ * is left, bounded by the observe deadline and the drill's --deadline).
+ */
+import { detectWindow } from '../analysis/windows/detection.ts';
+import { matchesExpected } from '../monitoring/match.ts';
+import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
+import type { AlertingContext, ScenarioAlerts } from '../monitoring/types.ts';
+import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import type { Scenario, ScenarioContext } from './scenario.ts';
+
+export interface MonitoringRun {
+  readonly stack: MonitoringStack;
+  /** Keep the fault until every expected alert fired or its window passed. */
+  readonly holdUntilDetected: boolean;
+  /** The drill config's alerts for this scenario; they replace the scenario's. */
+  readonly alerts?: ScenarioAlerts;
+}
+
+export async function alertingFor(
+  m: MonitoringRun,
+  scenario: Pick<Scenario, 'alerts'>,
+  ctx: ScenarioContext,
+): Promise<AlertingContext> {
+  const base = await readAlerting(m.stack);
+  return { ...base, alerts: m.alerts ?? scenario.alerts?.(ctx) ?? { expected: [] } };
+}
+
+/**
+ * Expected alerts still to wait for at `nowMs`: not seen firing since `effectMs` and not past the
+ * end of their detection window. An alert without a window (its rule is not loaded) is not waited for.
+ */
+export function undetected(
+  events: readonly TimelineEvent[],
+  effectMs: number,
+  alerting: AlertingContext,
+  nowMs: number,
+): string[] {
+  const firing = eventsOf(events, 'alert').filter((e) => e.state === 'firing' && e.atMs >= effectMs);
+  return alerting.alerts.expected.flatMap((x) => {
+    if (firing.some((e) => matchesExpected(e.alert, e.labels, x))) return [];
+    const w = detectWindow(x, alerting);
+    return w && nowMs - effectMs <= w.max * 1000 ? [x.alert] : [];
+  });
+}
+
+/** How long a hold may need at most after the effect, ms: the latest detection window's end. */
+export function holdMaxMs(alerting: AlertingContext): number {
+  let max = 0;
+  for (const x of alerting.alerts.expected) max = Math.max(max, detectWindow(x, alerting)?.max ?? 0);
+  return max * 1000;
+}
