@@ -7,6 +7,7 @@
  * the runner observes by; findings; repetition statistics; history deltas. No I/O, no clock:
  * tested with synthetic timelines.
  */
+import type { PromqlResult } from '../monitoring/promql.ts';
 import type { AlertingContext } from '../monitoring/types.ts';
 import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
@@ -105,6 +106,8 @@ export interface AnalysisContext extends SustainedRule {
    * (src/analysis/detection.ts); absent when the drill ran without Prometheus.
    */
   readonly alerting?: AlertingContext;
+  /** The drill config's PromQL SLOs, judged over the fault window by the runner (src/runner/promql.ts). */
+  readonly promql?: readonly PromqlResult[];
 }
 
 export const DEFAULT_SUSTAINED_MS = 3000;

@@ -169,7 +169,10 @@ export async function executeDrill(req: DrillRequest): Promise<number> {
     const watching = monitoringFor(req.monitoring, target, log);
     const extras = (scenario: Scenario): Partial<RunOptions> => ({
       ...(watching
-        ? { monitoring: { ...watching, alerts: req.config.scenarios[scenario.name]?.alerts } }
+        ? {
+            monitoring: { ...watching, alerts: req.config.scenarios[scenario.name]?.alerts },
+            promql: req.config.promql.filter((q) => !q.scenarios || q.scenarios.includes(scenario.name)),
+          }
         : {}),
       ...journalHooks(req.journal, scenario.name, ref, target),
       allowUnsafe: req.allowUnsafe.includes(scenario.name),

@@ -42,6 +42,8 @@ export function describeEvent(e: TimelineEvent): string {
       return `alert ${e.alert}${alertInstance(e.labels)} ${e.state}`;
     case 'alert.notify':
       return `notified ${e.alert}${alertInstance(e.labels)} ${e.status} (receiver ${e.receiver})`;
+    case 'promql':
+      return `PromQL SLO ${e.name} broken: ${e.value} (SLO ${e.threshold})`;
     case 'snapshot.invoke':
       return `snapshot of ${e.member}`;
     case 'snapshot.done':

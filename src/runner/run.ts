@@ -14,6 +14,7 @@ import type { AnalysisContext, Measurement, SustainedRule } from '../analysis/ty
 import type { Fault, InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
 import type { RunResult } from '../model/result.ts';
+import type { PromqlSlo } from '../monitoring/promql.ts';
 import type { AlertingContext } from '../monitoring/types.ts';
 import { alertsProbe } from '../probes/alerts.ts';
 import { type K6Run, type K6Script, startK6 } from '../probes/k6.ts';
@@ -29,6 +30,7 @@ import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
 import { alertingFor, holdMaxMs, type MonitoringRun, undetected } from './detection.ts';
+import { checkPromqlSlos } from './promql.ts';
 import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
 export type LoadRequest =
@@ -103,6 +105,8 @@ export interface RunOptions {
    * preflight, polled by the detection probe; `holdUntilDetected` keeps the fault in place.
    */
   readonly monitoring?: MonitoringRun;
+  /** The drill config's PromQL SLOs for this scenario, checked over the fault window (needs monitoring). */
+  readonly promql?: readonly PromqlSlo[];
   /** The analysis (src/analysis/analyze.ts by default); injectable so tests can count its runs. */
   readonly analyze?: typeof analyze;
 }
@@ -329,6 +333,18 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     return undefined;
   });
   await Promise.all(probeRuns);
+  const promql =
+    o.monitoring && alerting && injectedAtMs !== undefined && (o.promql ?? []).length > 0
+      ? await checkPromqlSlos({
+          slos: o.promql!,
+          stack: o.monitoring.stack,
+          fromMs: (outcome?.effect ? outcome.effectAt?.atMs : undefined) ?? injectedAtMs,
+          toMs: healAtMs ?? recorder.clock.nowMs(),
+          stepS: alerting.evaluationIntervalS,
+          clock: recorder.clock,
+          sink: recorder.sink('promql'),
+        })
+      : undefined;
   await phase('analyze', async () => {
     await ops
       .readBack(o.target, o.kube, runId, recorder)
@@ -344,6 +360,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     timings,
     lbCount: o.target.topology.lbs.length,
     ...(alerting ? { alerting } : {}),
+    ...(promql ? { promql } : {}),
     ...o.scenario.analysis?.(ctx, fault),
   };
   const timeline = recorder.events();

@@ -7,6 +7,11 @@
  *       hosts: [10.0.0.11, 10.0.0.12, 10.0.0.13, 10.0.0.20]
  *     - context: kind-drill                  #   kind: the context (server optional)
  *   sustainedSuccessS: 3                    # RTO success window
+ *   promql:                                 # PromQL SLOs across the fault window (monitoring)
+ *     - name: apiserver_p99_s
+ *       expr: histogram_quantile(0.99, sum by (le) (rate(apiserver_request_duration_seconds_bucket[1m])))
+ *       slo: "< 1"
+ *       scenarios: [apiserver-kill]         # default: every scenario
  *   slo:                                    # overrides for every scenario
  *     api_outage_s: "< 20"
  *   scenarios:
@@ -22,9 +27,10 @@
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
+import type { PromqlSlo } from '../monitoring/promql.ts';
 import type { ScenarioAlerts } from '../monitoring/types.ts';
 import { parseSloValue, type SloOverride } from './parse.ts';
-import { type ScenarioName, SloInputError } from './types.ts';
+import { type ScenarioName, SloInputError, type SloOp } from './types.ts';
 
 const sloMap = z.record(z.string(), z.unknown());
 
@@ -59,6 +65,16 @@ const scenarioSection = z.strictObject({
   alerts: alertsSection.optional(),
 });
 
+/** A PromQL SLO (src/monitoring/promql.ts): `slo` is an operator and a number, e.g. "< 1". */
+const promqlSlo = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and _, starting with a letter'),
+  expr: z.string().min(1),
+  slo: z
+    .string()
+    .regex(/^\s*(<=|>=|==|<|>)\s*-?\d+(\.\d+)?(e[-+]?\d+)?\s*$/, 'an operator and a number, e.g. "< 1"'),
+  scenarios: z.array(z.string()).optional(),
+});
+
 export const drillConfigSchema = z.strictObject({
   allowedContexts: z
     .array(z.preprocess((e) => (typeof e === 'string' ? { context: e } : e), allowedCluster))
@@ -66,18 +82,21 @@ export const drillConfigSchema = z.strictObject({
   sustainedSuccessS: z.number().positive().optional(),
   slo: sloMap.optional(),
   scenarios: z.record(z.string(), scenarioSection).optional(),
+  promql: z.array(promqlSlo).optional(),
 });
 
 export interface DrillConfig {
   readonly allowedContexts?: readonly AllowedCluster[];
   readonly sustainedSuccessS?: number;
   readonly slo: readonly SloOverride[];
+  /** PromQL SLOs checked across each drill's fault window (needs a monitoring stack). */
+  readonly promql: readonly PromqlSlo[];
   readonly scenarios: Readonly<
     Partial<Record<ScenarioName, { readonly slo: readonly SloOverride[]; readonly alerts?: ScenarioAlerts }>>
   >;
 }
 
-export const EMPTY_CONFIG: DrillConfig = { slo: [], scenarios: {} };
+export const EMPTY_CONFIG: DrillConfig = { slo: [], promql: [], scenarios: {} };
 
 /** `known`: the scenario names a `scenarios:` key may use (the catalogue's). */
 export function parseDrillConfig(
@@ -118,8 +137,27 @@ export function parseDrillConfig(
         : {}),
     };
   }
+  const names = new Set<string>();
+  const promql = (c.promql ?? []).map((q, i): PromqlSlo => {
+    const where = `${file}: promql[${i}]`;
+    if (names.has(q.name))
+      throw new SloInputError(`${where}.name: '${q.name}' is used twice; name each once`);
+    names.add(q.name);
+    for (const s of q.scenarios ?? [])
+      if (!known.includes(s))
+        throw new SloInputError(`${where}.scenarios: unknown scenario '${s}'; known: ${known.join(', ')}`);
+    const m = /^\s*(<=|>=|==|<|>)\s*(\S+)\s*$/.exec(q.slo)!;
+    return {
+      name: q.name,
+      expr: q.expr,
+      op: m[1] as SloOp,
+      threshold: Number(m[2]),
+      ...(q.scenarios ? { scenarios: q.scenarios } : {}),
+    };
+  });
   return {
     ...(c.allowedContexts ? { allowedContexts: c.allowedContexts } : {}),
+    promql,
     ...(c.sustainedSuccessS !== undefined ? { sustainedSuccessS: c.sustainedSuccessS } : {}),
     slo: overrides(c.slo, `${file}: slo`),
     scenarios,

@@ -179,6 +179,17 @@ export type EventBody =
       readonly labels: Readonly<Record<string, string>>;
       readonly receiver: string;
     }
+  | {
+      /**
+       * A PromQL SLO of the drill config (src/monitoring/promql.ts) broke its threshold: back-dated
+       * to the first violating sample Prometheus returned for the fault window.
+       */
+      readonly type: 'promql';
+      readonly name: string;
+      readonly value: number;
+      readonly threshold: string;
+      readonly labels: Readonly<Record<string, string>>;
+    }
   | { readonly type: 'snapshot.invoke'; readonly member: string }
   | {
       readonly type: 'snapshot.done';
@@ -226,6 +237,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'vip',
   'alert',
   'alert.notify',
+  'promql',
   'snapshot.invoke',
   'snapshot.done',
   'write.ack',

@@ -131,7 +131,7 @@ t.test('drill config: parse, precedence default < config < scenario < cli', (t) 
     { op: '<', threshold: 20, source: 'config' },
     'global config SLOs apply to every scenario',
   );
-  t.same(parseDrillConfig('', NAMES, 'empty.yaml'), { slo: [], scenarios: {} });
+  t.same(parseDrillConfig('', NAMES, 'empty.yaml'), { slo: [], promql: [], scenarios: {} });
   t.end();
 });
 
@@ -195,4 +195,46 @@ t.test('allowedContexts entries and loading from disk', async (t) => {
   await t.rejects(loadDrillConfig(path.join(dir, 'missing.yaml'), NAMES), {
     message: /--config .*missing\.yaml: cannot read the file \(ENOENT\)/,
   });
+});
+
+t.test('drill config: expected alerts and PromQL SLOs', async (t) => {
+  const c = parseDrillConfig(
+    [
+      'scenarios:',
+      '  apiserver-kill:',
+      '    alerts:',
+      '      expected: [APIServerDown, { alert: TargetDown, labels: { job: apiserver } }]',
+      '      allowed: [KubeAPIErrorBudgetBurn]',
+      'promql:',
+      '  - name: api_p99_s',
+      '    expr: histogram_quantile(0.99, sum by (le) (rate(apiserver_request_duration_seconds_bucket[1m])))',
+      '    slo: "< 1"',
+      '    scenarios: [apiserver-kill]',
+      '  - { name: has_leader, expr: min(etcd_server_has_leader), slo: ">= 1" }',
+      '',
+    ].join('\n'),
+    NAMES,
+    'd.yaml',
+  );
+  t.same(c.scenarios['apiserver-kill']?.alerts, {
+    expected: [{ alert: 'APIServerDown' }, { alert: 'TargetDown', labels: { job: 'apiserver' } }],
+    allowed: ['KubeAPIErrorBudgetBurn'],
+  });
+  t.match(c.promql, [
+    { name: 'api_p99_s', op: '<', threshold: 1, scenarios: ['apiserver-kill'] },
+    { name: 'has_leader', op: '>=', threshold: 1 },
+  ]);
+  const bad = (yaml: string, message: RegExp) =>
+    t.throws(() => parseDrillConfig(yaml, NAMES, 'd.yaml'), { message }, message.source);
+  bad('promql: [{ name: Bad, expr: up, slo: "< 1" }]', /promql\.0\.name: lowercase letters/);
+  bad('promql: [{ name: a, expr: up, slo: "1" }]', /promql\.0\.slo: an operator and a number/);
+  bad(
+    'promql: [{ name: a, expr: up, slo: "<1" }, { name: a, expr: up, slo: "<1" }]',
+    /promql\[1\]\.name: 'a' is used twice/,
+  );
+  bad(
+    'promql: [{ name: a, expr: up, slo: "<1", scenarios: [nope] }]',
+    /promql\[0\]\.scenarios: unknown scenario 'nope'/,
+  );
+  bad('scenarios: { lb-stop: { alerts: { allowed: [X] } } }', /scenarios\.lb-stop\.alerts\.expected/);
 });
