@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import YAML from 'yaml';
 import { TargetError, UserError } from '../util/errors.ts';
-import { parseDuration } from '../util/time.ts';
+import { parsePromDuration } from './duration.ts';
 import type { AlertRuleInfo } from './types.ts';
 
 export interface EndpointOptions {
@@ -121,8 +121,14 @@ export async function activeAlerts(o: EndpointOptions): Promise<ActiveAlert[]> {
   return (d.alerts ?? []).filter((a) => a.state === 'pending' || a.state === 'firing');
 }
 
-/** Prometheus model durations (`30s`, `1m`, `1h30m`) in seconds; one grammar: util/time.ts. */
-const seconds = (text: string, what: string): number => parseDuration(text, what) / 1000;
+/** Prometheus model durations (`30s`, `1m`, `1d`) in seconds (duration.ts: Prometheus' grammar). */
+const seconds = (text: string, what: string): number => {
+  try {
+    return parsePromDuration(text) / 1000;
+  } catch (err) {
+    throw new TargetError(`${what} '${text}': ${(err as Error).message}`);
+  }
+};
 
 /** The global scrape interval/timeout and evaluation interval Prometheus runs with. */
 export interface PromGlobals {
