@@ -8,7 +8,7 @@
  * tested with synthetic timelines.
  */
 import type { AlertingContext } from '../monitoring/types.ts';
-import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
+import type { AnyMeasurementName, MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
@@ -26,7 +26,8 @@ export interface ExpectedWindow {
 export type Unit = 's' | 'writes';
 
 export interface Measurement {
-  readonly name: MeasurementName;
+  /** A listed measurement, or an expected alert's detection measurement (`detect_<alert>_s`, …). */
+  readonly name: AnyMeasurementName;
   /** null = not observed. */
   readonly value: number | null;
   readonly unit: Unit;
