@@ -139,17 +139,18 @@ export function judgeExpected(
     a.groupWaitS === undefined ? ['detect', 'resolve'] : ['detect', 'notify', 'resolve'];
   const names = kinds.map((k) => alertMeasurementName(k, key));
   const outcome = (ms: Measurement[], o: Partial<Observed>, flapping?: string): AlertOutcome => {
-    const problems = ms.filter((m) => m.verdict !== 'pass').map((m) => m.message);
+    // The worst says why: failures, else what could not be observed, else every pass.
+    const worst = worstVerdict(ms.map((m) => m.verdict));
+    const problems = ms.filter((m) => m.verdict === worst).map((m) => m.message);
     return {
       alert: x.alert,
       labels: x.labels ?? {},
       role: 'expected',
       severity: x.labels?.severity ?? rules.find((r) => r.severity)?.severity ?? null,
       verdict: worstVerdict([...ms.map((m) => m.verdict), ...(flapping ? (['fail'] as const) : [])]),
-      message: [
-        ...(flapping ? [flapping] : []),
-        ...(problems.length ? problems : ms.map((m) => m.message)),
-      ].join('; '),
+      message: [...(flapping ? [flapping] : []), ...(flapping && worst === 'pass' ? [] : problems)].join(
+        '; ',
+      ),
       ...defined('pendingMs', o.pendingMs),
       ...defined('firingMs', o.firingMs ?? o.firingBeforeMs),
       ...defined('notifiedMs', o.notifiedMs),

@@ -11,6 +11,7 @@ import { compareWithHistory, type PreviousRun, runConfigOf } from '../analysis/h
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
+import { isAlertMeasurementName } from '../slo/types.ts';
 import { eventsOf, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { redact } from '../util/redact.ts';
 import { fidelityOf } from './fidelity.ts';
@@ -137,9 +138,11 @@ function combine(
     return { verdict: 'unknown', message: `${why}; no measurement` };
   }
   const verdict = worstVerdict([...judged, ...alerts].map((x) => x.verdict));
-  const failed = judged.filter((m) => m.verdict === 'fail').map((m) => m.name);
-  const unknown = judged.filter((m) => m.verdict === 'unknown').map((m) => m.name);
-  const parts = [`${judged.length - failed.length - unknown.length}/${judged.length} SLOs pass`];
+  // An alert's detection measurements are told through its outcome, not listed as SLOs again.
+  const slos = judged.filter((m) => !isAlertMeasurementName(m.name));
+  const failed = slos.filter((m) => m.verdict === 'fail').map((m) => m.name);
+  const unknown = slos.filter((m) => m.verdict === 'unknown').map((m) => m.name);
+  const parts = [`${slos.length - failed.length - unknown.length}/${slos.length} SLOs pass`];
   if (failed.length) parts.push(`failed: ${failed.join(', ')}`);
   if (unknown.length) parts.push(`unknown: ${unknown.join(', ')}`);
   const expected = alerts.filter((a) => a.role === 'expected');
@@ -147,8 +150,10 @@ function combine(
     const ok = expected.filter((a) => a.verdict === 'pass').length;
     parts.push(`${ok}/${expected.length} expected alerts pass`);
   }
-  const badAlerts = alerts.filter((a) => a.verdict === 'fail').map(alertName);
-  if (badAlerts.length) parts.push(`alerts failed: ${badAlerts.join(', ')}`);
+  for (const v of ['fail', 'unknown'] as const) {
+    const names = alerts.filter((a) => a.verdict === v).map(alertName);
+    if (names.length) parts.push(`alerts ${v === 'fail' ? 'failed' : 'unknown'}: ${names.join(', ')}`);
+  }
   return { verdict, message: parts.join('; ') };
 }
 

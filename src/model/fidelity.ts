@@ -129,7 +129,8 @@ function problemsOf(
       out.push({
         kind: 'measurement-null',
         measurement: name,
-        message: `${name}: not observed: ${m.detail}`,
+        // An alert's measurement says in its message why it has no number (never fired, …).
+        message: isMeasurementName(name) ? `${name}: not observed: ${m.detail}` : `${name}: ${m.message}`,
       });
     if (m.value !== null && m.lowerBound)
       out.push({

@@ -28,7 +28,7 @@ t.test('alert outcomes on the result and in the combined verdict', (t) => {
     analysis: { slos, alerting: alertingContext() },
   });
   t.equal(r.verdict, 'pass');
-  t.equal(r.verdictMessage, '9/9 SLOs pass; 1/1 expected alerts pass');
+  t.equal(r.verdictMessage, '6/6 SLOs pass; 1/1 expected alerts pass');
   t.same(
     r.measurements.slice(-3).map((m) => [m.name, m.value, m.verdict]),
     [
@@ -57,7 +57,7 @@ t.test('an unexpected critical alert fails a run whose SLOs all pass; a warning 
   t.equal(r.verdict, 'fail');
   t.equal(
     r.verdictMessage,
-    '9/9 SLOs pass; 1/1 expected alerts pass; alerts failed: unexpected EtcdNoLeader{member="cp1"}',
+    '6/6 SLOs pass; 1/1 expected alerts pass; alerts failed: unexpected EtcdNoLeader{member="cp1"}',
   );
   t.match(r.findings, [{ id: 'alert-unexpected:EtcdHighFsyncDurations', severity: 'warning' }]);
   t.end();
@@ -95,6 +95,31 @@ t.test('no alerting context: no alerts, no detection measurement; the analysis s
   t.notOk('alerts' in r);
   t.notOk(r.measurements.some((m) => m.name.startsWith('detect_')));
   t.equal(r.verdictMessage, '6/6 SLOs pass');
+  t.end();
+});
+
+t.test('an expected alert firing before the fault is unknown: the run too, and the message names it', (t) => {
+  const r = buildRunResult({
+    meta: META,
+    timeline: detected((a) => a.alert(5_000, 'APIServerDown', 'firing', CP2)),
+    analysis: { slos, alerting: alertingContext() },
+  });
+  t.equal(r.verdict, 'unknown');
+  t.equal(
+    r.verdictMessage,
+    '6/6 SLOs pass; 0/1 expected alerts pass; alerts unknown: APIServerDown{instance="cp2"}',
+  );
+  t.end();
+});
+
+t.test('an expected alert not timed (fault unproven) is unknown, and said so', (t) => {
+  const r = buildRunResult({
+    meta: META,
+    timeline: detected().filter((e) => e.type !== 'fault.proof'),
+    analysis: { slos, alerting: alertingContext() },
+  });
+  t.equal(r.verdict, 'unknown');
+  t.match(r.alerts, [{ verdict: 'unknown', message: /not timed: the fault reported no proof of effect/ }]);
   t.end();
 });
 
