@@ -10,7 +10,8 @@
  * same scenario and target with another (or no recorded) configuration are counted, not compared.
  */
 import { createHash } from 'node:crypto';
-import type { MeasurementName } from '../slo/types.ts';
+import type { AlertingContext } from '../monitoring/types.ts';
+import type { AnyMeasurementName } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
 import type { Measurement, Verdict } from './types.ts';
 
@@ -27,17 +28,45 @@ export interface RunConfig {
   readonly fingerprint: string;
 }
 
-/** The configuration of a run from its preset, scenario options and the target's timings. */
+/**
+ * The configuration of a run from its preset, scenario options and the target's timings, plus,
+ * when the drill ran with Prometheus, the monitoring timings the detection windows derive from
+ * (`prometheus.*`, `alertmanager.groupWaitS`, and `for`/`keep_firing_for`/evaluation interval
+ * of the expected alerts' rules as `rule.<group>/<alert>.*`).
+ */
 export function runConfigOf(
   meta: { readonly preset?: string; readonly params?: Readonly<Record<string, unknown>> },
   timings: TimingInputs | undefined,
+  alerting?: AlertingContext,
 ): RunConfig {
   const preset = meta.preset ?? null;
-  const t = sortedScalars(timings ?? {}, (v): v is number => typeof v === 'number');
+  const t = sortedScalars(
+    { ...timings, ...(alerting ? alertingTimings(alerting) : {}) },
+    (v): v is number => typeof v === 'number',
+  );
   const options = sortedScalars(meta.params ?? {}, isScalar);
   const canonical = JSON.stringify([preset, Object.entries(t), Object.entries(options)]);
   const fingerprint = createHash('sha256').update(canonical).digest('hex').slice(0, 12);
   return { preset, timings: t, options, fingerprint };
+}
+
+function alertingTimings(a: AlertingContext): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {
+    'prometheus.scrapeIntervalS': a.scrapeIntervalS,
+    'prometheus.scrapeTimeoutS': a.scrapeTimeoutS,
+    'prometheus.evaluationIntervalS': a.evaluationIntervalS,
+    'prometheus.pollIntervalS': a.pollIntervalS,
+    'alertmanager.groupWaitS': a.groupWaitS,
+  };
+  const wanted = new Set(a.alerts.expected.map((x) => x.alert));
+  for (const r of a.rules.filter((r) => wanted.has(r.name))) {
+    let key = `rule.${r.group}/${r.name}`;
+    for (let i = 2; `${key}.forS` in out; i++) key = `rule.${r.group}/${r.name}#${i}`;
+    out[`${key}.forS`] = r.forS;
+    out[`${key}.keepFiringForS`] = r.keepFiringForS;
+    out[`${key}.evaluationIntervalS`] = r.evaluationIntervalS;
+  }
+  return out;
 }
 
 /** An earlier run as found in the report store. */
@@ -53,7 +82,7 @@ export interface PreviousRun {
 }
 
 export interface HistoryEntry {
-  readonly name: MeasurementName;
+  readonly name: AnyMeasurementName;
   readonly previous: number | null;
   readonly current: number | null;
   /** current − previous, null when either is missing. */

@@ -2,11 +2,11 @@
  * Repetition statistics for `--repeat N`: min / p50 / p95 / max per measurement over the runs
  * that observed it (nearest-rank percentiles), with how many runs had no value or failed.
  */
-import type { MeasurementName } from '../slo/types.ts';
+import type { AnyMeasurementName } from '../slo/types.ts';
 import type { Measurement, Unit } from './types.ts';
 
 export interface RepetitionStat {
-  readonly name: MeasurementName;
+  readonly name: AnyMeasurementName;
   readonly unit: Unit;
   readonly runs: number;
   readonly observed: number;
@@ -25,7 +25,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 }
 
 export function repetitionStats(runs: readonly (readonly Measurement[])[]): RepetitionStat[] {
-  const byName = new Map<MeasurementName, Measurement[]>();
+  const byName = new Map<AnyMeasurementName, Measurement[]>();
   for (const run of runs) {
     for (const m of run) {
       const list = byName.get(m.name) ?? [];

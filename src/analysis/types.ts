@@ -9,7 +9,7 @@
  */
 import type { PromqlResult } from '../monitoring/promql.ts';
 import type { AlertingContext } from '../monitoring/types.ts';
-import type { MeasurementName, Slo, SloSet } from '../slo/types.ts';
+import type { AnyMeasurementName, MeasurementName, Slo, SloSet } from '../slo/types.ts';
 import type { TimingInputs } from '../targets/defaults.ts';
 import type { FaultTarget } from '../timeline/events.ts';
 
@@ -27,7 +27,8 @@ export interface ExpectedWindow {
 export type Unit = 's' | 'writes';
 
 export interface Measurement {
-  readonly name: MeasurementName;
+  /** A listed measurement, or an expected alert's detection measurement (`detect_<alert>_s`, …). */
+  readonly name: AnyMeasurementName;
   /** null = not observed. */
   readonly value: number | null;
   readonly unit: Unit;

@@ -3,12 +3,15 @@
  * summary, fidelity, the combined verdict — then redaction and a deep freeze, so reporters get one
  * read-only, secret-free value.
  */
+import { labelText } from '../analysis/alerts.ts';
 import { analyze } from '../analysis/analyze.ts';
+import { type AlertOutcome, analyzeDetection, NO_DETECTION } from '../analysis/detection.ts';
 import { deriveFindings, type Finding } from '../analysis/findings.ts';
 import { compareWithHistory, type PreviousRun, runConfigOf } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
+import { isAlertMeasurementName } from '../slo/types.ts';
 import { eventsOf, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { redact } from '../util/redact.ts';
 import { fidelityOf } from './fidelity.ts';
@@ -43,18 +46,29 @@ export interface BuildRunInput {
 
 export function buildRunResult(raw: BuildRunInput): RunResult {
   const input = { ...raw, timeline: sortTimeline(raw.timeline) };
-  const measurements =
-    input.preflight?.ok === false ? [] : (input.analyze ?? analyze)(input.timeline, input.analysis);
+  const ran = input.preflight?.ok !== false;
+  // The detection analysis runs beside the measurements' (each once): nothing was injected after
+  // a failed preflight, so there is nothing to detect either.
+  const detection = ran ? analyzeDetection(input.timeline, input.analysis) : NO_DETECTION;
+  const measurements = [
+    ...(ran ? (input.analyze ?? analyze)(input.timeline, input.analysis) : []),
+    ...detection.measurements,
+  ];
   const repetition = input.repetition?.(measurements);
   const findings = [
     ...(input.extraFindings ?? []),
     ...deriveFindings(input.timeline, measurements, input.analysis).filter(
       (f) => !(input.preflight?.ok === false && f.id === 'fault-no-effect'),
     ),
+    ...detection.findings,
   ];
   const fault = summarizeFault(input.timeline);
-  const { verdict, message } = combine(measurements, fault, input);
-  const meta = { ...input.meta, config: runConfigOf(input.meta, input.analysis.timings) };
+  const alerts = input.analysis.alerting && ran ? detection.alerts : undefined;
+  const { verdict, message } = combine(measurements, alerts ?? [], fault, input);
+  const meta = {
+    ...input.meta,
+    config: runConfigOf(input.meta, input.analysis.timings, input.analysis.alerting),
+  };
   const history = input.previous && compareWithHistory(meta, measurements, input.previous);
   const result: RunResult = {
     kind: 'run',
@@ -66,6 +80,7 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
     phases: phasesOf(input.timeline),
     fault,
     measurements,
+    ...(alerts ? { alerts } : {}),
     findings,
     fidelity: fidelityOf({
       timings: input.analysis.timings,
@@ -104,6 +119,7 @@ export function buildSuiteResult(meta: SuiteMeta, runs: readonly RunResult[]): S
 
 function combine(
   ms: readonly Measurement[],
+  alerts: readonly AlertOutcome[],
   fault: FaultSummary,
   input: BuildRunInput,
 ): { verdict: RunVerdict; message: string } {
@@ -121,13 +137,29 @@ function combine(
         : `fault ${fault.status}${fault.reason ? `: ${fault.reason}` : ''}`;
     return { verdict: 'unknown', message: `${why}; no measurement` };
   }
-  const verdict = worstVerdict(judged.map((m) => m.verdict));
-  const failed = judged.filter((m) => m.verdict === 'fail').map((m) => m.name);
-  const unknown = judged.filter((m) => m.verdict === 'unknown').map((m) => m.name);
-  const parts = [`${judged.length - failed.length - unknown.length}/${judged.length} SLOs pass`];
+  const verdict = worstVerdict([...judged, ...alerts].map((x) => x.verdict));
+  // An alert's detection measurements are told through its outcome, not listed as SLOs again.
+  const slos = judged.filter((m) => !isAlertMeasurementName(m.name));
+  const failed = slos.filter((m) => m.verdict === 'fail').map((m) => m.name);
+  const unknown = slos.filter((m) => m.verdict === 'unknown').map((m) => m.name);
+  const parts = [`${slos.length - failed.length - unknown.length}/${slos.length} SLOs pass`];
   if (failed.length) parts.push(`failed: ${failed.join(', ')}`);
   if (unknown.length) parts.push(`unknown: ${unknown.join(', ')}`);
+  const expected = alerts.filter((a) => a.role === 'expected');
+  if (expected.length) {
+    const ok = expected.filter((a) => a.verdict === 'pass').length;
+    parts.push(`${ok}/${expected.length} expected alerts pass`);
+  }
+  for (const v of ['fail', 'unknown'] as const) {
+    const names = alerts.filter((a) => a.verdict === v).map(alertName);
+    if (names.length) parts.push(`alerts ${v === 'fail' ? 'failed' : 'unknown'}: ${names.join(', ')}`);
+  }
   return { verdict, message: parts.join('; ') };
+}
+
+/** `APIServerDown{instance="cp2"}`, `unexpected EtcdNoLeader`. */
+function alertName(a: AlertOutcome): string {
+  return `${a.role === 'expected' ? '' : `${a.role} `}${a.alert}${labelText(a.labels)}`;
 }
 
 export function phasesOf(timeline: readonly TimelineEvent[]): PhaseRecord[] {

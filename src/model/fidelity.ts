@@ -8,7 +8,7 @@
  */
 import { DEFAULT_WINDOWS } from '../analysis/expected.ts';
 import type { Measurement, WindowRule, WindowRules } from '../analysis/types.ts';
-import type { MeasurementName } from '../slo/types.ts';
+import { type AnyMeasurementName, isMeasurementName, type MeasurementName } from '../slo/types.ts';
 import type { TimingInputs, TimingKey, TimingOrigin } from '../targets/defaults.ts';
 import type { FaultSummary, Fidelity, FidelityProblem, TimingRecord } from './result.ts';
 
@@ -73,6 +73,8 @@ export function fidelityOf(input: FidelityInput): Fidelity {
   const origins = t.origins ?? {};
   const lacking = new Map<MeasurementName, TimingKey[]>();
   for (const m of input.measurements) {
+    // An alert's detection window comes from the monitoring stack, not from these timing inputs.
+    if (!isMeasurementName(m.name)) continue;
     const rule = input.windows?.[m.name] ?? DEFAULT_WINDOWS[m.name];
     if (m.expected || !rule) continue;
     const missing = missingInputs(rule, t);
@@ -109,7 +111,7 @@ function labSource(timings: readonly TimingRecord[]): string | undefined {
 
 function problemsOf(
   input: FidelityInput,
-  lacking: ReadonlyMap<MeasurementName, TimingKey[]>,
+  lacking: ReadonlyMap<AnyMeasurementName, TimingKey[]>,
 ): FidelityProblem[] {
   const out: FidelityProblem[] = [];
   const f = input.fault;
@@ -127,7 +129,8 @@ function problemsOf(
       out.push({
         kind: 'measurement-null',
         measurement: name,
-        message: `${name}: not observed: ${m.detail}`,
+        // An alert's measurement says in its message why it has no number (never fired, …).
+        message: isMeasurementName(name) ? `${name}: not observed: ${m.detail}` : `${name}: ${m.message}`,
       });
     if (m.value !== null && m.lowerBound)
       out.push({

@@ -7,15 +7,19 @@
  * fidelity.ts says how far the numbers can be trusted (each timing input with its origin, the
  * inject latency, the fidelity problems); exit.ts turns a result into the CLI's exit code.
  */
+import type { AlertOutcome } from '../analysis/detection.ts';
 import type { Finding } from '../analysis/findings.ts';
 import type { HistoryDelta, RunConfig } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { Measurement, Verdict } from '../analysis/types.ts';
-import type { MeasurementName } from '../slo/types.ts';
+import type { AnyMeasurementName, MeasurementName } from '../slo/types.ts';
 import type { TimingKey, TimingOrigin } from '../targets/defaults.ts';
 import type { FaultProof, FaultTarget, Phase, TimelineEvent } from '../timeline/events.ts';
 
-/** A run's combined verdict: worst measurement (fail > unknown > pass), or aborted by a signal. */
+/**
+ * A run's combined verdict: worst SLO measurement or alert outcome (fail > unknown > pass), or
+ * aborted by a signal.
+ */
 export type RunVerdict = Verdict | 'aborted';
 
 export interface RunMeta {
@@ -95,7 +99,7 @@ export type FidelityProblemKind =
 /** One reason the run's numbers do not show what the cluster's configuration predicts. */
 export interface FidelityProblem {
   readonly kind: FidelityProblemKind;
-  readonly measurement?: MeasurementName;
+  readonly measurement?: AnyMeasurementName;
   /** A sentence for the reports, e.g. "node_notready_s: no expected window: nodeMonitorPeriodS undefined". */
   readonly message: string;
 }
@@ -125,6 +129,12 @@ export interface RunResult {
   readonly phases: readonly PhaseRecord[];
   readonly fault: FaultSummary;
   readonly measurements: readonly Measurement[];
+  /**
+   * What became of each expected alert and of every other alert that fired (src/analysis/
+   * detection.ts); absent when the drill ran without Prometheus (no `AnalysisContext.alerting`).
+   * Feeds the combined verdict.
+   */
+  readonly alerts?: readonly AlertOutcome[];
   readonly findings: readonly Finding[];
   readonly fidelity: Fidelity;
   readonly load?: LoadSummary;

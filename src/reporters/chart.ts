@@ -1,10 +1,12 @@
 /**
  * The inline SVG timeline chart of one run: one lane per signal (phases, LB probe bands, each
- * apiserver's /readyz, endpoints, leases, nodes, etcd leader, VIP, writes), vertical markers for
- * fault inject, proof, heal and recovery. Pure string rendering, no external assets.
+ * apiserver's /readyz, endpoints, leases, nodes, etcd leader, VIP, writes, and one per alert with
+ * its pending/firing intervals and notifications: alert-lane.ts), vertical markers for fault
+ * inject, proof, heal and recovery. Pure string rendering, no external assets.
  */
 import type { RunResult } from '../model/result.ts';
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import { type AlertLane, alertLanes } from './alert-lane.ts';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -24,6 +26,7 @@ type Lane = { readonly name: string } & (
   | { readonly bands: Band[] }
   | { readonly marks: Mark[] }
   | { readonly phases: true }
+  | { readonly alert: AlertLane }
 );
 
 /** Merge consecutive samples of equal status into bands (each sample lasts until the next one). */
@@ -132,6 +135,7 @@ function lanesOf(tl: readonly TimelineEvent[], endMs: number): Lane[] {
     'write failures',
     eventsOf(tl, 'write.fail').map((e) => ({ at: e.atMs, label: `seq ${e.seq}: ${e.error}`, bad: true })),
   );
+  for (const alert of alertLanes(tl, endMs)) lanes.push({ name: alert.name, alert });
   return lanes;
 }
 
@@ -162,7 +166,8 @@ export function renderTimelineSvg(run: RunResult, width = 1100): string {
   );
   lanes.forEach((lane, i) => {
     const y = top + i * laneH;
-    parts.push(`<text x="4" y="${y + 16}" class="lane">${esc(lane.name)}</text>`);
+    const short = lane.name.length > 30 ? `${lane.name.slice(0, 29)}…` : lane.name;
+    parts.push(`<text x="4" y="${y + 16}" class="lane"><title>${esc(lane.name)}</title>${esc(short)}</text>`);
     parts.push(`<line x1="${left}" x2="${width - 10}" y1="${y + laneH}" y2="${y + laneH}" class="grid"/>`);
     if ('phases' in lane) {
       for (const p of run.phases) {
@@ -179,6 +184,18 @@ export function renderTimelineSvg(run: RunResult, width = 1100): string {
         const x1 = x(b.from);
         parts.push(
           `<rect x="${x1.toFixed(1)}" y="${y + 5}" width="${Math.max(0.5, x(b.to) - x1).toFixed(1)}" height="${laneH - 10}" class="${b.ok ? 'ok' : 'bad'}"><title>${b.ok ? 'ok' : 'failing'} ${(b.from / 1000).toFixed(1)}–${(b.to / 1000).toFixed(1)} s</title></rect>`,
+        );
+      }
+    } else if ('alert' in lane) {
+      for (const s of lane.alert.spans) {
+        const x1 = x(s.from);
+        parts.push(
+          `<rect x="${x1.toFixed(1)}" y="${y + 5}" width="${Math.max(0.5, x(s.to) - x1).toFixed(1)}" height="${laneH - 10}" class="${s.state}"><title>${s.state} ${(s.from / 1000).toFixed(1)}–${(s.to / 1000).toFixed(1)} s</title></rect>`,
+        );
+      }
+      for (const m of lane.alert.marks) {
+        parts.push(
+          `<circle cx="${x(m.at).toFixed(1)}" cy="${y + laneH / 2}" r="4" class="notify-${m.status}"><title>${(m.at / 1000).toFixed(2)} s notified ${m.status} (receiver ${esc(m.receiver)})</title></circle>`,
         );
       }
     } else {

@@ -1,9 +1,10 @@
 /**
  * `report.html`: self-contained (inline CSS and SVG, no scripts, no external assets): verdict,
- * the timeline chart, the measurement table with expected vs measured, fault proof, fidelity,
- * findings and the history delta. The Markdown renderer's wording is reused through src/reporters/format.ts.
+ * the timeline chart (with a lane per alert), the measurement table with expected vs measured,
+ * the alerts table, fault proof, fidelity, findings and the history delta. The Markdown renderer's wording is reused through src/reporters/format.ts.
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
+import { ALERT_HEAD, alertCells } from './alert-text.ts';
 import { esc, renderTimelineSvg } from './chart.ts';
 import { fidelitySummary, fmtOrigin, fmtTimingValue, injectLatencyText } from './fidelity-text.ts';
 import { fmtExpected, fmtMs, fmtNumber, fmtSlo, fmtValue, historyBasis, verdictBadge } from './format.ts';
@@ -16,6 +17,8 @@ svg .lane{font-size:11px}svg .small{font-size:10px}svg .grid{stroke:#eee}
 svg rect.ok{fill:#22c55e}svg rect.bad{fill:#ef4444}svg circle.mark{fill:#2563eb}svg circle.bad{fill:#dc2626}
 svg line.inject{stroke:#dc2626;stroke-width:2}svg line.heal{stroke:#16a34a;stroke-width:2}
 svg line.recovery{stroke:#2563eb;stroke-width:2;stroke-dasharray:4 3}svg text.axis{fill:#555}
+svg rect.pending{fill:#f59e0b}svg rect.firing{fill:#b91c1c}svg circle.notify-firing{fill:#7c3aed}
+svg circle.notify-resolved{fill:#fff;stroke:#7c3aed;stroke-width:2}
 small{color:#555}`;
 
 function table(head: readonly string[], rows: readonly string[][], rowClass?: (i: number) => string): string {
@@ -79,6 +82,21 @@ function runSection(run: RunResult, level: number): string {
         (i) => (run.measurements[i]!.expected?.outside ? 'outside' : ''),
       ),
     );
+  }
+  if (run.alerts) {
+    out.push(`<${h}>Alerts</${h}>`);
+    if (run.alerts.length === 0) out.push('<p>No alert was expected and none fired.</p>');
+    else
+      out.push(
+        table(
+          [...ALERT_HEAD, 'why'],
+          run.alerts.map((a) => {
+            const cells = alertCells(a).map(esc);
+            cells[cells.length - 1] = `<span class="${a.verdict}">${esc(a.verdict)}</span>`;
+            return [...cells, esc(a.message)];
+          }),
+        ),
+      );
   }
   const f = run.fault;
   out.push(`<${h}>Fault</${h}><ul>`);

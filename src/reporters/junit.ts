@@ -1,7 +1,10 @@
 /**
  * JUnit XML, written by `mocha-junit-reporter` driven through `mocha`: a Mocha suite is built at
  * runtime with one testsuite per scenario and one test per SLO, named
- * `<scenario> › <measurement> <op> <threshold>`.
+ * `<scenario> › <measurement> <op> <threshold>` (an expected alert's `detect_`, `notify_`,
+ * `resolve_` measurements among them, `== expected`), plus one test per expected alert
+ * (`<scenario> › alert <name>{labels}`, failing with the rule and why) and one per unexpected
+ * alert that failed the run (`<scenario> › unexpected alert <name>`).
  *
  * - pass → passing test; fail → failing test whose message is the verdict message.
  * - unknown → by default a *skipped* test (CI test tabs then show "not measured" apart from a
@@ -17,8 +20,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import Mocha from 'mocha';
+import { labelText } from '../analysis/alerts.ts';
+import type { AlertOutcome } from '../analysis/detection.ts';
 import type { Measurement } from '../analysis/types.ts';
 import { type DrillResult, type RunResult, runsOf } from '../model/result.ts';
+import { alertTestName, alertTitle, measurementsOf } from './alert-text.ts';
 import { fidelitySummary, fidelityVerdict, fmtOrigin, fmtTimingValue } from './fidelity-text.ts';
 import { fmtExpected, fmtSlo, fmtValue, historyBasis, testName } from './format.ts';
 import { loadJUnitReporter } from './junit-compat.ts';
@@ -121,6 +127,23 @@ function measurementProps(m: Measurement): Props {
   return p;
 }
 
+/** An alert's outcome as testcase properties: times in seconds on the run. */
+function alertProps(a: AlertOutcome): Props {
+  const s = (ms: number | undefined) => (ms === undefined ? '' : String(ms / 1000));
+  return {
+    alert: a.alert,
+    labels: labelText(a.labels),
+    role: a.role,
+    severity: a.severity ?? '',
+    verdict: a.verdict,
+    pending_at_s: s(a.pendingMs),
+    firing_at_s: s(a.firingMs),
+    notified_at_s: s(a.notifiedMs),
+    resolved_at_s: s(a.resolvedMs),
+    firing_episodes: String(a.episodes),
+  };
+}
+
 function failure(message: string): Error {
   const err = new Error(message);
   err.name = 'SloViolation';
@@ -187,6 +210,21 @@ function buildSuite(root: Mocha.Suite, run: RunResult, opts: JUnitOptions): void
     const outcome =
       m.verdict === 'pass' ? 'pass' : m.verdict === 'fail' || opts.unknownAs === 'failure' ? 'fail' : 'skip';
     addTest(suite, testName(scenario, m), outcome, message, out, measurementProps(m));
+  }
+  for (const a of run.alerts ?? []) {
+    // Every expected alert is a test case; another alert only when it failed the run.
+    if (a.role !== 'expected' && a.verdict !== 'fail') continue;
+    const outcome =
+      a.verdict === 'pass' ? 'pass' : a.verdict === 'fail' || opts.unknownAs === 'failure' ? 'fail' : 'skip';
+    const measured = measurementsOf(run, a);
+    const out = [
+      `verdict: ${a.verdict}: ${a.message}`,
+      ...measured.map((m) => `${m.name}: ${fmtValue(m)}, expected ${fmtExpected(m)}: ${m.message}`),
+    ];
+    addTest(suite, alertTestName(scenario, a), outcome, `${alertTitle(a)}: ${a.message}`, out, {
+      ...alertProps(a),
+      ...Object.fromEntries(measured.map((m) => [m.name, m.value === null ? '' : String(m.value)])),
+    });
   }
   if (run.preflight?.ok !== false) {
     const f = run.fidelity;

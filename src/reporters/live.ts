@@ -1,5 +1,7 @@
 /**
- * The live terminal view: scenario, phase, elapsed time, API status and the last notable events.
+ * The live terminal view: scenario, phase, elapsed time, API status and the last notable events
+ * (alert state changes and notifications among them); at the end the verdict, every measurement
+ * (detection times included) and every alert outcome.
  * On a TTY the block is redrawn in place (throttled); otherwise each notable event is one plain
  * line. The stream (and whether it is a TTY) is injected, so the view is testable.
  */
@@ -7,6 +9,7 @@
 import type { RunResult } from '../model/result.ts';
 import type { EventOf, TimelineEvent } from '../timeline/events.ts';
 import { redactString } from '../util/redact.ts';
+import { alertTitle } from './alert-text.ts';
 import { describeEvent, NotableFilter } from './event-text.ts';
 import { fmtSlo, fmtValue, VERDICT_ICON, verdictBadge } from './format.ts';
 import type { Reporter, RunStartInfo } from './types.ts';
@@ -82,6 +85,10 @@ export class LiveReporter implements Reporter {
       this.#out(
         `  ${VERDICT_ICON[m.verdict]} ${m.name.padEnd(28)} ${fmtValue(m).padEnd(12)} SLO ${fmtSlo(m.slo)}\n`,
       );
+    }
+    for (const a of result.alerts ?? []) {
+      const role = a.role === 'expected' ? '' : `${a.role} `;
+      this.#out(`  ${VERDICT_ICON[a.verdict]} ${role}alert ${alertTitle(a)}: ${a.message}\n`);
     }
     for (const f of result.findings) this.#out(`  • ${f.message}\n`);
     this.#drawn = 0;

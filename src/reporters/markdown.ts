@@ -1,9 +1,12 @@
 /**
  * `report.md`, written to fit `$GITHUB_STEP_SUMMARY`: verdict line, measurement table
- * (measurement | measured | SLO | expected window | verdict), fault proof, fidelity (timing inputs
- * and their origins; on the lab one line), findings, history delta.
+ * (measurement | measured | SLO | expected window | verdict; the detection times `detect_`,
+ * `notify_`, `resolve_` among them), alerts (each expected alert and every other that fired:
+ * pending, firing, notified, resolved, verdict and why), fault proof, fidelity (timing inputs and
+ * their origins; on the lab one line), findings, history delta.
  */
 import type { DrillResult, RunResult } from '../model/result.ts';
+import { ALERT_HEAD, alertCells, alertTitle } from './alert-text.ts';
 import { fidelitySummary, fmtOrigin, fmtTimingValue, injectLatencyText } from './fidelity-text.ts';
 import {
   fmtExpected,
@@ -53,6 +56,23 @@ function proofText(run: RunResult): string[] {
   return lines;
 }
 
+/** The Alerts section: one row per alert outcome, then each one's message. */
+function alertsText(run: RunResult, h: string): string[] {
+  if (!run.alerts) return [];
+  const out = [`${h}# Alerts`, ''];
+  if (run.alerts.length === 0) return [...out, 'No alert was expected and none fired.', ''];
+  out.push(row([...ALERT_HEAD]), '|---|---|---|---:|---:|---:|---:|---|');
+  for (const a of run.alerts) {
+    const cells = alertCells(a);
+    cells[cells.length - 1] = `${VERDICT_ICON[a.verdict]} ${a.verdict}`;
+    out.push(row(cells));
+  }
+  out.push('');
+  for (const a of run.alerts) out.push(`- **${alertTitle(a)}**: ${a.message}`);
+  out.push('');
+  return out;
+}
+
 function fidelityText(run: RunResult): string[] {
   const f = run.fidelity;
   const out = [fidelitySummary(f), ''];
@@ -99,6 +119,7 @@ export function renderRunMarkdown(run: RunResult, level = 2): string {
       out.push('', '</details>', '');
     }
   }
+  out.push(...alertsText(run, h));
   out.push(`${h}# Fault`, '', ...proofText(run), '');
   out.push(`${h}# Fidelity`, '', ...fidelityText(run), '');
   if (run.findings.length) {

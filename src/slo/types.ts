@@ -33,6 +33,27 @@ export const MEASUREMENTS = [
 ] as const;
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 
+/**
+ * The detection measurements of one expected alert (src/analysis/detection.ts): from the fault to
+ * the alert firing (`detect_`) and to its first notification (`notify_`), from the heal to it
+ * resolving (`resolve_`). Named after the alert, so they are not in the closed list above: they
+ * are judged against their expected window, not set by the SLO config or `--slo`.
+ */
+export const ALERT_MEASUREMENT_KINDS = ['detect', 'notify', 'resolve'] as const;
+export type AlertMeasurementKind = (typeof ALERT_MEASUREMENT_KINDS)[number];
+export type AlertMeasurementName = `${AlertMeasurementKind}_${string}_s`;
+
+/** Any measurement a report carries: a listed one or an alert's. */
+export type AnyMeasurementName = MeasurementName | AlertMeasurementName;
+
+export function alertMeasurementName(kind: AlertMeasurementKind, alert: string): AlertMeasurementName {
+  return `${kind}_${alert}_s`;
+}
+
+export function isAlertMeasurementName(value: string): value is AlertMeasurementName {
+  return /^(detect|notify|resolve)_.+_s$/.test(value);
+}
+
 export const SLO_OPS = ['<', '<=', '==', '>=', '>'] as const;
 export type SloOp = (typeof SLO_OPS)[number];
 

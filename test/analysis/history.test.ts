@@ -6,10 +6,12 @@ import {
   type PreviousRun,
   runConfigOf,
 } from '../../src/analysis/history.ts';
+import { repetitionStats } from '../../src/analysis/stats.ts';
 import type { Measurement, Verdict } from '../../src/analysis/types.ts';
-import type { MeasurementName } from '../../src/slo/types.ts';
+import type { AnyMeasurementName } from '../../src/slo/types.ts';
+import { alertingContext } from './alerting.ts';
 
-const m = (name: MeasurementName, value: number | null, verdict: Verdict = 'pass'): Measurement => ({
+const m = (name: AnyMeasurementName, value: number | null, verdict: Verdict = 'pass'): Measurement => ({
   name,
   value,
   unit: 's',
@@ -118,5 +120,42 @@ t.test('earlier runs but none alike: unmatched with the count; none at all: no h
     undefined,
     'a run started later is not history',
   );
+  t.end();
+});
+
+t.test('detection measurements compare like any other; the monitoring timings enter the fingerprint', (t) => {
+  const alerting = alertingContext();
+  const config = runConfigOf({ preset: 'fast' }, FAST, alerting);
+  t.not(
+    config.fingerprint,
+    runConfigOf({ preset: 'fast' }, FAST).fingerprint,
+    'a drill with Prometheus is another configuration',
+  );
+  const slower = runConfigOf({ preset: 'fast' }, FAST, alertingContext({ scrapeIntervalS: 15 }));
+  t.same(configDifferences(slower, config), ['prometheus.scrapeIntervalS 15 ≠ 5']);
+  const d = compareWithHistory(
+    { ...NOW, config },
+    [m('detect_APIServerDown_s', 18, 'fail'), m('notify_APIServerDown_s', 27)],
+    [
+      run('2026-08-01T00:00:00.000Z', 'fast', 1, {
+        config,
+        measurements: [
+          { name: 'detect_APIServerDown_s', value: 15, verdict: 'pass' },
+          { name: 'notify_APIServerDown_s', value: 30, verdict: 'pass' },
+        ],
+      }),
+    ],
+  );
+  if (d?.kind !== 'compared') throw new Error(`expected a comparison, got ${d?.kind}`);
+  t.match(d.entries, [
+    { name: 'detect_APIServerDown_s', previous: 15, current: 18, delta: 3, regressed: true },
+    { name: 'notify_APIServerDown_s', previous: 30, current: 27, delta: -3, regressed: false },
+  ]);
+  t.end();
+});
+
+t.test('repetition statistics over detection measurements', (t) => {
+  const stats = repetitionStats([15, 17, 16].map((v) => [m('detect_APIServerDown_s', v)]));
+  t.match(stats, [{ name: 'detect_APIServerDown_s', runs: 3, observed: 3, min: 15, p50: 16, max: 17 }]);
   t.end();
 });

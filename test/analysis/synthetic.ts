@@ -77,6 +77,30 @@ export class Timeline {
     );
   }
 
+  /** An `alert` event of the detection probe: `labels` without alertname (added here). */
+  alert(
+    atMs: number,
+    alert: string,
+    state: 'pending' | 'firing' | 'inactive',
+    labels: Record<string, string> = {},
+  ): this {
+    return this.add(atMs, { type: 'alert', alert, state, labels: { alertname: alert, ...labels } }, 'alerts');
+  }
+
+  /** An `alert.notify` event: Alertmanager's webhook delivered one alert of a notification. */
+  notify(
+    atMs: number,
+    alert: string,
+    status: 'firing' | 'resolved',
+    labels: Record<string, string> = {},
+  ): this {
+    return this.add(
+      atMs,
+      { type: 'alert.notify', alert, status, labels: { alertname: alert, ...labels }, receiver: 'ha-drill' },
+      'alerts',
+    );
+  }
+
   phases(spec: [string, number, number][]): this {
     for (const [phase, start, end] of spec) {
       this.add(start, { type: 'phase', phase: phase as 'inject', state: 'start' }, 'runner');

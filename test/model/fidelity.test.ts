@@ -9,6 +9,7 @@ import type { RunMeta } from '../../src/model/result.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import { configured, originsOf, parseKubeVersion, withDefaults } from '../../src/targets/defaults.ts';
 import type { TimelineEvent } from '../../src/timeline/events.ts';
+import { alertingContext, CP2 } from '../analysis/alerting.ts';
 import { apiserverKillRun, Timeline } from '../analysis/synthetic.ts';
 
 const META: RunMeta = {
@@ -246,3 +247,37 @@ t.test('--gate-fidelity: exit 1 on any problem, apart from --gate; preflight and
   t.equal(exitCodeFor(buildSuiteResult(smeta, [clean]), { gate: true, gateFidelity: true }), EXIT.ok);
   t.end();
 });
+
+t.test(
+  'detection measurements: null and outside-window are problems; their window needs no timing input',
+  (t) => {
+    // APIServerDown fires 30 s after the fault (its window ends at 23.5 s) and is never notified;
+    // EtcdNoLeader has no rule loaded, so no window, which is not a timing input's fault.
+    const alerts = new Timeline()
+      .alert(40_000, 'APIServerDown', 'firing', CP2)
+      .alert(44_000, 'APIServerDown', 'inactive', CP2).events;
+    const r = buildRunResult({
+      meta: META,
+      timeline: [...apiserverKillRun(), ...alerts],
+      analysis: {
+        slos,
+        timings: kindTimings({ checkInterMs: 2000, fall: 2 }),
+        alerting: alertingContext({
+          alerts: { expected: [{ alert: 'APIServerDown', labels: CP2 }, { alert: 'KubeAPIDown' }] },
+        }),
+      },
+    });
+    t.same(
+      r.fidelity.problems.map((p) => [p.kind, p.measurement]),
+      [
+        ['outside-window', 'detect_APIServerDown_s'],
+        ['measurement-null', 'notify_APIServerDown_s'],
+        ['measurement-null', 'detect_KubeAPIDown_s'],
+        ['measurement-null', 'notify_KubeAPIDown_s'],
+        ['measurement-null', 'resolve_KubeAPIDown_s'],
+      ],
+    );
+    t.notOk(r.fidelity.timings.some((x) => x.neededBy?.some((n) => n.startsWith('detect_'))));
+    t.end();
+  },
+);

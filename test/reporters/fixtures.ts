@@ -12,6 +12,7 @@ import {
   type TimingInputs,
   withDefaults,
 } from '../../src/targets/defaults.ts';
+import { alertingContext, CP2 } from '../analysis/alerting.ts';
 import { apiserverKillRun, Timeline } from '../analysis/synthetic.ts';
 
 export const META: RunMeta = {
@@ -113,6 +114,33 @@ export function targetRun(): RunResult {
     meta: { ...META, target: 'kind:ha', preset: undefined },
     timeline: [...apiserverKillRun(), ...effect.events],
     analysis: { slos: resolveSlos({ scenario: apiserverKill }), timings },
+  });
+}
+
+/**
+ * apiserver-kill with Prometheus and Alertmanager (test/analysis/alerting.ts): APIServerDown{cp2}
+ * pending at 13 s, firing at 25 s, notified at 37 s, inactive at 44 s (in every window);
+ * EtcdHighFsyncDurations expected but never fired (fail); EtcdNoLeader{member="cp1"} critical
+ * and unexpected, firing 20–30 s (fail).
+ */
+export function detectionRun(): RunResult {
+  const alerts = new Timeline()
+    .alert(13_000, 'APIServerDown', 'pending', CP2)
+    .alert(25_000, 'APIServerDown', 'firing', CP2)
+    .notify(37_000, 'APIServerDown', 'firing', CP2)
+    .alert(44_000, 'APIServerDown', 'inactive', CP2)
+    .alert(20_000, 'EtcdNoLeader', 'firing', { member: 'cp1' })
+    .alert(30_000, 'EtcdNoLeader', 'inactive', { member: 'cp1' });
+  return buildRunResult({
+    meta: META,
+    timeline: [...apiserverKillRun(), ...alerts.events],
+    analysis: {
+      slos: resolveSlos({ scenario: apiserverKill }),
+      timings: TIMINGS,
+      alerting: alertingContext({
+        alerts: { expected: [{ alert: 'APIServerDown', labels: CP2 }, { alert: 'EtcdHighFsyncDurations' }] },
+      }),
+    },
   });
 }
 

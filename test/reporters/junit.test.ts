@@ -6,7 +6,7 @@ import { buildRunResult } from '../../src/model/build.ts';
 import { writeJUnit } from '../../src/reporters/junit.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 import { testTmp } from '../helpers/temp.ts';
-import { CDS, META, mixedRun, suite, targetRun } from './fixtures.ts';
+import { CDS, detectionRun, META, mixedRun, suite, targetRun } from './fixtures.ts';
 import { all, one, parseXml, props, type XmlElement } from './xml.ts';
 
 const tmp = async () => testTmp('junit-');
@@ -244,3 +244,70 @@ t.test('suite: one testsuite per scenario; MOCHA_FILE/JENKINS_MODE cannot change
     delete process.env.JENKINS_MODE;
   }
 });
+
+t.test(
+  'detection: per-SLO cases for detect/notify/resolve, one case per expected alert, failing unexpected ones',
+  async (t) => {
+    const file = path.join(await tmp(), 'junit.xml');
+    await writeJUnit(detectionRun(), file);
+    const s = all(parseXml(await readFile(file, 'utf8')), 'testsuite')[0]!;
+    const cases = all(s, 'testcase');
+    const outcome = (c: XmlElement) =>
+      one(c, 'failure') ? 'failure' : one(c, 'skipped') ? 'skipped' : 'passed';
+    t.same(
+      cases.slice(6).map((c) => [c.attrs.name, outcome(c)]),
+      [
+        ['apiserver-kill › detect_APIServerDown_s == expected', 'passed'],
+        ['apiserver-kill › notify_APIServerDown_s == expected', 'passed'],
+        ['apiserver-kill › resolve_APIServerDown_s == expected', 'passed'],
+        ['apiserver-kill › detect_EtcdHighFsyncDurations_s == expected', 'failure'],
+        ['apiserver-kill › notify_EtcdHighFsyncDurations_s == expected', 'skipped'],
+        ['apiserver-kill › resolve_EtcdHighFsyncDurations_s == expected', 'skipped'],
+        ['apiserver-kill › alert APIServerDown{instance="cp2"}', 'passed'],
+        ['apiserver-kill › alert EtcdHighFsyncDurations', 'failure'],
+        ['apiserver-kill › unexpected alert EtcdNoLeader{member="cp1"}', 'failure'],
+        ['apiserver-kill › fidelity', 'failure'],
+      ],
+    );
+    t.match(props(cases[6]!), {
+      measurement: 'detect_APIServerDown_s',
+      value: '15',
+      expected_min: '10',
+      expected_max: '23.5',
+    });
+    const api = cases[12]!;
+    t.same(props(api), {
+      alert: 'APIServerDown',
+      labels: '{instance="cp2"}',
+      role: 'expected',
+      severity: 'critical',
+      verdict: 'pass',
+      pending_at_s: '13',
+      firing_at_s: '25',
+      notified_at_s: '37',
+      resolved_at_s: '44',
+      firing_episodes: '1',
+      detect_APIServerDown_s: '15',
+      notify_APIServerDown_s: '27',
+      resolve_APIServerDown_s: '3',
+    });
+    t.match(
+      one(api, 'system-out')?.text,
+      /^verdict: pass: APIServerDown\{instance="cp2"\} fired 15 s after the fault/,
+    );
+    t.match(
+      one(api, 'system-out')?.text,
+      '\ndetect_APIServerDown_s: 15 s, expected [10, 23.5]: APIServerDown{instance="cp2"} fired 15 s after the fault, inside its window [10, 23.5]\n',
+    );
+    t.equal(
+      one(cases[13]!, 'failure')?.attrs.message,
+      'EtcdHighFsyncDurations: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 31 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault',
+    );
+    t.match(
+      one(cases[14]!, 'failure')?.attrs.message,
+      /^EtcdNoLeader\{member="cp1"\}: unexpected critical alert EtcdNoLeader/,
+    );
+    t.match(s.attrs, { tests: '16', failures: '4', skipped: '2' });
+    t.end();
+  },
+);

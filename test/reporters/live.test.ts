@@ -4,7 +4,7 @@ import { LiveReporter, type LiveStream } from '../../src/reporters/live.ts';
 import type { Reporter } from '../../src/reporters/types.ts';
 import { createManualClock } from '../../src/timeline/clock.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
-import { passingRun } from './fixtures.ts';
+import { detectionRun, passingRun } from './fixtures.ts';
 
 class Sink implements LiveStream {
   out = '';
@@ -136,4 +136,35 @@ t.test('by default a reporter error is one line on stderr, not lost', async (t) 
     process.stderr.write = write;
   }
   t.same(lines, ['drill: reporter bad failed in onRunEnd (the drill goes on): disk full\n']);
+});
+
+t.test('the end of a drill with Prometheus: detection measurements and alert outcomes', async (t) => {
+  const sink = new Sink(false);
+  const live = new LiveReporter({ stream: sink });
+  live.onRunStart(START);
+  live.onEvent({
+    atMs: 25_000,
+    wallTime: '2026-11-22T02:40:25.000Z',
+    source: 'alerts',
+    type: 'alert',
+    alert: 'APIServerDown',
+    state: 'firing',
+    labels: { alertname: 'APIServerDown', instance: 'cp2' },
+  });
+  live.onRunEnd(detectionRun());
+  t.match(sink.out, '   25.00 s alerts       alert APIServerDown {instance=cp2} firing\n');
+  t.match(sink.out, /✅ detect_APIServerDown_s\s+15 s\s+SLO == expected\n/);
+  t.match(sink.out, /❌ detect_EtcdHighFsyncDurations_s\s+—\s+SLO == expected\n/);
+  t.match(
+    sink.out,
+    '  ✅ alert APIServerDown{instance="cp2"}: APIServerDown{instance="cp2"} fired 15 s after the fault, inside its window [10, 23.5]; ',
+  );
+  t.match(
+    sink.out,
+    '  ❌ alert EtcdHighFsyncDurations: EtcdHighFsyncDurations never fired within its window',
+  );
+  t.match(
+    sink.out,
+    '  ❌ unexpected alert EtcdNoLeader{member="cp1"}: unexpected critical alert EtcdNoLeader',
+  );
 });

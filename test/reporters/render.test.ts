@@ -8,7 +8,7 @@ import { renderMarkdown } from '../../src/reporters/markdown.ts';
 import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
 import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
 import { testTmp } from '../helpers/temp.ts';
-import { CDS, mixedRun, passingRun, suite, targetRun } from './fixtures.ts';
+import { CDS, detectionRun, mixedRun, passingRun, suite, targetRun } from './fixtures.ts';
 
 t.test('report.json: the model without the raw timeline, secrets redacted', (t) => {
   const doc = JSON.parse(renderJson(mixedRun()));
@@ -223,4 +223,110 @@ t.test('writeReports writes the five files; timeline round-trips', async (t) => 
   const sf = await writeReports(reportDirFor(root, s), s);
   const events = parseTimelineJsonl(await readFile(sf.timeline, 'utf8'));
   t.same([...new Set(events.map((e) => e.run))], ['apiserver-kill', 'leader-kill']);
+});
+
+t.test('detection in report.json: the alert outcomes and the detect/notify/resolve measurements', (t) => {
+  const doc = JSON.parse(renderJson(detectionRun()));
+  t.equal(doc.verdict, 'fail');
+  t.same(
+    doc.alerts.map((a: Record<string, unknown>) => [
+      a.alert,
+      a.role,
+      a.severity,
+      a.verdict,
+      a.firingMs ?? null,
+    ]),
+    [
+      ['APIServerDown', 'expected', 'critical', 'pass', 25_000],
+      ['EtcdHighFsyncDurations', 'expected', 'warning', 'fail', null],
+      ['EtcdNoLeader', 'unexpected', 'critical', 'fail', 20_000],
+    ],
+  );
+  t.match(doc.alerts[0], {
+    pendingMs: 13_000,
+    notifiedMs: 37_000,
+    resolvedMs: 44_000,
+    labels: { instance: 'cp2' },
+  });
+  t.same(
+    doc.measurements
+      .filter((m: { name: string }) => /^(detect|notify|resolve)_/.test(m.name))
+      .map((m: { name: string; value: number | null; verdict: string }) => [m.name, m.value, m.verdict]),
+    [
+      ['detect_APIServerDown_s', 15, 'pass'],
+      ['notify_APIServerDown_s', 27, 'pass'],
+      ['resolve_APIServerDown_s', 3, 'pass'],
+      ['detect_EtcdHighFsyncDurations_s', null, 'fail'],
+      ['notify_EtcdHighFsyncDurations_s', null, 'unknown'],
+      ['resolve_EtcdHighFsyncDurations_s', null, 'unknown'],
+    ],
+  );
+  t.end();
+});
+
+t.test('detection in report.md: measurement rows and the Alerts section', (t) => {
+  const md = renderMarkdown(detectionRun());
+  t.match(
+    md,
+    /^## ❌ FAIL — apiserver-kill on lab \(fast\)\n\n> 6\/6 SLOs pass; 1\/2 expected alerts pass; alerts failed: EtcdHighFsyncDurations, unexpected EtcdNoLeader\{member="cp1"\}\n/,
+  );
+  t.match(md, '| detect_APIServerDown_s | 15 s | == expected | [10, 23.5] | ✅ pass |');
+  t.match(md, '| notify_APIServerDown_s | 27 s | == expected | [20, 32.5] | ✅ pass |');
+  t.match(md, '| resolve_APIServerDown_s | 3 s | == expected | [0, 13.5] | ✅ pass |');
+  t.match(md, '| detect_EtcdHighFsyncDurations_s | — | == expected | [10, 23.5] | ❌ fail |');
+  t.match(
+    md,
+    `### Alerts
+
+| alert | role | severity | pending | firing | notified | resolved | verdict |
+|---|---|---|---:|---:|---:|---:|---|
+| APIServerDown{instance="cp2"} | expected | critical | 13.0 s | 25.0 s | 37.0 s | 44.0 s | ✅ pass |
+| EtcdHighFsyncDurations | expected | warning | — | — | — | — | ❌ fail |
+| EtcdNoLeader{member="cp1"} | unexpected | critical | — | 20.0 s | — | 30.0 s | ❌ fail |
+
+- **APIServerDown{instance="cp2"}**: APIServerDown{instance="cp2"} fired 15 s after the fault, inside its window [10, 23.5]; `,
+  );
+  t.match(
+    md,
+    '- **EtcdHighFsyncDurations**: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 31 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault\n',
+  );
+  t.match(
+    md,
+    /- \*\*EtcdNoLeader\{member="cp1"\}\*\*: unexpected critical alert EtcdNoLeader\{member="cp1"\} fired at 20\.00 s/,
+  );
+  t.notMatch(renderMarkdown(passingRun()), /### Alerts/, 'no Alerts section for a drill without Prometheus');
+  t.end();
+});
+
+t.test('detection in report.html: alert lanes on the timeline, rows in the tables', (t) => {
+  const html = renderHtml(detectionRun());
+  t.match(
+    html,
+    '<text x="4" y="162" class="lane"><title>alert APIServerDown{instance=&quot;cp2&quot;}</title>alert APIServerDown{instance=…</text>',
+  );
+  t.match(html, /<rect [^>]*class="pending"><title>pending 13\.0–25\.0 s<\/title><\/rect>/);
+  t.match(html, /<rect [^>]*class="firing"><title>firing 25\.0–44\.0 s<\/title><\/rect>/);
+  t.match(
+    html,
+    /<circle [^>]*class="notify-firing"><title>37\.00 s notified firing \(receiver ha-drill\)<\/title>/,
+  );
+  t.match(
+    html,
+    /<rect [^>]*class="firing"><title>firing 20\.0–30\.0 s<\/title><\/rect>/,
+    'the unexpected alert too',
+  );
+  t.match(html, '<tr><td>detect_APIServerDown_s</td><td>15 s</td><td>== expected</td><td>[10, 23.5]</td>');
+  t.match(
+    html,
+    '<h1>Alerts</h1>\n<table><thead><tr><th>alert</th><th>role</th><th>severity</th><th>pending</th><th>firing</th><th>notified</th><th>resolved</th><th>verdict</th><th>why</th></tr></thead>',
+  );
+  t.match(
+    html,
+    '<tr><td>APIServerDown{instance=&quot;cp2&quot;}</td><td>expected</td><td>critical</td><td>13.0 s</td><td>25.0 s</td><td>37.0 s</td><td>44.0 s</td><td><span class="pass">pass</span></td>',
+  );
+  t.match(
+    html,
+    /<tr><td>EtcdNoLeader\{member=&quot;cp1&quot;\}<\/td><td>unexpected<\/td><td>critical<\/td>.*<span class="fail">fail<\/span><\/td><td>unexpected critical alert/,
+  );
+  t.end();
 });
