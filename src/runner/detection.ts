@@ -5,10 +5,11 @@
  * neither fired yet nor are past the end of their detection window (the fault stays until none
  * is left, bounded by the observe deadline and the drill's --deadline).
  */
-import { detectWindow } from '../analysis/windows/detection.ts';
+import type { WindowSpec } from '../analysis/types.ts';
+import { detectWindow, unionWindow } from '../analysis/windows/detection.ts';
 import { matchesExpected } from '../monitoring/match.ts';
 import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
-import type { AlertingContext, ScenarioAlerts } from '../monitoring/types.ts';
+import type { AlertingContext, ExpectedAlert, ScenarioAlerts } from '../monitoring/types.ts';
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
@@ -42,7 +43,7 @@ export function undetected(
   const firing = eventsOf(events, 'alert').filter((e) => e.state === 'firing' && e.atMs >= effectMs);
   return alerting.alerts.expected.flatMap((x) => {
     if (firing.some((e) => matchesExpected(e.alert, e.labels, x))) return [];
-    const w = detectWindow(x, alerting);
+    const w = windowOf(x, alerting);
     return w && nowMs - effectMs <= w.max * 1000 ? [x.alert] : [];
   });
 }
@@ -50,6 +51,13 @@ export function undetected(
 /** How long a hold may need at most after the effect, ms: the latest detection window's end. */
 export function holdMaxMs(alerting: AlertingContext): number {
   let max = 0;
-  for (const x of alerting.alerts.expected) max = Math.max(max, detectWindow(x, alerting)?.max ?? 0);
+  for (const x of alerting.alerts.expected) max = Math.max(max, windowOf(x, alerting)?.max ?? 0);
   return max * 1000;
+}
+
+/** An expected alert's detection window: over every loaded rule of that name (none: no window). */
+function windowOf(x: ExpectedAlert, alerting: AlertingContext): WindowSpec | undefined {
+  return unionWindow(
+    alerting.rules.filter((r) => r.name === x.alert).map((r) => detectWindow(alerting, r, x.conditionS)),
+  );
 }
