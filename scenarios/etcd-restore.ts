@@ -99,11 +99,7 @@ export const etcdRestore: Scenario = {
         { alert: 'APIServerDown', ...during },
         { alert: 'etcdInsufficientMembers', ...during },
       ],
-      allowed: [
-        'EtcdClusterUnavailable',
-        'etcdNoLeader',
-        'KubeletDown',
-      ],
+      allowed: ['EtcdClusterUnavailable', 'etcdNoLeader', 'KubeletDown'],
     };
   },
   observeMs: () => 120_000,
