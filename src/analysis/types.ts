@@ -24,7 +24,8 @@ export interface ExpectedWindow {
   readonly outside: boolean | null;
 }
 
-export type Unit = 's' | 'writes';
+/** `value`: a PromQL expression's own unit, which the harness does not know. */
+export type Unit = 's' | 'writes' | 'value';
 
 export interface Measurement {
   /** A listed measurement, or an expected alert's detection measurement (`detect_<alert>_s`, …). */

@@ -8,6 +8,7 @@ import { analyze } from '../analysis/analyze.ts';
 import { type AlertOutcome, analyzeDetection, NO_DETECTION } from '../analysis/detection.ts';
 import { deriveFindings, type Finding } from '../analysis/findings.ts';
 import { compareWithHistory, type PreviousRun, runConfigOf } from '../analysis/history.ts';
+import { promqlMeasurements } from '../analysis/promql.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
 import type { AnalysisContext, Measurement } from '../analysis/types.ts';
 import { worstVerdict } from '../analysis/verdict.ts';
@@ -53,6 +54,7 @@ export function buildRunResult(raw: BuildRunInput): RunResult {
   const measurements = [
     ...(ran ? (input.analyze ?? analyze)(input.timeline, input.analysis) : []),
     ...detection.measurements,
+    ...(ran ? promqlMeasurements(input.analysis.promql ?? []) : []),
   ];
   const repetition = input.repetition?.(measurements);
   const findings = [

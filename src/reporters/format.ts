@@ -13,7 +13,8 @@ export function fmtNumber(n: number): string {
 
 export function fmtValue(m: Pick<Measurement, 'value' | 'unit' | 'lowerBound'>): string {
   if (m.value === null) return '—';
-  return `${m.lowerBound ? '≥ ' : ''}${fmtNumber(m.value)} ${m.unit}`;
+  const unit = m.unit === 'value' ? '' : ` ${m.unit}`;
+  return `${m.lowerBound ? '≥ ' : ''}${fmtNumber(m.value)}${unit}`;
 }
 
 export function fmtSlo(slo: Slo | null): string {

@@ -43,8 +43,14 @@ export const ALERT_MEASUREMENT_KINDS = ['detect', 'notify', 'resolve'] as const;
 export type AlertMeasurementKind = (typeof ALERT_MEASUREMENT_KINDS)[number];
 export type AlertMeasurementName = `${AlertMeasurementKind}_${string}_s`;
 
-/** Any measurement a report carries: a listed one or an alert's. */
-export type AnyMeasurementName = MeasurementName | AlertMeasurementName;
+/**
+ * A PromQL SLO of the drill config (src/monitoring/promql.ts): `promql_<name>`, its worst sample
+ * across the fault window, judged by its own operator and threshold.
+ */
+export type PromqlMeasurementName = `promql_${string}`;
+
+/** Any measurement a report carries: a listed one, an alert's or a PromQL SLO's. */
+export type AnyMeasurementName = MeasurementName | AlertMeasurementName | PromqlMeasurementName;
 
 export function alertMeasurementName(kind: AlertMeasurementKind, alert: string): AlertMeasurementName {
   return `${kind}_${alert}_s`;
