@@ -5,9 +5,9 @@
  * neither fired yet nor are past the end of their detection window (the fault stays until none
  * is left, bounded by the observe deadline and the drill's --deadline).
  */
+import { alertSeries, labelsMatch } from '../analysis/alerts.ts';
 import type { WindowSpec } from '../analysis/types.ts';
-import { detectWindow, unionWindow } from '../analysis/windows/detection.ts';
-import { matchesExpected } from '../monitoring/match.ts';
+import { detectWindow, resolveWindow, unionWindow } from '../analysis/windows/detection.ts';
 import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
 import type { AlertingContext, ExpectedAlert, ScenarioAlerts } from '../monitoring/types.ts';
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
@@ -42,8 +42,8 @@ export function undetected(
 ): string[] {
   const firing = eventsOf(events, 'alert').filter((e) => e.state === 'firing' && e.atMs >= effectMs);
   return alerting.alerts.expected.flatMap((x) => {
-    if (firing.some((e) => matchesExpected(e.alert, e.labels, x))) return [];
-    const w = windowOf(x, alerting);
+    if (firing.some((e) => e.alert === x.alert && labelsMatch(e.labels, x.labels))) return [];
+    const w = windowOf(x, alerting, detectWindow);
     return w && nowMs - effectMs <= w.max * 1000 ? [x.alert] : [];
   });
 }
@@ -51,13 +51,37 @@ export function undetected(
 /** How long a hold may need at most after the effect, ms: the latest detection window's end. */
 export function holdMaxMs(alerting: AlertingContext): number {
   let max = 0;
-  for (const x of alerting.alerts.expected) max = Math.max(max, windowOf(x, alerting)?.max ?? 0);
+  for (const x of alerting.alerts.expected)
+    max = Math.max(max, windowOf(x, alerting, detectWindow)?.max ?? 0);
   return max * 1000;
 }
 
-/** An expected alert's detection window: over every loaded rule of that name (none: no window). */
-function windowOf(x: ExpectedAlert, alerting: AlertingContext): WindowSpec | undefined {
+/**
+ * Expected alerts still active at `nowMs` (a matching series whose last state is pending or
+ * firing) and not past the end of their resolve window from the heal: the run keeps observing
+ * until none is left, so `resolve_` is measured rather than cut off by the end of the run.
+ */
+export function unresolved(
+  events: readonly TimelineEvent[],
+  healMs: number,
+  alerting: AlertingContext,
+  nowMs: number,
+): string[] {
+  const active = alertSeries(events).filter((s) => s.states.at(-1)?.state !== 'inactive');
+  return alerting.alerts.expected.flatMap((x) => {
+    if (!active.some((s) => s.alert === x.alert && labelsMatch(s.labels, x.labels))) return [];
+    const w = windowOf(x, alerting, (m, r) => resolveWindow(m, r, x.clearS));
+    return w && nowMs - healMs <= w.max * 1000 ? [x.alert] : [];
+  });
+}
+
+/** The union over every loaded rule of that name of one window kind (none loaded: no window). */
+function windowOf(
+  x: ExpectedAlert,
+  alerting: AlertingContext,
+  kind: typeof detectWindow,
+): WindowSpec | undefined {
   return unionWindow(
-    alerting.rules.filter((r) => r.name === x.alert).map((r) => detectWindow(alerting, r, x.conditionS)),
+    alerting.rules.filter((r) => r.name === x.alert).map((r) => kind(alerting, r, x.conditionS)),
   );
 }

@@ -29,7 +29,7 @@ import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
-import { alertingFor, holdMaxMs, type MonitoringRun, undetected } from './detection.ts';
+import { alertingFor, holdMaxMs, type MonitoringRun, undetected, unresolved } from './detection.ts';
 import { checkPromqlSlos } from './promql.ts';
 import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
@@ -322,6 +322,12 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
+  // Expected alerts that fired resolve after the heal: observe until they have (or their resolve
+  // window passed), so resolve_ is measured, not cut off by the end of the run.
+  if (alerting && healAtMs !== undefined && !aborted) {
+    while (unresolved(recorder.events(), healAtMs, alerting, recorder.clock.nowMs()).length > 0 && !aborted)
+      await sleep(200, o.signal);
+  }
   // The tail: probes keep recording after recovery; heal and verify already gave them that time.
   const observedAfterMs = recorder.clock.nowMs() - (healAtMs ?? recorder.clock.nowMs());
   if (!aborted) await sleep(Math.max(0, (o.tailMs ?? 1000) - observedAfterMs), o.signal);

@@ -35,6 +35,9 @@ export async function drill(
   const settleFrom = performance.now();
   await waitSteadyState(target, kube, 60_000);
   t.comment(`steady state before the drill after ${((performance.now() - settleFrom) / 1000).toFixed(1)} s`);
+  // The lab's monitoring, holding each fault until its expected alerts fired (or their windows
+  // passed), so detection is measured on every scenario, not left to how long a fault lasted.
+  const stack = target.monitoring(500);
   const outcome = await runScenario({
     scenario,
     target,
@@ -42,6 +45,7 @@ export async function drill(
     slos: resolveSlos({ scenario }),
     options,
     preset: cfg.preset,
+    ...(stack ? { monitoring: { stack, holdUntilDetected: true } } : {}),
   });
   const r = outcome.result;
   // DRILL_REPORT_DIR=dir keeps the full reports of test drills for inspection.
@@ -54,6 +58,7 @@ export async function drill(
     const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
     t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value} ${m.unit}${w} ${m.verdict}: ${m.detail}`);
   }
+  for (const a of r.alerts ?? []) t.comment(`  alert ${a.alert} (${a.role}) ${a.verdict}: ${a.message}`);
   for (const f of r.findings) t.comment(`  finding ${f.id}: ${f.message}`);
   for (const e of r.timeline.filter((e) => e.type === 'error'))
     t.comment(`  error (${e.source}): ${'message' in e ? e.message : ''}`);
@@ -72,4 +77,21 @@ export function inWindow(t: Test, m: Measurement | undefined, slackS: number, wh
     m.value >= m.expected.min - slackS && m.value <= m.expected.max + slackS,
     `${name} = ${m.value} s within [${m.expected.min} − ${slackS}, ${m.expected.max} + ${slackS}] (${m.expected.formula})`,
   );
+}
+
+/**
+ * Detection on the lab: every expected alert fired, was notified and resolved inside its windows
+ * (its verdict), and no alert failed the run (an unexpected critical one).
+ */
+export function detected(t: Test, d: Drill): void {
+  const alerts = d.outcome.result.alerts ?? [];
+  const expected = alerts.filter((a) => a.role === 'expected');
+  t.ok(expected.length > 0, 'the scenario expects alerts');
+  for (const a of alerts) t.equal(a.verdict, 'pass', `alert ${a.alert} (${a.role}): ${a.message}`);
+  for (const x of expected) {
+    for (const kind of ['detect', 'notify', 'resolve']) {
+      const m = d.m[`${kind}_${x.alert}_s`];
+      t.ok(m && m.value !== null, `${kind}_${x.alert}_s measured (${m?.detail ?? 'missing'})`);
+    }
+  }
 }

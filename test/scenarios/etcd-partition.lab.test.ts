@@ -10,7 +10,7 @@ import { etcdElectionWindow } from '../../src/analysis/expected.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
-import { drill } from './drill.ts';
+import { detected, drill } from './drill.ts';
 
 const cfg = await labForTest(t, 'fast');
 const timings = await new LabTarget(cfg).timings();
@@ -20,7 +20,9 @@ const election = etcdElectionWindow(timings)!;
 const lbDropS = lbDropMs(timings) / 1000;
 
 t.test('the leader (default)', async (t) => {
-  const { outcome, m } = await drill(t, cfg, etcdPartition);
+  const d = await drill(t, cfg, etcdPartition);
+  const { outcome, m } = d;
+  detected(t, d);
   const r = outcome.result;
   t.equal(r.fault.status, 'proven', 'DROP rules in place');
   t.ok(outcome.healed && outcome.verify?.ok, 'healed, steady state again');
@@ -52,7 +54,9 @@ t.test('the leader (default)', async (t) => {
 
 t.test('a follower (--member)', async (t) => {
   // cp3 may have become the leader in the first test: then an election is needed after all.
-  const { outcome, m } = await drill(t, cfg, etcdPartition, { member: 'cp3' });
+  const d = await drill(t, cfg, etcdPartition, { member: 'cp3' });
+  const { outcome, m } = d;
+  detected(t, d);
   t.equal(outcome.result.fault.status, 'proven');
   t.ok(outcome.healed && outcome.verify?.ok);
   const e = m.etcd_leader_election_s;

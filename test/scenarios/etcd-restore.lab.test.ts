@@ -8,12 +8,14 @@ import t from 'tap';
 import { etcdRestore, POST_SNAPSHOT_MS } from '../../scenarios/etcd-restore.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
-import { drill } from './drill.ts';
+import { detected, drill } from './drill.ts';
 
 const cfg = await labForTest(t, 'fast');
 
 t.test('snapshot, destroy, restore every member', async (t) => {
-  const { outcome, m } = await drill(t, cfg, etcdRestore);
+  const d = await drill(t, cfg, etcdRestore);
+  const { outcome, m } = d;
+  detected(t, d);
   const r = outcome.result;
   t.equal(r.fault.status, 'proven', 'every data dir destroyed');
   t.ok(outcome.healed && outcome.verify?.ok, 'steady state after the restore');

@@ -8,7 +8,7 @@ import { kubeletStop } from '../../scenarios/kubelet-stop.ts';
 import { workloadPods } from '../../src/probes/workload.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
-import { drill } from './drill.ts';
+import { detected, drill } from './drill.ts';
 
 const cfg = await labForTest(t, 'fast');
 const nl = cfg.timings.nodeLifecycle;
@@ -28,11 +28,13 @@ const notReady: [number, number] = [
 
 for (const variant of ['kubelet', 'host'] as const) {
   t.test(`variant ${variant}`, async (t) => {
-    const { outcome, m, kube, target } = await drill(t, cfg, kubeletStop, {
+    const d = await drill(t, cfg, kubeletStop, {
       variant,
       host: 'w1',
       tolerationSeconds: TOLERATION_S,
     });
+    const { outcome, m, kube, target } = d;
+    detected(t, d);
     const r = outcome.result;
     t.equal(r.fault.status, 'proven');
     t.ok(outcome.healed && outcome.verify?.ok, 'healed, steady state again');

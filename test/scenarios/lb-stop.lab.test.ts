@@ -6,7 +6,7 @@
 import t from 'tap';
 import { lbStop } from '../../scenarios/lb-stop.ts';
 import { labForTest } from '../helpers/lab.ts';
-import { drill, inWindow } from './drill.ts';
+import { detected, drill, inWindow } from './drill.ts';
 
 const cfg = await labForTest(t, 'fast');
 // The vip probe polls every 100 ms, plus `ip addr` in two namespaces: 0.5 s of resolution.
@@ -14,7 +14,9 @@ const PROBE_S = 0.5;
 
 for (const variant of ['link', 'services'] as const) {
   t.test(`variant ${variant}`, async (t) => {
-    const { outcome, m } = await drill(t, cfg, lbStop, { variant });
+    const d = await drill(t, cfg, lbStop, { variant });
+    const { outcome, m } = d;
+    detected(t, d);
     const r = outcome.result;
     t.equal(r.fault.status, 'proven');
     t.ok(outcome.healed && outcome.verify?.ok, 'healed, steady state again');

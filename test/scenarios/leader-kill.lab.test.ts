@@ -8,7 +8,7 @@ import { leaderKill } from '../../scenarios/leader-kill.ts';
 import { CREATED_NOTE, DEMAND_NOTE, RESUMED_NOTE } from '../../src/probes/workload.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
-import { drill } from './drill.ts';
+import { detected, drill } from './drill.ts';
 
 const cfg = await labForTest(t, 'fast');
 const le = cfg.timings.leaderElection;
@@ -31,7 +31,9 @@ for (const [variant, signal, lease] of [
   ['scheduler', 'TERM', 'kube-scheduler'],
 ] as const) {
   t.test(`${variant} holder, SIG${signal}`, async (t) => {
-    const { outcome, m } = await drill(t, cfg, leaderKill, { variant, signal });
+    const d = await drill(t, cfg, leaderKill, { variant, signal });
+    const { outcome, m } = d;
+    detected(t, d);
     const r = outcome.result;
     t.equal(r.fault.status, 'proven', 'the holder process is gone');
     t.ok(outcome.healed, 'healed');
