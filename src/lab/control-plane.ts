@@ -86,8 +86,16 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
       {
         etcdBootstrap: 'bootstrap-all',
         etcdImageTag: `${installedEtcdVersion()}-0`,
-        // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
-        extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
+        // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only),
+        // and the controller-manager's and scheduler's /metrics on 10257/10259: kubeadm binds them
+        // to 127.0.0.1, and kube-prometheus tells kubeadm users to set `bind-address: 0.0.0.0` in
+        // the ClusterConfiguration's controllerManager/scheduler extraArgs (its probes then
+        // target the pod IP, the host's: manifests.ts leaderElectedPod).
+        extraArgs: {
+          etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']],
+          controllerManager: [['bind-address', '0.0.0.0']],
+          scheduler: [['bind-address', '0.0.0.0']],
+        },
       },
       cas,
     ),
