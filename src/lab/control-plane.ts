@@ -106,13 +106,17 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
 
 /**
  * What `kubeadm join` leaves on a worker: /etc/kubernetes/kubelet.conf (`system:node:<name>` in
- * `system:nodes`, through the VIP), /var/lib/kubelet/config.yaml (the cluster's
+ * `system:nodes`, through the VIP), /etc/kubernetes/pki/ca.crt (the cluster CA, which the
+ * KubeletConfiguration's authentication.x509.clientCAFile names: the kubelet's server verifies
+ * client certificates with it), /var/lib/kubelet/config.yaml (the cluster's
  * KubeletConfiguration, the same as the control planes') and an empty manifest directory.
  */
 async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
   const root = hostRoot(cfg.stateDir, w.name);
   await writeKubeletConfig(cfg, root);
   const pki = path.join(root, 'etc/kubernetes/pki');
+  await fs.promises.mkdir(pki, { recursive: true });
+  await fs.promises.copyFile(cas.ca.cert, path.join(pki, 'ca.crt'));
   const cert = await ensureClientCert(pki, cas.ca, 'kubelet-client', `system:node:${w.name}`, [
     'system:nodes',
   ]);

@@ -140,6 +140,13 @@ t.test('the kubelet as kubeadm starts it; control planes run static pods and car
     ) as { staticPodPath: string; nodeLeaseDurationSeconds: number };
     t.equal(conf.staticPodPath, '/etc/kubernetes/manifests', `${h.name}: kubeadm's staticPodPath`);
     t.equal(conf.nodeLeaseDurationSeconds, c.timings.kubelet.nodeLeaseDurationS);
+    const { clientCAFile } = (conf as unknown as { authentication: { x509: { clientCAFile: string } } })
+      .authentication.x509;
+    t.equal(
+      fs.readFileSync(path.join(hostRoot(c.stateDir, h.name), clientCAFile), 'utf8'),
+      fs.readFileSync(path.join(c.stateDir, 'kubeadm/cas/ca.crt'), 'utf8'),
+      `${h.name}: the kubelet server's client CA (${clientCAFile}) is the cluster CA`,
+    );
     const manifests = fs.readdirSync(path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/manifests'));
     t.same(
       manifests.sort(),
