@@ -86,8 +86,16 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
       {
         etcdBootstrap: 'bootstrap-all',
         etcdImageTag: `${installedEtcdVersion()}-0`,
-        // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
-        extraArgs: { etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']] },
+        // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only),
+        // and the controller-manager's and scheduler's /metrics on 10257/10259: kubeadm binds them
+        // to 127.0.0.1, and kube-prometheus tells kubeadm users to set `bind-address: 0.0.0.0` in
+        // the ClusterConfiguration's controllerManager/scheduler extraArgs (its probes then
+        // target the pod IP, the host's: manifests.ts leaderElectedPod).
+        extraArgs: {
+          etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']],
+          controllerManager: [['bind-address', '0.0.0.0']],
+          scheduler: [['bind-address', '0.0.0.0']],
+        },
       },
       cas,
     ),
@@ -98,13 +106,17 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
 
 /**
  * What `kubeadm join` leaves on a worker: /etc/kubernetes/kubelet.conf (`system:node:<name>` in
- * `system:nodes`, through the VIP), /var/lib/kubelet/config.yaml (the cluster's
+ * `system:nodes`, through the VIP), /etc/kubernetes/pki/ca.crt (the cluster CA, which the
+ * KubeletConfiguration's authentication.x509.clientCAFile names: the kubelet's server verifies
+ * client certificates with it), /var/lib/kubelet/config.yaml (the cluster's
  * KubeletConfiguration, the same as the control planes') and an empty manifest directory.
  */
 async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
   const root = hostRoot(cfg.stateDir, w.name);
   await writeKubeletConfig(cfg, root);
   const pki = path.join(root, 'etc/kubernetes/pki');
+  await fs.promises.mkdir(pki, { recursive: true });
+  await fs.promises.copyFile(cas.ca.cert, path.join(pki, 'ca.crt'));
   const cert = await ensureClientCert(pki, cas.ca, 'kubelet-client', `system:node:${w.name}`, [
     'system:nodes',
   ]);

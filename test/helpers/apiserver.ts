@@ -14,7 +14,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ensureApiserverCert, ensureCa, ensureClientCert, writeKubeconfig } from '../../src/lab/pki/index.ts';
 import { bundleFile, ensureBundles } from '../../src/util/bundle.mjs';
 import { untracked, withoutTapHooks } from './env.ts';
+import { freePort } from './net.ts';
+
+export { freePort };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -103,18 +105,6 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.kill(process.pid, sig);
   };
   process.on(sig, onSignal);
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function track(proc: ChildProcess, name: string, log: boolean): ChildProcess {

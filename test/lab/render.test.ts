@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import t, { type Test } from 'tap';
 import YAML from 'yaml';
 import { parseFlags as parseApiserverFlags } from '../../src/kube/apiserver/flags.ts';
-import { selfSignedCert } from '../../src/kube/leaderelection/serving.ts';
+import { selfSignedCert } from '../../src/kube/runtime/self-signed.ts';
 import {
   DEFAULT_LB,
   hostsByRole,
@@ -89,6 +89,35 @@ t.test('etcd runs its kubeadm manifest: TLS, client certificates, pre-vote, pres
   t.ok(f.includes('--heartbeat-interval=100') && f.includes('--election-timeout=1000'));
 });
 
+t.test(
+  '/metrics reachable from the monitoring host: controller-manager and scheduler bound to 0.0.0.0',
+  async (t) => {
+    const c = await clusterFiles(t, 'fast');
+    const cp = hostsByRole(c, 'control-plane')[0]!;
+    for (const [pod, port] of [
+      ['kube-controller-manager', 10257],
+      ['kube-scheduler', 10259],
+    ] as const) {
+      const argv = manifestArgv(c, cp, pod);
+      t.ok(
+        argv.includes('--bind-address=0.0.0.0'),
+        `${pod}: --bind-address=0.0.0.0 (kube-prometheus' kubeadm advice)`,
+      );
+      t.notOk(
+        argv.some((a) => a.startsWith('--secure-port=')),
+        `${pod}: the default secure port ${port}`,
+      );
+      const file = path.join(hostRoot(c.stateDir, cp.name), 'etc/kubernetes/manifests', `${pod}.yaml`);
+      const probe = YAML.parse(fs.readFileSync(file, 'utf8')).spec.containers[0].livenessProbe.httpGet;
+      t.same(
+        probe,
+        { path: '/healthz', port, scheme: 'HTTPS' },
+        `${pod}: probed on the pod (host) IP, as kubeadm does then`,
+      );
+    }
+  },
+);
+
 const lbHosts = (c: LabConfig) => hostsByRole(c, 'lb');
 
 t.test('the kubelet as kubeadm starts it; control planes run static pods and carry the taint', async (t) => {
@@ -111,6 +140,13 @@ t.test('the kubelet as kubeadm starts it; control planes run static pods and car
     ) as { staticPodPath: string; nodeLeaseDurationSeconds: number };
     t.equal(conf.staticPodPath, '/etc/kubernetes/manifests', `${h.name}: kubeadm's staticPodPath`);
     t.equal(conf.nodeLeaseDurationSeconds, c.timings.kubelet.nodeLeaseDurationS);
+    const { clientCAFile } = (conf as unknown as { authentication: { x509: { clientCAFile: string } } })
+      .authentication.x509;
+    t.equal(
+      fs.readFileSync(path.join(hostRoot(c.stateDir, h.name), clientCAFile), 'utf8'),
+      fs.readFileSync(path.join(c.stateDir, 'kubeadm/cas/ca.crt'), 'utf8'),
+      `${h.name}: the kubelet server's client CA (${clientCAFile}) is the cluster CA`,
+    );
     const manifests = fs.readdirSync(path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/manifests'));
     t.same(
       manifests.sort(),

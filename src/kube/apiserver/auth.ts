@@ -1,17 +1,17 @@
 /**
  * Authentication: bearer tokens from a kube token file (CSV `token,user,uid,"group1,group2"`) and
- * client certificates signed by the client CA (CN = user, O = groups). Authenticated means
- * allowed (no RBAC). Anonymous requests may only reach the public health and version paths.
+ * client certificates signed by the client CA (CN = user, O = groups; runtime/authn.ts). A
+ * credential that does not verify is a 401. No credential at all is system:anonymous (upstream's
+ * --anonymous-auth default), whom authorization lets reach only the public health and version
+ * paths (the system:public-info-viewer role of upstream's default RBAC): elsewhere a 403.
+ * Every authenticated user is allowed everything (no RBAC).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { AUTHENTICATED_GROUP, type Authn, authenticateClientCert, type UserInfo } from '../runtime/authn.ts';
 
-export interface UserInfo {
-  readonly name: string;
-  readonly uid?: string;
-  readonly groups: readonly string[];
-}
+export type { UserInfo } from '../runtime/authn.ts';
 
 /** Parses one CSV line with double-quoted fields (`""` escapes a quote). */
 export function parseCsvLine(line: string): string[] {
@@ -73,25 +73,15 @@ export class Authenticator {
     private readonly clientCaConfigured: boolean,
   ) {}
 
-  /** The request's user, or undefined when it carries no valid credential. */
-  authenticate(req: IncomingMessage): UserInfo | undefined {
+  /** The request's user, no credential, or a credential that did not verify. */
+  authenticate(req: IncomingMessage): Authn {
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const user = m ? this.tokens.get(m[1]!) : undefined;
-      if (user) return { ...user, groups: [...user.groups, 'system:authenticated'] };
-      return undefined;
+      if (user) return { kind: 'user', user: { ...user, groups: [...user.groups, AUTHENTICATED_GROUP] } };
+      return { kind: 'invalid', reason: 'invalid bearer token' };
     }
-    if (!this.clientCaConfigured) return undefined;
-    const sock = req.socket as TLSSocket;
-    if (!sock.authorized) return undefined;
-    const cert = sock.getPeerCertificate?.();
-    if (!cert?.subject) return undefined;
-    const cn = cert.subject.CN;
-    const name = Array.isArray(cn) ? cn[0] : cn;
-    if (!name) return undefined;
-    const o = cert.subject.O;
-    const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-    return { name, groups: [...groups, 'system:authenticated'] };
+    return authenticateClientCert(req.socket as TLSSocket, this.clientCaConfigured);
   }
 }

@@ -1,7 +1,12 @@
 /**
  * Bootstrap (upstream "bootstrap-controller" / kubernetesservice): the system namespaces and the
- * `default/kubernetes` Service with ClusterIP 10.96.0.1, port 443 -> the secure port.
+ * `default/kubernetes` Service with ClusterIP 10.96.0.1, port 443 -> the secure port; and the
+ * client CA in kube-system/extension-apiserver-authentication (`client-ca-file`), where
+ * components with delegated authentication (kube-scheduler) find it, merged with the CAs other
+ * apiservers put there (pkg/controlplane/controller/clusterauthenticationtrust: existing
+ * certificates first, new ones appended once).
  */
+import { AUTHENTICATION_CONFIGMAP as CM } from '../runtime/client-ca.ts';
 import { INTERNAL_ADMISSION } from './admission.ts';
 import { prepareCreate } from './lifecycle.ts';
 import { resourceByName } from './resources.ts';
@@ -27,8 +32,32 @@ async function createIfMissing(
   }
 }
 
-/** Creates the system namespaces and the kubernetes Service (idempotent; safe to race). */
-export async function bootstrap(store: Store, securePort: number): Promise<void> {
+/** The certificates of PEM bundles, each once, in order. */
+export function mergePem(...bundles: string[]): string {
+  const certs = bundles.flatMap(
+    (b) => b.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [],
+  );
+  const unique = [...new Map(certs.map((c) => [c.replace(/\s+/g, ''), c])).values()];
+  return unique.length ? `${unique.join('\n')}\n` : '';
+}
+
+async function publishClientCa(store: Store, caPem: string): Promise<void> {
+  const def = resourceByName('configmaps', '');
+  const data = { 'client-ca-file': mergePem(caPem) };
+  await createIfMissing(store, 'configmaps', '', CM.namespace, {
+    kind: 'ConfigMap',
+    metadata: { name: CM.name },
+    data,
+  });
+  await store.update(def, CM.namespace, CM.name, (cur) => {
+    const existing = String(cur?.data?.['client-ca-file'] ?? '');
+    const merged = mergePem(existing, caPem);
+    return cur && merged !== existing ? { ...cur, data: { ...cur.data, 'client-ca-file': merged } } : null;
+  });
+}
+
+/** Creates the system namespaces, the kubernetes Service and the client CA ConfigMap (idempotent; safe to race). */
+export async function bootstrap(store: Store, securePort: number, clientCaPem?: string): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
     await createIfMissing(store, 'namespaces', '', undefined, { kind: 'Namespace', metadata: { name } });
   }
@@ -43,4 +72,5 @@ export async function bootstrap(store: Store, securePort: number): Promise<void>
       sessionAffinity: 'None',
     },
   });
+  if (clientCaPem) await publishClientCa(store, clientCaPem);
 }

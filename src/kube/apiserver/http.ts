@@ -1,13 +1,23 @@
 /**
- * HTTP routing: health and version (anonymous allowed), authentication, discovery documents,
- * then resource paths `/api/v1/...` and `/apis/<group>/<version>/...` (plus the legacy
- * `/watch/` prefix) dispatched to the REST verbs or to a watch.
+ * HTTP routing: health and version (anonymous allowed), authentication and authorization
+ * (auth.ts: a bad credential 401, system:anonymous 403 outside the public paths), `/metrics`,
+ * discovery documents, then resource paths `/api/v1/...` and `/apis/<group>/<version>/...` (plus
+ * the legacy `/watch/` prefix) dispatched to the REST verbs or to a watch. Every request that
+ * reaches a resource route is counted in the request metrics (metrics.ts, labels.ts), and every
+ * request but a watch in the in-flight gauge.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
+import { ANONYMOUS } from '../runtime/authn.ts';
+import { BUILD_INFO, metricsHandler } from '../runtime/metrics.ts';
 import { type Authenticator, isPublicPath } from './auth.ts';
 import { type HealthChecks, runHealth } from './health.ts';
+import { requestKind, requestLabels } from './labels.ts';
+import type { ApiserverMetrics } from './metrics.ts';
 import { openapiV3GroupVersion, openapiV3Root } from './openapi.ts';
 import { protobufToJson } from './protobuf.ts';
+import { forbidden, requestInfo } from './request-info.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource } from './resources.ts';
 import type { ResourceRequest, Rest } from './rest.ts';
 import {
@@ -24,17 +34,8 @@ import { toTable, wantsTable } from './table.ts';
 import type { KObject } from './types.ts';
 import { serveWatch, type WatchOptions } from './watch.ts';
 
-export const VERSION_INFO = {
-  major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.0-hadrill',
-  gitCommit: '0000000000000000000000000000000000000000',
-  gitTreeState: 'clean',
-  buildDate: '2026-01-01T00:00:00Z',
-  goVersion: 'n/a (node)',
-  compiler: 'tsx',
-  platform: 'linux/amd64',
-};
+/** /version: the build every emulated component reports (kubernetes_build_info too). */
+export const VERSION_INFO = BUILD_INFO;
 
 export interface HttpDeps {
   readonly rest: Rest;
@@ -45,6 +46,8 @@ export interface HttpDeps {
   readonly watch: WatchOptions;
   /** Called with each request's outcome (for logging). */
   readonly log?: (line: string) => void;
+  /** The process's registry (served on /metrics) and the request metrics recorded into it. */
+  readonly metrics?: { readonly registry: Registry; readonly requests: ApiserverMetrics };
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -120,16 +123,57 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return raw.toString('utf8');
 }
 
+/** A watch by its URL (the legacy /watch/ paths or a true `watch` parameter): long-running. */
+const isWatchUrl = (path: string, q: URLSearchParams) =>
+  /\/watch\//.test(path) ||
+  (q.has('watch') && !['0', 'false'].includes((q.get('watch') ?? '').toLowerCase()));
+
 export function createHandler(d: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const started = Date.now();
-    res.on('finish', () => d.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-    handle(d, req, res).catch((err) => sendError(res, err));
+    const started = performance.now();
+    res.on('finish', () =>
+      d.log?.(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`),
+    );
+    const url = new URL(req.url ?? '/', 'https://apiserver');
+    if (d.metrics && !isWatchUrl(url.pathname, url.searchParams)) {
+      res.once('close', d.metrics.requests.executingRequest(requestKind(req.method ?? 'GET')));
+    }
+    handle(d, req, res, url, started).catch((err) => sendError(res, err));
   };
 }
 
-async function handle(d: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://apiserver');
+/** Counts a request that reached a resource route once its response ends (MonitorRequest). */
+function monitor(
+  d: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  r: Parameters<typeof requestLabels>[3],
+  started: number,
+): void {
+  const m = d.metrics?.requests;
+  if (!m) return;
+  const labels = requestLabels(req.method ?? 'GET', q, req.headers['content-type'], r);
+  const closed = labels.verb === 'WATCH' ? m.watchOpened(labels) : undefined;
+  res.once('close', () => {
+    closed?.();
+    const bytes = Number(res.getHeader('content-length') ?? 0);
+    m.observe(
+      labels,
+      res.statusCode,
+      (performance.now() - started) / 1000,
+      Number.isFinite(bytes) ? bytes : 0,
+    );
+  });
+}
+
+async function handle(
+  d: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  started: number,
+): Promise<void> {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const q = url.searchParams;
   const method = req.method ?? 'GET';
@@ -149,8 +193,16 @@ async function handle(d: HttpDeps, req: IncomingMessage, res: ServerResponse): P
   }
   if (path === '/version') return sendJson(res, 200, VERSION_INFO);
 
-  const user = d.auth.authenticate(req);
-  if (!user && !isPublicPath(path)) throw unauthorized();
+  const authn = d.auth.authenticate(req);
+  if (authn.kind === 'invalid') throw unauthorized();
+  if (authn.kind === 'none' && !isPublicPath(path)) {
+    const f = forbidden(ANONYMOUS.name, requestInfo(method, path, q));
+    throw new ApiError(403, 'Forbidden', f.message, f.details);
+  }
+  if (path === '/metrics' && d.metrics) {
+    if (method !== 'GET') throw methodNotAllowed(method, path);
+    return metricsHandler(d.metrics.registry)(req, res);
+  }
 
   if (path === '/api') return sendJson(res, 200, apiVersions(d.serverAddress));
   if (path === '/apis') return sendJson(res, 200, apiGroupList());
@@ -162,7 +214,7 @@ async function handle(d: HttpDeps, req: IncomingMessage, res: ServerResponse): P
   }
   if (path === '/') {
     return sendJson(res, 200, {
-      paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'],
+      paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/readyz', '/version'],
     });
   }
   const segs = path
@@ -190,6 +242,7 @@ async function handle(d: HttpDeps, req: IncomingMessage, res: ServerResponse): P
   }
   const r = parseResourcePath(group, version, rest);
   if (!r) throw notFoundPath(path);
+  monitor(d, req, res, q, r, started);
   const isWatch = r.watchPath || q.get('watch') === '1' || q.get('watch') === 'true';
 
   switch (method) {

@@ -1,6 +1,7 @@
 /**
- * One apiserver instance: the etcd client, the HTTPS listener, bootstrap, the endpoint
- * reconciler and identity lease loops, and the graceful shutdown sequence (readyz fails at once,
+ * One apiserver instance: the etcd client, the HTTPS listener (with /metrics from this
+ * instance's own registry), bootstrap, the endpoint reconciler and identity lease loops, and the
+ * graceful shutdown sequence (readyz fails at once,
  * the master lease key is removed and endpoints reconciled, then after --shutdown-delay-duration
  * the listener and every watch are closed).
  */
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import os from 'node:os';
 import { sleep } from '../runtime/loop.ts';
+import { newComponentRegistry } from '../runtime/metrics.ts';
 import { Authenticator, loadTokenFile } from './auth.ts';
 import { bootstrap } from './bootstrap.ts';
 import { newEtcdClient } from './etcd-client.ts';
@@ -15,6 +17,7 @@ import type { ApiserverFlags } from './flags.ts';
 import { type Check, etcdCheck } from './health.ts';
 import { createHandler } from './http.ts';
 import { IdentityLease } from './identity.ts';
+import { ApiserverMetrics } from './metrics.ts';
 import { LeaseEndpointReconciler } from './reconciler.ts';
 import { Rest } from './rest.ts';
 import { Store } from './storage.ts';
@@ -77,6 +80,8 @@ export async function startApiserver(
     ],
   ];
 
+  const registry = newComponentRegistry();
+  const requests = new ApiserverMetrics(registry);
   const watches = new Set<() => void>();
   const rest = new Rest(store, {
     notReadyTolerationSeconds: f.defaultNotReadyTolerationSeconds,
@@ -94,6 +99,7 @@ export async function startApiserver(
       },
     },
     ...(f.logRequests ? { log } : {}),
+    metrics: { registry, requests },
   });
   const server = createServer(
     { cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) },
@@ -132,7 +138,7 @@ export async function startApiserver(
   const bootstrapped = (async () => {
     for (let attempt = 0; !shuttingDown; attempt++) {
       try {
-        await bootstrap(store, f.securePort);
+        await bootstrap(store, f.securePort, ca?.toString('utf8'));
         bootstrappedOk = true;
         log('bootstrap done: system namespaces and default/kubernetes service exist');
         reconciler?.start();
@@ -165,6 +171,7 @@ export async function startApiserver(
         setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
       etcd.close();
+      requests.stop();
       log('shutdown: done');
     })();
     return shutdownP;

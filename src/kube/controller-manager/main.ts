@@ -2,27 +2,26 @@
  * The lab's kube-controller-manager: leader-elected on kube-system/kube-controller-manager; while
  * leading it runs the node lifecycle, taint eviction and ReplicaSet controllers. It does not release
  * the lease on SIGTERM, and exits 1 when it loses leadership ("leaderelection lost"), as upstream.
+ * Its secure port (10257) serves /metrics: leader_election_master_status and node_collector_*.
  *
  *   tsx src/kube/controller-manager/main.ts --kubeconfig cp1.kubeconfig --node-monitor-grace-period 40s
  */
 import { runLeaderElectedComponent } from '../leaderelection/component.ts';
-import { checkSecureServing, startSecureServing } from '../leaderelection/serving.ts';
 import { FLAGS } from './flags.ts';
 
 await runLeaderElectedComponent({
   command: 'kube-controller-manager',
   flags: FLAGS,
-  check: checkSecureServing,
   releaseOnCancel: false,
   describe: (f) => ({
     nodeMonitorPeriodMs: f['node-monitor-period'],
     nodeMonitorGracePeriodMs: f['node-monitor-grace-period'],
   }),
-  async controllers({ flags, clients, log, kc }) {
+  async controllers({ flags, clients, log, kc, registry }) {
     const { NodeLifecycleController } = await import('./nodelifecycle/controller.ts');
+    const { nodeLifecycleMetrics } = await import('./nodelifecycle/metrics.ts');
     const { ReplicaSetController } = await import('./replicaset/controller.ts');
     const { TaintEvictionController } = await import('./tainteviction/controller.ts');
-    await startSecureServing({ bindAddress: flags['bind-address'], port: flags['secure-port'], log });
     const nlc = new NodeLifecycleController({
       clients,
       log,
@@ -35,6 +34,7 @@ await runLeaderElectedComponent({
         largeClusterThreshold: flags['large-cluster-size-threshold'],
         unhealthyZoneThreshold: flags['unhealthy-zone-threshold'],
       },
+      metrics: nodeLifecycleMetrics(registry),
     });
     const taintEviction = new TaintEvictionController(clients, log, { kc });
     const replicaSets = new ReplicaSetController(clients, log);

@@ -17,6 +17,7 @@ import { type Clients, deletePod } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { failureTracker, nextBackoff, sleep, until } from '../runtime/loop.ts';
 import { runReflector } from '../runtime/reflector.ts';
+import type { RuntimeView } from './metrics.ts';
 import { heartbeatConditions, NODE_LEASE_NAMESPACE, nodeLease, nodeObject } from './node.ts';
 import { podAction, podIp, runningStatus } from './pods.ts';
 import { isMirrorPod, MirrorSync, type StaticPodConfig, startStaticPods } from './static/index.ts';
@@ -35,6 +36,8 @@ export interface KubeletOptions {
   readonly registerWithTaints?: readonly V1Taint[];
   /** Run the static pods of this directory (kubeadm's /etc/kubernetes/manifests). */
   readonly staticPods?: StaticPodConfig;
+  /** Filled in with what runs, for the metrics (metrics.ts). */
+  readonly view?: RuntimeView;
 }
 
 export async function registerNode(o: KubeletOptions): Promise<V1Node> {
@@ -188,6 +191,11 @@ class PodRunner {
     for (const p of this.cache.values()) this.handle(p);
   }
 
+  /** The pods from the API this kubelet reported Running. */
+  running(): V1Pod[] {
+    return [...this.cache.values()].filter((p) => p.status?.phase === 'Running');
+  }
+
   stop(): void {
     for (const t of this.startTimers.values()) clearTimeout(t);
     this.startTimers.clear();
@@ -257,6 +265,7 @@ class PodRunner {
 
 async function podLoop(o: KubeletOptions, mirror?: MirrorSync): Promise<void> {
   const runner = new PodRunner(o, mirror);
+  if (o.view) o.view.apiPods = () => runner.running();
   const fieldSelector = `spec.nodeName=${o.nodeName}`;
   const resync = setInterval(() => runner.resync(), Math.max(1000, o.statusUpdateMs));
   try {
@@ -282,6 +291,7 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const statics = o.staticPods
     ? await startStaticPods(o.staticPods, { name: o.nodeName, ip: o.nodeIp }, o.log, () => mirror?.kick())
     : undefined;
+  if (statics && o.view) o.view.staticPods = () => statics.pods.running();
   try {
     const node = await registerNode(o);
     if (statics) {

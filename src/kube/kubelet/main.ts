@@ -3,15 +3,19 @@
  * heartbeat, runs the pods bound to it and, with a staticPodPath, runs static pods (kubeadm's control
  * plane) as real processes. Flags follow the kubelet's names; `--config` reads a
  * KubeletConfiguration file (static/config.ts) and a flag given on the command line overrides it.
+ * Its server (server.ts, 0.0.0.0:10250 by default) serves /metrics (metrics.ts) and /healthz
+ * behind client-certificate authentication.
  *
  *   tsx src/kube/kubelet/main.ts --kubeconfig w1.kubeconfig --hostname-override w1 --node-ip 198.18.0.31
  *   kubelet --kubeconfig /etc/kubernetes/kubelet.conf --config /var/lib/kubelet/config.yaml \
  *     --hostname-override cp1 --node-ip 198.18.0.11
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
 import { parseTaints } from './node.ts';
+import { DEFAULT_CERT_DIR } from './server.ts';
 import {
   KUBELET_CONFIG_DEFAULTS as D,
   explicitFlags,
@@ -68,6 +72,48 @@ const FLAGS = {
     default: '/var/lib/kubelet',
     help: 'The kubelet state directory (static pod container records under <root-dir>/pods).',
   },
+  address: {
+    type: 'string',
+    default: D.address,
+    help: 'IP address of the server on --port (config: address).',
+  },
+  port: {
+    type: 'int',
+    default: D.port,
+    min: 1,
+    max: 65535,
+    help: 'Port of the HTTPS server: /metrics, /healthz (config: port).',
+  },
+  'tls-cert-file': {
+    type: 'string',
+    default: '',
+    help: 'Serving certificate (config: tlsCertFile); none: kubelet.crt in --cert-dir, self-signed if missing.',
+  },
+  'tls-private-key-file': {
+    type: 'string',
+    default: '',
+    help: 'Key of --tls-cert-file (config: tlsPrivateKeyFile).',
+  },
+  'cert-dir': {
+    type: 'string',
+    default: DEFAULT_CERT_DIR,
+    help: 'Directory of the self-signed kubelet.crt/kubelet.key when no --tls-cert-file is given.',
+  },
+  'client-ca-file': {
+    type: 'string',
+    default: '',
+    help: 'CA bundle that verifies client certificates (config: authentication.x509.clientCAFile).',
+  },
+  'anonymous-auth': {
+    type: 'bool',
+    default: true,
+    help: 'Requests without a client certificate are system:anonymous (config: authentication.anonymous.enabled, false in a config file); else 401.',
+  },
+  'authorization-mode': {
+    type: 'string',
+    default: 'AlwaysAllow',
+    help: 'AlwaysAllow or Webhook (config: authorization.mode, Webhook in a config file; Webhook allows every authenticated user, as the lab apiserver does).',
+  },
   'lab-pod-logs-dir': {
     type: 'string',
     default: '',
@@ -110,6 +156,15 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
       throw new Error(`--node-ip '${v['node-ip']}' is not an IPv4 address`);
     }
     parseTaints(v['register-with-taints']);
+    if (!isIP(v.address)) {
+      throw new Error(`--address '${v.address}' is not an IP address`);
+    }
+    if (v['authorization-mode'] !== 'AlwaysAllow' && v['authorization-mode'] !== 'Webhook') {
+      throw new Error(`--authorization-mode '${v['authorization-mode']}': use AlwaysAllow or Webhook`);
+    }
+    if (Boolean(v['tls-cert-file']) !== Boolean(v['tls-private-key-file'])) {
+      throw new Error('--tls-cert-file and --tls-private-key-file go together: give both or neither');
+    }
   },
 });
 let fileConfig: Partial<KubeletConfig> | undefined;
@@ -130,6 +185,13 @@ const FLAG_FIELDS: [string, keyof KubeletConfig, unknown][] = [
   ['node-status-update-frequency', 'nodeStatusUpdateFrequencyMs', flags['node-status-update-frequency']],
   ['node-lease-duration-seconds', 'nodeLeaseDurationSeconds', flags['node-lease-duration-seconds']],
   ['lab-pod-logs-dir', 'podLogsDir', flags['lab-pod-logs-dir']],
+  ['address', 'address', flags.address],
+  ['port', 'port', flags.port],
+  ['tls-cert-file', 'tlsCertFile', flags['tls-cert-file']],
+  ['tls-private-key-file', 'tlsPrivateKeyFile', flags['tls-private-key-file']],
+  ['client-ca-file', 'clientCAFile', flags['client-ca-file']],
+  ['anonymous-auth', 'anonymousAuth', flags['anonymous-auth']],
+  ['authorization-mode', 'authorizationMode', flags['authorization-mode']],
 ];
 for (const [flag, field, value] of FLAG_FIELDS) if (given.has(flag)) fromFlags[field] = value;
 const cfg = resolveKubeletConfig(fileConfig, fromFlags as Partial<KubeletConfig>);
@@ -137,6 +199,18 @@ const cfg = resolveKubeletConfig(fileConfig, fromFlags as Partial<KubeletConfig>
 const nodeName = nodeNameOf(flags);
 const { makeClients } = await import('../runtime/kube.ts');
 const { runKubelet } = await import('./agent.ts');
+const { newComponentRegistry } = await import('../runtime/metrics.ts');
+const { kubeletMetrics, RuntimeView } = await import('./metrics.ts');
+const { startKubeletServer } = await import('./server.ts');
+const registry = newComponentRegistry();
+const view = new RuntimeView();
+kubeletMetrics(registry, nodeName, view);
+try {
+  await startKubeletServer({ cfg, certDir: flags['cert-dir'], hostname: nodeName, registry, log });
+} catch (e) {
+  process.stderr.write(`kubelet: ${(e as Error).message}\n`);
+  process.exit(1);
+}
 const renewMs = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
 const clients = makeClients(kc, Math.max(1000, Math.min(10_000, renewMs)), `kubelet/${nodeName}`);
 log('starting', {
@@ -159,6 +233,7 @@ exitWith(
     kc,
     log,
     signal: shutdown,
+    view,
     ...(cfg.staticPodPath
       ? {
           staticPods: {

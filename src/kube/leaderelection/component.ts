@@ -2,17 +2,25 @@
  * A whole leader-elected component (kube-controller-manager, kube-scheduler): --kubeconfig and the
  * leader-election flags beside its own, one client set for the controllers and one whose request
  * timeout is about renewDeadline / 2 for the lock (as client-go's leaderelection config advises),
- * SIGTERM/SIGINT, and the exit codes of `runLeaderElected` (1 when leadership is lost).
+ * the metrics registry (process metrics, leader_election_master_status{name=<lease>}) served on
+ * the secure port (serving.ts) from start, leader or not, SIGTERM/SIGINT, and the exit codes of
+ * `runLeaderElected` (1 when leadership is lost).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
 import type { FlagSpec, FlagValues } from '../runtime/flags.ts';
 import type { Clients } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
+import { newComponentRegistry } from '../runtime/metrics.ts';
 import { validateTimings } from './elector.ts';
 import { type LeaderElectValues, leaderElectFlags } from './flags.ts';
+import { leaderMetrics } from './metrics.ts';
+import { checkSecureServing, type secureServingFlags, startSecureServing } from './serving.ts';
 
-export interface LeaderElectedComponent<S extends Record<string, FlagSpec>> {
+type ServingFlags = ReturnType<typeof secureServingFlags>;
+
+export interface LeaderElectedComponent<S extends ServingFlags & Record<string, FlagSpec>> {
   readonly command: 'kube-controller-manager' | 'kube-scheduler';
   /** The component's own flags (kubeconfig and leader election are added). */
   readonly flags: S;
@@ -28,10 +36,12 @@ export interface LeaderElectedComponent<S extends Record<string, FlagSpec>> {
     readonly log: Logger;
     /** The component's kubeconfig, for controllers that watch. */
     readonly kc: KubeConfig;
+    /** The process's metrics registry (served on /metrics). */
+    readonly registry: Registry;
   }) => Promise<(signal: AbortSignal) => Promise<void>>;
 }
 
-export async function runLeaderElectedComponent<S extends Record<string, FlagSpec>>(
+export async function runLeaderElectedComponent<S extends ServingFlags & Record<string, FlagSpec>>(
   o: LeaderElectedComponent<S>,
 ): Promise<void> {
   const spec = { kubeconfig: KUBECONFIG_FLAG, ...o.flags, ...leaderElectFlags(o.command) };
@@ -42,6 +52,7 @@ export async function runLeaderElectedComponent<S extends Record<string, FlagSpe
     graceMs: 3000,
     logName: (v) => `${o.command}[${le(v)['lab-hostname'] || 'local'}]`,
     check: (v) => {
+      checkSecureServing(v as FlagValues<ServingFlags>);
       o.check?.(v as FlagValues<S>);
       const f = le(v);
       if (f['leader-elect']) {
@@ -63,7 +74,14 @@ export async function runLeaderElectedComponent<S extends Record<string, FlagSpe
     Math.max(500, f['leader-elect-renew-deadline'] / 2),
     `${o.command}/leader-election`,
   );
-  const lead = await o.controllers({ flags: own, clients, log: c.log, kc: c.kc });
+  const registry = newComponentRegistry();
+  await startSecureServing({
+    flags: own as unknown as FlagValues<ServingFlags>,
+    registry,
+    log: c.log,
+    signal: c.shutdown,
+  });
+  const lead = await o.controllers({ flags: own, clients, log: c.log, kc: c.kc, registry });
   c.log('starting', {
     server: c.kc.getCurrentCluster()?.server,
     ...o.describe?.(own),
@@ -79,6 +97,7 @@ export async function runLeaderElectedComponent<S extends Record<string, FlagSpe
       releaseOnCancel: o.releaseOnCancel,
       lead,
       shutdown: c.shutdown,
+      metrics: leaderMetrics(registry, f['leader-elect-resource-name']),
     }),
   );
 }

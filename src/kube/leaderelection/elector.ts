@@ -11,6 +11,7 @@
 import { sleep } from '../runtime/loop.ts';
 import type { LeaderElectionRecord, ResourceLock } from './lock.ts';
 import { LockNotFoundError } from './lock.ts';
+import type { LeaderMetrics } from './metrics.ts';
 
 export const JITTER_FACTOR = 1.2;
 
@@ -40,6 +41,8 @@ export interface LeaderElectionConfig {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** leader_election_master_status / leader_election_slowpath_total (metrics.ts). */
+  readonly metrics?: LeaderMetrics;
 }
 
 /** The same checks as client-go's NewLeaderElector, with messages naming the flags to fix. */
@@ -89,6 +92,8 @@ export class LeaderElector {
     this.clock = cfg.clock ?? realClock;
     this.random = cfg.random ?? Math.random;
     this.log = cfg.log ?? (() => {});
+    // client-go NewLeaderElector: metrics.leaderOff(name)
+    cfg.metrics?.off();
   }
 
   get identity(): string {
@@ -177,6 +182,7 @@ export class LeaderElector {
       return false;
     }
     // 4. take over or renew.
+    if (this.isLeader()) this.cfg.metrics?.slowpath();
     const rec = this.isLeader()
       ? { ...desired, acquireTime: got.record.acquireTime, leaderTransitions: got.record.leaderTransitions }
       : { ...desired, leaderTransitions: got.record.leaderTransitions + 1 };
@@ -197,6 +203,7 @@ export class LeaderElector {
       const ok = await this.tryAcquireOrRenew();
       this.maybeReportTransition();
       if (ok && !signal.aborted) {
+        this.cfg.metrics?.on();
         this.log('successfully acquired lease', { lock: this.cfg.lock.describe(), identity: this.identity });
         return true;
       }
@@ -229,6 +236,7 @@ export class LeaderElector {
       this.maybeReportTransition();
       if (signal.aborted) return 'cancelled';
       if (!ok) {
+        this.cfg.metrics?.off();
         this.log('failed to renew lease: renew deadline exceeded', {
           lock: this.cfg.lock.describe(),
           renewDeadlineMs: this.cfg.renewDeadlineMs,

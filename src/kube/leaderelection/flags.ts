@@ -1,9 +1,9 @@
 /**
  * The flags every leader-elected component takes (kube-controller-manager, kube-scheduler):
- * the upstream leader-election flags (component-base defaults), the delegated-auth flags kubeadm
- * writes for both (cmd/kubeadm/app/phases/controlplane/manifests.go: --authentication-kubeconfig,
- * --authorization-kubeconfig), and the lab host name. --bind-address/--secure-port: serving.ts
- * (each component's own port). Light on purpose: entry points parse flags before loading the Kubernetes
+ * the upstream leader-election flags (component-base defaults) and the lab host name. The
+ * secure-serving and delegated-auth flags kubeadm writes for both
+ * (cmd/kubeadm/app/phases/controlplane/manifests.go: --bind-address, --authentication-kubeconfig,
+ * --authorization-kubeconfig, --client-ca-file) are serving.ts's (each component's own port). Light on purpose: entry points parse flags before loading the Kubernetes
  * client.
  *
  * Leader identity (run.ts newIdentity): `<hostname>_<uuid>` as upstream
@@ -20,13 +20,8 @@ const str = (help: string, def = '') => ({ type: 'string', default: def, help })
  * them, with the reason (listed by --help as "accepted, no effect in the lab").
  */
 export const COMPONENT_ACCEPTED_NO_EFFECT = {
-  'authentication-kubeconfig':
-    'the secure port serves only the health paths, which upstream always allows without authentication',
-  'authorization-kubeconfig':
-    'the secure port serves only the health paths, which upstream always allows without authorization',
-  'client-ca-file': 'the secure port serves only the health paths (no client-certificate authentication)',
   'requestheader-client-ca-file':
-    'the secure port serves only the health paths (no front-proxy authentication)',
+    'the secure port authenticates client certificates only (no front-proxy authentication)',
 } as const satisfies Record<string, string>;
 
 /** A string flag listed as accepted with no effect, with its reason. */

@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/log.ts';
 import { LeaderElector } from './elector.ts';
 import type { LeaderElectValues } from './flags.ts';
 import { LeaseLock } from './leaselock.ts';
+import type { LeaderMetrics } from './metrics.ts';
 
 export function newIdentity(hostname: string = os.hostname()): string {
   return `${hostname}_${randomUUID()}`;
@@ -25,6 +26,7 @@ export interface RunLeaderElectedOptions {
   readonly lead: (signal: AbortSignal) => Promise<void>;
   /** Aborted on SIGTERM/SIGINT by the caller. */
   readonly shutdown: AbortSignal;
+  readonly metrics?: LeaderMetrics;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function runLeaderElected(o: RunLeaderElectedOptions): Promise<numb
     retryPeriodMs: f['leader-elect-retry-period'],
     releaseOnCancel: o.releaseOnCancel,
     log: o.log,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
     callbacks: {
       onStartedLeading: (signal) => {
         o.log('started leading', { lock: lock.describe(), identity });

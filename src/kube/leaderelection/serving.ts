@@ -1,113 +1,140 @@
 /**
  * The secure port of kube-controller-manager and kube-scheduler: HTTPS on --bind-address:
- * --secure-port serving `/healthz`, `/livez` and `/readyz` without authentication (upstream's
- * `--authorization-always-allow-paths` default), so kubeadm's probes
- * (https://127.0.0.1:10257/healthz, :10259/healthz) find them. Without a serving certificate
- * upstream makes a self-signed one for "localhost@<unix time>" with SANs localhost and 127.0.0.1
- * (kubernetes/kubernetes cmd/kube-controller-manager/app/options/options.go Config:
- * SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil, [127.0.0.1])); here the
- * `openssl` CLI makes it at start. `--secure-port=0` turns serving off, as upstream.
- * Lab difference: when the port is taken (several controller-managers on one test machine) the
- * component logs it and runs on without serving instead of exiting.
+ * --secure-port (10257 / 10259) serving `/healthz`, `/livez`, `/readyz` and `/metrics`, with
+ * upstream's delegated authentication and authorization (k8s.io/apiserver
+ * pkg/server/options/authentication.go, authorization.go; runtime/secure-serving.ts):
+ *  - client certificates verified against --client-ca-file, or the CA the apiserver publishes
+ *    (runtime/client-ca.ts, via --authentication-kubeconfig); anonymous authentication on;
+ *  - the health paths always allowed (--authorization-always-allow-paths default
+ *    /healthz,/readyz,/livez), so kubeadm's probes (https://127.0.0.1:10257/healthz) need no
+ *    certificate; `/metrics` for authenticated users only (system:anonymous gets 403).
+ * Serving certificate: --tls-cert-file/--tls-private-key-file, else self-signed for localhost as
+ * upstream (runtime/self-signed.ts). `--secure-port=0` turns serving off, as upstream.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import type { Registry } from 'prom-client';
+import { clientCa } from '../runtime/client-ca.ts';
 import { FlagError } from '../runtime/flags.ts';
 import type { Logger } from '../runtime/log.ts';
+import { metricsHandler } from '../runtime/metrics.ts';
+import { type Handler, startSecureServer } from '../runtime/secure-serving.ts';
+import { type ServingCert, selfSignedCert } from '../runtime/self-signed.ts';
 
-/** The secure-serving flags with upstream defaults; `port` differs per component. */
+const str = (help: string, def = '') => ({ type: 'string', default: def, help }) as const;
+
+/** The secure-serving and delegated-auth flags with upstream defaults; `port` differs per component. */
 export function secureServingFlags(port: number) {
   return {
-    'bind-address': {
-      type: 'string',
-      default: '0.0.0.0',
-      help: 'IP address on which to serve --secure-port (/healthz, /livez, /readyz over HTTPS).',
-    },
+    'bind-address': str(
+      'IP address on which to serve --secure-port (/healthz, /livez, /readyz, /metrics over HTTPS).',
+      '0.0.0.0',
+    ),
     'secure-port': {
       type: 'int',
       default: port,
       min: 0,
       max: 65535,
-      help: 'HTTPS port for /healthz, /livez, /readyz; 0 turns serving off.',
+      help: 'HTTPS port for /healthz, /livez, /readyz, /metrics; 0 turns serving off.',
     },
+    'tls-cert-file': str('Serving certificate (PEM); default: a self-signed one for localhost.'),
+    'tls-private-key-file': str('Key of --tls-cert-file.'),
+    'client-ca-file': str(
+      'CA bundle that verifies client certificates (CN = user, O = groups); default: the one the apiserver publishes in kube-system/extension-apiserver-authentication, read with --authentication-kubeconfig.',
+    ),
+    'authentication-kubeconfig': str(
+      'kubeconfig to read the client CA from kube-system/extension-apiserver-authentication (when no --client-ca-file).',
+    ),
+    'authorization-kubeconfig': str(
+      'accepted: upstream asks the apiserver (SubjectAccessReview) through it; the lab allows every authenticated user, as its apiserver does.',
+    ),
+    'authorization-always-allow-paths': str(
+      'Comma-separated paths served without authorization (a trailing * matches a prefix).',
+      '/healthz,/readyz,/livez',
+    ),
   } as const;
 }
 
-/** A self-signed serving certificate as upstream makes one (see the header). */
-export async function selfSignedCert(): Promise<{ cert: Buffer; key: Buffer }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-serving-'));
-  try {
-    const cert = path.join(dir, 'tls.crt');
-    const key = path.join(dir, 'tls.key');
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '365',
-      '-subj',
-      `/CN=localhost@${Math.floor(Date.now() / 1000)}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    return { cert: await readFile(cert), key: await readFile(key) };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+type ServingFlagValues = {
+  [K in keyof ReturnType<typeof secureServingFlags>]: K extends 'secure-port' ? number : string;
+};
 
-/** The flag check (exit 2 with the flag named) for a component's `check`. */
-export function checkSecureServing(v: { 'bind-address': string }): void {
+/** The flag checks (exit 2 with the flag named) for a component's `check`. */
+export function checkSecureServing(
+  v: Pick<ServingFlagValues, 'bind-address' | 'tls-cert-file' | 'tls-private-key-file'>,
+): void {
   if (!isIP(v['bind-address'])) {
     throw new FlagError(`--bind-address=${v['bind-address']}: expected an IP address such as 127.0.0.1`);
   }
+  if (Boolean(v['tls-cert-file']) !== Boolean(v['tls-private-key-file'])) {
+    throw new FlagError('--tls-cert-file and --tls-private-key-file go together: give both or neither');
+  }
 }
 
-const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+function servingCert(f: ServingFlagValues): ServingCert | Promise<ServingCert> {
+  if (!f['tls-cert-file']) return selfSignedCert();
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new Error(`--${flag} ${file}: cannot read it (${(e as Error).message})`);
+    }
+  };
+  return {
+    cert: read('tls-cert-file', f['tls-cert-file']),
+    key: read('tls-private-key-file', f['tls-private-key-file']),
+  };
+}
+
+const ok: Handler = (_req, res) => {
+  res
+    .writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' })
+    .end('ok');
+};
 
 /**
- * Starts serving; resolves with a function that stops it (or a no-op when serving is off or the
- * port is taken). A bad --bind-address is an error that names the flag.
+ * Starts serving (resolves once listening); the returned function stops it. Serving off
+ * (--secure-port=0) or the port taken: a no-op. A bad flag is an error that names it.
  */
-export async function startSecureServing(
-  o: { bindAddress: string; port: number; log: Logger },
-  makeCert: () => Promise<{ cert: Buffer; key: Buffer }> = selfSignedCert,
-): Promise<() => Promise<void>> {
-  checkSecureServing({ 'bind-address': o.bindAddress });
-  if (o.port === 0) return async () => {};
-  const tls = await makeCert();
-  const server = createServer(tls, (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://x');
-    if (req.method === 'GET' && HEALTH_PATHS.has(url.pathname)) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
-    } else {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('forbidden\n');
-    }
+export async function startSecureServing(o: {
+  readonly flags: ServingFlagValues;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+}): Promise<() => Promise<void>> {
+  const f = o.flags;
+  checkSecureServing(f);
+  if (f['secure-port'] === 0) return async () => {};
+  const tls = await servingCert(f);
+  let pending: Buffer | undefined;
+  let setCa: (ca: Buffer | undefined) => void = (ca) => {
+    pending = ca;
+  };
+  const initial = clientCa({
+    file: f['client-ca-file'],
+    authenticationKubeconfig: f['authentication-kubeconfig'],
+    log: o.log,
+    signal: o.signal,
+    onChange: (ca) => setCa(ca),
   });
-  const listening = await new Promise<boolean>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      e.code === 'EADDRINUSE' ? resolve(false) : reject(e),
-    );
-    server.listen(o.port, o.bindAddress, () => resolve(true));
+  const server = await startSecureServer({
+    bindAddress: f['bind-address'],
+    port: f['secure-port'],
+    tls,
+    clientCa: initial ?? pending,
+    anonymous: true,
+    authorization: 'Delegated',
+    alwaysAllowPaths: f['authorization-always-allow-paths'].split(',').filter((p) => p.length > 0),
+    routes: {
+      '/healthz': ok,
+      '/livez': ok,
+      '/readyz': ok,
+      '/metrics': metricsHandler(o.registry),
+    },
+    refusals: 'status',
+    log: o.log,
   });
-  const where = `https://${o.bindAddress.includes(':') ? `[${o.bindAddress}]` : o.bindAddress}:${o.port}`;
-  if (!listening) {
-    o.log('secure serving off: address in use', { address: where });
-    return async () => {};
-  }
-  o.log('serving securely', { address: where });
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!server) return async () => {};
+  setCa = (ca) => server.setClientCa(ca);
+  return () => server.close();
 }

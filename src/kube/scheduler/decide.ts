@@ -1,5 +1,7 @@
 /**
- * Pure scheduling decisions: which pods are pending for the default scheduler, which nodes fit a pod
+ * Pure scheduling decisions: which pods are pending for the default scheduler (and which of them
+ * are gated: spec.schedulingGates, never attempted until the gates are removed, as upstream's
+ * SchedulingGates PreEnqueue plugin keeps them out of the active queue), which nodes fit a pod
  * (Ready, schedulable, every NoSchedule/NoExecute taint tolerated, nodeSelector matched), and which
  * fitting node to pick: fewest pods of the same owner first (spreading replicas), then fewest pods, then name.
  */
@@ -17,6 +19,9 @@ export function isPending(pod: V1Pod): boolean {
     pod.status?.phase !== 'Failed'
   );
 }
+
+/** A pending pod with scheduling gates: never attempted (pkg/scheduler/framework/plugins/schedulinggates). */
+export const isGated = (pod: V1Pod): boolean => (pod.spec?.schedulingGates?.length ?? 0) > 0;
 
 export const isNodeReady = (n: V1Node): boolean =>
   n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

@@ -363,9 +363,17 @@ t.test('authentication', async (t) => {
         })
         .on('error', reject);
     });
+  // no credential: system:anonymous, which (upstream's default RBAC) may only read the public paths
   const anon = await get('/api/v1/namespaces');
-  t.equal(anon.code, 401);
-  t.match(JSON.parse(anon.body), { kind: 'Status', reason: 'Unauthorized', code: 401 });
+  t.equal(anon.code, 403);
+  t.match(JSON.parse(anon.body), {
+    kind: 'Status',
+    reason: 'Forbidden',
+    code: 403,
+    message:
+      'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope',
+    details: { kind: 'namespaces' },
+  });
   t.equal((await get('/readyz')).code, 200);
   t.equal((await get('/livez')).code, 200);
   t.equal((await get('/healthz')).code, 200);

@@ -25,7 +25,8 @@ t.test("kubeadm's flags: accepted with any value; bad values of flags we act on 
   const argv = ['--kubeconfig=k', ...Object.keys(noEffect).map((n) => `--${n}=x`)];
   const f = parseFlags(argv, ALL_FLAGS);
   t.equal(f.controllers, 'x');
-  t.equal(f['authentication-kubeconfig'], 'x');
+  t.equal(f['requestheader-client-ca-file'], 'x');
+  t.equal(f['authentication-kubeconfig'], '', 'serving flags that act: serving.ts');
   t.equal(f['bind-address'], '0.0.0.0', 'secure serving: upstream defaults');
   t.equal(f['secure-port'], 10257);
   t.throws(

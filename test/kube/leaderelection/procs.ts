@@ -1,8 +1,12 @@
 /**
  * Test helpers: spawn a lab component (from an esbuild bundle, as the lab runs them: a fraction of
- * tsx's start-up CPU) that is SIGKILLed at teardown, and poll until a condition holds.
+ * tsx's start-up CPU) that is SIGKILLed at teardown, and poll until a condition holds. A kubelet
+ * not told otherwise serves on 127.0.0.1 (not the machine's every address) and keeps its
+ * self-signed certificate in a temp --cert-dir (not the machine's /var/lib/kubelet/pki).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BundleName, bundleFile, ensureBundles } from '../../../src/util/bundle.mjs';
@@ -48,7 +52,15 @@ export async function spawnComponent(
   await bundled;
   const bundle = bundleFile(ROOT, name);
   const out: string[] = [];
-  const [cmd, ...argv] = untracked([process.execPath, '--max-semi-space-size=1', bundle, ...args]);
+  const given = (flag: string) => args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  const own: string[] = [];
+  if (name === 'kubelet' && !given('cert-dir')) {
+    const certDir = mkdtempSync(path.join(os.tmpdir(), 'hadrill-kubelet-pki-'));
+    t.teardown(() => rmSync(certDir, { recursive: true, force: true }));
+    own.push(`--cert-dir=${certDir}`);
+  }
+  if (name === 'kubelet' && !given('address')) own.push('--address=127.0.0.1');
+  const [cmd, ...argv] = untracked([process.execPath, '--max-semi-space-size=1', bundle, ...args, ...own]);
   const child = spawn(cmd, argv, {
     cwd: ROOT,
     env: withoutTapHooks(),

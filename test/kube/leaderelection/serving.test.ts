@@ -1,84 +1,126 @@
 /**
- * The secure port of kube-controller-manager / kube-scheduler: HTTPS health paths with a
- * self-signed localhost certificate made by the real openssl, off with --secure-port=0, a taken
- * port logged (not fatal), a bad --bind-address named.
+ * The secure port of kube-controller-manager / kube-scheduler from its flags: the health paths
+ * without a certificate (kubeadm's probes), /metrics only for a client certificate of
+ * --client-ca-file (403 for system:anonymous), --tls-cert-file used when given, off with
+ * --secure-port=0, bad flags named.
  */
 import { X509Certificate } from 'node:crypto';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import {
   checkSecureServing,
-  selfSignedCert,
+  secureServingFlags,
   startSecureServing,
 } from '../../../src/kube/leaderelection/serving.ts';
-import { FlagError } from '../../../src/kube/runtime/flags.ts';
+import { FlagError, parseFlags } from '../../../src/kube/runtime/flags.ts';
+import { newComponentRegistry } from '../../../src/kube/runtime/metrics.ts';
+import { ensureCa, ensureClientCert, ensureLeaf } from '../../../src/lab/pki/index.ts';
+import { httpsGet } from '../../helpers/https.ts';
+import { freePort } from '../../helpers/net.ts';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hadrill-le-serving-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const ca = await ensureCa(path.join(dir, 'ca'));
+const prometheus = await ensureClientCert(dir, ca, 'prometheus', 'prometheus', ['system:monitoring']);
+const flags = (argv: string[]) => parseFlags(argv, secureServingFlags(10259));
 
-function get(port: number, p: string): Promise<{ status: number; body: string; cert: X509Certificate }> {
+t.test('defaults as upstream', async (t) => {
+  const f = flags([]);
+  t.equal(f['bind-address'], '0.0.0.0');
+  t.equal(f['secure-port'], 10259);
+  t.equal(f['authorization-always-allow-paths'], '/healthz,/readyz,/livez');
+});
+
+/** The server certificate a GET sees. */
+async function peerCert(url: string): Promise<X509Certificate> {
+  const https = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: p, rejectUnauthorized: false, timeout: 3000 },
-      (res) => {
-        const peer = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate();
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, cert: peer! }));
-      },
-    );
+    const req = https.get(url, { rejectUnauthorized: false, agent: false }, (res) => {
+      const c = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate();
+      res.resume();
+      if (c) resolve(c);
+      else reject(new Error('no peer certificate'));
+    });
     req.on('error', reject);
-    req.end();
   });
 }
 
-t.test('self-signed certificate as upstream: localhost@<time>, SANs localhost and 127.0.0.1', async (t) => {
-  const c = new X509Certificate((await selfSignedCert()).cert);
-  t.match(c.subject, /^CN=localhost@\d{10}$/);
-  t.ok(c.checkHost('localhost'));
-  t.ok(c.checkIP('127.0.0.1'));
-});
-
-t.test('health paths over HTTPS; everything else forbidden', async (t) => {
+t.test('health without a certificate, /metrics for the client CA only', async (t) => {
   const port = await freePort();
-  const lines: string[] = [];
-  const stop = await startSecureServing({ bindAddress: '127.0.0.1', port, log: (m) => lines.push(m) });
+  const registry = newComponentRegistry();
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const stop = await startSecureServing({
+    flags: flags(['--bind-address=127.0.0.1', `--secure-port=${port}`, `--client-ca-file=${ca.cert}`]),
+    registry,
+    log: () => {},
+    signal: ac.signal,
+  });
   t.teardown(stop);
+  const url = (p: string) => `https://127.0.0.1:${port}${p}`;
   for (const p of ['/healthz', '/livez', '/readyz']) {
-    const r = await get(port, p);
+    const r = await httpsGet(url(p));
     t.equal(r.status, 200, p);
     t.equal(r.body, 'ok');
   }
-  t.equal((await get(port, '/metrics')).status, 403);
-  t.match(lines, ['serving securely']);
-
-  const taken: string[] = [];
-  const again = await startSecureServing({ bindAddress: '127.0.0.1', port, log: (m) => taken.push(m) });
-  await again();
-  t.match(taken, ['secure serving off: address in use'], 'a taken port is logged, not fatal');
-  t.equal((await get(port, '/healthz')).status, 200, 'the first server still serves');
+  const anon = await httpsGet(url('/metrics'));
+  t.equal(anon.status, 403);
+  t.match(anon.body, /forbidden: User \\"system:anonymous\\" cannot get path \\"\/metrics\\"/);
+  const r = await httpsGet(url('/metrics'), { client: prometheus });
+  t.equal(r.status, 200);
+  t.match(r.body, /^kubernetes_build_info\{/m);
+  const cert = await peerCert(url('/healthz'));
+  t.match(cert.subject, /^CN=localhost@\d+$/, 'self-signed for localhost without --tls-cert-file');
 });
 
-t.test('--secure-port=0 serves nothing; a bad --bind-address is a FlagError', async (t) => {
-  let made = 0;
-  const stop = await startSecureServing({ bindAddress: '127.0.0.1', port: 0, log: () => {} }, async () => {
-    made++;
-    return { cert: Buffer.from(''), key: Buffer.from('') };
+t.test('--tls-cert-file is served; --secure-port=0 serves nothing', async (t) => {
+  const port = await freePort();
+  const serving = await ensureLeaf(dir, ca, {
+    name: 'serving',
+    cn: 'kube-scheduler',
+    ips: ['127.0.0.1'],
+    usage: 'server',
   });
-  await stop();
-  t.equal(made, 0, 'no certificate made when serving is off');
-  t.throws(() => checkSecureServing({ 'bind-address': 'localhost' }), FlagError);
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const stop = await startSecureServing({
+    flags: flags([
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--tls-cert-file=${serving.cert}`,
+      `--tls-private-key-file=${serving.key}`,
+    ]),
+    registry: new Registry(),
+    log: () => {},
+    signal: ac.signal,
+  });
+  t.teardown(stop);
+  const c = await peerCert(`https://127.0.0.1:${port}/healthz`);
+  t.equal(c.subject, 'CN=kube-scheduler');
+  t.ok(c.checkIssued(new X509Certificate(readFileSync(ca.cert))));
+  const lines: string[] = [];
+  const off = await startSecureServing({
+    flags: flags(['--secure-port=0']),
+    registry: new Registry(),
+    log: (m) => lines.push(m),
+    signal: ac.signal,
+  });
+  await off();
+  t.same(lines, [], 'nothing made, nothing served');
+});
+
+t.test('bad flags are FlagErrors that name the flag', async (t) => {
+  const base = { 'tls-cert-file': '', 'tls-private-key-file': '' };
+  t.throws(() => checkSecureServing({ ...base, 'bind-address': 'localhost' }), FlagError);
   t.throws(
-    () => checkSecureServing({ 'bind-address': 'localhost' }),
+    () => checkSecureServing({ ...base, 'bind-address': 'localhost' }),
     /--bind-address=localhost: expected an IP/,
   );
-  await t.rejects(startSecureServing({ bindAddress: '1.2.3', port: 1, log: () => {} }), /--bind-address/);
+  t.throws(
+    () => checkSecureServing({ ...base, 'bind-address': '0.0.0.0', 'tls-cert-file': 'c' }),
+    /--tls-cert-file and --tls-private-key-file go together/,
+  );
 });

@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import t from 'tap';
-import { isPending, pickNode, unfitReason } from '../../../src/kube/scheduler/decide.ts';
+import { isGated, isPending, pickNode, unfitReason } from '../../../src/kube/scheduler/decide.ts';
 
 const node = (
   name: string,
@@ -26,6 +26,9 @@ t.test('pending pods of the default scheduler', async (t) => {
   t.notOk(isPending(pod('a', undefined, 'w1')));
   t.notOk(isPending(pod('a', undefined, undefined, { schedulerName: 'other' })));
   t.notOk(isPending({ ...pod('a'), metadata: { deletionTimestamp: new Date() } }));
+  const gated = pod('g', undefined, undefined, { schedulingGates: [{ name: 'example.com/wait' }] });
+  t.ok(isPending(gated) && isGated(gated), 'a gated pod is pending but never attempted');
+  t.notOk(isGated(pod('a')));
 });
 
 t.test('fit: Ready, taints tolerated, nodeSelector', async (t) => {

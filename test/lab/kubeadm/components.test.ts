@@ -73,7 +73,7 @@ t.test(
       const text = usage(cmd, spec);
       t.match(
         text,
-        /--authentication-kubeconfig \(string, default ""\)\n\s+accepted, no effect in the lab: /,
+        /--requestheader-client-ca-file \(string, default ""\)\n\s+accepted, no effect in the lab: /,
       );
       t.throws(() => parseFlags(['--kubeconfig=x', '--no-such-flag=1'], spec), /unknown flag --no-such-flag/);
     }

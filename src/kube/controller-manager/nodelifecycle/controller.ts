@@ -2,14 +2,17 @@
  * The node lifecycle controller's monitor pass (I/O), every --node-monitor-period while leading:
  * list Nodes and kube-node-lease Leases, judge health (health.ts), write Unknown conditions, mark the
  * pods of not-Ready nodes Ready=False, and reconcile the unreachable/not-ready taints (taints.ts) with
- * per-zone pacing of NoExecute and the full-disruption rule.
+ * per-zone pacing of NoExecute and the full-disruption rule; the node_collector_* metrics
+ * (metrics.ts) when given a registry's.
  */
+import { performance } from 'node:perf_hooks';
 import type { V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from '../../runtime/errors.ts';
 import type { Clients } from '../../runtime/kube.ts';
 import type { Logger } from '../../runtime/log.ts';
 import { until } from '../../runtime/loop.ts';
 import { HealthTracker } from './health.ts';
+import type { NodeLifecycleMetrics } from './metrics.ts';
 import {
   decideTaints,
   type EvictionSettings,
@@ -29,6 +32,7 @@ export interface NodeLifecycleOptions {
   readonly gracePeriodMs: number;
   readonly startupGracePeriodMs: number;
   readonly eviction: EvictionSettings;
+  readonly metrics?: NodeLifecycleMetrics;
 }
 
 export class NodeLifecycleController {
@@ -51,7 +55,11 @@ export class NodeLifecycleController {
     });
     await until(
       { periodMs: this.o.monitorPeriodMs, signal, what: 'node monitor pass', log: this.o.log },
-      () => this.monitorOnce(Date.now()),
+      async () => {
+        const started = performance.now();
+        await this.monitorOnce(Date.now());
+        this.o.metrics?.monitorPass((performance.now() - started) / 1000);
+      },
     );
   }
 
@@ -68,6 +76,7 @@ export class NodeLifecycleController {
     this.tracker.forgetMissing(new Set(nodes.map((n) => n.metadata?.name ?? '')));
     const ready = new Map<string, ReadyStatuses>();
     for (const node of nodes) {
+      const started = performance.now();
       const name = node.metadata?.name ?? '';
       // `v.observedStatus` is the Ready status before this pass; the NoExecute taint follows it, so
       // a node that goes Unknown now gets NoExecute on the next pass, as upstream (taints.ts).
@@ -86,6 +95,7 @@ export class NodeLifecycleController {
           if (!isConflict(e)) throw e;
         }
       }
+      this.o.metrics?.nodeHealthUpdate((performance.now() - started) / 1000);
       if (v.readyStatus !== 'True') await this.markPodsNotReady(name);
     }
     await this.reconcileTaints(nodes, ready, now);
@@ -136,6 +146,14 @@ export class NodeLifecycleController {
       byZone.set(z, [...(byZone.get(z) ?? []), ready.get(n.metadata?.name ?? '')?.current ?? 'Unknown']);
     }
     const states = new Map<string, ZoneState>();
+    this.o.metrics?.zones(
+      new Map(
+        [...byZone].map(([z, st]) => [
+          z,
+          { size: st.length, unhealthy: st.filter((x) => x !== 'True').length },
+        ]),
+      ),
+    );
     for (const [z, statuses] of byZone) {
       const st = zoneState(statuses, this.o.eviction.unhealthyZoneThreshold);
       states.set(z, st);
@@ -158,23 +176,25 @@ export class NodeLifecycleController {
       const status = ready.get(name) ?? { current: 'Unknown', observed: 'Unknown' };
       const d = decideTaints(n.spec?.taints, status, this.buckets.get(zoneOf(n)), allFull, now);
       if (!d.plan.changed) continue;
-      await this.writeTaints(name, status, d.allow, allFull, now);
+      const added = await this.writeTaints(name, status, d.allow, allFull, now);
+      // upstream counts the NoExecute taints its rate-limited pass added (not a swap)
+      if (d.allow && added.some((a) => a.endsWith(':NoExecute'))) this.o.metrics?.eviction(zoneOf(n));
     }
   }
 
-  /** Re-reads the node (its status may just have changed) and writes the planned taints. */
+  /** Re-reads the node (its status may just have changed) and writes the planned taints; returns those added. */
   private async writeTaints(
     name: string,
     status: ReadyStatuses,
     allow: boolean,
     allFull: boolean,
     now: number,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const { core } = this.o.clients;
     for (let i = 0; i < 3; i++) {
       const fresh = await core.readNode({ name });
       const plan = planTaints(fresh.spec?.taints, status, allow, allFull, new Date(now));
-      if (!plan.changed) return;
+      if (!plan.changed) return [];
       fresh.spec = { ...fresh.spec, taints: plan.taints };
       try {
         await core.replaceNode({ name, body: fresh });
@@ -183,10 +203,11 @@ export class NodeLifecycleController {
           added: plan.added.join(','),
           removed: plan.removed.join(','),
         });
-        return;
+        return plan.added;
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
     }
+    return [];
   }
 }

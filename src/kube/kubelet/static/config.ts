@@ -9,6 +9,12 @@
  * nodeStatusUpdateFrequency 10s, nodeLeaseDurationSeconds 40, podLogsDir /var/log/pods) and
  * cmd/kubelet/app/options/options.go (--root-dir /var/lib/kubelet). Field names and meanings:
  * staging/src/k8s.io/kubelet/config/v1beta1/types.go.
+ *
+ * The server (port 10250, server.ts): address 0.0.0.0, port 10250, tlsCertFile/tlsPrivateKeyFile,
+ * authentication.x509.clientCAFile, authentication.anonymous.enabled (v1beta1 default false) and
+ * authorization.mode (v1beta1 default Webhook). Without --config the command line's legacy
+ * defaults apply instead (cmd/kubelet/app/options/options.go applyLegacyDefaults: anonymous
+ * authentication on, authorization AlwaysAllow).
  */
 import { parse } from 'yaml';
 import { DurationError, parseDuration } from '../../runtime/duration.ts';
@@ -22,7 +28,21 @@ export interface KubeletConfig {
   readonly nodeLeaseDurationSeconds: number;
   /** Containers' logs: <podLogsDir>/<ns>_<pod>_<uid>/<container>/<restart>.log. */
   readonly podLogsDir: string;
+  /** The server's IP (--address) and port (--port). */
+  readonly address: string;
+  readonly port: number;
+  /** The serving certificate; both empty: a self-signed one in --cert-dir (server.ts). */
+  readonly tlsCertFile: string;
+  readonly tlsPrivateKeyFile: string;
+  /** authentication.x509.clientCAFile (--client-ca-file); empty: no client certificates. */
+  readonly clientCAFile: string;
+  /** authentication.anonymous.enabled (--anonymous-auth). */
+  readonly anonymousAuth: boolean;
+  /** authorization.mode (--authorization-mode). */
+  readonly authorizationMode: AuthorizationModeName;
 }
+
+export type AuthorizationModeName = 'AlwaysAllow' | 'Webhook';
 
 export const KUBELET_CONFIG_DEFAULTS: KubeletConfig = {
   staticPodPath: '',
@@ -31,6 +51,19 @@ export const KUBELET_CONFIG_DEFAULTS: KubeletConfig = {
   nodeStatusUpdateFrequencyMs: 10_000,
   nodeLeaseDurationSeconds: 40,
   podLogsDir: '/var/log/pods',
+  address: '0.0.0.0',
+  port: 10250,
+  tlsCertFile: '',
+  tlsPrivateKeyFile: '',
+  clientCAFile: '',
+  anonymousAuth: false,
+  authorizationMode: 'Webhook',
+};
+
+/** The command line's defaults when there is no --config (applyLegacyDefaults). */
+export const LEGACY_FLAG_DEFAULTS: Partial<KubeletConfig> = {
+  anonymousAuth: true,
+  authorizationMode: 'AlwaysAllow',
 };
 
 export class KubeletConfigError extends Error {
@@ -73,7 +106,13 @@ export function parseKubeletConfig(text: string, file: string): Partial<KubeletC
       throw e;
     }
   }
-  for (const field of ['staticPodPath', 'podLogsDir'] as const) {
+  for (const field of [
+    'staticPodPath',
+    'podLogsDir',
+    'address',
+    'tlsCertFile',
+    'tlsPrivateKeyFile',
+  ] as const) {
     const v = d[field];
     if (v === undefined || v === null || v === '') continue;
     if (typeof v !== 'string') throw new KubeletConfigError(`--config ${file}: ${field} must be a string`);
@@ -84,6 +123,42 @@ export function parseKubeletConfig(text: string, file: string): Partial<KubeletC
     if (typeof lease !== 'number' || !Number.isInteger(lease) || lease < 1)
       throw new KubeletConfigError(`--config ${file}: nodeLeaseDurationSeconds must be a positive integer`);
     out.nodeLeaseDurationSeconds = lease;
+  }
+  Object.assign(out, serverFields(d, file));
+  return out;
+}
+
+/** port, authentication.{anonymous.enabled, x509.clientCAFile}, authorization.mode. */
+function serverFields(d: Record<string, unknown>, file: string): Partial<KubeletConfig> {
+  const bad = (what: string) => new KubeletConfigError(`--config ${file}: ${what}`);
+  const obj = (v: unknown, field: string): Record<string, unknown> => {
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw bad(`${field} must be an object`);
+    return v as Record<string, unknown>;
+  };
+  const out: { -readonly [K in keyof KubeletConfig]?: KubeletConfig[K] } = {};
+  const port = d.port;
+  if (port !== undefined && port !== null && port !== 0) {
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw bad(`port ${String(port)} must be between 1 and 65535, inclusive`);
+    out.port = port;
+  }
+  const authn = obj(d.authentication, 'authentication');
+  const anonymous = obj(authn.anonymous, 'authentication.anonymous').enabled;
+  if (anonymous !== undefined && anonymous !== null) {
+    if (typeof anonymous !== 'boolean') throw bad('authentication.anonymous.enabled must be true or false');
+    out.anonymousAuth = anonymous;
+  }
+  const ca = obj(authn.x509, 'authentication.x509').clientCAFile;
+  if (ca !== undefined && ca !== null && ca !== '') {
+    if (typeof ca !== 'string') throw bad('authentication.x509.clientCAFile must be a string');
+    out.clientCAFile = ca;
+  }
+  const mode = obj(d.authorization, 'authorization').mode;
+  if (mode !== undefined && mode !== null && mode !== '') {
+    if (mode !== 'AlwaysAllow' && mode !== 'Webhook')
+      throw bad(`authorization.mode ${String(mode)}: use AlwaysAllow or Webhook`);
+    out.authorizationMode = mode;
   }
   return out;
 }
@@ -98,10 +173,11 @@ export function explicitFlags(argv: readonly string[]): Set<string> {
   return out;
 }
 
-/** Defaults < file < flags given on the command line. */
+/** Defaults (the legacy ones without a file) < file < flags given on the command line. */
 export function resolveKubeletConfig(
   file: Partial<KubeletConfig> | undefined,
   flags: Partial<KubeletConfig>,
 ): KubeletConfig {
-  return { ...KUBELET_CONFIG_DEFAULTS, ...file, ...flags };
+  const defaults = file ? KUBELET_CONFIG_DEFAULTS : { ...KUBELET_CONFIG_DEFAULTS, ...LEGACY_FLAG_DEFAULTS };
+  return { ...defaults, ...file, ...flags };
 }

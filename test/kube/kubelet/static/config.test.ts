@@ -3,6 +3,7 @@ import t from 'tap';
 import {
   explicitFlags,
   KUBELET_CONFIG_DEFAULTS,
+  LEGACY_FLAG_DEFAULTS,
   parseKubeletConfig,
   resolveKubeletConfig,
 } from '../../../../src/kube/kubelet/static/config.ts';
@@ -33,7 +34,42 @@ t.test('upstream defaults', async (t) => {
     nodeStatusUpdateFrequencyMs: 10_000,
     nodeLeaseDurationSeconds: 40,
     podLogsDir: '/var/log/pods',
+    address: '0.0.0.0',
+    port: 10250,
+    tlsCertFile: '',
+    tlsPrivateKeyFile: '',
+    clientCAFile: '',
+    anonymousAuth: false,
+    authorizationMode: 'Webhook',
   });
+  t.same(LEGACY_FLAG_DEFAULTS, { anonymousAuth: true, authorizationMode: 'AlwaysAllow' });
+  const noFile = resolveKubeletConfig(undefined, {});
+  t.equal(noFile.anonymousAuth, true, 'no --config: the command line keeps anonymous authentication');
+  t.equal(noFile.authorizationMode, 'AlwaysAllow');
+});
+
+t.test("kubeadm's server settings: client CA, anonymous off, Webhook", async (t) => {
+  const f = parseKubeletConfig(
+    `${KUBEADM}authorization:\n  mode: Webhook\n`.replace(
+      '    enabled: false\n',
+      '    enabled: false\n  webhook:\n    enabled: true\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\n',
+    ),
+    'config.yaml',
+  );
+  const r = resolveKubeletConfig(f, { port: 10350 });
+  t.equal(r.clientCAFile, '/etc/kubernetes/pki/ca.crt');
+  t.equal(r.anonymousAuth, false);
+  t.equal(r.authorizationMode, 'Webhook');
+  t.equal(r.port, 10350, 'a flag over the file');
+  t.equal(r.address, '0.0.0.0');
+  t.throws(
+    () => parseKubeletConfig(`${KUBEADM}port: 70000\n`, 'c.yaml'),
+    /port 70000 must be between 1 and 65535/,
+  );
+  t.throws(
+    () => parseKubeletConfig(`${KUBEADM}authorization:\n  mode: RBAC\n`, 'c.yaml'),
+    /authorization.mode RBAC: use AlwaysAllow or Webhook/,
+  );
 });
 
 t.test("kubeadm's file: zero durations mean the defaults", async (t) => {
@@ -42,6 +78,7 @@ t.test("kubeadm's file: zero durations mean the defaults", async (t) => {
     ...KUBELET_CONFIG_DEFAULTS,
     staticPodPath: '/etc/kubernetes/manifests',
   });
+  t.equal(f.anonymousAuth, false, "kubeadm's anonymous: false, read");
 });
 
 t.test('file values, then flags given on the command line win', async (t) => {
@@ -55,6 +92,7 @@ t.test('file values, then flags given on the command line win', async (t) => {
     staticPodPath: '/etc/kubernetes/manifests',
     nodeLeaseDurationSeconds: 20,
     podLogsDir: '/tmp/logs',
+    anonymousAuth: false,
   });
   const r = resolveKubeletConfig(f, { fileCheckFrequencyMs: 100, staticPodPath: '/m' });
   t.equal(r.fileCheckFrequencyMs, 100, 'flag over file');
