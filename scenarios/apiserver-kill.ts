@@ -58,6 +58,8 @@ export const apiserverKill: Scenario = {
         clearS: { min: 0, max: 30 },
       },
     ],
+    // Its consequences: the apiserver job's TargetDown, haproxy's backend server DOWN.
+    allowed: ['TargetDown', 'HAProxyServerDown'],
   }),
   // The endpoint reconciler removes a dead apiserver within TTL + interval; allow twice that.
   observeMs: (t) => 2 * 1000 * ((t.masterLeaseTtlS ?? 15) + (t.endpointReconcileIntervalS ?? 10)) + 10_000,

@@ -104,6 +104,7 @@ export const etcdPartition: Scenario = {
         { alert: 'EtcdClusterUnavailable', ...noLeader },
         { alert: 'etcdNoLeader', ...noLeader },
       ],
+      allowed: ['etcdMembersDown', 'etcdMemberCommunicationSlow', 'HAProxyServerDown'],
     };
   },
   // Election ≤ 4 × election timeout + heartbeat; /readyz fails within its 2 s etcd check; the LB

@@ -200,7 +200,7 @@ export interface RunFrame {
   readonly problem?: string;
   /** The fault's invoke: an alert firing from here on fired during the drill. */
   readonly fromMs: number;
-  /** heal.done, else heal.invoke. */
+  /** The heal's invoke. */
   readonly healMs?: number;
   /** The last event's time. */
   readonly endMs: number;

@@ -7,7 +7,7 @@
  *    `firing` at or after it; the first `pending` goes in the detail;
  *  - `notify_<alert>_s`: t0 → the first firing notification (only with an Alertmanager, i.e.
  *    `groupWaitS` set);
- *  - `resolve_<alert>_s`: the heal (heal.done, else heal.invoke) → the alert leaving Prometheus'
+ *  - `resolve_<alert>_s`: the heal's invoke → the alert leaving Prometheus'
  *    list (`inactive`) after its last firing. Prometheus' own state rather than Alertmanager's
  *    resolved notification: that one waits for the group's next `group_interval` flush
  *    (alertmanager dispatch/dispatch.go `aggrGroup.run`), which the context does not carry, and is
@@ -49,7 +49,10 @@ export function analyzeDetection(
   const fault = faultStatus(timeline);
   const fromMs = fault.status === 'none' ? 0 : fault.invokeMs;
   const healInvoke = eventsOf(timeline, 'heal.invoke').find((e) => e.atMs >= fromMs)?.atMs;
-  const healMs = fault.status === 'proven' ? (fault.healedMs ?? healInvoke) : undefined;
+  // From the heal's invoke: its action (link up, process started) comes first; what a heal waits
+  // for before heal.done (the VIP settling back on its MASTER) is not part of the condition
+  // clearing. A component that needs time to serve again after its start is the scenario's clearS.
+  const healMs = fault.status === 'proven' ? healInvoke : undefined;
   const frame: RunFrame = {
     alerting,
     timeline,

@@ -167,17 +167,29 @@ export function linkDownFault(o: LinkDownOptions): Fault {
           ...(effectAt ? { effectAt } : {}),
         };
       }
-      // A host-side timer downs the link a second after the command returns (kind's nodes).
+      // A host-side timer downs the link a second after the command returns (kind's nodes, the
+      // lab): polled every 100 ms, the effect lies between the last poll that still saw the link
+      // UP (when it was sent) and the first that saw it down (when it answered).
+      let upSentMs: number | undefined;
       const st = await waitFor(
         async () => {
-          const r = await runAction(target, state);
-          return r.code === 0 && !isUp(r.stdout) ? r : undefined;
+          const { result: r, trip } = await timed(nowMs, () => runAction(target, state));
+          if (r.code === 0 && !isUp(r.stdout)) return { r, trip };
+          if (r.code === 0 && trip) upSentMs = trip.sentMs;
+          return undefined;
         },
         { timeoutMs: 5000, intervalMs: 100, what: `link of ${o.host} to go down` },
       ).catch(() => undefined);
       if (!st) return { effect: false, reason: `link of ${o.host} is not down` };
-      const link = st.stdout.split(':')[1]?.trim().split('@')[0] ?? o.host;
-      return { effect: true, proof: { kind: 'link-down', host: o.host, link } };
+      const link = st.r.stdout.split(':')[1]?.trim().split('@')[0] ?? o.host;
+      const seen =
+        st.trip && upSentMs !== undefined
+          ? effectWithin(
+              { sentMs: upSentMs, answeredMs: st.trip.answeredMs },
+              'the link state went from UP to down between two polls',
+            )
+          : {};
+      return { effect: true, proof: { kind: 'link-down', host: o.host, link }, ...seen };
     },
     async heal({ target }) {
       const w = watch(target);

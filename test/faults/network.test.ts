@@ -38,9 +38,13 @@ class LinkHost {
     this.server = s;
   }
 
+  /** performance.now() of the last link-down. */
+  downAtMs?: number;
+
   down(): void {
     this.server?.close();
     this.server = undefined;
+    this.downAtMs = performance.now();
   }
 
   run(a: Action): ExecResult {
@@ -185,11 +189,23 @@ t.test(
       f.plan(tg).map((s) => s.step),
       ['inject', 'prove', 'heal', 'verify-heal'],
     );
-    // The host downs its link 0.3 s after the command returns: the proof waits for it.
-    t.match(await f.inject({ target: tg }), {
-      effect: true,
-      proof: { kind: 'link-down', host: 'w1', link: 'eth0' },
-    });
+    // The host downs its link 1 s after the command returns: the proof waits for it, and the
+    // effect is between the last poll that saw it up and the first that saw it down.
+    const base = performance.now();
+    const nowMs = () => performance.now() - base;
+    const out = await f.inject({ target: tg, nowMs });
+    const downAt = h.downAtMs === undefined ? undefined : h.downAtMs - base;
+    t.match(out, { effect: true, proof: { kind: 'link-down', host: 'w1', link: 'eth0' } });
+    const at = out.effect ? out.effectAt : undefined;
+    t.ok(at && downAt !== undefined, 'an effect time');
+    if (at && downAt !== undefined) {
+      t.ok(
+        Math.abs(at.atMs - downAt) < 250,
+        `effect ${at.atMs.toFixed(0)} ms, link down at ${downAt.toFixed(0)} ms`,
+      );
+      t.match(at.how, /between two polls/);
+      t.ok(at.atMs > 800, 'not the invoke: the link went down 1 s after the command');
+    }
     const started = Date.now();
     t.equal(await f.heal({ target: tg }), 'link of w1 up');
     t.ok(Date.now() - started < 5000, 'no wait for the 60 s timer');
