@@ -25,12 +25,22 @@ interface Report {
     expected?: { min: number; max: number };
   }[];
   fault: { status: string; heal: { status: string } };
+  alerts?: { alert: string; role: string; verdict: string; message: string }[];
 }
 
 t.test('apiserver-kill: real fault, healed, five reports with measured numbers', async (t) => {
   const pidBefore = componentPid(cfg, 'cp2', 'kube-apiserver');
   t.type(pidBefore, 'number', 'kube-apiserver runs on cp2 (a static pod of its kubelet)');
-  const res = await drill('apiserver-kill', '--host', 'cp2', '--report-dir', reportRoot, '--gate');
+  // The lab's mon1 watches by default; the hold makes detection independent of the fault's length.
+  const res = await drill(
+    'apiserver-kill',
+    '--host',
+    'cp2',
+    '--report-dir',
+    reportRoot,
+    '--gate',
+    '--hold-until-detected',
+  );
   t.equal(res.code, 0, 'drill exits 0');
   if (res.code !== 0) t.comment(res.out.slice(-3000));
   const [dir] = fs.readdirSync(reportRoot).filter((d) => d.endsWith('-apiserver-kill'));
@@ -57,12 +67,20 @@ t.test('apiserver-kill: real fault, healed, five reports with measured numbers',
   t.not(after, pidBefore, 'a new kube-apiserver process');
   const junit = fs.readFileSync(path.join(reportRoot, dir!, 'junit.xml'), 'utf8');
   const cases = junit.match(/<testcase /g) ?? [];
-  // One test case per SLO, and the run's fidelity case (src/model/fidelity.ts).
+  // Detection through the lab's Prometheus and Alertmanager: APIServerDown for cp2's apiserver.
+  const expected = (report.alerts ?? []).filter((a) => a.role === 'expected');
+  t.match(expected, [{ alert: 'APIServerDown', verdict: 'pass' }], expected[0]?.message ?? 'no alert');
+  for (const k of ['detect', 'notify', 'resolve'])
+    t.type(m(`${k}_APIServerDown_s`)?.value, 'number', `${k}_APIServerDown_s measured`);
+  // One test case per SLO (the detection measurements among them), one per expected alert and
+  // per alert that failed the run, and the run's fidelity case (src/model/fidelity.ts).
+  const alertCases = (report.alerts ?? []).filter((a) => a.role === 'expected' || a.verdict === 'fail');
   t.equal(
     cases.length,
-    report.measurements.filter((x) => x.verdict).length + 1,
-    'one test case per SLO, plus fidelity',
+    report.measurements.filter((x) => x.verdict).length + alertCases.length + 1,
+    'one test case per SLO and per expected alert, plus fidelity',
   );
+  t.match(junit, /apiserver-kill › alert APIServerDown/);
   t.match(junit, /apiserver-kill › fidelity/);
   t.match(junit, /apiserver-kill › lb_failover_s &lt; 30/);
   const timeline = fs

@@ -10,6 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 import type { LabConfig } from '../../src/lab/config.ts';
+import {
+  ALERTMANAGER_PORT,
+  monitoringHost,
+  PROMETHEUS_PORT,
+  WEBHOOK_PORT,
+} from '../../src/lab/monitoring.ts';
 import { runCli } from '../helpers/cli.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
@@ -24,6 +30,7 @@ export interface Report {
     expected?: { min: number; max: number; formula: string };
   }[];
   fault: { status: string; heal: { status: string } };
+  alerts?: { alert: string; role: string; verdict: string; message: string }[];
   phases: { phase: string; ok?: boolean; message?: string }[];
 }
 
@@ -41,6 +48,7 @@ export async function sshLab(t: Test): Promise<SshLab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-sshlab-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const inventory = path.join(dir, 'inventory.yaml');
+  const mon = monitoringHost(cfg)!;
   const inv = await runCli('lab', ['inventory', '--out', inventory], { timeoutMs: 300_000 });
   if (inv.code !== 0) throw new Error(`lab inventory failed: ${inv.stderr}`);
   const unpinned = await runCli('drill', ['apiserver-kill', '--target', 'ssh', '--inventory', inventory], {
@@ -68,9 +76,17 @@ export async function sshLab(t: Test): Promise<SshLab> {
       const reports = fs.mkdtempSync(path.join(dir, `${target}-`));
       const targetArgs =
         // --yes: the consent a destructive drill needs on a non-lab target (src/safety/consent.ts).
+        // Detection on both: the lab's own mon1, and the same Prometheus and Alertmanager given to
+        // the ssh drill as a real cluster's (--prometheus, --alertmanager, --alert-webhook: the
+        // harness's address mon1's Alertmanager posts to), each fault held until detected.
         target === 'ssh'
-          ? ['--target', 'ssh', '--inventory', inventory, '--config', pinConfig, '--yes']
-          : ['--target', 'lab'];
+          ? [
+              ...['--target', 'ssh', '--inventory', inventory, '--config', pinConfig, '--yes'],
+              ...['--prometheus', `http://${mon.ip}:${PROMETHEUS_PORT}`],
+              ...['--alertmanager', `http://${mon.ip}:${ALERTMANAGER_PORT}`],
+              ...['--alert-webhook', `${cfg.hostIp}:${WEBHOOK_PORT}`, '--hold-until-detected'],
+            ]
+          : ['--target', 'lab', '--hold-until-detected'];
       process.env.HADRILL_LAB_LOCK_HELD = lockEnv;
       const res = await runCli('drill', [...args, ...targetArgs, '--report-dir', reports], {
         timeoutMs: 300_000,
@@ -106,5 +122,14 @@ export function sameAsLab(t: Test, viaSsh: Report, viaLab: Report): void {
     t.equal(s[name]!.verdict, l[name]!.verdict, `${name}: same verdict (${s[name]!.verdict})`);
     t.equal(s[name]!.value === null, l[name]!.value === null, `${name}: observed on both or neither`);
     t.same(s[name]!.expected?.formula, l[name]!.expected?.formula, `${name}: same expected window`);
+  }
+  // Detection: the expected alerts fired, were notified and resolved inside their windows on both.
+  for (const [via, r] of [
+    ['ssh', viaSsh],
+    ['lab', viaLab],
+  ] as const) {
+    const expected = (r.alerts ?? []).filter((a) => a.role === 'expected');
+    t.ok(expected.length > 0, `${via}: alerts expected`);
+    for (const a of expected) t.equal(a.verdict, 'pass', `${via}: ${a.message}`);
   }
 }

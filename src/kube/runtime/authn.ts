@@ -11,6 +11,7 @@
  * Without a client CA the TLS server does not ask for certificates (a presented one is ignored).
  * Every authenticated user also gets `system:authenticated` (pkg/authentication/group).
  */
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 
 export interface UserInfo {
@@ -30,12 +31,21 @@ export type Authn =
 export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 export const AUTHENTICATED_GROUP = 'system:authenticated';
 
-/** The user a verified client certificate names, or why it does not authenticate. */
-export function authenticateClientCert(socket: TLSSocket, caConfigured: boolean): Authn {
+/**
+ * The user a verified client certificate names, or why it does not authenticate. The TLS
+ * handshake verified the certificate against the CA of its time; with `currentCa` (a CA that is
+ * reloaded, e.g. from the extension-apiserver-authentication ConfigMap) a certificate the
+ * handshake could not verify is checked again against it on each request, as upstream's x509
+ * authenticator verifies every request against the current bundle (k8s.io/apiserver
+ * pkg/authentication/request/x509/x509.go `AuthenticateRequest`: `a.verifyOptionsFn()`): a
+ * kept-alive connection opened before the CA arrived (Prometheus keeps its scrape connections)
+ * authenticates once it has.
+ */
+export function authenticateClientCert(socket: TLSSocket, caConfigured: boolean, currentCa?: Buffer): Authn {
   if (!caConfigured) return { kind: 'none' };
   const cert = socket.getPeerCertificate?.();
   if (!cert || Object.keys(cert).length === 0) return { kind: 'none' };
-  if (!socket.authorized) {
+  if (!socket.authorized && !(currentCa && issuedBy(socket.getPeerX509Certificate?.(), currentCa))) {
     return { kind: 'invalid', reason: `client certificate: ${String(socket.authorizationError)}` };
   }
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -44,4 +54,21 @@ export function authenticateClientCert(socket: TLSSocket, caConfigured: boolean)
   const o = cert.subject?.O;
   const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
   return { kind: 'user', user: { name, groups: [...groups, AUTHENTICATED_GROUP] } };
+}
+
+/** Whether `cert` is signed by one of the PEM bundle's certificates and valid now. */
+function issuedBy(cert: X509Certificate | undefined, bundle: Buffer): boolean {
+  if (!cert) return false;
+  const now = Date.now();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return false;
+  const pems =
+    bundle.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return pems.some((pem) => {
+    try {
+      const ca = new X509Certificate(pem);
+      return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -135,7 +135,7 @@ export async function startSecureServer(o: SecureServingOptions): Promise<Secure
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'https://x').pathname;
-    const d = decide(o, authenticateClientCert(req.socket as TLSSocket, ca !== undefined), path);
+    const d = decide(o, authenticateClientCert(req.socket as TLSSocket, ca !== undefined, ca), path);
     if (d.kind !== 'serve') return refuse(o, res, d.kind, d.kind === 403 ? d.user : undefined, path);
     const route = o.routes[path];
     if (!route) {

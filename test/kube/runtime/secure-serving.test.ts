@@ -128,6 +128,38 @@ t.test("the kubelet's: anonymous off is 401 as text; the CA can change", async (
   );
 });
 
+t.test('a kept-alive connection opened before the CA arrived authenticates once it has', async (t) => {
+  // Prometheus keeps its scrape connection: the scheduler's CA comes from a ConfigMap a moment
+  // after it starts serving, and every request is verified against the CA of the moment.
+  const s = await serve(t, { clientCa: undefined });
+  const https = await import('node:https');
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const get = () =>
+    new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = https.request(
+        s.url('/metrics'),
+        {
+          agent,
+          rejectUnauthorized: false,
+          cert: readFileSync(prometheus.cert),
+          key: readFileSync(prometheus.key),
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  t.match(await get(), { status: 403 }, 'no CA yet: anonymous');
+  s.server.setClientCa(caPem);
+  t.same(await get(), { status: 200, reused: true }, 'the same connection, now authenticated');
+  s.server.setClientCa(readFileSync(otherCa.cert));
+  t.same(await get(), { status: 401, reused: true }, 'and refused once the CA no longer signs it');
+});
+
 t.test('without a client CA a certificate is ignored (anonymous); a port in use is logged', async (t) => {
   const s = await serve(t, { clientCa: undefined });
   t.equal((await httpsGet(s.url('/metrics'), { client: prometheus })).status, 403);
