@@ -18,7 +18,11 @@ t.test('hold: until the expected alert fires, or its window has passed', async (
   const other = new Timeline().alert(15_000, 'APIServerDown', 'firing', { instance: 'cp1' }).events;
   t.same(undetected(other, 10_000, ctx, 20_000), ['APIServerDown'], 'another instance does not count');
   const before = new Timeline().alert(5_000, 'APIServerDown', 'firing', CP2).events;
-  t.same(undetected(before, 10_000, ctx, 20_000), ['APIServerDown'], 'firing before the fault does not count');
+  t.same(
+    undetected(before, 10_000, ctx, 20_000),
+    ['APIServerDown'],
+    'firing before the fault does not count',
+  );
   const fired = new Timeline().alert(18_000, 'APIServerDown', 'firing', CP2).events;
   t.same(undetected(fired, 10_000, ctx, 20_000), []);
   t.equal(holdMaxMs(ctx), 23_500);
