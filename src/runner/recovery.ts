@@ -1,8 +1,8 @@
 /**
  * Recovery criteria the runner polls while observing: pure functions of the timeline so far.
  */
-import { recoveryMs } from '../analysis/availability.ts';
-import type { SustainedRule } from '../analysis/types.ts';
+import { lbSamples, recoveryMs } from '../analysis/availability.ts';
+import { DEFAULT_SUSTAINED_MS, type SustainedRule } from '../analysis/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 
 /**
@@ -16,6 +16,23 @@ export function apiRecovered(
   rule: SustainedRule = {},
 ): boolean {
   return recoveryMs(events, fromMs, rule) !== null;
+}
+
+/**
+ * True when the API through the LB is steady at `nowMs`: every sample of the last sustained-success
+ * window succeeded (none at all: nothing to wait for). The run ends only then, so a failure run
+ * the heal caused (a VIP going back to its MASTER) is observed to its end, not cut off.
+ */
+export function apiSteadyAt(
+  events: readonly TimelineEvent[],
+  nowMs: number,
+  rule: SustainedRule = {},
+): boolean {
+  const all = lbSamples(events, rule.connection);
+  if (all.length === 0) return true;
+  const since = nowMs - (rule.sustainedSuccessMs ?? DEFAULT_SUSTAINED_MS);
+  const recent = all.filter((s) => s.atMs >= since);
+  return recent.length > 0 && recent.every((s) => s.ok) && all.filter((s) => s.atMs < since).length > 0;
 }
 
 /** True when an endpoints event after `fromMs` no longer lists `ip` (for every resource seen). */

@@ -31,6 +31,7 @@ import { sleep } from '../util/time.ts';
 import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
 import { alertingFor, holdMaxMs, type MonitoringRun, undetected, unresolved } from './detection.ts';
 import { checkPromqlSlos } from './promql.ts';
+import { apiSteadyAt } from './recovery.ts';
 import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
 
 export type LoadRequest =
@@ -117,6 +118,9 @@ export interface RunOutcome {
   readonly verify?: SteadyState;
   readonly healed: boolean;
 }
+
+/** How long the end of a run waits at most for the API to be steady again. */
+const STEADY_END_MAX_MS = 30_000;
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const recorder = o.recorder ?? new TimelineRecorder();
@@ -326,6 +330,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // window passed), so resolve_ is measured, not cut off by the end of the run.
   if (alerting && healAtMs !== undefined && !aborted) {
     while (unresolved(recorder.events(), healAtMs, alerting, recorder.clock.nowMs()).length > 0 && !aborted)
+      await sleep(200, o.signal);
+  }
+  // End on a steady API (bounded): what the heal and the time after it moved (a VIP preempted back
+  // to its MASTER) is observed to its end rather than cut off as a lower bound.
+  if (healAtMs !== undefined && !aborted) {
+    const until = performance.now() + STEADY_END_MAX_MS;
+    while (
+      !aborted &&
+      performance.now() < until &&
+      !apiSteadyAt(recorder.events(), recorder.clock.nowMs(), ctx.sustained)
+    )
       await sleep(200, o.signal);
   }
   // The tail: probes keep recording after recovery; heal and verify already gave them that time.

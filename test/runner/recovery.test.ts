@@ -6,7 +6,7 @@ import t from 'tap';
 import { analyze } from '../../src/analysis/analyze.ts';
 import { recoveryMs } from '../../src/analysis/availability.ts';
 import type { SustainedRule } from '../../src/analysis/types.ts';
-import { apiRecovered } from '../../src/runner/recovery.ts';
+import { apiRecovered, apiSteadyAt } from '../../src/runner/recovery.ts';
 import type { TimelineEvent } from '../../src/timeline/events.ts';
 import { Timeline } from '../analysis/synthetic.ts';
 
@@ -75,4 +75,13 @@ t.test('the window length is the one the analysis is given', (t) => {
   const rto = analyze(tl.events, { slos: SLOS, sustainedSuccessMs: 5000 }).find((m) => m.name === 'rto_s');
   t.equal(rto?.value, 4.5);
   t.end();
+});
+
+t.test('apiSteadyAt: the last sustained-success window all good', async (t) => {
+  const failingLate = new Timeline().lb(0, 20_000, (ms) => !(ms >= 17_000 && ms < 18_000)).events;
+  t.notOk(apiSteadyAt(failingLate, 20_000), 'a failure 2 s ago: not steady (3 s window)');
+  t.ok(apiSteadyAt(failingLate, 21_100), 'steady once 3 s passed after it…');
+  t.notOk(apiSteadyAt(failingLate, 21_100, { sustainedSuccessMs: 5000 }), '…by the rule given');
+  t.ok(apiSteadyAt(new Timeline().events, 5000), 'no API probe: nothing to wait for');
+  t.notOk(apiSteadyAt(new Timeline().lb(0, 2000, () => true).events, 2000), 'probes younger than the window');
 });
