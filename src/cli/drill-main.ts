@@ -11,7 +11,7 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { PRESETS, type PresetName } from '../lab/config.ts';
 import { type K6Script, requireK6 } from '../probes/k6.ts';
 import { parseBaseline } from '../runner/baseline.ts';
-import type { LoadRequest } from '../runner/run.ts';
+import type { LoadRequest } from '../runner/options.ts';
 import { measuredBy, type ScenarioOptions } from '../runner/scenario.ts';
 import { HealJournal } from '../safety/journal.ts';
 import { EMPTY_CONFIG, loadDrillConfig } from '../slo/config.ts';

@@ -56,6 +56,14 @@ export function holdMaxMs(alerting: AlertingContext): number {
   return max * 1000;
 }
 
+/** How long the wait for resolutions may take at most after the heal, ms. */
+export function resolveMaxMs(alerting: AlertingContext): number {
+  let max = 0;
+  for (const x of alerting.alerts.expected)
+    max = Math.max(max, windowOf(x, alerting, (m, r) => resolveWindow(m, r, x.clearS))?.max ?? 0);
+  return max * 1000;
+}
+
 /**
  * Expected alerts still active at `nowMs` (a matching series whose last state is pending or
  * firing) and not past the end of their resolve window from the heal: the run keeps observing

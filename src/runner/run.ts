@@ -7,120 +7,26 @@
  * once per run, in buildRunResult, which also hands its measurements to `--repeat` statistics.
  */
 import { randomBytes } from 'node:crypto';
-import type { analyze } from '../analysis/analyze.ts';
-import type { PreviousRun } from '../analysis/history.ts';
-import type { RepetitionStat } from '../analysis/stats.ts';
-import type { AnalysisContext, Measurement, SustainedRule } from '../analysis/types.ts';
-import type { Fault, InjectOutcome } from '../faults/types.ts';
+import type { AnalysisContext } from '../analysis/types.ts';
+import type { InjectOutcome } from '../faults/types.ts';
 import { buildRunResult } from '../model/build.ts';
-import type { RunResult } from '../model/result.ts';
-import type { PromqlSlo } from '../monitoring/promql.ts';
 import type { AlertingContext } from '../monitoring/types.ts';
 import { alertsProbe } from '../probes/alerts.ts';
-import { type K6Run, type K6Script, startK6 } from '../probes/k6.ts';
-import type { KubeAccess } from '../probes/kube.ts';
+import { type K6Run, startK6 } from '../probes/k6.ts';
 import { BuiltinLoad } from '../probes/load.ts';
-import { checkSteadyState, describeProblems, type SteadyState, waitSteadyState } from '../probes/steady.ts';
-import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
+import { describeProblems } from '../probes/steady.ts';
 import { checkInterlocks } from '../safety/interlocks.ts';
-import type { SloSet } from '../slo/types.ts';
-import type { Target } from '../targets/types.ts';
 import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
-import { AUTO_BASELINE, type BaselineRule, baselineMaxMs, waitBaseline } from './baseline.ts';
-import { alertingFor, holdMaxMs, type MonitoringRun, undetected, unresolved } from './detection.ts';
+import { AUTO_BASELINE, baselineMaxMs, waitBaseline } from './baseline.ts';
+import { alertingFor, holdMaxMs, resolveMaxMs, undetected, unresolved } from './detection.ts';
+import { observeFault, settleAfterHeal } from './observe.ts';
+import type { RunOptions, RunOutcome } from './options.ts';
+import { REAL_OPS } from './options.ts';
 import { checkPromqlSlos } from './promql.ts';
 import { apiSteadyAt } from './recovery.ts';
-import { type Scenario, type ScenarioContext, type ScenarioOptions, scenarioAnalysis } from './scenario.ts';
-
-export type LoadRequest =
-  | { readonly kind: 'builtin'; readonly ratePerS: number }
-  | { readonly kind: 'k6'; readonly script: K6Script };
-
-/** The runner's cluster-facing side effects, injectable so tests can run it without a cluster. */
-export interface RunnerOps {
-  checkSteady(target: Target, kube: KubeAccess): Promise<SteadyState>;
-  waitSteady(target: Target, kube: KubeAccess, timeoutMs: number): Promise<SteadyState>;
-  prepare(target: Target, kube: KubeAccess): Promise<void>;
-  readBack(target: Target, kube: KubeAccess, runId: string, recorder: TimelineRecorder): Promise<void>;
-  cleanup(target: Target, kube: KubeAccess, runId: string): Promise<void>;
-}
-
-export const REAL_OPS: RunnerOps = {
-  checkSteady: checkSteadyState,
-  waitSteady: (t, k, ms) => waitSteadyState(t, k, ms),
-  prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
-  async readBack(t, k, runId, recorder) {
-    // The API may still be settling right after a heal: try a few times before giving up on RPO.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await readBack(k, t.topology.apiUrl, runId, recorder.events(), recorder.sink('runner'));
-        return;
-      } catch (err) {
-        if (attempt >= 4) throw err;
-        await sleep(1000 * attempt);
-      }
-    }
-  },
-  cleanup: (t, k, runId) => cleanupWrites(k, t.topology.apiUrl, runId),
-};
-
-export interface RunOptions {
-  readonly ops?: RunnerOps;
-  readonly scenario: Scenario;
-  readonly target: Target;
-  readonly kube: KubeAccess;
-  readonly slos: SloSet;
-  readonly options?: ScenarioOptions;
-  /** The sustained-success rule (config `sustainedSuccessS`): observation and analysis both use it. */
-  readonly sustained?: SustainedRule;
-  readonly recorder?: TimelineRecorder;
-  /** Aborts observation (SIGINT/SIGTERM): the runner heals, verifies and reports `aborted`. */
-  readonly signal?: AbortSignal;
-  /** How long probes run before the fault (src/runner/baseline.ts; default: until every probe reported). */
-  readonly baseline?: BaselineRule;
-  /**
-   * After recovery, keep observing at least this long (so the report shows the tail); the heal and
-   * the verify count toward it, since the probes keep recording through both.
-   */
-  readonly tailMs?: number;
-  /** Time allowed for steady state after heal. */
-  readonly verifyTimeoutMs?: number;
-  readonly harnessVersion?: string;
-  /** This run's place in a `--repeat N` series, and the series' statistics (given on the last run). */
-  readonly repeat?: { readonly index: number; readonly of: number };
-  readonly repetition?: (measurements: readonly Measurement[]) => readonly RepetitionStat[];
-  /** Earlier runs of this scenario on this target, for the history comparison. */
-  readonly previous?: readonly PreviousRun[];
-  readonly preset?: string;
-  /** Called right after the fault is invoked and after it is healed (the heal journal hooks in here). */
-  readonly onInjecting?: (fault: Fault) => Promise<void> | void;
-  /** Background load through the LB during the drill: the built-in generator, or k6. */
-  readonly load?: LoadRequest;
-  /** Inject even past the blast-radius interlocks (quorum, every apiserver, the only LB): --allow-unsafe named this scenario. */
-  readonly allowUnsafe?: boolean;
-  readonly onHealed?: (fault: Fault) => Promise<void> | void;
-  /**
-   * The monitoring stack the drill watches for alerts (src/runner/detection.ts): read in
-   * preflight, polled by the detection probe; `holdUntilDetected` keeps the fault in place.
-   */
-  readonly monitoring?: MonitoringRun;
-  /** The drill config's PromQL SLOs for this scenario, checked over the fault window (needs monitoring). */
-  readonly promql?: readonly PromqlSlo[];
-  /** The analysis (src/analysis/analyze.ts by default); injectable so tests can count its runs. */
-  readonly analyze?: typeof analyze;
-}
-
-export interface RunOutcome {
-  readonly result: RunResult;
-  readonly preflight: SteadyState;
-  readonly verify?: SteadyState;
-  readonly healed: boolean;
-}
-
-/** How long the end of a run waits at most for the API to be steady again. */
-const STEADY_END_MAX_MS = 30_000;
+import { type ScenarioContext, scenarioAnalysis } from './scenario.ts';
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const recorder = o.recorder ?? new TimelineRecorder();
@@ -202,7 +108,10 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   await ops.prepare(o.target, o.kube);
   const probesAbort = new AbortController();
   const baseline = o.baseline ?? AUTO_BASELINE;
-  const maxRunMs = baselineMaxMs(baseline) + o.scenario.observeMs(timings, ctx.options) + 180_000;
+  // A hold may observe longer than the scenario would (an alert's `for` of 5 minutes).
+  const hold = o.monitoring?.holdUntilDetected && alerting ? alerting : undefined;
+  const observeMs = Math.max(o.scenario.observeMs(timings, ctx.options), hold ? holdMaxMs(hold) + 5000 : 0);
+  const maxRunMs = baselineMaxMs(baseline) + observeMs + (alerting ? resolveMaxMs(alerting) : 0) + 180_000;
   let probeRuns: Promise<void>[] = [];
   let outcome: InjectOutcome | undefined;
   let injectedAtMs: number | undefined;
@@ -277,28 +186,18 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       });
     }
     if (outcome?.effect && !aborted) {
-      const hold = o.monitoring?.holdUntilDetected && alerting ? alerting : undefined;
       const effectMs = outcome.effectAt?.atMs ?? injectedAtMs!;
-      const observeMs = Math.max(
-        o.scenario.observeMs(timings, ctx.options),
-        hold ? holdMaxMs(hold) + 5000 : 0,
-      );
-      const deadline = performance.now() + observeMs;
+      const untilMs = performance.now() + observeMs;
       await phase(
         'observe',
-        async () => {
-          let waiting: string[] = [];
-          while (!aborted && performance.now() < deadline) {
-            const events = recorder.events();
-            if (o.scenario.recovered(events, injectedAtMs!, ctx)) {
-              waiting = hold ? undetected(events, effectMs, hold, recorder.clock.nowMs()) : [];
-              if (waiting.length === 0) return 'recovered';
-            }
-            await sleep(200);
-          }
-          if (aborted) return 'aborted';
-          return waiting.length > 0 ? `deadline while holding for ${waiting.join(', ')}` : 'deadline';
-        },
+        () =>
+          observeFault({
+            untilMs,
+            recovered: () => o.scenario.recovered(recorder.events(), injectedAtMs!, ctx),
+            undetected: () =>
+              hold ? undetected(recorder.events(), effectMs, hold, recorder.clock.nowMs()) : [],
+            aborted: () => aborted !== undefined,
+          }),
         (v) => ({ ok: v === 'recovered', message: v }),
       );
     }
@@ -326,23 +225,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
-  // Expected alerts that fired resolve after the heal: observe until they have (or their resolve
-  // window passed), so resolve_ is measured, not cut off by the end of the run.
-  if (alerting && healAtMs !== undefined && !aborted) {
-    while (unresolved(recorder.events(), healAtMs, alerting, recorder.clock.nowMs()).length > 0 && !aborted)
-      await sleep(200, o.signal);
-  }
-  // End on a steady API (bounded): what the heal and the time after it moved (a VIP preempted back
-  // to its MASTER) is observed to its end rather than cut off as a lower bound.
-  if (healAtMs !== undefined && !aborted) {
-    const until = performance.now() + STEADY_END_MAX_MS;
-    while (
-      !aborted &&
-      performance.now() < until &&
-      !apiSteadyAt(recorder.events(), recorder.clock.nowMs(), ctx.sustained)
-    )
-      await sleep(200, o.signal);
-  }
+  // After the heal: the expected alerts that fired resolve (resolve_ is measured, not cut off),
+  // then the API is steady (a VIP preempted back to its MASTER is observed to its end).
+  const healedAt = healAtMs;
+  if (healedAt !== undefined)
+    await settleAfterHeal({
+      unresolved: () =>
+        alerting ? unresolved(recorder.events(), healedAt, alerting, recorder.clock.nowMs()) : [],
+      apiSteady: () => apiSteadyAt(recorder.events(), recorder.clock.nowMs(), ctx.sustained),
+      aborted: () => aborted !== undefined,
+      signal: o.signal,
+    });
   // The tail: probes keep recording after recovery; heal and verify already gave them that time.
   const observedAfterMs = recorder.clock.nowMs() - (healAtMs ?? recorder.clock.nowMs());
   if (!aborted) await sleep(Math.max(0, (o.tailMs ?? 1000) - observedAfterMs), o.signal);

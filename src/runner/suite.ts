@@ -16,7 +16,8 @@ import { describeProblems, type SteadyState, waitSteadyState } from '../probes/s
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import type { Target } from '../targets/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
-import { type RunOptions, type RunOutcome, runScenario } from './run.ts';
+import type { RunOptions, RunOutcome } from './options.ts';
+import { runScenario } from './run.ts';
 import type { Scenario, ScenarioOptions } from './scenario.ts';
 
 export interface SuiteOptions {

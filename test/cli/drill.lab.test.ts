@@ -93,6 +93,47 @@ t.test('apiserver-kill: real fault, healed, five reports with measured numbers',
   t.notMatch(all, /BEGIN [A-Z ]*PRIVATE KEY|client-key-data/, 'no secret in any report');
 });
 
+t.test("PromQL SLOs of the drill config, judged over the fault window by the lab's Prometheus", async (t) => {
+  const dir = fs.mkdtempSync(path.join(reportRoot, 'promql-'));
+  const config = path.join(dir, 'drill.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'promql:',
+      '  - name: apiservers_up',
+      '    expr: sum(up{job="apiserver"})',
+      '    slo: ">= 3"',
+      '  - name: etcd_has_leader',
+      '    expr: min(etcd_server_has_leader{job="etcd"})',
+      '    slo: ">= 1"',
+      '',
+    ].join('\n'),
+  );
+  const res = await drill(
+    'apiserver-kill',
+    '--host',
+    'cp3',
+    '--config',
+    config,
+    '--report-dir',
+    dir,
+    '--hold-until-detected',
+  );
+  t.equal(res.code, 0, 'no --gate: the drill ran');
+  const [run] = fs.readdirSync(dir).filter((d) => d.endsWith('-apiserver-kill'));
+  const report = JSON.parse(fs.readFileSync(path.join(dir, run!, 'report.json'), 'utf8')) as Report & {
+    timeline: { type: string; name?: string; value?: number }[];
+  };
+  const m = (name: string) => report.measurements.find((x) => x.name === name);
+  t.match(m('promql_apiservers_up'), { verdict: 'fail', value: 2 }, 'one apiserver of three was down');
+  t.match(m('promql_etcd_has_leader'), { verdict: 'pass', value: 1 }, 'etcd kept its leader');
+  t.match(
+    report.timeline.filter((e) => e.type === 'promql'),
+    [{ name: 'apiservers_up', value: 2 }],
+    'the first violating sample is on the timeline',
+  );
+});
+
 t.test('bad input: exit 2 with a message that says what to fix, and no fault injected', async (t) => {
   const pids = [...componentPids(cfg)];
   const cases: [string[], RegExp][] = [

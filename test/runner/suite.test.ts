@@ -8,7 +8,7 @@ import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { buildRunResult } from '../../src/model/build.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import type { SteadyState } from '../../src/probes/steady.ts';
-import type { RunOptions, RunOutcome } from '../../src/runner/run.ts';
+import type { RunOptions, RunOutcome } from '../../src/runner/options.ts';
 import type { Scenario } from '../../src/runner/scenario.ts';
 import { describeBetween, runSuite } from '../../src/runner/suite.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';

@@ -10,7 +10,8 @@ import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { waitSteadyState } from '../../src/probes/steady.ts';
 import { reportDirFor, writeReports } from '../../src/reporters/write.ts';
-import { type RunOutcome, runScenario } from '../../src/runner/run.ts';
+import type { RunOutcome } from '../../src/runner/options.ts';
+import { runScenario } from '../../src/runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../../src/runner/scenario.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
 
