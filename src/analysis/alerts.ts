@@ -132,11 +132,22 @@ export function alertTimes(
   const firingBefore = series.filter((s) => stateBefore(s, fromMs) === 'firing');
   const fired = series.filter((s) => s.states.some((c) => c.state === 'firing'));
   const resolves = fired.map(finalResolve);
+  const mine = (labels: Labels) =>
+    matcher ? labelsMatch(labels, matcher) : series.some((s) => labelsMatch(labels, s.labels));
+  // A notification belongs to this drill's episode when it started (Prometheus' FiredAt) no earlier
+  // than the episode went active (its activeAt), both on Prometheus' clock: Alertmanager repeats
+  // a group's earlier alerts, which must not count as this fault's notification.
+  const activeAt = first(
+    eventsOf(timeline, 'alert')
+      .filter((e) => e.alert === alert && e.atMs >= fromMs && e.activeAt && e.state !== 'inactive')
+      .filter((e) => mine(e.labels))
+      .map((e) => Date.parse(e.activeAt!))
+      .filter((t) => Number.isFinite(t)),
+  );
+  const sameEpisode = (startsAt?: string) =>
+    startsAt === undefined || activeAt === undefined || !(Date.parse(startsAt) < activeAt);
   const notes = eventsOf(timeline, 'alert.notify').filter(
-    (n) =>
-      n.alert === alert &&
-      n.atMs >= fromMs &&
-      (matcher ? labelsMatch(n.labels, matcher) : series.some((s) => labelsMatch(n.labels, s.labels))),
+    (n) => n.alert === alert && n.atMs >= fromMs && mine(n.labels) && sameEpisode(n.startsAt),
   );
   const wentFiring = firingBefore.map((s) => s.states.filter((c) => c.atMs < fromMs).at(-1)!.atMs);
   return {

@@ -217,11 +217,21 @@ export async function queryRange(
 }
 
 /**
- * Alertmanager's root route `group_wait` (`GET /api/v2/status`: config.original is the loaded
- * YAML; alertmanager config/config.go DefaultRouteOpts GroupWait 30s when the route sets none).
+ * Alertmanager's root route `group_wait` and `group_interval` (`GET /api/v2/status`:
+ * config.original is the loaded YAML; alertmanager dispatch/route.go DefaultRouteOpts: GroupWait
+ * 30s, GroupInterval 5m when the route sets none).
  */
-export async function alertmanagerGroupWaitS(o: EndpointOptions): Promise<number> {
+export async function alertmanagerGrouping(
+  o: EndpointOptions,
+): Promise<{ readonly groupWaitS: number; readonly groupIntervalS: number }> {
   const d = (await getJson(o, 'api/v2/status')) as { config?: { original?: string } };
-  const route = ((YAML.parse(d.config?.original ?? '') ?? {}) as { route?: { group_wait?: string } }).route;
-  return seconds(route?.group_wait ?? '30s', 'group_wait');
+  const route = (
+    (YAML.parse(d.config?.original ?? '') ?? {}) as {
+      route?: { group_wait?: string; group_interval?: string };
+    }
+  ).route;
+  return {
+    groupWaitS: seconds(route?.group_wait ?? '30s', 'group_wait'),
+    groupIntervalS: seconds(route?.group_interval ?? '5m', 'group_interval'),
+  };
 }

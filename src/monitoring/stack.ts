@@ -5,7 +5,7 @@
  * windows are computed from: its own scrape/evaluation intervals, loaded rules, group_wait).
  */
 import {
-  alertmanagerGroupWaitS,
+  alertmanagerGrouping,
   checkEndpoint,
   type EndpointOptions,
   loadedAlertRules,
@@ -41,15 +41,10 @@ export function checkStack(s: MonitoringStack): void {
 
 /** Reads the stack's configuration; throws a TargetError naming the endpoint that failed. */
 export async function readAlerting(s: MonitoringStack): Promise<Omit<AlertingContext, 'alerts'>> {
-  const [globals, rules, groupWaitS] = await Promise.all([
+  const [globals, rules, grouping] = await Promise.all([
     promGlobals(s.prometheus),
     loadedAlertRules(s.prometheus),
-    s.alertmanager && s.webhook ? alertmanagerGroupWaitS(s.alertmanager) : Promise.resolve(undefined),
+    s.alertmanager && s.webhook ? alertmanagerGrouping(s.alertmanager) : Promise.resolve(undefined),
   ]);
-  return {
-    ...globals,
-    pollIntervalS: s.pollMs / 1000,
-    ...(groupWaitS !== undefined ? { groupWaitS } : {}),
-    rules,
-  };
+  return { ...globals, pollIntervalS: s.pollMs / 1000, ...grouping, rules };
 }

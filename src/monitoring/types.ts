@@ -68,6 +68,11 @@ export interface AlertingContext {
    * has no Alertmanager: no `notify_` measurements then.
    */
   readonly groupWaitS?: number;
+  /**
+   * Alertmanager's root route `group_interval`, seconds: an alert joining a group that is already
+   * active is sent at that group's next flush. Absent: the notify window assumes a new group.
+   */
+  readonly groupIntervalS?: number;
   /** Every alerting rule Prometheus had loaded. */
   readonly rules: readonly AlertRuleInfo[];
   /** What this drill expects (scenario defaults, then the drill config). */

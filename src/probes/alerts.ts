@@ -94,7 +94,7 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
 
 interface WebhookBody {
   readonly receiver?: string;
-  readonly alerts?: readonly { status?: string; labels?: Record<string, string> }[];
+  readonly alerts?: readonly { status?: string; labels?: Record<string, string>; startsAt?: string }[];
 }
 
 async function startReceiver(stack: MonitoringStack, ctx: ProbeContext): Promise<{ close(): Promise<void> }> {
@@ -126,6 +126,7 @@ async function startReceiver(stack: MonitoringStack, ctx: ProbeContext): Promise
             status: a.status,
             labels,
             receiver: body.receiver ?? '',
+            ...(a.startsAt ? { startsAt: a.startsAt } : {}),
           },
           at,
         );

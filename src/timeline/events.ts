@@ -178,6 +178,12 @@ export type EventBody =
       readonly status: 'firing' | 'resolved';
       readonly labels: Readonly<Record<string, string>>;
       readonly receiver: string;
+      /**
+       * The alert's `startsAt` as Alertmanager sent it: Prometheus' FiredAt (rules/manager.go
+       * SendAlerts), on Prometheus' clock like the `activeAt` of `alert` events, so a notification
+       * of an earlier firing episode (Alertmanager repeats a group's alerts) is told apart.
+       */
+      readonly startsAt?: string;
     }
   | {
       /**

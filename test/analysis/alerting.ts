@@ -3,8 +3,8 @@
  * 5 s (timeout 2 s), evaluating every 5 s, polled every 1 s, Alertmanager's group_wait 10 s, and
  * a few rules. The expected alert APIServerDown{instance="cp2"} (for: 10s) then has the windows
  * detect [10, 23.5], pending [0, 13.5], notify [20, 32.5], resolve [0, 13.5] (windows/detection.ts).
- * `drill()` is a run with the fault at 10 s (no fault.effect: t0 = the invoke), healed at
- * 60 s → 61 s (heal.done: resolution is timed from 61 s), ending at 90 s.
+ * `drill()` is a run with the fault at 10 s (no fault.effect: t0 = the invoke), the heal invoked
+ * at 61 s (resolution is timed from there) and done at 61.5 s, ending at 90 s.
  */
 import type { AlertingContext, AlertRuleInfo } from '../../src/monitoring/types.ts';
 import { Timeline } from './synthetic.ts';
@@ -47,12 +47,12 @@ export function alertingContext(over: Partial<AlertingContext> = {}): AlertingCo
   };
 }
 
-/** Fault at 10 s, heal invoked at 60 s and done at `healDoneMs`, last event at `endMs`. */
-export function drill(healDoneMs = 61_000, endMs = 90_000): Timeline {
+/** Fault at 10 s, heal invoked at `healMs` (resolution is timed from there) and done 0.5 s later, last event at `endMs`. */
+export function drill(healMs = 61_000, endMs = 90_000): Timeline {
   return new Timeline()
     .fault(10_000)
-    .add(Math.min(60_000, healDoneMs - 1000), { type: 'heal.invoke', fault: 'apiserver-kill' }, 'fault')
-    .add(healDoneMs, { type: 'heal.done', fault: 'apiserver-kill' }, 'fault')
+    .add(healMs, { type: 'heal.invoke', fault: 'apiserver-kill' }, 'fault')
+    .add(healMs + 500, { type: 'heal.done', fault: 'apiserver-kill' }, 'fault')
     .add(endMs, { type: 'note', message: 'end of run' }, 'runner');
 }
 

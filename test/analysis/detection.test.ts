@@ -338,3 +338,36 @@ t.test('durations as Prometheus writes them', (t) => {
   t.same([300, 90, 0.5, 3600, 0, 15].map(promDuration), ['5m', '1m30s', '500ms', '1h', '0s', '15s']);
   t.end();
 });
+
+t.test(
+  "a notification of an earlier firing episode (Alertmanager repeating its group) is not this fault's",
+  (t) => {
+    // Prometheus' clock: the episode went active at 12:00:13, fired at 12:00:25.
+    const episode = (state: 'pending' | 'firing') =>
+      ({
+        type: 'alert',
+        alert: 'APIServerDown',
+        state,
+        labels: { alertname: 'APIServerDown', ...CP2 },
+        activeAt: '2026-12-02T12:00:13.000Z',
+      }) as const;
+    const note = (startsAt: string) =>
+      ({
+        type: 'alert.notify',
+        alert: 'APIServerDown',
+        status: 'firing',
+        labels: { alertname: 'APIServerDown', ...CP2 },
+        receiver: 'ha-drill',
+        startsAt,
+      }) as const;
+    const tl = drill()
+      .add(10_500, note('2026-12-02T11:58:00.000Z'), 'alerts')
+      .add(13_000, episode('pending'), 'alerts')
+      .add(25_000, episode('firing'), 'alerts')
+      .add(37_000, note('2026-12-02T12:00:25.000Z'), 'alerts')
+      .alert(66_000, 'APIServerDown', 'inactive', CP2);
+    const m = byName(run(tl).measurements);
+    t.match(m.notify_APIServerDown_s, { value: 27, verdict: 'pass' }, 'the stale one at 10.5 s is skipped');
+    t.end();
+  },
+);

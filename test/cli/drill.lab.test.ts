@@ -121,14 +121,17 @@ t.test("PromQL SLOs of the drill config, judged over the fault window by the lab
   );
   t.equal(res.code, 0, 'no --gate: the drill ran');
   const [run] = fs.readdirSync(dir).filter((d) => d.endsWith('-apiserver-kill'));
-  const report = JSON.parse(fs.readFileSync(path.join(dir, run!, 'report.json'), 'utf8')) as Report & {
-    timeline: { type: string; name?: string; value?: number }[];
-  };
+  const report = JSON.parse(fs.readFileSync(path.join(dir, run!, 'report.json'), 'utf8')) as Report;
+  const timeline = fs
+    .readFileSync(path.join(dir, run!, 'timeline.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; name?: string; value?: number });
   const m = (name: string) => report.measurements.find((x) => x.name === name);
   t.match(m('promql_apiservers_up'), { verdict: 'fail', value: 2 }, 'one apiserver of three was down');
   t.match(m('promql_etcd_has_leader'), { verdict: 'pass', value: 1 }, 'etcd kept its leader');
   t.match(
-    report.timeline.filter((e) => e.type === 'promql'),
+    timeline.filter((e) => e.type === 'promql'),
     [{ name: 'apiservers_up', value: 2 }],
     'the first violating sample is on the timeline',
   );

@@ -11,7 +11,7 @@ import path from 'node:path';
 import t from 'tap';
 import { SshExecutor } from '../../src/executors/ssh.ts';
 import type { SshHost } from '../../src/executors/types.ts';
-import { hostsByRole } from '../../src/lab/config.ts';
+import { clusterHosts, hostsByRole } from '../../src/lab/config.ts';
 import { labSshFiles } from '../../src/lab/sshd.ts';
 import { labInventoryYaml } from '../../src/lab/sshd-inventory.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
@@ -43,14 +43,15 @@ const sshHost = (name: string, over: Partial<SshHost> = {}): SshHost => {
 
 t.test('an sshd runs in every lab host, on its namespace address only', async (t) => {
   const sup = new Supervisor(cfg.stateDir);
-  for (const h of cfg.hosts) t.equal(sup.state(h.name, 'sshd').state, 'running', `${h.name} sshd`);
+  // Every cluster host (mon1, the monitoring host, is not one: no sshd, not in the inventory).
+  for (const h of clusterHosts(cfg)) t.equal(sup.state(h.name, 'sshd').state, 'running', `${h.name} sshd`);
   const conf = fs.readFileSync(path.join(cfg.stateDir, 'cp1', 'sshd_config'), 'utf8');
   t.match(conf, /^ListenAddress 198\.18\.0\.11:22$/m);
   t.match(conf, /^PasswordAuthentication no$/m);
 });
 
 t.test('commands run in the host namespace through real ssh', async (t) => {
-  const ex = new SshExecutor(cfg.hosts.map((h) => sshHost(h.name)));
+  const ex = new SshExecutor(clusterHosts(cfg).map((h) => sshHost(h.name)));
   t.teardown(() => ex.close());
   const addr = await ex.exec('cp2', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
   t.equal(addr.code, 0, addr.stderr);
@@ -137,7 +138,7 @@ t.test('the lab inventory drives an ssh target: timings and VIP holder read over
   const file = path.join(tmp, 'inventory.yaml');
   fs.writeFileSync(file, labInventoryYaml(cfg));
   const inv = loadInventory(file);
-  t.equal(inv.hosts.length, cfg.hosts.length);
+  t.equal(inv.hosts.length, clusterHosts(cfg).length);
   const target = new SshTarget(inv);
   t.teardown(() => target.close());
   await target.connectAll();

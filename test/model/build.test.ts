@@ -34,7 +34,7 @@ t.test('alert outcomes on the result and in the combined verdict', (t) => {
     [
       ['detect_APIServerDown_s', 15, 'pass'],
       ['notify_APIServerDown_s', 27, 'pass'],
-      ['resolve_APIServerDown_s', 3, 'pass'],
+      ['resolve_APIServerDown_s', 4, 'pass'],
     ],
   );
   t.match(r.alerts, [{ alert: 'APIServerDown', role: 'expected', verdict: 'pass', firingMs: 25_000 }]);

@@ -289,7 +289,7 @@ t.test(
       firing_episodes: '1',
       detect_APIServerDown_s: '15',
       notify_APIServerDown_s: '27',
-      resolve_APIServerDown_s: '3',
+      resolve_APIServerDown_s: '4',
     });
     t.match(
       one(api, 'system-out')?.text,
@@ -301,7 +301,7 @@ t.test(
     );
     t.equal(
       one(cases[13]!, 'failure')?.attrs.message,
-      'EtcdHighFsyncDurations: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 31 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault',
+      'EtcdHighFsyncDurations: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 30 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault',
     );
     t.match(
       one(cases[14]!, 'failure')?.attrs.message,

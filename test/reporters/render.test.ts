@@ -255,7 +255,7 @@ t.test('detection in report.json: the alert outcomes and the detect/notify/resol
     [
       ['detect_APIServerDown_s', 15, 'pass'],
       ['notify_APIServerDown_s', 27, 'pass'],
-      ['resolve_APIServerDown_s', 3, 'pass'],
+      ['resolve_APIServerDown_s', 4, 'pass'],
       ['detect_EtcdHighFsyncDurations_s', null, 'fail'],
       ['notify_EtcdHighFsyncDurations_s', null, 'unknown'],
       ['resolve_EtcdHighFsyncDurations_s', null, 'unknown'],
@@ -272,7 +272,7 @@ t.test('detection in report.md: measurement rows and the Alerts section', (t) =>
   );
   t.match(md, '| detect_APIServerDown_s | 15 s | == expected | [10, 23.5] | ✅ pass |');
   t.match(md, '| notify_APIServerDown_s | 27 s | == expected | [20, 32.5] | ✅ pass |');
-  t.match(md, '| resolve_APIServerDown_s | 3 s | == expected | [0, 13.5] | ✅ pass |');
+  t.match(md, '| resolve_APIServerDown_s | 4 s | == expected | [0, 13.5] | ✅ pass |');
   t.match(md, '| detect_EtcdHighFsyncDurations_s | — | == expected | [10, 23.5] | ❌ fail |');
   t.match(
     md,
@@ -288,7 +288,7 @@ t.test('detection in report.md: measurement rows and the Alerts section', (t) =>
   );
   t.match(
     md,
-    '- **EtcdHighFsyncDurations**: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 31 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault\n',
+    '- **EtcdHighFsyncDurations**: EtcdHighFsyncDurations never fired within its window [10, 23.5] s ([for 10, scrape interval 5 + scrape timeout 2 + evaluation 5 + for 10 + poll 1 + slack 0.5]) although the fault lasted 30 s: it never even went pending — check the expression of rule EtcdHighFsyncDurations (group etcd, for: 10s, evaluated every 5 s) against this fault\n',
   );
   t.match(
     md,

@@ -62,7 +62,7 @@ export const DELIVERY_SLACK_S = 0.5;
 
 export type MonitoringTimings = Pick<
   AlertingContext,
-  'scrapeIntervalS' | 'scrapeTimeoutS' | 'pollIntervalS' | 'groupWaitS'
+  'scrapeIntervalS' | 'scrapeTimeoutS' | 'pollIntervalS' | 'groupWaitS' | 'groupIntervalS'
 >;
 export type RuleTimings = Pick<AlertRuleInfo, 'forS' | 'keepFiringForS' | 'evaluationIntervalS'>;
 
@@ -133,10 +133,22 @@ export function notifyWindow(
   const d = detectWindow(m, r, c);
   const fired = d.max - m.pollIntervalS - OBSERVE_SLACK_S;
   const gw = m.groupWaitS;
+  const gi = m.groupIntervalS;
+  if (gi === undefined)
+    return {
+      min: d.min + gw,
+      max: fired + gw + DELIVERY_SLACK_S,
+      formula: `[fired ≥ ${s3(d.min)} + group_wait ${s3(gw)}, fired ≤ ${s3(fired)} + group_wait ${s3(gw)} + delivery ${DELIVERY_SLACK_S}] (fired: detect ${d.formula} without the poll)`,
+    };
+  // With the route's group_interval known, the alert may also join a group that is already
+  // active (another alert of its group still firing or just resolved): it is then sent at that
+  // group's next flush, anywhere from at once to group_interval later (dispatch/dispatch.go
+  // `aggrGroup.run`: `ag.next.Reset(ag.opts.GroupInterval)` after each flush).
+  const wait = Math.max(gw, gi);
   return {
-    min: d.min + gw,
-    max: fired + gw + DELIVERY_SLACK_S,
-    formula: `[fired ≥ ${s3(d.min)} + group_wait ${s3(gw)}, fired ≤ ${s3(fired)} + group_wait ${s3(gw)} + delivery ${DELIVERY_SLACK_S}] (fired: detect ${d.formula} without the poll)`,
+    min: d.min,
+    max: fired + wait + DELIVERY_SLACK_S,
+    formula: `[fired ≥ ${s3(d.min)} (joining an active group), fired ≤ ${s3(fired)} + max(group_wait ${s3(gw)}, group_interval ${s3(gi)}) + delivery ${DELIVERY_SLACK_S}] (fired: detect ${d.formula} without the poll)`,
   };
 }
 

@@ -54,6 +54,15 @@ t.test('notify: fired + group_wait (+ delivery); none without an Alertmanager', 
   t.equal(w.min, 300 + 30);
   t.equal(w.max, 15 + 10 + 30 + 300 + 30 + DELIVERY_SLACK_S);
   t.match(w.formula, /^\[fired ≥ 300 \+ group_wait 30, fired ≤ 355 \+ group_wait 30 \+ delivery 0\.5\]/);
+  // With the route's group_interval known: an alert joining an active group goes out at its next
+  // flush, from at once to group_interval later.
+  const joined = notifyWindow({ ...M, groupIntervalS: 300 }, R)!;
+  t.equal(joined.min, 300);
+  t.equal(joined.max, 355 + 300 + DELIVERY_SLACK_S);
+  t.match(
+    joined.formula,
+    /^\[fired ≥ 300 \(joining an active group\), fired ≤ 355 \+ max\(group_wait 30, group_interval 300\)/,
+  );
   t.end();
 });
 
