@@ -115,11 +115,16 @@ t.test('pending, firing and the webhook notification of a real rule', async (t) 
     ],
     path.join(dir, 'prom.log'),
   );
-  await waitFor(() => getText(stack.prometheus, '-/ready').then(() => true), {
-    timeoutMs: 20_000,
-    intervalMs: 200,
-    what: 'Prometheus ready',
-  });
+  // Both ready (a loaded machine may start either one late).
+  for (const [what, e] of [
+    ['Prometheus', stack.prometheus],
+    ['Alertmanager', stack.alertmanager!],
+  ] as const)
+    await waitFor(() => getText(e, '-/ready').then(() => true), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${what} ready`,
+    });
 
   const ctx = await readAlerting(stack);
   t.same(
