@@ -87,20 +87,15 @@ export const etcdRestore: Scenario = {
     return failed && apiRecovered(events, at, ctx.sustained);
   },
   // The restore runs inside the inject; after it the apiservers need a few seconds to serve.
-  // The disaster inside the inject: every apiserver stopped (APIServerDown each), then every etcd
-  // member (etcdInsufficientMembers); all back before the heal. (The mixin's KubeAPIDown is
-  // `absent(up{job="apiserver"})`: with static targets `up` never disappears.)
-  // A total outage may also show no leader right after the restart, and the other components
-  // failing their scrapes: allowed.
-  alerts: () => {
-    const during = { conditionS: { min: 0, max: 30 }, clearS: { min: -120, max: 30 } };
-    return {
-      expected: [
-        { alert: 'APIServerDown', ...during },
-        { alert: 'etcdInsufficientMembers', ...during },
-      ],
-      allowed: ['EtcdClusterUnavailable', 'etcdNoLeader', 'KubeletDown'],
-    };
-  },
+  // The disaster inside the inject: every apiserver stopped first and started last (APIServerDown
+  // for each; all back before the heal, so its resolution comes before the heal: clearS from
+  // -120 s). etcd is down for a shorter part of it (stop, wipe, restore, start): whether
+  // etcdInsufficientMembers fires depends on that length against its `for` (3m as written), so it
+  // is allowed, not expected. (The mixin's KubeAPIDown is `absent(up{job="apiserver"})`: with
+  // static targets `up` never disappears.)
+  alerts: () => ({
+    expected: [{ alert: 'APIServerDown', conditionS: { min: 0, max: 30 }, clearS: { min: -120, max: 30 } }],
+    allowed: ['etcdInsufficientMembers', 'EtcdClusterUnavailable', 'etcdNoLeader', 'KubeletDown'],
+  }),
   observeMs: () => 120_000,
 };

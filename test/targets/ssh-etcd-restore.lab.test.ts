@@ -50,4 +50,8 @@ t.test('etcd-restore: --target ssh', async (t) => {
   t.equal(m.rpo_lost_writes?.verdict, 'pass');
   t.ok(m.rto_s?.value !== null && !m.rto_s?.lowerBound, `RTO ${m.rto_s?.value} s`);
   t.equal(m.rto_s?.verdict, 'pass');
+  // Detection through --prometheus/--alertmanager: every apiserver was down, APIServerDown fired.
+  const expected = (report.alerts ?? []).filter((a) => a.role === 'expected');
+  t.match(expected, [{ alert: 'APIServerDown' }]);
+  for (const a of expected) t.equal(a.verdict, 'pass', a.message);
 });
