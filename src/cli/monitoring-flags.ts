@@ -24,6 +24,6 @@ export const MONITORING_USAGE = `  --prometheus URL        watch this Prometheus
                           receiver of that Alertmanager must post there); with --alertmanager
   --monitoring-token-file FILE, --monitoring-ca FILE, --monitoring-cert FILE --monitoring-key FILE,
   --monitoring-insecure   bearer token, CA, client certificate for both; skip the server check
-  --hold-until-detected   keep the fault until every expected alert fired or its detection window
-                          passed (bounded by --deadline)
+  --hold-until-detected   keep the fault until every expected alert fired (and was notified) or its
+                          window passed (bounded by --deadline)
   --no-monitoring         measure no detection`;

@@ -2,12 +2,14 @@
  * Detection in the runner: the alerting context a drill's analysis gets (what the monitoring
  * stack runs with, read at the start, plus the alerts this drill expects: the drill config's for
  * this scenario, else the scenario's own), and `--hold-until-detected`: which expected alerts
- * neither fired yet nor are past the end of their detection window (the fault stays until none
- * is left, bounded by the observe deadline and the drill's --deadline).
+ * are not detected yet (fired, and with an Alertmanager notified too) nor past the end of their
+ * window (the fault stays until none is left, bounded by the observe deadline and --deadline).
+ * Notified too: an alert healed as soon as it fires resolves before Alertmanager's group_wait
+ * ends, and Alertmanager sends no notification for a group it never notified as firing.
  */
-import { alertSeries, labelsMatch } from '../analysis/alerts.ts';
+import { alertSeries, alertTimes, labelsMatch } from '../analysis/alerts.ts';
 import type { WindowSpec } from '../analysis/types.ts';
-import { detectWindow, resolveWindow, unionWindow } from '../analysis/windows/detection.ts';
+import { detectWindow, notifyWindow, resolveWindow, unionWindow } from '../analysis/windows/detection.ts';
 import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
 import type { AlertingContext, ExpectedAlert, ScenarioAlerts } from '../monitoring/types.ts';
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
@@ -31,8 +33,9 @@ export async function alertingFor(
 }
 
 /**
- * Expected alerts still to wait for at `nowMs`: not seen firing since `effectMs` and not past the
- * end of their detection window. An alert without a window (its rule is not loaded) is not waited for.
+ * Expected alerts still to wait for at `nowMs`: not seen firing since `effectMs` (or, with an
+ * Alertmanager, fired but not notified yet: the analysis' own episode rule, alertTimes) and not
+ * past the end of that window. An alert without a window (its rule is not loaded) is not waited for.
  */
 export function undetected(
   events: readonly TimelineEvent[],
@@ -40,21 +43,28 @@ export function undetected(
   alerting: AlertingContext,
   nowMs: number,
 ): string[] {
-  const firing = eventsOf(events, 'alert').filter((e) => e.state === 'firing' && e.atMs >= effectMs);
+  const series = alertSeries(events);
   return alerting.alerts.expected.flatMap((x) => {
-    if (firing.some((e) => e.alert === x.alert && labelsMatch(e.labels, x.labels))) return [];
-    const w = windowOf(x, alerting, detectWindow);
+    const mine = series.filter((s) => s.alert === x.alert && labelsMatch(s.labels, x.labels));
+    const t = alertTimes(events, x.alert, mine, effectMs, x.labels);
+    const notifying = alerting.groupWaitS !== undefined;
+    if (t.firingMs !== undefined && (!notifying || t.notifiedMs !== undefined)) return [];
+    const w = windowOf(x, alerting, t.firingMs === undefined ? detectWindow : notifyWindowOf);
     return w && nowMs - effectMs <= w.max * 1000 ? [x.alert] : [];
   });
 }
 
-/** How long a hold may need at most after the effect, ms: the latest detection window's end. */
+/** How long a hold may need at most after the effect, ms: the latest detection or notify window's end. */
 export function holdMaxMs(alerting: AlertingContext): number {
   let max = 0;
   for (const x of alerting.alerts.expected)
-    max = Math.max(max, windowOf(x, alerting, detectWindow)?.max ?? 0);
+    for (const kind of [detectWindow, notifyWindowOf])
+      max = Math.max(max, windowOf(x, alerting, kind)?.max ?? 0);
   return max * 1000;
 }
+
+/** The notify window as a window kind (none without an Alertmanager: the detect window's). */
+const notifyWindowOf: typeof detectWindow = (m, r, c) => notifyWindow(m, r, c) ?? detectWindow(m, r, c);
 
 /** How long the wait for resolutions may take at most after the heal, ms. */
 export function resolveMaxMs(alerting: AlertingContext): number {
