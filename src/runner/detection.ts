@@ -12,7 +12,7 @@ import type { WindowSpec } from '../analysis/types.ts';
 import { detectWindow, notifyWindow, resolveWindow, unionWindow } from '../analysis/windows/detection.ts';
 import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
 import type { AlertingContext, ExpectedAlert, ScenarioAlerts } from '../monitoring/types.ts';
-import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
+import type { TimelineEvent } from '../timeline/events.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
 export interface MonitoringRun {
