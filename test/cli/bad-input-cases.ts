@@ -499,6 +499,77 @@ export function badInputCases(dir: string): BadInput[] {
       args: plain('recover', '--target', 'ssh'),
       says: /--target does not apply to recover/,
     },
+    // Monitoring (src/cli/monitoring.ts): checked before anything is opened.
+    {
+      name: 'alertmanager without prometheus',
+      args: drill('apiserver-kill', '--alertmanager', 'http://127.0.0.1:9093'),
+      says: /--alertmanager need\(s\) --prometheus URL: name the Prometheus to watch/,
+    },
+    {
+      name: 'prometheus not a URL',
+      args: drill('apiserver-kill', '--prometheus', 'prometheus:9090'),
+      says: /--prometheus prometheus:9090: use an http:\/\/ or https:\/\/ URL/,
+    },
+    {
+      name: 'monitoring CA missing',
+      args: drill(
+        'apiserver-kill',
+        '--prometheus',
+        'https://127.0.0.1:9090',
+        '--monitoring-ca',
+        path.join(dir, 'no-ca.crt'),
+      ),
+      says: /--prometheus: the CA file .*no-ca\.crt does not exist/,
+    },
+    {
+      name: 'client certificate without key',
+      args: drill('apiserver-kill', '--prometheus', 'https://127.0.0.1:9090', '--monitoring-cert', aFile),
+      says: /give the client certificate and its key together/,
+    },
+    {
+      name: 'webhook not IP:PORT',
+      args: drill(
+        'apiserver-kill',
+        '--prometheus',
+        'http://127.0.0.1:9090',
+        '--alertmanager',
+        'http://127.0.0.1:9093',
+        '--alert-webhook',
+        'localhost:9095',
+      ),
+      says: /--alert-webhook localhost:9095: give the address and port to listen on, e\.g\. 10\.0\.0\.5:9095/,
+    },
+    {
+      name: 'webhook without alertmanager',
+      args: drill(
+        'apiserver-kill',
+        '--prometheus',
+        'http://127.0.0.1:9090',
+        '--alert-webhook',
+        '127.0.0.1:9095',
+      ),
+      says: /--alert-webhook needs --alertmanager URL/,
+    },
+    {
+      name: 'no-monitoring with prometheus',
+      args: drill('apiserver-kill', '--no-monitoring', '--prometheus', 'http://127.0.0.1:9090'),
+      says: /--no-monitoring turns detection off: drop --prometheus or --no-monitoring/,
+    },
+    {
+      name: 'hold on kind without prometheus',
+      args: drill('apiserver-kill', '--target', 'kind', '--hold-until-detected'),
+      says: /--hold-until-detected: --target kind has no monitoring of its own: pass --prometheus URL/,
+    },
+    {
+      name: 'monitoring flags on a dry run',
+      args: plain('apiserver-kill', '--dry-run', '--hold-until-detected'),
+      says: /--hold-until-detected would be ignored by --dry-run/,
+    },
+    {
+      name: 'promql slo without an operator',
+      args: drill('apiserver-kill', '--config', config('pq1', 'promql: [{ name: a, expr: up, slo: "1" }]\n')),
+      says: /promql\.0\.slo: an operator and a number, e\.g\. "< 1"/,
+    },
   ];
   return [...cases, ...sshCases(dir)];
 }
