@@ -81,7 +81,7 @@ export const kubeletStop: Scenario = {
         linkDownFault({
           host: w.name,
           ip: w.address,
-          downForS: Math.ceil(kubeletStop.observeMs(ctx.timings, ctx.options) / 1000),
+          downForS: Math.ceil((kubeletStop.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000),
         })
       : processFault({
           host: w.name,

@@ -73,7 +73,11 @@ export const lbStop: Scenario = {
     const fault =
       variant === 'link'
         ? // Over ssh the host's own timer restores the link: keep it down for the whole observation.
-          linkDownFault({ host, ip, downForS: Math.ceil(lbStop.observeMs(ctx.timings, ctx.options) / 1000) })
+          linkDownFault({
+            host,
+            ip,
+            downForS: Math.ceil((lbStop.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000),
+          })
         : servicesFault({
             host,
             components: ['keepalived', 'haproxy'],

@@ -35,7 +35,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const timings = await o.target.timings();
-  const ctx: ScenarioContext = {
+  const base: ScenarioContext = {
     target: o.target,
     kube: o.kube,
     timings,
@@ -73,11 +73,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     ...(o.repeat ? { repeat: o.repeat } : {}),
   });
 
+  // A hold until detected may keep the fault longer than the scenario observes: a fault its host
+  // restores by itself (a link's own timer) must last that long too, so a hold reads the
+  // monitoring stack first (read-only; a failure is the preflight's to report).
+  let alerting: AlertingContext | undefined;
+  if (o.monitoring?.holdUntilDetected)
+    alerting = await alertingFor(o.monitoring, o.scenario, base).catch(() => undefined);
+  const ctx: ScenarioContext = alerting ? { ...base, holdMs: holdMaxMs(alerting) + 5000 } : base;
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
   // Preflight: nothing is injected unless steady state holds.
-  let alerting: AlertingContext | undefined;
   const preflight = await phase(
     'preflight',
     async () => {
@@ -86,7 +92,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       // The monitoring stack answers, and what it runs with is what the windows are computed from.
       const check = { name: 'monitoring', ok: true, detail: o.monitoring.stack.origin };
       try {
-        alerting = await alertingFor(o.monitoring, o.scenario, ctx);
+        alerting ??= await alertingFor(o.monitoring, o.scenario, ctx);
         return { ...s, checks: [...s.checks, check] };
       } catch (err) {
         const detail = `${o.monitoring.stack.origin}: ${(err as Error).message}`;

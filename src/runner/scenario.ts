@@ -38,6 +38,11 @@ export interface ScenarioContext {
   readonly sink: EventSink;
   /** The sustained-success rule the analysis measures RTO with (defaults when absent). */
   readonly sustained?: SustainedRule;
+  /**
+   * `--hold-until-detected`: how long the runner may keep the fault beyond `observeMs`; a fault
+   * its host restores by itself (a link's own timer) must last that long too.
+   */
+  readonly holdMs?: number;
 }
 
 export interface Scenario {
