@@ -16,7 +16,6 @@
  * As kubeadm's createKubeConfigFileIfNotExists, an existing file is kept.
  */
 import { access, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ensureLeaf, writeKubeconfig } from '../pki/index.ts';
 import {
@@ -97,7 +96,9 @@ export async function writeHostKubeconfigs(
   cas: KubeadmCas,
   h: KubeconfigHostSpec,
 ): Promise<string[]> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'hadrill-kubeconfig-'));
+  // Beside the host's root (in the lab's state directory, which `lab down` removes), not in /tmp:
+  // a `lab up` killed mid-way must not leave client keys behind where nothing cleans them.
+  const work = await mkdtemp(path.join(path.dirname(root), '.kubeconfig-'));
   const written: string[] = [];
   try {
     for (const s of kubeconfigSpecs(h)) {
