@@ -3,7 +3,7 @@
  * can only prove a violation of `<`/`<=` (then `fail`), otherwise it is `unknown`. `'expected'`
  * thresholds compare with the expected window.
  */
-import type { Slo, SloOp } from '../slo/types.ts';
+import { compare, type Slo, type SloOp } from '../slo/types.ts';
 import type { ExpectedWindow, Observation, Verdict } from './types.ts';
 
 const ORDER: Readonly<Record<Verdict, number>> = { pass: 0, unknown: 1, fail: 2 };
@@ -12,21 +12,6 @@ const ORDER: Readonly<Record<Verdict, number>> = { pass: 0, unknown: 1, fail: 2 
 export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.length === 0) return 'unknown';
   return verdicts.reduce((a, b) => (ORDER[b] > ORDER[a] ? b : a), 'pass' as Verdict);
-}
-
-export function compare(value: number, op: SloOp, threshold: number): boolean {
-  switch (op) {
-    case '<':
-      return value < threshold;
-    case '<=':
-      return value <= threshold;
-    case '==':
-      return Math.abs(value - threshold) < 1e-9;
-    case '>=':
-      return value >= threshold;
-    case '>':
-      return value > threshold;
-  }
 }
 
 export function judge(

@@ -6,7 +6,7 @@
  * evaluation interval); this module judges the samples, purely: the worst value, and the first
  * sample that broke the threshold (its time goes on the timeline).
  */
-import type { SloOp } from '../slo/types.ts';
+import { compare, type SloOp } from '../slo/types.ts';
 import type { Series } from './client.ts';
 
 export interface PromqlSlo {
@@ -42,21 +42,6 @@ export interface PromqlResult {
   readonly error?: string;
 }
 
-export function holds(op: SloOp, value: number, threshold: number): boolean {
-  switch (op) {
-    case '<':
-      return value < threshold;
-    case '<=':
-      return value <= threshold;
-    case '>':
-      return value > threshold;
-    case '>=':
-      return value >= threshold;
-    case '==':
-      return value === threshold;
-  }
-}
-
 /** Judges every sample of every series; NaN samples (e.g. a rate over no data) are skipped. */
 export function judgePromql(slo: PromqlSlo, series: readonly Series[]): PromqlOutcome {
   const upper = slo.op === '<' || slo.op === '<=';
@@ -68,7 +53,7 @@ export function judgePromql(slo: PromqlSlo, series: readonly Series[]): PromqlOu
       if (Number.isNaN(value)) continue;
       samples += 1;
       if (worst === null || (upper ? value > worst : value < worst)) worst = value;
-      if (!holds(slo.op, value, slo.threshold) && (!first || unixS < first.unixS))
+      if (!compare(value, slo.op, slo.threshold) && (!first || unixS < first.unixS))
         first = { unixS, value, metric: s.metric };
     }
   }

@@ -7,14 +7,11 @@
  * alert in a notification. Bounded like every probe; the receiver closes when the probe ends.
  */
 import http from 'node:http';
+import { labelText } from '../analysis/alerts.ts';
 import { activeAlerts } from '../monitoring/client.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import { every } from './loop.ts';
 import type { Probe, ProbeContext } from './types.ts';
-
-/** An alert's identity: its label set (alertname included), in a stable order. */
-export const alertKey = (labels: Readonly<Record<string, string>>): string =>
-  JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 const MAX_BODY = 1 << 20;
 
@@ -66,7 +63,8 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
     }
     const now = new Set<string>();
     for (const a of alerts) {
-      const key = alertKey(a.labels);
+      // An alert's identity: its label set (alertname included), as the analysis keys it.
+      const key = labelText(a.labels);
       now.add(key);
       if (seen.get(key)?.state === a.state) continue;
       seen.set(key, { state: a.state, labels: { ...a.labels } });

@@ -8,6 +8,7 @@
  * ends, and Alertmanager sends no notification for a group it never notified as firing.
  */
 import { alertSeries, alertTimes, labelsMatch } from '../analysis/alerts.ts';
+import { rulesFor } from '../analysis/detection-expected.ts';
 import type { WindowSpec } from '../analysis/types.ts';
 import { detectWindow, notifyWindow, resolveWindow, unionWindow } from '../analysis/windows/detection.ts';
 import { type MonitoringStack, readAlerting } from '../monitoring/stack.ts';
@@ -93,13 +94,14 @@ export function unresolved(
   });
 }
 
-/** The union over every loaded rule of that name of one window kind (none loaded: no window). */
+/**
+ * One window kind over the expected alert's rules as the analysis picks them (rulesFor: its name,
+ * narrowed by its severity label), so a hold waits for the window the analysis judges by.
+ */
 function windowOf(
   x: ExpectedAlert,
   alerting: AlertingContext,
   kind: typeof detectWindow,
 ): WindowSpec | undefined {
-  return unionWindow(
-    alerting.rules.filter((r) => r.name === x.alert).map((r) => kind(alerting, r, x.conditionS)),
-  );
+  return unionWindow(rulesFor(x, alerting.rules).map((r) => kind(alerting, r, x.conditionS)));
 }

@@ -65,6 +65,22 @@ export type SloOp = (typeof SLO_OPS)[number];
 
 export type SloSource = 'default' | 'config' | 'cli';
 
+/** Whether `value op threshold` holds: the one SLO comparison (measurements, PromQL samples). */
+export function compare(value: number, op: SloOp, threshold: number): boolean {
+  switch (op) {
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return Math.abs(value - threshold) < 1e-9;
+    case '>=':
+      return value >= threshold;
+    case '>':
+      return value > threshold;
+  }
+}
+
 export interface Slo {
   readonly op: SloOp;
   readonly threshold: number | 'expected';

@@ -1,11 +1,22 @@
 /**
  * Test helper: one HTTPS GET with an optional client certificate (file paths, as src/lab/pki
  * writes them), the server's certificate not verified unless `ca` is given; and `promtool check
- * metrics` (Prometheus' own linter, /usr/bin/promtool) over an exposition text.
+ * metrics` (Prometheus' own linter, /usr/bin/promtool) over an exposition text; and the client
+ * certificate Prometheus scrapes with (`prometheus` in `system:monitoring`), signed by the CA in
+ * `<dir>/pki`.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import path from 'node:path';
+import { type CertPair, ensureCa, ensureClientCert } from '../../src/lab/pki/index.ts';
+
+/** Prometheus' client certificate, signed by the CA in `<dir>/pki` (created there if missing). */
+export async function prometheusCert(dir: string): Promise<CertPair> {
+  return ensureClientCert(dir, await ensureCa(path.join(dir, 'pki')), 'prometheus', 'prometheus', [
+    'system:monitoring',
+  ]);
+}
 
 export interface Reply {
   readonly status: number;

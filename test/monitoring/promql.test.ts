@@ -1,6 +1,7 @@
 /** PromQL SLO judging: worst sample per operator, the first violation by time, NaN skipped. */
 import t from 'tap';
-import { holds, judgePromql, type PromqlSlo } from '../../src/monitoring/promql.ts';
+import { judgePromql, type PromqlSlo } from '../../src/monitoring/promql.ts';
+import { compare } from '../../src/slo/types.ts';
 
 const p99: PromqlSlo = { name: 'api_p99', expr: 'x', op: '<', threshold: 1 };
 
@@ -50,11 +51,11 @@ t.test('no samples: no worst value', async (t) => {
 });
 
 t.test('operators', async (t) => {
-  t.ok(holds('<', 0.9, 1));
-  t.notOk(holds('<', 1, 1));
-  t.ok(holds('<=', 1, 1));
-  t.notOk(holds('>', 1, 1));
-  t.ok(holds('>=', 1, 1));
-  t.ok(holds('==', 1, 1));
-  t.notOk(holds('==', 1.1, 1));
+  t.ok(compare(0.9, '<', 1));
+  t.notOk(compare(1, '<', 1));
+  t.ok(compare(1, '<=', 1));
+  t.notOk(compare(1, '>', 1));
+  t.ok(compare(1, '>=', 1));
+  t.ok(compare(1, '==', 1));
+  t.notOk(compare(1.1, '==', 1));
 });

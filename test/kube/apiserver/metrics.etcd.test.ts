@@ -15,11 +15,10 @@ import {
 } from '../../../src/kube/apiserver/metrics.ts';
 import { ensureCa, ensureClientCert } from '../../../src/lab/pki/index.ts';
 import { startTestApiserver } from '../../helpers/apiserver.ts';
-import { bucketBounds, httpsGet, promtoolCheck } from '../../helpers/https.ts';
+import { bucketBounds, httpsGet, prometheusCert, promtoolCheck } from '../../helpers/https.ts';
 
 const api = await startTestApiserver(t);
-const ca = await ensureCa(path.join(api.dir, 'pki'));
-const prometheus = await ensureClientCert(api.dir, ca, 'prometheus', 'prometheus', ['system:monitoring']);
+const prometheus = await prometheusCert(api.dir);
 const other = await ensureClientCert(
   api.dir,
   await ensureCa(path.join(api.dir, 'other-ca')),

@@ -8,20 +8,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import t from 'tap';
-import { ensureCa, ensureClientCert } from '../../../src/lab/pki/index.ts';
 import { freePort, startTestApiserver } from '../../helpers/apiserver.ts';
-import { httpsGet, promtoolCheck } from '../../helpers/https.ts';
+import { httpsGet, prometheusCert, promtoolCheck } from '../../helpers/https.ts';
 import { spawnComponent, until } from '../leaderelection/procs.ts';
 
 t.test('kubelet /metrics on its server port', async (t) => {
   const api = await startTestApiserver(t);
-  const prometheus = await ensureClientCert(
-    api.dir,
-    await ensureCa(path.join(api.dir, 'pki')),
-    'prometheus',
-    'prometheus',
-    ['system:monitoring'],
-  );
+  const prometheus = await prometheusCert(api.dir);
   const config = path.join(api.dir, 'kubelet-config.yaml');
   writeFileSync(
     config,

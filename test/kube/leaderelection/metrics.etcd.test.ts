@@ -7,22 +7,14 @@
  * for the lease, the scheduler's queue and attempts, the node lifecycle's pass histogram, the
  * process metrics, and a clean `promtool check metrics`.
  */
-import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import t from 'tap';
-import { ensureCa, ensureClientCert } from '../../../src/lab/pki/index.ts';
 import { freePort, startTestApiserver } from '../../helpers/apiserver.ts';
-import { bucketBounds, httpsGet, promtoolCheck } from '../../helpers/https.ts';
+import { bucketBounds, httpsGet, prometheusCert, promtoolCheck } from '../../helpers/https.ts';
 import { leaderElectArgs, spawnComponent, until } from './procs.ts';
 
 const api = await startTestApiserver(t);
-const prometheus = await ensureClientCert(
-  api.dir,
-  await ensureCa(path.join(api.dir, 'pki')),
-  'prometheus',
-  'prometheus',
-  ['system:monitoring'],
-);
+const prometheus = await prometheusCert(api.dir);
 const core = api.kubeConfig().makeApiClient(CoreV1Api);
 
 async function component(main: string, own: string[]) {
