@@ -6,12 +6,23 @@
  */
 import type { Scenario } from '../src/runner/scenario.ts';
 import { apiserverKill } from './apiserver-kill.ts';
+import { etcdDiskLatency } from './etcd-disk-latency.ts';
 import { etcdPartition } from './etcd-partition.ts';
 import { etcdRestore } from './etcd-restore.ts';
 import { kubeletStop } from './kubelet-stop.ts';
 import { lbStop } from './lb-stop.ts';
 import { leaderKill } from './leader-kill.ts';
+import { rollingRestart } from './rolling-restart.ts';
 
 export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
-  [apiserverKill, etcdPartition, lbStop, kubeletStop, leaderKill, etcdRestore].map((s) => [s.name, s]),
+  [
+    apiserverKill,
+    etcdPartition,
+    lbStop,
+    kubeletStop,
+    leaderKill,
+    etcdRestore,
+    etcdDiskLatency,
+    rollingRestart,
+  ].map((s) => [s.name, s]),
 );

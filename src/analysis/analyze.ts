@@ -8,6 +8,8 @@
 import { MEASUREMENTS, type MeasurementName } from '../slo/types.ts';
 import { type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { apiOutage, lbFailover, rto, summarizeAvailability } from './availability.ts';
+import { apiLatency, leaderChanges, readyzFlaps, writeLatency } from './degradation.ts';
+import { apiDisruption, leaseHolderChanges } from './disruption.ts';
 import { endpointRemoval } from './endpoints.ts';
 import { apiserverUnready, etcdCatchup, leaderElection } from './etcd.ts';
 import { expectedWindow, withOutside } from './expected.ts';
@@ -37,7 +39,10 @@ export function measurementNames(ctx: AnalysisContext): MeasurementName[] {
 }
 
 export function unitOf(name: MeasurementName): Unit {
-  return name === 'rpo_lost_writes' || name === 'rpo_pre_snapshot_lost_writes' ? 'writes' : 's';
+  if (name === 'rpo_lost_writes' || name === 'rpo_pre_snapshot_lost_writes') return 'writes';
+  return name === 'etcd_leader_changes' || name === 'readyz_flaps' || name === 'lease_holder_changes'
+    ? 'value'
+    : 's';
 }
 
 export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext): Measurement[] {
@@ -106,6 +111,22 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
         const r = leaseReelection(timeline, t0, target.lease ?? 'kube-system/kube-controller-manager');
         return measure(name, r, ctx, undefined, { gracefulRelease: r.released });
       }
+      case 'write_latency_p50_s':
+        return measure(name, writeLatency(timeline, t0, 50), ctx);
+      case 'write_latency_p99_s':
+        return measure(name, writeLatency(timeline, t0, 99), ctx);
+      case 'api_latency_p99_s':
+        return measure(name, apiLatency(timeline, t0, 99), ctx);
+      case 'etcd_leader_changes':
+        return measure(name, leaderChanges(timeline, t0), ctx);
+      case 'readyz_flaps':
+        return measure(name, readyzFlaps(timeline, t0), ctx);
+      case 'api_disruption_s':
+        return measure(name, apiDisruption(timeline, t0), ctx);
+      case 'apiserver_restart_disruption_s':
+        return measure(name, apiDisruption(timeline, t0, 'kube-apiserver'), ctx);
+      case 'lease_holder_changes':
+        return measure(name, leaseHolderChanges(timeline, t0), ctx);
       default: {
         const unhandled: never = name;
         throw new Error(`no analysis for measurement ${String(unhandled)}`);

@@ -5,22 +5,16 @@
  */
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import { faultProblem, faultStatus } from './fault.ts';
-import type { AnalysisContext, Measurement } from './types.ts';
+import type { AnalysisContext, Finding, Measurement } from './types.ts';
 
-export type FindingSeverity = 'info' | 'warning' | 'critical';
-
-export interface Finding {
-  readonly id: string;
-  readonly severity: FindingSeverity;
-  readonly message: string;
-}
+export type { Finding, FindingSeverity } from './types.ts';
 
 export function deriveFindings(
   timeline: readonly TimelineEvent[],
   measurements: readonly Measurement[],
-  ctx: Pick<AnalysisContext, 'lbCount'>,
+  ctx: Pick<AnalysisContext, 'lbCount' | 'findings'>,
 ): Finding[] {
-  const out: Finding[] = [];
+  const out: Finding[] = [...(ctx.findings ?? [])];
   if (ctx.lbCount === 1) {
     out.push({
       id: 'spof-lb',

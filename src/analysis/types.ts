@@ -91,6 +91,14 @@ export interface ExpectedOptions {
  * data or small functions from the scenario module (scenarios/<name>.ts): its SLOs, its
  * informational measurements, its expected-window rules; the analysis never sees a scenario name.
  */
+export type FindingSeverity = 'info' | 'warning' | 'critical';
+
+export interface Finding {
+  readonly id: string;
+  readonly severity: FindingSeverity;
+  readonly message: string;
+}
+
 export interface AnalysisContext extends SustainedRule {
   readonly slos: SloSet;
   /** Measurements reported without an SLO. */
@@ -110,6 +118,8 @@ export interface AnalysisContext extends SustainedRule {
   readonly alerting?: AlertingContext;
   /** The drill config's PromQL SLOs, judged over the fault window by the runner (src/runner/promql.ts). */
   readonly promql?: readonly PromqlResult[];
+  /** Findings the scenario derives from the target's configuration (e.g. a shutdown delay shorter than the LB's detection). */
+  readonly findings?: readonly Finding[];
 }
 
 export const DEFAULT_SUSTAINED_MS = 3000;

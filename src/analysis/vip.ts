@@ -7,7 +7,10 @@ import type { Observation } from './types.ts';
 
 export function vipTakeover(events: readonly TimelineEvent[], faultMs: number): Observation {
   const evs = eventsOf(events, 'vip');
-  const before = evs.filter((e) => e.atMs < faultMs).at(-1);
+  // The last holder seen before the fault: the probe may see the VIP leave a few ms before the
+  // fault's effect time, which is an estimate (the midpoint of a command's round trip or of two
+  // polls, src/faults/effect.ts); a holder-less observation in that gap is the fault's own doing.
+  const before = evs.filter((e) => e.atMs < faultMs && e.holder).at(-1);
   const after = evs.filter((e) => e.atMs >= faultMs);
   if (before?.holder) {
     const moved = after.find((e) => e.holder && e.holder !== before.holder);

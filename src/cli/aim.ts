@@ -1,5 +1,6 @@
 /**
- * The scenario flags (--host, --member, --variant, --signal, --toleration-seconds, --keep-snapshot), checked
+ * The scenario flags (--host, --member, --variant, --signal, --toleration-seconds, --keep-snapshot,
+ * --delay), checked
  * before anything is opened: a flag a scenario does not take is refused (not silently ignored),
  * a variant through the scenario module's own validator, and --host / --member against the
  * target's topology as planned — the lab's saved config (or the preset's, when no lab is up),
@@ -10,6 +11,7 @@
  * validators the scenario modules export; a `flags` field on Scenario (src/runner/scenario.ts)
  * would let each module declare it.
  */
+import { diskVariant } from '../../scenarios/etcd-disk-latency.ts';
 import { kubeletVariant, pickWorker } from '../../scenarios/kubelet-stop.ts';
 import { lbVariant } from '../../scenarios/lb-stop.ts';
 import { leaderComponent } from '../../scenarios/leader-kill.ts';
@@ -21,7 +23,7 @@ import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 
-type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds' | 'keep-snapshot';
+type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds' | 'keep-snapshot' | 'delay';
 
 interface Takes {
   /** Checks --host / --member against the topology (the scenario's picker). */
@@ -33,6 +35,7 @@ interface Takes {
   readonly signal?: (o: ScenarioOptions) => boolean;
   readonly tolerationSeconds?: true;
   readonly keepSnapshot?: true;
+  readonly delay?: true;
 }
 
 const asTarget = (t: Topology) => ({ topology: t }) as Target;
@@ -41,6 +44,9 @@ const TAKES: Readonly<Record<string, Takes>> = {
   'apiserver-kill': { host: (t, h) => pickApiserver(t, h), signal: () => true },
   'etcd-partition': { member: pickMember },
   'etcd-restore': { member: pickMember, keepSnapshot: true },
+  'etcd-disk-latency': { member: pickMember, variant: diskVariant, delay: true },
+  // Every control plane, in order: nothing to aim.
+  'rolling-restart': {},
   'lb-stop': {
     host: (t, h) => {
       if (!t.lbs.includes(h))
@@ -77,6 +83,7 @@ const given = (o: ScenarioOptions): Flag[] =>
       ['signal', o.signal],
       ['toleration-seconds', o.tolerationSeconds],
       ['keep-snapshot', o.keepSnapshot],
+      ['delay', o.delayMs],
     ] as const
   ).flatMap(([f, v]) => (v === undefined ? [] : [f]));
 
@@ -91,6 +98,7 @@ export function checkScenarioFlags(s: Scenario, o: ScenarioOptions): void {
   if (takes.signal) takenFlags.push('signal');
   if (takes.tolerationSeconds) takenFlags.push('toleration-seconds');
   if (takes.keepSnapshot) takenFlags.push('keep-snapshot');
+  if (takes.delay) takenFlags.push('delay');
   const extra = given(o).filter((f) => !takenFlags.includes(f));
   if (extra.length > 0) {
     const takesText = takenFlags.length ? `it takes --${takenFlags.join(', --')}` : 'it takes none of them';

@@ -29,6 +29,9 @@ import { MONITORING_OPTIONS, MONITORING_USAGE } from './monitoring-flags.ts';
 /** A drill's deadline: long enough for a baseline and a heal, short enough for a timer. */
 const DEADLINE_MIN_MS = 30_000;
 const DEADLINE_MAX_MS = 24 * 3600_000;
+/** --delay: at least 1 ms (strace's and netem's delays are whole µs/ms), at most 60 s. */
+const DELAY_MIN_MS = 1;
+const DELAY_MAX_MS = 60_000;
 
 const names = () => [...SCENARIO_CATALOGUE.keys(), 'all'].join(', ');
 
@@ -47,6 +50,7 @@ options:
   --variant NAME          scenario variant (see --list)
   --signal KILL|TERM      signal for process faults (default KILL)
   --toleration-seconds N  tolerationSeconds of the drill workload (kubelet-stop)
+  --delay DURATION        added latency, e.g. 100ms (etcd-disk-latency: each fsync of etcd; default 100ms)
   --keep-snapshot         etcd-restore (and all): keep the snapshot on the members after the heal
                           (0600, root alone; it holds every Secret) and say where, instead of removing it
   --slo NAME[OP]VALUE     override an SLO, e.g. --slo lb_failover_s=10 or --slo 'rto_s<=20' (repeatable)
@@ -123,6 +127,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       variant: { type: 'string' },
       signal: { type: 'string' },
       'toleration-seconds': { type: 'string' },
+      delay: { type: 'string' },
       'keep-snapshot': { type: 'boolean' },
       slo: { type: 'string', multiple: true, default: [] },
       config: { type: 'string' },
@@ -227,6 +232,9 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     signal: values.signal as ScenarioOptions['signal'],
     tolerationSeconds: wholeNumber('--toleration-seconds', values['toleration-seconds'], 0, 3600),
     ...(values['keep-snapshot'] ? { keepSnapshot: true } : {}),
+    ...(values.delay !== undefined
+      ? { delayMs: parseDuration(values.delay, '--delay', DELAY_MAX_MS, DELAY_MIN_MS) }
+      : {}),
   };
   // Aim checked against the target as planned, before anything is opened (aim.ts).
   const { checkAim, checkScenarioFlags, plannedTopology } = await import('./aim.ts');

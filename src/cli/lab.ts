@@ -7,6 +7,7 @@ import { defaultStateDir, type LbHealthCheck, PRESETS, type PresetName } from '.
 import { acquireLabLock } from '../lab/lock.ts';
 import { requireLab } from '../lab/saved.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
+import { parseDuration } from '../util/time.ts';
 
 const USAGE = `usage: npm run lab -- <command> [options]
 
@@ -17,6 +18,9 @@ commands:
               --lb-check readyz|guide
                                     haproxy's server check: GET /readyz over TLS (default), or the
                                     kubeadm HA guide's lines verbatim (in effect a TLS handshake)
+              --shutdown-delay DURATION
+                                    kube-apiserver --shutdown-delay-duration (default 0, as
+                                    upstream): serving on while /readyz fails after SIGTERM
               --lb-shutdown-sessions
                                     close kept-alive sessions when a server is marked down (off
                                     by default, as in the guide's haproxy and kind's Envoy)
@@ -59,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'lb-check': { type: 'string' },
       'lb-shutdown-sessions': { type: 'boolean' },
+      'shutdown-delay': { type: 'string' },
       json: { type: 'boolean', default: false },
       signal: { type: 'string', default: 'TERM' },
       out: { type: 'string' },
@@ -84,8 +89,18 @@ async function main(argv: string[]): Promise<number> {
           ? { shutdownSessions: values['lb-shutdown-sessions'] }
           : {}),
       };
+      const delayS =
+        values['shutdown-delay'] === undefined
+          ? undefined
+          : parseDuration(values['shutdown-delay'], '--shutdown-delay', 600_000) / 1000;
       const res = await withLabLock(() =>
-        up({ preset, workers, lb, log: (l) => console.error(`lab: ${l}`) }),
+        up({
+          preset,
+          workers,
+          lb,
+          ...(delayS !== undefined ? { apiserverShutdownDelayS: delayS } : {}),
+          log: (l) => console.error(`lab: ${l}`),
+        }),
       );
       console.error(
         `lab: ${res.reused ? 'already up, checked' : 'up'} in ${(res.elapsedMs / 1000).toFixed(1)} s`,

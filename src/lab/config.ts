@@ -309,6 +309,8 @@ export interface LabOptions {
   readonly stateDir?: string;
   /** Load-balancer options (defaults: DEFAULT_LB). */
   readonly lb?: Partial<LbOptions>;
+  /** kube-apiserver --shutdown-delay-duration, s, in place of the preset's (upstream 0). */
+  readonly apiserverShutdownDelayS?: number;
 }
 
 function lbFrom(o: Partial<LbOptions> | undefined): LbOptions {
@@ -324,6 +326,13 @@ function lbFrom(o: Partial<LbOptions> | undefined): LbOptions {
     );
   }
   return lb;
+}
+
+function withShutdownDelay(t: LabTimings, s: number | undefined): LabTimings {
+  if (s === undefined) return t;
+  if (!Number.isFinite(s) || s < 0 || s > 600)
+    throw new UserError(`the apiserver shutdown delay must be from 0 to 10m (got ${s} s)`);
+  return { ...t, apiserver: { ...t.apiserver, shutdownDelayS: s } };
 }
 
 /** Builds the full lab config; throws a UserError-style message on bad options. */
@@ -370,7 +379,7 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     vrrpRouterId: 51,
     apiPort: 6443,
     hosts,
-    timings: PRESET_TIMINGS[preset],
+    timings: withShutdownDelay(PRESET_TIMINGS[preset], opts.apiserverShutdownDelayS),
     lb: lbFrom(opts.lb),
   };
 }

@@ -51,10 +51,12 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     (saved.preset !== cfg.preset ||
       saved.workers !== cfg.workers ||
       saved.prefix !== cfg.prefix ||
-      lbText(saved) !== lbText(cfg))
+      lbText(saved) !== lbText(cfg) ||
+      saved.timings.apiserver.shutdownDelayS !== cfg.timings.apiserver.shutdownDelayS)
   ) {
+    const delay = (c: LabConfig) => `apiserver shutdown delay ${c.timings.apiserver.shutdownDelayS} s`;
     throw new UserError(
-      `a lab is already up with preset '${saved.preset}', ${saved.workers} worker(s) and LB options ${lbText(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s) and LB options ${lbText(cfg)}`,
+      `a lab is already up with preset '${saved.preset}', ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
     );
   }
   if (!saved && (await leftovers(cfg.prefix, cfg.stateDir))) {

@@ -23,6 +23,8 @@ export const REQUIRED: Readonly<Record<string, string>> = {
   curl: 'curl',
   // PID 1 of each lab host's PID namespace (src/lab/host.ts): reaps orphans as a node's init does.
   tini: 'tini',
+  // etcd-disk-latency's injector (src/targets/kubeadm-fsync.ts): syscall delay on etcd's fsync.
+  strace: 'strace',
   // The monitoring host (src/lab/monitoring.ts); promtool checks and tests alerts/rules.
   prometheus: 'prometheus',
   promtool: 'prometheus',

@@ -28,6 +28,7 @@ export function haTimingsFromLab(t: LabTimings, o: LabTimingOptions = {}): Timin
     tolerationSeconds: o.tolerationSeconds ?? t.apiserver.defaultUnreachableTolerationS,
     masterLeaseTtlS: t.apiserver.masterLeaseTtlS,
     endpointReconcileIntervalS: t.apiserver.endpointReconcileIntervalS,
+    shutdownDelayS: t.apiserver.shutdownDelayS,
     leaseDurationS: t.leaderElection.leaseDurationS,
     retryPeriodS: t.leaderElection.retryPeriodS,
     advertIntS: t.keepalived.advertIntS,

@@ -23,6 +23,7 @@ const STAND_IN: Readonly<Record<TimingKey, number | string>> = {
   tolerationSeconds: 1,
   masterLeaseTtlS: 1,
   endpointReconcileIntervalS: 1,
+  shutdownDelayS: 1,
   leaseDurationS: 1,
   retryPeriodS: 1,
   etcdHeartbeatMs: 1,

@@ -41,7 +41,13 @@ export function writeProbe(runId: string, o: { intervalMs?: number; timeoutMs?: 
           );
         else
           ctx.sink.record(
-            { type: 'write.fail', seq, object: name, error: r.error ?? `HTTP ${r.status}` },
+            {
+              type: 'write.fail',
+              seq,
+              object: name,
+              error: r.error ?? `HTTP ${r.status}`,
+              latencyMs: Math.round(r.latencyMs),
+            },
             sentAt,
           );
       });

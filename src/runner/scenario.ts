@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   readonly signal?: 'KILL' | 'TERM';
   readonly variant?: string;
   readonly tolerationSeconds?: number;
+  /** Added latency, ms (`--delay`: etcd-disk-latency's fsync delay). */
+  readonly delayMs?: number;
   /** etcd-restore: keep the snapshot on the members after the heal (0600) instead of removing it. */
   readonly keepSnapshot?: boolean;
 }

@@ -30,6 +30,14 @@ export const MEASUREMENTS = [
   'pod_eviction_s',
   'pods_replaced_s',
   'lease_reelection_s',
+  'write_latency_p50_s',
+  'write_latency_p99_s',
+  'api_latency_p99_s',
+  'etcd_leader_changes',
+  'readyz_flaps',
+  'api_disruption_s',
+  'apiserver_restart_disruption_s',
+  'lease_holder_changes',
 ] as const;
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 

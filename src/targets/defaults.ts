@@ -29,6 +29,8 @@ export interface HaTimings {
   readonly checkTimeoutMs?: number;
   readonly etcdHeartbeatMs?: number;
   readonly etcdElectionMs?: number;
+  /** kube-apiserver --shutdown-delay-duration, s: serving on, /readyz failing, after SIGTERM. */
+  readonly shutdownDelayS?: number;
 }
 
 export type LbChecker = 'haproxy' | 'envoy';
@@ -150,6 +152,11 @@ const KUBE: readonly Default[] = [
     key: 'retryPeriodS',
     value: 2,
     rule: '--leader-elect-retry-period default 2s (component-base/config/v1alpha1/defaults.go)',
+  },
+  {
+    key: 'shutdownDelayS',
+    value: 0,
+    rule: 'kube-apiserver --shutdown-delay-duration default 0 (staging/src/k8s.io/apiserver/pkg/server/options/server_run_options.go; kubeadm sets none)',
   },
   { key: 'etcdHeartbeatMs', value: 100, rule: 'etcd --heartbeat-interval default 100 ms' },
   { key: 'etcdElectionMs', value: 1000, rule: 'etcd --election-timeout default 1000 ms' },

@@ -24,9 +24,15 @@ export const OVERRIDABLE = [
   'etcd-data-state',
   'wipe-etcd-data',
   'restore-etcd',
+  'delay-fsync',
+  'undelay-fsync',
+  'fsync-delay-state',
+  'etcd-fsync-metrics',
   'stop',
   'start',
   'running',
+  'restart',
+  'wait-ready',
   'partition',
   'heal-partition',
   'show-partition',
@@ -175,11 +181,20 @@ export interface Inventory {
  */
 export function placeholdersOf(kind: (typeof OVERRIDABLE)[number]): string[] {
   const vars = ['host', 'address', 'node', 'iface'];
-  if (kind === 'stop' || kind === 'start' || kind === 'running') vars.push('component');
+  if (
+    kind === 'stop' ||
+    kind === 'start' ||
+    kind === 'running' ||
+    kind === 'restart' ||
+    kind === 'wait-ready'
+  )
+    vars.push('component');
+  if (kind === 'wait-ready') vars.push('waitS');
   if (kind === 'stop') vars.push('signal');
   if (kind === 'restore-etcd') vars.push('member', 'token');
   if (kind === 'partition') vars.push('dports', 'sports');
   if (kind === 'link-down') vars.push('restoreAfterS');
+  if (kind === 'delay-fsync') vars.push('delayMs', 'forS');
   return vars;
 }
 

@@ -23,6 +23,8 @@ export interface EtcdIdentity {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
+  /** Where the member's metrics are read on its host (`--listen-metrics-urls`, first http URL; a wildcard address as 127.0.0.1), if it has a metrics listener. */
+  readonly metricsUrl?: string;
 }
 
 export interface NodeIdentity {
@@ -89,7 +91,27 @@ export function etcdIdentity(text: string, file: string): EtcdIdentity {
     peerPort: portOf(peerUrl, file, 'initial-advertise-peer-urls'),
     // etcd's default --data-dir is `${name}.etcd`; kubeadm always sets it.
     dataDir: need('data-dir'),
+    ...metricsOf(f.get('listen-metrics-urls')),
   };
+}
+
+/**
+ * The member's own metrics listener: the first http URL of `--listen-metrics-urls` (kubeadm:
+ * http://127.0.0.1:2381, cmd/kubeadm/app/phases/etcd/local.go), read on the host, so a wildcard
+ * address becomes 127.0.0.1. An https-only listener would need the client certificate: left to
+ * the default (the member's client port serves /metrics too, but with TLS).
+ */
+function metricsOf(urls: string | undefined): { metricsUrl?: string } {
+  const http = urls?.split(',').find((u) => u.startsWith('http://'));
+  if (!http) return {};
+  try {
+    const u = new URL(http);
+    if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = '127.0.0.1';
+    u.pathname = '/metrics';
+    return { metricsUrl: u.toString() };
+  } catch {
+    return {};
+  }
 }
 
 /** The live manifest, else the parked one (a drill killed mid-fault leaves it parked). */

@@ -61,6 +61,7 @@ export function apiserverTimings(text: string): HaTimings {
     masterLeaseTtlS: parseDuration(f.get('master-lease-ttl')),
     endpointReconcileIntervalS: parseDuration(f.get('endpoint-reconciler-interval')),
     tolerationSeconds: num(f.get('default-unreachable-toleration-seconds')),
+    shutdownDelayS: parseDuration(f.get('shutdown-delay-duration')),
   };
 }
 

@@ -24,8 +24,22 @@ import {
   wipeScript,
   writeSnapshotScript,
 } from './kubeadm-etcd.ts';
+import {
+  delayFsyncScript,
+  fsyncDelayStateScript,
+  fsyncMetricsScript,
+  undelayFsyncScript,
+} from './kubeadm-fsync.ts';
 import { linkDownScript, linkStateScript, linkUpScript } from './kubeadm-link.ts';
-import { findPids, runningStaticPod, startStaticPod, stopStaticPod } from './kubeadm-static-pod.ts';
+import {
+  cycleStaticPod,
+  findPids,
+  readyUrl,
+  runningStaticPod,
+  startStaticPod,
+  stopStaticPod,
+  waitReadyScript,
+} from './kubeadm-static-pod.ts';
 import {
   etcdPartition,
   healPartitionScript,
@@ -52,8 +66,10 @@ export interface KubeadmHostInfo {
   /** The ssh port: with `address`, where the harness sees the host answer from outside. */
   readonly port?: number;
   readonly nodeName?: string;
+  /** The local kube-apiserver's secure port (from its manifest; default 6443). */
+  readonly apiserverPort?: number;
   /** The local etcd member's data dir and ports (from its manifest); default kubeadm's. */
-  readonly etcd?: EtcdHostFacts & { readonly peerPort: number };
+  readonly etcd?: EtcdHostFacts & { readonly peerPort: number; readonly metricsUrl?: string };
 }
 
 export interface KubeadmProfileOptions {
@@ -63,6 +79,8 @@ export interface KubeadmProfileOptions {
   readonly overrides?: Readonly<Record<string, CommandOverride>>;
   /** link-down without `restoreAfterS`: the host brings the link back after this many s (default 300; 0 = none). */
   readonly linkWatchdogS?: number;
+  /** How long a restart waits for the old process to be gone, s (default 90: grace period and shutdown delay). */
+  readonly restartGoneWaitS?: number;
   /** How long `start` waits for the process to run, s (default 50; kubelet rescans every 20 s). */
   readonly startWaitS?: number;
   /** etcd members (name, peer URL) for `restore-etcd`'s --initial-cluster. */
@@ -126,6 +144,11 @@ export class KubeadmProfile implements HostProfile {
       vars.dports = spec.dports.join(',');
       vars.sports = spec.sports.join(',');
     }
+    if (a.kind === 'wait-ready') vars.waitS = String(a.waitS);
+    if (a.kind === 'delay-fsync') {
+      vars.delayMs = String(a.delayMs);
+      vars.forS = String(a.forS);
+    }
     if (a.kind === 'link-down' && a.restoreAfterS !== undefined) vars.restoreAfterS = String(a.restoreAfterS);
     const run = typeof o === 'string' ? o : o.run;
     const on = typeof o === 'string' ? 'host' : o.on;
@@ -169,6 +192,23 @@ export class KubeadmProfile implements HostProfile {
         return STATIC_PODS.has(a.component)
           ? runningStaticPod(a.component)
           : `systemctl is-active --quiet ${unit(a.component)} || { echo '${a.component} is not running' >&2; exit 3; }; systemctl show -p MainPID --value ${unit(a.component)}`;
+      case 'restart':
+        if (!STATIC_PODS.has(a.component))
+          return `systemctl restart ${unit(a.component)} && systemctl show -p MainPID --value ${unit(a.component)}`;
+        // Gone within the pod's grace period (kubeadm's control-plane pods: the default 30 s) plus
+        // the apiserver's shutdown delay, which the grace period has to cover.
+        return cycleStaticPod(a.component, this.o.restartGoneWaitS ?? 90, this.o.startWaitS ?? 50);
+      case 'wait-ready':
+        return waitReadyScript(
+          a.component,
+          readyUrl(a.component, {
+            ...(this.info(a.host).apiserverPort ? { apiserverPort: this.info(a.host).apiserverPort } : {}),
+            ...(this.info(a.host).etcd?.metricsUrl
+              ? { etcdMetricsUrl: this.info(a.host).etcd?.metricsUrl }
+              : {}),
+          }),
+          a.waitS,
+        );
       case 'partition':
         return partitionScript(this.partitionSpec(a));
 
@@ -196,6 +236,14 @@ export class KubeadmProfile implements HostProfile {
         return dataStateScript(this.etcd(a.host));
       case 'wipe-etcd-data':
         return wipeScript(this.etcd(a.host), a.host, `${findPids('etcd')}\n[ -n "$pids" ]`);
+      case 'delay-fsync':
+        return delayFsyncScript(a.delayMs, a.forS);
+      case 'undelay-fsync':
+        return undelayFsyncScript();
+      case 'fsync-delay-state':
+        return fsyncDelayStateScript();
+      case 'etcd-fsync-metrics':
+        return fsyncMetricsScript(this.info(a.host).etcd?.metricsUrl);
       case 'restore-etcd': {
         const members = this.o.etcdMembers ?? [];
         const self = members.find((m) => m.name === a.member);

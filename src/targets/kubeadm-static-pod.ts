@@ -68,6 +68,21 @@ export function stopStaticPod(c: string, signal: 'KILL' | 'TERM'): string {
 }
 
 /**
+ * Shell lines: wait up to `waitS` for the component's process, polling every 0.2 s ($i counts
+ * the polls); when it runs, `found` runs with `$1` its pid; else exit 1 saying so.
+ */
+function waitRunning(c: string, waitS: number, found: string): string[] {
+  return [
+    `i=0; while [ $i -lt ${waitS * 5} ]; do`,
+    findPids(c).replace(/^/gm, '  '),
+    `  [ -z "$pids" ] || { set -- $pids; ${found} }`,
+    '  sleep 0.2; i=$((i+1))',
+    'done',
+    `echo '${c} did not start within ${waitS} s of its manifest coming back' >&2; exit 1`,
+  ];
+}
+
+/**
  * Puts the parked manifest back and waits until the component runs. Never overwrites a live
  * manifest: when both exist, the live one stays (said on stderr) and the parked copy is left.
  */
@@ -80,11 +95,84 @@ export function startStaticPod(c: string, waitS: number): string {
     `  else mv -n ${p} ${m}; fi`,
     'fi',
     `[ -f ${m} ] || { echo 'no manifest ${m} (nor parked in ${PARKED_DIR})' >&2; exit 3; }`,
+    ...waitRunning(c, waitS, 'echo "$1"; exit 0;'),
+  ].join('\n');
+}
+
+/**
+ * The static-pod manifest cycle of a maintenance or upgrade (rolling-restart): the manifest moves
+ * out of the manifest dir, so the kubelet stops the pod gracefully (SIGTERM, then the pod's
+ * grace period: pkg/kubelet/config/file_linux.go turns the rename into a pod delete, and the pod
+ * worker kills it with its terminationGracePeriodSeconds), waits until the process is gone, moves
+ * the manifest back and waits until the component runs again. kubeadm upgrade writes a new
+ * manifest in place instead, which the kubelet handles the same way: the old pod stopped
+ * gracefully, then the new one started (cmd/kubeadm/app/phases/upgrade/staticpods.go
+ * `upgradeComponent`). Prints `<old pid> <new pid>` and, on stderr, how long each half took.
+ * Never overwrites a manifest: when a parked copy already exists (an earlier stop), the cycle
+ * refuses (exit 4) and the heal puts it back.
+ */
+export function cycleStaticPod(c: string, goneWaitS: number, startWaitS: number): string {
+  const m = `${MANIFEST_DIR}/${c}.yaml`;
+  const p = `${PARKED_DIR}/${c}.yaml`;
+  return [
+    `[ -f ${m} ] || { echo 'no manifest ${m}' >&2; exit 3; }`,
+    `[ ! -f ${p} ] || { echo 'a parked manifest ${p} is already there: heal first' >&2; exit 4; }`,
+    findPids(c),
+    `[ -n "$pids" ] || { echo '${c} is not running' >&2; exit 3; }`,
+    'set -- $pids; old=$1',
+    `mkdir -p ${PARKED_DIR}`,
+    `mv ${m} ${p}`,
+    `i=0; while [ -e /proc/$old ] && ! grep -q '^State:.*Z' /proc/$old/status 2>/dev/null; do`,
+    `  i=$((i+1)); [ $i -lt ${goneWaitS * 5} ] || { mv -n ${p} ${m}; echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving; manifest put back" >&2; exit 1; }`,
+    '  sleep 0.2',
+    'done',
+    `echo "stopped after $((i / 5)).$((i % 5 * 2)) s" >&2`,
+    `mv -n ${p} ${m}`,
+    ...waitRunning(
+      c,
+      startWaitS,
+      'echo "started after $((i / 5)).$((i % 5 * 2)) s" >&2; echo "$old $1"; exit 0;',
+    ),
+  ].join('\n');
+}
+
+/**
+ * Where each static pod's readiness is read on its host, as kubeadm's own probes read it
+ * (cmd/kubeadm/app/phases/controlplane/manifests.go and etcd/local.go: the apiserver's /readyz on
+ * its secure port, controller-manager's and scheduler's /healthz on 10257 and 10259, etcd's
+ * /health on its metrics listener, http://127.0.0.1:2381). Anonymous: those paths are always
+ * allowed (--authorization-always-allow-paths, and the apiserver's system:public-info-viewer).
+ */
+export function readyUrl(
+  c: string,
+  o: { readonly apiserverPort?: number; readonly etcdMetricsUrl?: string } = {},
+): string {
+  switch (c) {
+    case 'kube-apiserver':
+      return `https://127.0.0.1:${o.apiserverPort ?? 6443}/readyz`;
+    case 'kube-controller-manager':
+      return 'https://127.0.0.1:10257/healthz';
+    case 'kube-scheduler':
+      return 'https://127.0.0.1:10259/healthz';
+    case 'etcd':
+      return (o.etcdMetricsUrl ?? 'http://127.0.0.1:2381/metrics').replace(/\/metrics$/, '/health');
+    default:
+      throw new Error(`no readiness endpoint for ${c}`);
+  }
+}
+
+/**
+ * Waits up to `waitS` until the component answers ready at `url` (HTTP 2xx; etcd: `"health":
+ * "true"` in the body); prints how long it waited. Exit 1 with the last answer when it does not.
+ */
+export function waitReadyScript(c: string, url: string, waitS: number): string {
+  const u = `'${url.replaceAll("'", `'\\''`)}'`;
+  const ok = c === 'etcd' ? `printf '%s' "$out" | grep -q '"health": *"true"'` : 'true';
+  return [
     `i=0; while [ $i -lt ${waitS * 5} ]; do`,
-    findPids(c).replace(/^/gm, '  '),
-    '  [ -z "$pids" ] || { set -- $pids; echo "$1"; exit 0; }',
+    `  if out=$(curl -fsSk --max-time 2 ${u} 2>&1) && ${ok}; then echo "${c} ready after $((i / 5)).$((i % 5 * 2)) s"; exit 0; fi`,
     '  sleep 0.2; i=$((i+1))',
     'done',
-    `echo '${c} did not start within ${waitS} s of its manifest coming back' >&2; exit 1`,
+    `echo "${c} not ready at ${url} within ${waitS} s: $out" >&2; exit 1`,
   ].join('\n');
 }

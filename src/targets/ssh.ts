@@ -140,11 +140,22 @@ export function sshProfile(
     hosts: new Map(
       inv.hosts.map((h) => {
         const e = ids.get(h.name)?.etcd;
+        const a = ids.get(h.name)?.apiserver;
         return [
           h.name,
           {
             ...h,
-            ...(e ? { etcd: { dataDir: e.dataDir, clientPort: e.clientPort, peerPort: e.peerPort } } : {}),
+            ...(a ? { apiserverPort: a.port } : {}),
+            ...(e
+              ? {
+                  etcd: {
+                    dataDir: e.dataDir,
+                    clientPort: e.clientPort,
+                    peerPort: e.peerPort,
+                    ...(e.metricsUrl ? { metricsUrl: e.metricsUrl } : {}),
+                  },
+                }
+              : {}),
           },
         ];
       }),

@@ -81,6 +81,19 @@ export type Action =
     }
   | { readonly kind: 'start'; readonly host: string; readonly component: Component }
   | { readonly kind: 'running'; readonly host: string; readonly component: Component }
+  /**
+   * rolling-restart: the component restarted the way maintenance does it (kubeadm: the static-pod
+   * manifest cycle, src/targets/kubeadm-static-pod.ts); returns when it runs again. Prints
+   * `<old pid> <new pid>`.
+   */
+  | { readonly kind: 'restart'; readonly host: string; readonly component: Component }
+  /** Waits until the component answers ready on its host (its own health endpoint), up to `waitS`. */
+  | {
+      readonly kind: 'wait-ready';
+      readonly host: string;
+      readonly component: Component;
+      readonly waitS: number;
+    }
   | { readonly kind: 'partition'; readonly host: string; readonly spec: PartitionSpec }
   | { readonly kind: 'heal-partition'; readonly host: string }
   | { readonly kind: 'show-partition'; readonly host: string }
@@ -117,6 +130,18 @@ export type Action =
    * success; member data from anything else is never overwritten: refused (exit 4, the default)
    * or, with `foreignData: 'keep'` (the heal), kept with exit 0 and a note.
    */
+  /**
+   * etcd-disk-latency: the host's etcd member's fsync/fdatasync delayed by `delayMs` (strace's
+   * syscall fault injection, src/targets/kubeadm-fsync.ts); the host ends it by itself after
+   * `forS`. Prints `<member pid> <tracer pid>`.
+   */
+  | { readonly kind: 'delay-fsync'; readonly host: string; readonly delayMs: number; readonly forS: number }
+  /** Ends the delay; idempotent. */
+  | { readonly kind: 'undelay-fsync'; readonly host: string }
+  /** Exit 0 printing `<member pid> <tracer pid>` while the drill's injector traces the member, 3 when untraced. */
+  | { readonly kind: 'fsync-delay-state'; readonly host: string }
+  /** Print `<sum s> <count>` of the member's `etcd_disk_wal_fsync_duration_seconds`. */
+  | { readonly kind: 'etcd-fsync-metrics'; readonly host: string }
   | {
       readonly kind: 'restore-etcd';
       readonly host: string;

@@ -58,7 +58,41 @@ export type FaultProof =
     }
   | { readonly kind: 'link-down'; readonly host: string; readonly link: string }
   | { readonly kind: 'service-stopped'; readonly host: string; readonly service: string }
-  | { readonly kind: 'data-destroyed'; readonly host: string; readonly path: string };
+  | { readonly kind: 'data-destroyed'; readonly host: string; readonly path: string }
+  | {
+      /**
+       * Every component of every host restarted in turn (rolling-restart): each step's old and new
+       * pid, and on the run's clock when its restart began and when it answered ready again.
+       */
+      readonly kind: 'restarted';
+      readonly host: string;
+      readonly steps: readonly RestartStep[];
+    }
+  | {
+      /** A process's syscalls held by an injector (etcd-disk-latency), and what it measured of them. */
+      readonly kind: 'syscall-delayed';
+      readonly host: string;
+      readonly process: string;
+      readonly syscalls: readonly string[];
+      readonly delayMs: number;
+      /** The injector's pid on each host, in the order of `host` (comma-separated when several). */
+      readonly tracerPids: readonly number[];
+      /** The process's own measure of the delayed calls since the injection (etcd: WAL fsync mean, s, over `samples` calls; the lowest host's when several). */
+      readonly observedMeanS: number;
+      readonly samples: number;
+    };
+
+/** One component's restart in a rolling restart. */
+export interface RestartStep {
+  readonly host: string;
+  readonly component: string;
+  readonly oldPid: number;
+  readonly newPid: number;
+  /** Run clock, ms: the restart command was sent. */
+  readonly fromMs: number;
+  /** Run clock, ms: the component answered ready again. */
+  readonly readyMs: number;
+}
 
 export type FaultProofKind = FaultProof['kind'];
 
@@ -204,7 +238,14 @@ export type EventBody =
       readonly bytes?: number;
     }
   | { readonly type: 'write.ack'; readonly seq: number; readonly object: string; readonly latencyMs?: number }
-  | { readonly type: 'write.fail'; readonly seq: number; readonly object: string; readonly error: string }
+  | {
+      readonly type: 'write.fail';
+      readonly seq: number;
+      readonly object: string;
+      readonly error: string;
+      /** How long until it failed (a timeout: the probe's timeout). */
+      readonly latencyMs?: number;
+    }
   | { readonly type: 'readback'; readonly present: readonly number[]; readonly missing: readonly number[] }
   | {
       readonly type: 'watch.gap';

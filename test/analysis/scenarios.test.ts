@@ -160,6 +160,25 @@ t.test('lb-stop: VIP takeover from vip events or from the proof; single LB', (t)
   t.equal(m.vip_takeover_s?.expected?.outside, false);
   t.match(m.api_outage_s, { value: 3.5, verdict: 'pass' });
 
+  // The probe saw the VIP leave lb1 41 ms before the estimated effect (a midpoint): the
+  // holder-less observation is the fault's doing, the pre-fault holder is still lb1 (seen in the
+  // suite: the link variant's effect is the midpoint of two link-state polls).
+  const early = new Timeline()
+    .add(291, { type: 'vip', vip: '198.18.0.10', holder: 'lb1' })
+    .add(1226, { type: 'fault.invoke', fault: 'link-down', target: { host: 'lb1' } })
+    .add(2331, { type: 'vip', vip: '198.18.0.10', holder: null })
+    .add(2372, { type: 'fault.effect', fault: 'link-down', how: 'midpoint' })
+    .add(2506, {
+      type: 'fault.proof',
+      fault: 'link-down',
+      proof: { kind: 'link-down', host: 'lb1', link: 'eth0' },
+    })
+    .add(5322, { type: 'vip', vip: '198.18.0.10', holder: 'lb2' });
+  t.match(run(early, ctx('lb-stop', { timings, lbCount: 2 })).vip_takeover_s, {
+    value: 2.95,
+    detail: '198.18.0.10: lb1 → lb2',
+  });
+
   const proofOnly = new Timeline()
     .add(10_000, { type: 'fault.invoke', fault: 'lb-stop', target: { host: 'lb1' } })
     .add(14_000, {

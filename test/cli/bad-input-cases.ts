@@ -258,6 +258,8 @@ export function badInputCases(dir: string): BadInput[] {
         ['lb-stop', 'toleration-seconds', '5'],
         ['kubelet-stop', 'member', 'x'],
         ['leader-kill', 'member', 'x'],
+        ['etcd-disk-latency', 'host', 'cp1'],
+        ['etcd-disk-latency', 'signal', 'TERM'],
       ] as const
     ).map(([scenario, flag, value]) => ({
       name: `${scenario} --${flag}`,
@@ -291,6 +293,41 @@ export function badInputCases(dir: string): BadInput[] {
       name: 'lb-stop signal on link explicit',
       args: drill('lb-stop', '--variant', 'link', '--signal', 'TERM'),
       says: /lb-stop --variant link stops no process/,
+    },
+    {
+      name: 'etcd-disk-latency delay without unit',
+      args: drill('etcd-disk-latency', '--delay', '100'),
+      says: /--delay: .*100.*unit/,
+    },
+    {
+      name: 'etcd-disk-latency delay too long',
+      args: drill('etcd-disk-latency', '--delay', '2m'),
+      says: /--delay: '2m' is longer than the 1m0s allowed/,
+    },
+    {
+      name: 'etcd-disk-latency delay too short',
+      args: drill('etcd-disk-latency', '--delay', '10us'),
+      says: /--delay: '10us' is shorter than the 1ms allowed/,
+    },
+    {
+      name: 'etcd-disk-latency variant bogus',
+      args: drill('etcd-disk-latency', '--variant', 'leader'),
+      says: /etcd-disk-latency --variant must be one of member, all \(got 'leader'\)/,
+    },
+    {
+      name: 'etcd-disk-latency all with member',
+      args: drill('etcd-disk-latency', '--variant', 'all', '--member', 'cp1'),
+      says: /--variant all slows every member: drop --member/,
+    },
+    {
+      name: 'etcd-disk-latency member unknown',
+      args: drill('etcd-disk-latency', '--member', 'lb1'),
+      says: /--member lb1 is not an etcd member: choose one of/,
+    },
+    {
+      name: 'apiserver-kill --delay',
+      args: drill('apiserver-kill', '--delay', '100ms'),
+      says: /apiserver-kill does not take --delay \(it takes --host, --signal\): drop it/,
     },
     {
       name: 'lb-stop variant bogus',

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { SCENARIO_CATALOGUE } from '../../scenarios/index.ts';
 import { journalHooks, targetRef } from '../../src/cli/safety.ts';
 import { linkDownFault } from '../../src/faults/network.ts';
 import { HealJournal } from '../../src/safety/journal.ts';
@@ -164,7 +165,18 @@ t.test("--dry-run: the cluster lock, and --keep-snapshot keeping etcd-restore's 
   // Planned from the config, nothing of the cluster is contacted: the scenarios whose aim only the
   // running cluster knows are said, not planned; the one LB needs no VIP holder.
   t.equal(plain.code, 0, plain.out);
-  t.equal((plain.stdout.match(/^plan: /gm) ?? []).length, 6, 'a plan line per scenario');
+  t.equal(
+    (plain.stdout.match(/^plan: /gm) ?? []).length,
+    SCENARIO_CATALOGUE.size,
+    'a plan line per scenario',
+  );
+  // The disk drill aims at the etcd leader too: said, not planned; the rolling restart needs no aim.
+  t.match(
+    plain.stdout,
+    /^plan: etcd-disk-latency — not planned: the etcd leader is read from the running cluster, .*pass --member/m,
+  );
+  t.match(plain.stdout, /^plan: rolling-restart on kind-kind/m);
+  t.match(plain.stdout, /inject on kind-control-plane2: sh -c .*hadrill-parked\/kube-scheduler\.yaml/);
   t.match(
     plain.stdout,
     /^plan: etcd-partition — not planned: the etcd leader is read from the running cluster, .*pass --member/m,

@@ -47,6 +47,12 @@ export class FakeTarget implements Target {
   readonly executor: Executor;
   /** Actions that fail (exit 1), by kind. */
   readonly failing = new Set<Action['kind']>();
+  /** `<sum> <count>` of a host's WAL fsync histogram, as `etcd-fsync-metrics` prints it. */
+  fsyncMetrics: (host: string) => string = () => '0.01 10';
+  /** `fsync-delay-state` finds someone else's tracer (exit 4). */
+  foreignTracer = false;
+  /** The last pid a restart gave. */
+  private pid = 5000;
 
   constructor(
     readonly topology: Topology,
@@ -93,6 +99,20 @@ export class FakeTarget implements Target {
         if (a.component === 'etcd' && !h.data.has(a.host)) return res(1);
         h.running.add(`${a.host}/${a.component}`);
         return res(0);
+      case 'restart': {
+        // The manifest cycle: the component stops, then runs under a new pid.
+        if (!h.running.has(`${a.host}/${a.component}`)) return res(3);
+        this.pid += 1;
+        return res(0, `4242 ${this.pid}\n`);
+      }
+      case 'etcd-fsync-metrics':
+        return res(0, `${this.fsyncMetrics(a.host)}\n`);
+      case 'fsync-delay-state':
+        return this.foreignTracer ? res(4) : res(3);
+      case 'delay-fsync':
+        return res(0, `28 ${++this.pid}\n`);
+      case 'wait-ready':
+        return res(h.running.has(`${a.host}/${a.component}`) ? 0 : 1, `${a.component} ready after 0.2 s\n`);
       case 'etcd-snapshot':
         h.snapshots.add(a.host);
         return res(0, 'Snapshot saved\n{"hash":1,"revision":4711,"totalKey":99,"totalSize":65536}\n');

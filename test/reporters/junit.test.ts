@@ -203,7 +203,7 @@ t.test(
     const root = parseXml(await writeJUnit(targetRun(), path.join(await tmp(), 'junit.xml')));
     const s = all(root, 'testsuite')[0]!;
     const p = props(s);
-    t.equal(p.timings_from, 'Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined.');
+    t.equal(p.timings_from, 'Timing inputs: 3 read from the cluster, 11 upstream defaults, 1 undefined.');
     t.equal(p['timing.checkInterMs'], '2000');
     t.equal(p['timing.checkInterMs.origin'], `configured in ${CDS}`);
     t.equal(

@@ -112,7 +112,7 @@ t.test('report.md Fidelity: each input, value and origin on a target; one line o
   const fidelity = md.split('### Fidelity\n\n')[1]!;
   t.match(
     fidelity,
-    /^Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined\.\n\n\| timing input \| value \| origin \|\n\|---\|---:\|---\|\n/,
+    /^Timing inputs: 3 read from the cluster, 11 upstream defaults, 1 undefined\.\n\n\| timing input \| value \| origin \|\n\|---\|---:\|---\|\n/,
   );
   t.match(
     fidelity,
@@ -141,7 +141,7 @@ t.test('report.html and report.json carry the same Fidelity section', (t) => {
   const html = renderHtml(targetRun());
   t.match(
     html,
-    /<h1>Fidelity<\/h1>\n<p>Timing inputs: 3 read from the cluster, 10 upstream defaults, 1 undefined\.<\/p>/,
+    /<h1>Fidelity<\/h1>\n<p>Timing inputs: 3 read from the cluster, 11 upstream defaults, 1 undefined\.<\/p>/,
   );
   t.match(html, `<tr><td>checkInterMs</td><td>2000</td><td>configured in ${CDS}</td></tr>`);
   t.match(

@@ -21,6 +21,7 @@ export interface ApiserverFlags {
   readonly tokenAuthFile?: string;
   readonly endpointReconcilerType: 'lease' | 'none';
   readonly shutdownDelayMs: number;
+  readonly shutdownSendRetryAfter: boolean;
   readonly defaultNotReadyTolerationSeconds: number;
   readonly defaultUnreachableTolerationSeconds: number;
   /** Lab-only: master lease TTL (upstream constant 15 s). */
@@ -101,6 +102,11 @@ export const FLAGS = {
     type: 'duration',
     default: 0,
     help: 'time between SIGTERM (readyz failing) and closing the listener',
+  },
+  'shutdown-send-retry-after': {
+    type: 'bool',
+    default: false,
+    help: 'after the shutdown delay, keep listening until requests in flight drain, answering new ones 429 with Retry-After',
   },
   'default-not-ready-toleration-seconds': {
     type: 'int',
@@ -211,6 +217,7 @@ export function apiserverFlags(v: FlagValues<typeof FLAGS>): ApiserverFlags {
     ...(tokenAuthFile ? { tokenAuthFile } : {}),
     endpointReconcilerType: type,
     shutdownDelayMs: v['shutdown-delay-duration'],
+    shutdownSendRetryAfter: v['shutdown-send-retry-after'],
     defaultNotReadyTolerationSeconds: v['default-not-ready-toleration-seconds'],
     defaultUnreachableTolerationSeconds: v['default-unreachable-toleration-seconds'],
     masterLeaseTtlMs: v['master-lease-ttl'],

@@ -3,7 +3,8 @@
  * instance's own registry), bootstrap, the endpoint reconciler and identity lease loops, and the
  * graceful shutdown sequence (readyz fails at once,
  * the master lease key is removed and endpoints reconciled, then after --shutdown-delay-duration
- * the listener and every watch are closed).
+ * the listener and every watch are closed; with --shutdown-send-retry-after the listener first
+ * answers new requests 429 + Retry-After until those in flight drain: retry-after.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -20,6 +21,7 @@ import { IdentityLease } from './identity.ts';
 import { ApiserverMetrics } from './metrics.ts';
 import { LeaseEndpointReconciler } from './reconciler.ts';
 import { Rest } from './rest.ts';
+import { retryAfterGate } from './retry-after.ts';
 import { Store } from './storage.ts';
 
 export interface RunningApiserver {
@@ -101,9 +103,10 @@ export async function startApiserver(
     ...(f.logRequests ? { log } : {}),
     metrics: { registry, requests },
   });
+  const gate = retryAfterGate();
   const server = createServer(
     { cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) },
-    handler,
+    gate.wrap(handler),
   );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +167,13 @@ export async function startApiserver(
           .catch((err) => log(`shutdown: removing the master lease failed: ${(err as Error).message}`));
       }
       if (f.shutdownDelayMs > 0) await sleep(f.shutdownDelayMs);
+      if (f.shutdownSendRetryAfter) {
+        // The listener stays open: new requests get 429 + Retry-After until those in flight are done
+        // (upstream bounds the drain by the request timeout, 60 s by default).
+        gate.reject();
+        log(`shutdown: delay elapsed; answering 429 while ${gate.inFlight()} request(s) drain`);
+        await gate.drained(60_000);
+      }
       for (const stop of [...watches]) stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

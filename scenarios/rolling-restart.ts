@@ -1,0 +1,136 @@
+/**
+ * rolling-restart: the maintenance / upgrade path. On each control plane in turn, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, then its etcd member are restarted gracefully (kubeadm:
+ * the static-pod manifest cycle), each answering ready before the next, as "upgrade the first
+ * master, verify, then the others" (seeds) and `kubeadm upgrade` do (src/faults/rolling-restart.ts).
+ * The probes go through the LB on new and kept-alive connections; the write probe keeps writing.
+ *
+ * Expected: no failed request and no lost write. The apiserver's part of the disruption follows
+ * from its configuration: on SIGTERM its /readyz fails at once while it keeps serving for
+ * `--shutdown-delay-duration`, then it closes its listener (staging/src/k8s.io/apiserver/pkg/
+ * server/options/server_run_options.go; genericapiserver.go `RunWithContext`: ShutdownDelayDuration
+ * runs before the listener stops). An LB checking /readyz drops it after inter + (fall − 1) ×
+ * fastinter (the failing check answers at once); if the listener closes before that, new
+ * connections the LB still sends there fail: up to detection − delay per apiserver. With a delay
+ * at least the detection, none. A shorter delay is a finding, with that window. An LB that checks
+ * /healthz (the kubeadm HA guide's haproxy.cfg) sees nothing until the listener closes: /healthz
+ * answers OK during the delay, so the delay does not drain it.
+ *
+ * Measures api_disruption_s (total: no failed request expected; per control plane and per restart
+ * in its detail), apiserver_restart_disruption_s (what began while an apiserver restarted, against
+ * the window above), RPO, etcd leader changes and leader Lease moves (informational). Stacked etcd:
+ * kubeadm's apiserver talks to its local member only (`--etcd-servers=https://127.0.0.1:2379`),
+ * so that member's restart fails its apiserver's requests until the member is back or the LB
+ * drops the apiserver; the total shows it, no shutdown delay drains it.
+ */
+import type { Finding, WindowSpec } from '../src/analysis/types.ts';
+import { rollingRestartFault } from '../src/faults/rolling-restart.ts';
+import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
+import { leaseProbe } from '../src/probes/cluster.ts';
+import { etcdProbe } from '../src/probes/etcd.ts';
+import { writeProbe } from '../src/probes/writes.ts';
+import { apiRecovered } from '../src/runner/recovery.ts';
+import type { Scenario } from '../src/runner/scenario.ts';
+import { sloDefaults } from '../src/slo/defaults.ts';
+import type { TimingInputs } from '../src/targets/defaults.ts';
+import { type Component, hostsWithRole, type Topology } from '../src/targets/types.ts';
+
+/** How long each component may take to answer ready after its restart, s. */
+export const READY_WAIT_S = 60;
+
+/** The control planes in order, and what restarts on each (etcd only where a member runs). */
+export function restartPlan(t: Topology): { hosts: string[]; components: Component[] } {
+  const hosts = hostsWithRole(t, 'control-plane').map((h) => h.name);
+  const stacked = hosts.every((h) => t.etcd.some((e) => e.host === h));
+  return {
+    hosts,
+    components: [
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      ...(stacked ? (['etcd'] as const) : []),
+    ],
+  };
+}
+
+/**
+ * The LB's time to drop an apiserver whose /readyz fails (a check that answers at once): inter +
+ * (fall − 1) × fastinter (src/analysis/windows/lb.ts for the scheduling); undefined without them.
+ */
+export function readyzDetectionS(t: TimingInputs): number | undefined {
+  if (t.checkInterMs === undefined || t.fall === undefined) return undefined;
+  return (t.checkInterMs + (t.fall - 1) * (t.checkFastinterMs ?? t.checkInterMs)) / 1000;
+}
+
+/** api_disruption_s's window: n apiserver restarts × max(0, detection − shutdown delay). */
+export function disruptionWindow(t: TimingInputs, apiservers: number): WindowSpec | undefined {
+  const detect = readyzDetectionS(t);
+  if (detect === undefined || t.shutdownDelayS === undefined) return undefined;
+  const each = Math.max(0, detect - t.shutdownDelayS);
+  return {
+    min: 0,
+    max: Math.round(apiservers * each * 1000) / 1000,
+    formula: `${apiservers} apiserver restarts × max(0, LB /readyz detection ${detect} (inter + (fall − 1) × fastinter) − shutdown delay ${t.shutdownDelayS})`,
+  };
+}
+
+/** The finding when the shutdown delay is shorter than the LB's detection. */
+export function shutdownDelayFinding(t: TimingInputs, apiservers: number): Finding | undefined {
+  const detect = readyzDetectionS(t);
+  if (detect === undefined || t.shutdownDelayS === undefined || t.shutdownDelayS >= detect) return undefined;
+  const w = disruptionWindow(t, apiservers)!;
+  return {
+    id: 'shutdown-delay-short',
+    severity: 'warning',
+    message: `kube-apiserver --shutdown-delay-duration ${t.shutdownDelayS} s is shorter than the LB's detection of a failing /readyz (${detect} s): each apiserver restart can fail requests through the LB for up to ${Math.round((detect - t.shutdownDelayS) * 1000) / 1000} s (expected apiserver_restart_disruption_s [0, ${w.max}]). Set it to at least ${detect} s, and have the LB check /readyz (it fails during the delay; /healthz does not).`,
+  };
+}
+
+export const rollingRestart: Scenario = {
+  name: 'rolling-restart',
+  description:
+    'restart apiserver, controller-manager, scheduler and etcd on each control plane in turn; measure API disruption and lost writes',
+  defaultSlos: sloDefaults([
+    ['api_disruption_s', '<=', 0],
+    ['apiserver_restart_disruption_s', '<=', 'expected'],
+    ['rpo_lost_writes', '<=', 0],
+  ]),
+  informational: ['etcd_leader_changes', 'lease_holder_changes', 'write_latency_p99_s'],
+  async fault(ctx) {
+    const plan = restartPlan(ctx.target.topology);
+    return rollingRestartFault({ ...plan, readyWaitS: READY_WAIT_S });
+  },
+  probes: (ctx) => [
+    apiAvailabilityProbe({ connection: 'new' }),
+    apiAvailabilityProbe({ connection: 'keepalive' }),
+    readyzProbe(),
+    etcdProbe(),
+    leaseProbe(),
+    writeProbe(ctx.runId),
+  ],
+  // The restarts all happen inside the inject; then the API must answer steadily.
+  recovered: (events, at, ctx) => apiRecovered(events, at, ctx.sustained),
+  observeMs: () => 30_000,
+  // A component restarted for longer than a rule's `for` (the fast lab caps it at 3 s) fires its
+  // down alert; none is expected to, each is allowed. A lost etcd quorum or leader is not.
+  alerts: () => ({
+    expected: [],
+    allowed: [
+      'APIServerDown',
+      'TargetDown',
+      'HAProxyServerDown',
+      'KubeControllerManagerDown',
+      'KubeSchedulerDown',
+      'etcdMembersDown',
+      'etcdHighNumberOfLeaderChanges',
+    ],
+  }),
+  analysis(ctx) {
+    const n = restartPlan(ctx.target.topology).hosts.length;
+    const finding = shutdownDelayFinding(ctx.timings, n);
+    return {
+      windows: { apiserver_restart_disruption_s: (t) => disruptionWindow(t, n) },
+      ...(finding ? { findings: [finding] } : {}),
+    };
+  },
+};

@@ -1,0 +1,118 @@
+/**
+ * api_disruption_s and lease_holder_changes from synthetic timelines: failed time per connection
+ * kind (sent → next sent), the worse kind as the total, each control plane's share from the
+ * fault's `restarted` proof; the rolling-restart window and finding from the shutdown delay.
+ */
+import t from 'tap';
+import { disruptionWindow, readyzDetectionS, shutdownDelayFinding } from '../../scenarios/rolling-restart.ts';
+import { apiDisruption, hostWindows, leaseHolderChanges } from '../../src/analysis/disruption.ts';
+import type { RestartStep } from '../../src/timeline/events.ts';
+import { Timeline } from './synthetic.ts';
+
+const step = (host: string, component: string, fromMs: number, readyMs: number): RestartStep => ({
+  host,
+  component,
+  oldPid: 1,
+  newPid: 2,
+  fromMs,
+  readyMs,
+});
+
+function rolling(): Timeline {
+  const steps = [
+    step('cp1', 'kube-apiserver', 1000, 3000),
+    step('cp1', 'etcd', 3000, 4000),
+    step('cp2', 'kube-apiserver', 5000, 7000),
+    step('cp3', 'kube-apiserver', 8000, 9000),
+  ];
+  return (
+    new Timeline()
+      // new connections fail 2.0–2.5 s (cp1) and 6.0–6.2 s (cp2); keep-alive 2.0–2.1 s.
+      .lb(0, 12_000, (x) => !((x >= 2000 && x < 2500) || (x >= 6000 && x < 6200)), 100, 'new')
+      .lb(0, 12_000, (x) => !(x >= 2000 && x < 2100), 100, 'keepalive')
+      .add(1000, { type: 'fault.invoke', fault: 'rolling-restart', target: { host: 'cp1,cp2,cp3' } })
+      .add(9000, {
+        type: 'fault.proof',
+        fault: 'rolling-restart',
+        proof: { kind: 'restarted', host: 'cp1,cp2,cp3', steps },
+      })
+      .add(11_000, { type: 'heal.invoke', fault: 'rolling-restart' })
+  );
+}
+
+t.test('failed time through the LB: the worse connection kind, per control plane', async (t) => {
+  const r = apiDisruption(rolling().events, 1000);
+  t.equal(r.value, 0.7, '5 + 2 failed new-connection requests, 100 ms apart');
+  t.match(r.detail, /new connections 0\.700 s \(7 failed\), keepalive connections 0\.100 s \(1 failed\)/);
+  t.match(r.detail, /per control plane \(new\): cp1 0\.500 s, cp2 0\.200 s, cp3 0\.000 s/);
+  t.match(r.detail, /by restart: kube-apiserver on cp1 0\.500 s, kube-apiserver on cp2 0\.200 s/);
+});
+
+t.test("one component's share: what began while it restarted", async (t) => {
+  // cp1's etcd restart (3.0–4.0 s) with failures at 3.2–3.5 s; the apiserver ones as above.
+  const tl = rolling();
+  const only = new Timeline();
+  only.events.push(...tl.events.filter((e) => !(e.type === 'api.request' && e.connection === 'new')));
+  only.lb(0, 12_000, (x) => !((x >= 2000 && x < 2500) || (x >= 3200 && x < 3500)), 100, 'new');
+  const api = apiDisruption(only.events, 1000, 'kube-apiserver');
+  t.equal(api.value, 0.5, 'the apiserver restart on cp1: 2.0–2.5 s');
+  t.match(api.detail, /while kube-apiserver restarted.*by restart: kube-apiserver on cp1 0\.500 s/);
+  const etcd = apiDisruption(only.events, 1000, 'etcd');
+  t.equal(etcd.value, 0.3, "cp1's etcd restart: 3.2–3.5 s");
+  t.equal(apiDisruption(only.events, 1000).value, 0.8, 'the total');
+  t.match(apiDisruption(only.events, 1000, 'kube-scheduler'), {
+    value: null,
+    detail: /no restart of kube-scheduler/,
+  });
+});
+
+t.test('no failure: 0; no request: unknown', async (t) => {
+  const tl = new Timeline().lb(0, 5000, () => true);
+  t.equal(apiDisruption(tl.events, 1000).value, 0);
+  t.same(apiDisruption(new Timeline().events, 0).value, null);
+});
+
+t.test("a host's share runs from its first restart to the next host's first", async (t) => {
+  t.same(hostWindows([step('a', 'x', 10, 20), step('a', 'y', 20, 30), step('b', 'x', 40, 50)], 99), [
+    { host: 'a', fromMs: 10, toMs: 40 },
+    { host: 'b', fromMs: 40, toMs: 99 },
+  ]);
+});
+
+t.test('leader Lease moves during the fault', async (t) => {
+  const lease = (name: string, holderIdentity: string | null) => ({
+    type: 'lease' as const,
+    namespace: 'kube-system',
+    name,
+    holderIdentity,
+  });
+  const tl = new Timeline()
+    .add(0, lease('kube-controller-manager', 'cp1_a'))
+    .add(0, lease('kube-scheduler', 'cp2_b'))
+    .add(2000, lease('kube-controller-manager', null))
+    .add(3000, lease('kube-controller-manager', 'cp2_c'))
+    .add(4000, lease('kube-scheduler', 'cp2_b'))
+    .add(5000, { type: 'heal.invoke', fault: 'x' })
+    .add(6000, lease('kube-scheduler', 'cp3_d'));
+  const r = leaseHolderChanges(tl.events, 1000);
+  t.equal(r.value, 1);
+  t.match(r.detail, /kube-controller-manager: cp1_a → cp2_c/);
+  t.same(leaseHolderChanges(new Timeline().events, 0).value, null);
+});
+
+t.test('the window and the finding follow the shutdown delay and the LB checks', async (t) => {
+  const lb = { checkInterMs: 2000, fall: 2 };
+  t.equal(readyzDetectionS(lb), 4, 'inter + (fall − 1) × fastinter (= inter)');
+  t.equal(readyzDetectionS({ ...lb, checkFastinterMs: 500 }), 2.5);
+  t.match(disruptionWindow({ ...lb, shutdownDelayS: 0 }, 3), { min: 0, max: 12 });
+  t.match(disruptionWindow({ ...lb, shutdownDelayS: 1 }, 3), { min: 0, max: 9 });
+  t.match(disruptionWindow({ ...lb, shutdownDelayS: 10 }, 3), { min: 0, max: 0 });
+  t.equal(disruptionWindow({ shutdownDelayS: 0 }, 3), undefined, 'no LB timings: no window');
+  const f = shutdownDelayFinding({ ...lb, shutdownDelayS: 0 }, 3);
+  t.match(f, { id: 'shutdown-delay-short', severity: 'warning' });
+  t.match(
+    f?.message,
+    /shutdown-delay-duration 0 s is shorter than the LB's detection of a failing \/readyz \(4 s\).*up to 4 s.*\[0, 12\].*at least 4 s/,
+  );
+  t.equal(shutdownDelayFinding({ ...lb, shutdownDelayS: 4 }, 3), undefined, 'long enough: no finding');
+});

@@ -1,0 +1,67 @@
+/**
+ * The rolling-restart fault on the scripted target: every host's components in order, each
+ * restart followed by its readiness wait, the proof's steps on the run clock; a component not
+ * running refuses to start the sequence; a failed readiness stops it with the error (the runner
+ * then heals); the heal starts what does not run, and nothing else.
+ */
+import t from 'tap';
+import { parsePids, rollingRestartFault } from '../../src/faults/rolling-restart.ts';
+import type { Component } from '../../src/targets/types.ts';
+import { CPS, FakeTarget, fakeTopology } from './fake-target.ts';
+
+const COMPONENTS: Component[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+const everything = () => new Set(CPS.flatMap((h) => COMPONENTS.map((c) => `${h}/${c}`)));
+const fake = () =>
+  new FakeTarget(fakeTopology(), { running: everything(), data: new Set(CPS), snapshots: new Set() });
+const fault = () => rollingRestartFault({ hosts: CPS, components: COMPONENTS, readyWaitS: 60 });
+
+t.test('each component of each host, restarted then ready, in order', async (t) => {
+  const target = fake();
+  let now = 0;
+  const out = await fault().inject({ target, nowMs: () => (now += 10) });
+  t.equal(out.effect, true);
+  t.same(
+    target.log,
+    CPS.flatMap((h) => COMPONENTS.flatMap((c) => [`restart ${h} ${c}`, `wait-ready ${h} ${c}`])),
+  );
+  if (out.effect && out.proof.kind === 'restarted') {
+    t.equal(out.proof.steps.length, 12);
+    t.same(out.proof.steps[0], {
+      host: 'cp1',
+      component: 'kube-apiserver',
+      oldPid: 4242,
+      newPid: 5001,
+      fromMs: 10,
+      readyMs: 20,
+    });
+    t.equal(out.effectAt?.atMs, 10, 'the effect is the first restart');
+  } else t.fail('a restarted proof');
+});
+
+t.test('a component not running: nothing restarted', async (t) => {
+  const target = fake();
+  target.hosts.running.delete('cp2/kube-scheduler');
+  const out = await fault().inject({ target });
+  t.match(out, { effect: false, reason: 'kube-scheduler on cp2 was not running before the restart' });
+  t.same(target.log, []);
+});
+
+t.test('a component that does not get ready stops the sequence with the error', async (t) => {
+  const target = fake();
+  target.failing.add('wait-ready');
+  await t.rejects(fault().inject({ target }), /waiting for kube-apiserver to be ready on cp1 exited 1/);
+  t.same(target.log, ['restart cp1 kube-apiserver', 'wait-ready cp1 kube-apiserver']);
+});
+
+t.test('the heal starts what does not run, and only that', async (t) => {
+  const target = fake();
+  t.equal(await fault().heal({ target }), 'every component runs');
+  target.hosts.running.delete('cp3/etcd');
+  t.equal(await fault().heal({ target }), 'started again: etcd on cp3');
+  t.same(target.log, ['start cp3 etcd']);
+});
+
+t.test("the restart's output", async (t) => {
+  t.same(parsePids('123 456\n'), { oldPid: 123, newPid: 456 });
+  t.equal(parsePids('garbage'), undefined);
+});

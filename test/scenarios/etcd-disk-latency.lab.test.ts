@@ -1,0 +1,69 @@
+/**
+ * etcd-disk-latency on the real lab (fast preset): the etcd leader's fsync/fdatasync held 100 ms
+ * each by strace on its host. etcd's own WAL fsync histogram proves the delay; every write through
+ * the LB waits for the leader's WAL fsync, so the typical write takes at least the delay (and fails
+ * the seeds' 50 ms); 100 ms is far below the 1 s election timeout, so the leader stays; no
+ * acknowledged write is lost; the heal detaches the injector and writes are fast again.
+ */
+import t from 'tap';
+import { degradedMs, etcdDiskLatency } from '../../scenarios/etcd-disk-latency.ts';
+import { LabTarget } from '../../src/lab/target.ts';
+import { eventsOf } from '../../src/timeline/events.ts';
+import { labForTest } from '../helpers/lab.ts';
+import { drill } from './drill.ts';
+
+const cfg = await labForTest(t, 'fast');
+const labTarget = new LabTarget(cfg);
+t.teardown(() => labTarget.close());
+const DEGRADED_MS = degradedMs(await labTarget.timings());
+
+t.test('the leader, 100 ms per fsync (default)', async (t) => {
+  const d = await drill(t, cfg, etcdDiskLatency);
+  const { outcome, m } = d;
+  const r = outcome.result;
+  t.equal(r.fault.status, 'proven', 'the injector is attached and the histogram shows the delay');
+  const proof = eventsOf(r.timeline, 'fault.proof')[0]?.proof;
+  t.equal(proof?.kind, 'syscall-delayed');
+  if (proof?.kind === 'syscall-delayed') {
+    t.ok(
+      proof.observedMeanS >= 0.08,
+      `WAL fsync mean since the injection ${proof.observedMeanS} s ≥ 80 % of 0.1 s`,
+    );
+    t.ok(proof.tracerPids[0]! > 0, 'the tracer pid is known');
+  }
+  t.ok(outcome.healed && outcome.verify?.ok, 'healed, steady state again');
+  // Every write waits for the leader's WAL fsync.
+  const p50 = m.write_latency_p50_s;
+  t.ok((p50?.value ?? 0) >= 0.1, `write p50 ${p50?.value} s ≥ the 0.1 s delay`);
+  t.equal(p50?.verdict, 'fail', "the seeds' 50 ms write budget is broken, as it should be");
+  t.ok(m.write_latency_p99_s?.value !== null, `write p99 ${m.write_latency_p99_s?.value} s measured`);
+  t.ok(m.api_latency_p99_s?.value !== null, `API p99 ${m.api_latency_p99_s?.value} s measured`);
+  t.equal(m.etcd_leader_changes?.value, 0, `no leader change at 100 ms (${m.etcd_leader_changes?.detail})`);
+  t.ok(m.readyz_flaps?.value !== null, `readyz flaps counted (${m.readyz_flaps?.detail})`);
+  t.equal(m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
+  // The degradation lasted its window, then the heal.
+  const effect =
+    eventsOf(r.timeline, 'fault.effect')[0]?.atMs ?? eventsOf(r.timeline, 'fault.invoke')[0]!.atMs;
+  const heal = eventsOf(r.timeline, 'heal.invoke')[0]!.atMs;
+  t.ok(heal - effect >= DEGRADED_MS, `degraded for ${((heal - effect) / 1000).toFixed(1)} s`);
+  // After the heal, writes are fast again: the typical one takes less than the delay.
+  const healed = eventsOf(r.timeline, 'heal.done')[0]!.atMs;
+  const after = eventsOf(r.timeline, 'write.ack').filter((w) => w.atMs > healed);
+  t.ok(after.length > 0, 'writes after the heal');
+  const sorted = after.map((w) => w.latencyMs ?? 0).sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  t.ok(
+    median < 100,
+    `the median write after the heal took ${median} ms (< the 100 ms delay): ${sorted.join(', ')}`,
+  );
+  for (const a of r.alerts ?? []) t.equal(a.verdict, 'pass', `alert ${a.alert} (${a.role}): ${a.message}`);
+  // No tracer left on any member.
+  for (const e of labTarget.topology.etcd) {
+    const s = await labTarget.executor.exec(e.host, [
+      'sh',
+      '-c',
+      "awk '/^TracerPid:/{print $2}' /proc/$(pgrep -x etcd)/status",
+    ]);
+    t.equal(s.stdout.trim(), '0', `etcd on ${e.host} has no tracer`);
+  }
+});
