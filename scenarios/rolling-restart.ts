@@ -14,11 +14,17 @@
  * connections the LB still sends there fail: up to detection − delay per apiserver. With a delay
  * at least the detection, none. A shorter delay is a finding, with that window. An LB that checks
  * /healthz (the kubeadm HA guide's haproxy.cfg) sees nothing until the listener closes: /healthz
- * answers OK during the delay, so the delay does not drain it.
+ * answers OK during the delay, so the delay does not drain it. The window is a bound: haproxy with
+ * the guide's `option redispatch` and `retries 1` sends a connection refused by a closed listener
+ * to another server (doc/configuration.txt, `option redispatch`), so new connections often see
+ * nothing (the lab, seeds preset, delay 0: 0 s of the 12 s the window allows); a request in
+ * flight or on a kept-alive connection when the listener closes still fails.
  *
  * Measures api_disruption_s (total: no failed request expected; per control plane and per restart
- * in its detail), apiserver_restart_disruption_s (what began while an apiserver restarted, against
- * the window above), RPO, etcd leader changes and leader Lease moves (informational). Stacked etcd:
+ * in its detail), apiserver_restart_disruption_s (on new connections, what began while an
+ * apiserver restarted, against the window above; a kept-alive connection, pinned to its apiserver
+ * by the TCP LB, breaks when that apiserver closes it after the delay, whatever the delay:
+ * src/analysis/disruption.ts), RPO, etcd leader changes and leader Lease moves (informational). Stacked etcd:
  * kubeadm's apiserver talks to its local member only (`--etcd-servers=https://127.0.0.1:2379`),
  * so that member's restart fails its apiserver's requests until the member is back or the LB
  * drops the apiserver; the total shows it, no shutdown delay drains it.

@@ -124,7 +124,7 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
       case 'api_disruption_s':
         return measure(name, apiDisruption(timeline, t0), ctx);
       case 'apiserver_restart_disruption_s':
-        return measure(name, apiDisruption(timeline, t0, 'kube-apiserver'), ctx);
+        return measure(name, apiDisruption(timeline, t0, 'kube-apiserver', 'new'), ctx);
       case 'lease_holder_changes':
         return measure(name, leaseHolderChanges(timeline, t0), ctx);
       default: {

@@ -5,7 +5,7 @@
  */
 
 import { withoutHostTiming } from '../targets/host-timing.ts';
-import type { Component } from '../targets/types.ts';
+import { type Component, STATIC_POD_COMPONENTS } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { effectWithin, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
@@ -88,7 +88,10 @@ export function processFault(o: ProcessFaultOptions): Fault {
       };
     },
     async heal({ target }) {
-      if ((await runAction(target, running)).code === 0) return `${o.component} on ${o.host} already running`;
+      // A static pod's stop parked its manifest: put it back even when a process of that name runs
+      // (the start is idempotent); a running service is left alone (its start would restart it).
+      if (!STATIC_POD_COMPONENTS.has(o.component) && (await runAction(target, running)).code === 0)
+        return `${o.component} on ${o.host} already running`;
       const res = await runAction(target, { kind: 'start', host: o.host, component: o.component }, 60_000);
       if (res.code !== 0) throw failed(res, `starting ${o.component}`);
       const check = await runAction(target, running);

@@ -47,16 +47,17 @@ import {
   partitionScript,
   showPartitionScript,
 } from './partition.ts';
-import type { Action, Command, Component, HostProfile } from './types.ts';
+import {
+  type Action,
+  type Command,
+  type Component,
+  type HostProfile,
+  STATIC_POD_COMPONENTS,
+} from './types.ts';
 
 export { MANIFEST_DIR, PARKED_DIR } from './kubeadm-static-pod.ts';
 
-const STATIC_PODS: ReadonlySet<Component> = new Set([
-  'kube-apiserver',
-  'etcd',
-  'kube-controller-manager',
-  'kube-scheduler',
-]);
+const STATIC_PODS = STATIC_POD_COMPONENTS;
 
 export interface KubeadmHostInfo {
   /** Interface the link-down fault takes down (default eth0). */

@@ -23,6 +23,18 @@ export type Component =
   | 'haproxy'
   | 'keepalived';
 
+/**
+ * The components a kubeadm node runs as static pods (kubeadm's control-plane manifests); the rest
+ * are system services. A stop of a static pod parks its manifest, so its heal always puts the
+ * manifest back, even when a process of that name still runs.
+ */
+export const STATIC_POD_COMPONENTS: ReadonlySet<Component> = new Set([
+  'kube-apiserver',
+  'etcd',
+  'kube-controller-manager',
+  'kube-scheduler',
+]);
+
 export interface TargetHost {
   readonly name: string;
   readonly roles: readonly HostRole[];

@@ -56,6 +56,14 @@ t.test("one component's share: what began while it restarted", async (t) => {
   only.lb(0, 12_000, (x) => !((x >= 2000 && x < 2500) || (x >= 3200 && x < 3500)), 100, 'new');
   const api = apiDisruption(only.events, 1000, 'kube-apiserver');
   t.equal(api.value, 0.5, 'the apiserver restart on cp1: 2.0–2.5 s');
+  // New connections only: the kept-alive one that broke at 2.0 s is in the detail, not the value.
+  const fresh = apiDisruption(only.events, 1000, 'kube-apiserver', 'new');
+  t.equal(fresh.value, 0.5);
+  t.match(
+    fresh.detail,
+    /keepalive connections 0\.100 s \(1 failed\) while kube-apiserver restarted \(judged: new connections\)/,
+  );
+  t.equal(apiDisruption(only.events, 1000, 'kube-apiserver', 'keepalive').value, 0.1);
   t.match(api.detail, /while kube-apiserver restarted.*by restart: kube-apiserver on cp1 0\.500 s/);
   const etcd = apiDisruption(only.events, 1000, 'etcd');
   t.equal(etcd.value, 0.3, "cp1's etcd restart: 3.2–3.5 s");

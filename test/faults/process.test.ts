@@ -61,3 +61,24 @@ t.test('effect time: narrowed by what the stop measured on its host; its PID sti
     effectAt: { atMs: 1160, how: /40 ms after sending the command and 20 ms before its answer/ },
   });
 });
+
+t.test(
+  "the heal puts a static pod's manifest back even when a process of its name runs; a running service is left alone",
+  async (t) => {
+    const target = new FakeTarget(fakeTopology(), healthyHosts());
+    const api = processFault({ host: 'cp1', component: 'kube-apiserver', signal: 'KILL' });
+    await api.heal({ target });
+    t.same(
+      target.log,
+      ['start cp1 kube-apiserver'],
+      'start (idempotent: unparks, waits) although cp1/kube-apiserver runs',
+    );
+    target.log.length = 0;
+    target.hosts.running.add('w1/kubelet');
+    t.match(
+      await processFault({ host: 'w1', component: 'kubelet', signal: 'KILL' }).heal({ target }),
+      /already running/,
+    );
+    t.same(target.log, [], 'no restart of a running service');
+  },
+);

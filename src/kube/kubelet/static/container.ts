@@ -100,7 +100,25 @@ export class ContainerWorker {
     return path.join(this.ctx.podLogsDir, dir, this.name, `${this.restartCount}.log`);
   }
 
+  /**
+   * A (re)start in progress. A stop waits for it, and a launch that finds the container stopping
+   * once its process exists stops that process itself: upstream's pod worker runs one sync of a pod
+   * at a time (pkg/kubelet/pod_workers.go `podWorkerLoop`), so a kill never runs beside a start and
+   * leaves the started container behind.
+   */
+  private launching: Promise<void> | undefined;
+
   private async launch(): Promise<void> {
+    const p = this.launchOnce();
+    this.launching = p;
+    try {
+      await p;
+    } finally {
+      if (this.launching === p) this.launching = undefined;
+    }
+  }
+
+  private async launchOnce(): Promise<void> {
     if (this.stopping) return;
     const launchedAt = Date.now();
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -108,6 +126,12 @@ export class ContainerWorker {
     const command = [...(this.c.command ?? []), ...(this.c.args ?? [])];
     try {
       const s = await spawnContainer({ command, env, logFile: this.logFile(), cwd: this.c.workingDir });
+      if (this.stopping) {
+        // stopped while it was being spawned: it never counts as started
+        this.ctx.log('container stopped while starting', { container: this.name, pid: s.pid });
+        await stopProcess(s.pid, s.startTicks, this.graceSeconds * 1000);
+        return;
+      }
       const startedAt = new Date();
       // the record first: a kubelet killed from here on adopts this process instead of starting another
       await writeRecord(this.ctx.rootDir, this.uid, this.name, {
@@ -282,6 +306,7 @@ export class ContainerWorker {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.stopProbes();
+    await this.launching;
     if (this.state.kind === 'running') {
       const { pid, startTicks } = this.state;
       await stopProcess(pid, startTicks, graceMs);

@@ -6,6 +6,8 @@
  *    UID: the old pod is stopped first and the new one starts after it terminated, because
  *    kubernetes/kubernetes pkg/kubelet/pod_workers.go (allowStaticPodStart,
  *    waitingToStartStaticPodsByFullname) never runs two static pods with the same full name at once.
+ *  - A UID desired again while its pod terminates (the manifest moved out and back) starts anew
+ *    once terminated (pod_workers.go `restartRequested`), not at the next full rescan.
  *  - On the first set after start, containers recorded under rootDir are adopted (process.ts), and
  *    recorded pods that are no longer desired are stopped (pkg/kubelet/kubelet_pods.go
  *    HandlePodCleanups kills running pods no source wants, once the sources are ready).
@@ -41,6 +43,8 @@ class PodWorker implements RunningStaticPod {
   readonly containers: ContainerWorker[];
   readonly startedAt = new Date();
   terminated: Promise<void> | undefined;
+  /** Desired again while terminating: start the same UID anew once terminated. */
+  restartRequested = false;
 
   constructor(
     readonly sp: StaticPod,
@@ -75,6 +79,8 @@ export class StaticPods {
   private records: Map<string, Map<string, ContainerRecord>> | undefined;
   /** Recorded pods no source wants, being stopped, by full name (a new version waits for them). */
   private readonly orphans = new Map<string, Promise<void>>();
+  /** The source's latest desired set, by UID. */
+  private desired = new Map<string, StaticPod>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: StaticPodOptions) {}
@@ -118,8 +124,31 @@ export class StaticPods {
         );
       }
     }
+    this.desired = want;
     for (const [uid, w] of this.workers) if (!want.has(uid) && !w.terminated) this.stopPod(w);
-    for (const p of pods) if (!this.workers.has(p.uid)) this.startPod(p);
+    for (const p of pods) {
+      const w = this.workers.get(p.uid);
+      if (!w) this.startPod(p);
+      else if (w.terminated && !w.restartRequested) this.restartAfter(w);
+    }
+  }
+
+  /**
+   * The same UID desired again while its pod is still terminating (a manifest moved out of the
+   * directory and back, as a maintenance cycle does): it starts anew once terminated, if still
+   * desired then. Upstream pkg/kubelet/pod_workers.go `restartRequested` ("the pod worker was
+   * informed the pod is expected to exist after it has been killed"), honoured by SyncKnownPods
+   * at the next housekeeping (every 2 s); here at once.
+   */
+  private restartAfter(w: PodWorker): void {
+    w.restartRequested = true;
+    void w.terminated!.then(() => {
+      const p = this.desired.get(w.sp.uid);
+      if (p && !this.workers.has(p.uid)) {
+        this.o.log('static pod restart requested while terminating', { pod: p.key, uid: p.uid });
+        this.startPod(p);
+      }
+    });
   }
 
   private stopPod(w: PodWorker): void {

@@ -108,6 +108,43 @@ t.test('a manifest starts its container at once; removing it stops it gracefully
   t.ok(rec.find('static pod stopped').length === 1);
 });
 
+t.test(
+  'a manifest moved out and back while its pod terminates: the same pod starts again once terminated',
+  async (t) => {
+    // The maintenance cycle (rolling-restart): the pod takes 0.6 s to stop; its manifest is back
+    // after 0.1 s, with the same UID. Upstream's restartRequested starts it after termination;
+    // without it the pod would wait for the next full rescan (60 s here).
+    const l = await layout(t);
+    const rec = recorder();
+    const rt = await start(t, l, rec.log);
+    const file = path.join(l.manifests, 'kube-apiserver.yaml');
+    const parked = path.join(l.base, 'kube-apiserver.yaml');
+    await writeFile(
+      file,
+      manifest({
+        name: 'kube-apiserver',
+        command: ['sh', '-c', "trap 'sleep 0.6; exit 0' TERM; sleep 300 & wait"],
+      }),
+    );
+    await waitFor('running', 3000, () => alive(pidOf(rt, 'kube-apiserver-cp1')));
+    const old = pidOf(rt, 'kube-apiserver-cp1')!;
+    const uid = rt.pods.running()[0]!.sp.uid;
+    await rename(file, parked);
+    await sleepMs(100);
+    t.ok(alive(old), 'still terminating when the manifest comes back');
+    await rename(parked, file);
+    const t0 = Date.now();
+    await waitFor('restarted', 5000, () => {
+      const pid = pidOf(rt, 'kube-apiserver-cp1');
+      return pid !== undefined && pid !== old && alive(pid);
+    });
+    t.ok(Date.now() - t0 < 3000, `running again ${Date.now() - t0} ms after the manifest came back`);
+    t.notOk(alive(old), 'the old process is gone');
+    t.equal(rt.pods.running()[0]!.sp.uid, uid, 'the same pod (UID) again');
+    t.equal(rec.find('static pod restart requested while terminating').length, 1);
+  },
+);
+
 t.test('a container ignoring SIGTERM is killed after terminationGracePeriodSeconds', async (t) => {
   const l = await layout(t);
   const rt = await start(t, l, recorder().log);
