@@ -3,10 +3,11 @@
  * side effects it goes through (`RunnerOps`, injectable so tests run it without a cluster, and the
  * real ones), and its outcome.
  */
+
 import type { analyze } from '../analysis/analyze.ts';
 import type { PreviousRun } from '../analysis/history.ts';
 import type { RepetitionStat } from '../analysis/stats.ts';
-import type { Measurement, SustainedRule } from '../analysis/types.ts';
+import type { Finding, Measurement, SustainedRule } from '../analysis/types.ts';
 import type { Fault } from '../faults/types.ts';
 import type { RunResult } from '../model/result.ts';
 import type { PromqlSlo } from '../monitoring/promql.ts';
@@ -20,6 +21,7 @@ import type { TimelineRecorder } from '../timeline/recorder.ts';
 import { sleep } from '../util/time.ts';
 import type { BaselineRule } from './baseline.ts';
 import type { MonitoringRun } from './detection.ts';
+import { inspectTarget } from './inspect.ts';
 import type { Scenario, ScenarioOptions } from './scenario.ts';
 
 export type LoadRequest =
@@ -33,10 +35,13 @@ export interface RunnerOps {
   prepare(target: Target, kube: KubeAccess): Promise<void>;
   readBack(target: Target, kube: KubeAccess, runId: string, recorder: TimelineRecorder): Promise<void>;
   cleanup(target: Target, kube: KubeAccess, runId: string): Promise<void>;
+  /** Read-only inspection beside the preflight (certificate expiry): findings. */
+  inspect?(target: Target): Promise<Finding[]>;
 }
 
 export const REAL_OPS: RunnerOps = {
   checkSteady: checkSteadyState,
+  inspect: (t) => inspectTarget(t),
   waitSteady: (t, k, ms) => waitSteadyState(t, k, ms),
   prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
   async readBack(t, k, runId, recorder) {

@@ -83,6 +83,14 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
+  // Read-only inspection (certificate expiry), whatever the preflight finds.
+  const inspected = await (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
+    {
+      id: 'inspect',
+      severity: 'info' as const,
+      message: `target inspection failed: ${(err as Error).message}`,
+    },
+  ]);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',
@@ -107,6 +115,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       timeline: recorder.events(),
       analysis: { ...scenarioAnalysis(o.scenario, o.slos), timings },
       preflight: { ok: false, message: `steady state does not hold: ${describeProblems(preflight)}` },
+      extraFindings: inspected,
     });
     return { result, preflight, healed: true };
   }
@@ -301,6 +310,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // One analysis: buildRunResult runs it and hands the measurements to the repetition statistics.
   const result = buildRunResult({
     ...input,
+    extraFindings: inspected,
     ...(o.repetition ? { repetition: o.repetition } : {}),
     ...(o.analyze ? { analyze: o.analyze } : {}),
   });

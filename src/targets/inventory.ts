@@ -28,6 +28,7 @@ export const OVERRIDABLE = [
   'undelay-fsync',
   'fsync-delay-state',
   'etcd-fsync-metrics',
+  'cert-expiry',
   'stop',
   'start',
   'running',

@@ -12,6 +12,7 @@ import { LOCAL_HOST } from '../executors/types.ts';
 import { UserError } from '../util/errors.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
+import { certExpiryScript } from './kubeadm-certs.ts';
 import {
   dataStateScript,
   type EtcdHostFacts,
@@ -243,6 +244,8 @@ export class KubeadmProfile implements HostProfile {
         return undelayFsyncScript();
       case 'fsync-delay-state':
         return fsyncDelayStateScript();
+      case 'cert-expiry':
+        return certExpiryScript();
       case 'etcd-fsync-metrics':
         return fsyncMetricsScript(this.info(a.host).etcd?.metricsUrl);
       case 'restore-etcd': {

@@ -152,6 +152,8 @@ export type Action =
   | { readonly kind: 'undelay-fsync'; readonly host: string }
   /** Exit 0 printing `<member pid> <tracer pid>` while the drill's injector traces the member, 3 when untraced. */
   | { readonly kind: 'fsync-delay-state'; readonly host: string }
+  /** Print each kubeadm certificate's expiry on the host (src/targets/kubeadm-certs.ts); read-only. */
+  | { readonly kind: 'cert-expiry'; readonly host: string }
   /** Print `<sum s> <count>` of the member's `etcd_disk_wal_fsync_duration_seconds`. */
   | { readonly kind: 'etcd-fsync-metrics'; readonly host: string }
   | {

@@ -56,6 +56,19 @@ t.test('the leader, 100 ms per fsync (default)', async (t) => {
     median < 100,
     `the median write after the heal took ${median} ms (< the 100 ms delay): ${sorted.join(', ')}`,
   );
+  // Every run reports each control plane's certificates and their expiry (the lab's kubeadm PKI).
+  for (const cp of ['cp1', 'cp2', 'cp3'])
+    t.match(
+      r.findings.find((f) => f.id === `cert-expiry:${cp}`)?.message,
+      new RegExp(
+        `^${cp} certificates: admin\\.conf \\d+ d .*apiserver \\d+ d .*etcd-peer \\d+ d .*ca \\d+ d`,
+      ),
+      `${cp}: every certificate's expiry`,
+    );
+  t.notOk(
+    r.findings.some((f) => f.id.startsWith('cert-expir') && f.severity !== 'info'),
+    'none expires within 30 days',
+  );
   for (const a of r.alerts ?? []) t.equal(a.verdict, 'pass', `alert ${a.alert} (${a.role}): ${a.message}`);
   // No tracer left on any member.
   for (const e of labTarget.topology.etcd) {

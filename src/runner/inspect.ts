@@ -1,0 +1,38 @@
+/**
+ * Read-only inspection of the target beside the preflight: each control plane's kubeadm
+ * certificates and their expiry (src/targets/kubeadm-certs.ts), as findings (src/analysis/
+ * certs.ts). Runs whatever the preflight finds: an expired certificate is most worth seeing when
+ * the cluster is not steady. A host where they cannot be read is said, never a failure.
+ */
+import { certFindings } from '../analysis/certs.ts';
+import type { Finding } from '../analysis/types.ts';
+import { runAction } from '../faults/types.ts';
+import { type CertExpiry, parseCertExpiry } from '../targets/kubeadm-certs.ts';
+import { hostsWithRole, type Target } from '../targets/types.ts';
+
+export async function inspectTarget(target: Target, now: Date = new Date()): Promise<Finding[]> {
+  const hosts = hostsWithRole(target.topology, 'control-plane').map((h) => h.name);
+  const read = await Promise.all(
+    hosts.map(async (host) => {
+      try {
+        const r = await runAction(target, { kind: 'cert-expiry', host }, 15_000);
+        if (r.code === 0) return { host, certs: parseCertExpiry(r.stdout), why: '' };
+        return { host, certs: undefined, why: (r.stderr || `exit ${r.code}`).trim().slice(0, 200) };
+      } catch (err) {
+        return { host, certs: undefined, why: (err as Error).message.slice(0, 200) };
+      }
+    }),
+  );
+  const byHost = new Map<string, readonly CertExpiry[]>();
+  const unread: Finding[] = [];
+  for (const x of read) {
+    if (x.certs) byHost.set(x.host, x.certs);
+    else
+      unread.push({
+        id: `cert-expiry:${x.host}`,
+        severity: 'info',
+        message: `${x.host}: certificate expiry not read: ${x.why}`,
+      });
+  }
+  return [...certFindings(byHost, now), ...unread];
+}
