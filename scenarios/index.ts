@@ -7,6 +7,7 @@
 import type { Scenario } from '../src/runner/scenario.ts';
 import { apiserverKill } from './apiserver-kill.ts';
 import { etcdDiskLatency } from './etcd-disk-latency.ts';
+import { etcdMemberReplace } from './etcd-member-replace.ts';
 import { etcdPartition } from './etcd-partition.ts';
 import { etcdRestore } from './etcd-restore.ts';
 import { kubeletStop } from './kubelet-stop.ts';
@@ -24,5 +25,6 @@ export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
     etcdRestore,
     etcdDiskLatency,
     rollingRestart,
+    etcdMemberReplace,
   ].map((s) => [s.name, s]),
 );

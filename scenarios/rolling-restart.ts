@@ -35,8 +35,7 @@ import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { leaseProbe } from '../src/probes/cluster.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import { apiRecovered } from '../src/runner/recovery.ts';
-import type { Scenario } from '../src/runner/scenario.ts';
+import { type Scenario, UNTIL_API_STEADY } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import type { TimingInputs } from '../src/targets/defaults.ts';
 import { type Component, hostsWithRole, type Topology } from '../src/targets/types.ts';
@@ -115,8 +114,7 @@ export const rollingRestart: Scenario = {
     writeProbe(ctx.runId),
   ],
   // The restarts all happen inside the inject; then the API must answer steadily.
-  recovered: (events, at, ctx) => apiRecovered(events, at, ctx.sustained),
-  observeMs: () => 30_000,
+  ...UNTIL_API_STEADY,
   // A component restarted for longer than a rule's `for` (the fast lab caps it at 3 s) fires its
   // down alert; none is expected to, each is allowed. A lost etcd quorum or leader is not.
   alerts: () => ({

@@ -11,7 +11,7 @@ import { apiOutage, lbFailover, rto, summarizeAvailability } from './availabilit
 import { apiLatency, leaderChanges, readyzFlaps, writeLatency } from './degradation.ts';
 import { apiDisruption, leaseHolderChanges } from './disruption.ts';
 import { endpointRemoval } from './endpoints.ts';
-import { apiserverUnready, etcdCatchup, leaderElection } from './etcd.ts';
+import { apiserverUnready, etcdCatchup, leaderElection, memberReplace } from './etcd.ts';
 import { expectedWindow, withOutside } from './expected.ts';
 import { faultProblem, faultStatus } from './fault.ts';
 import { leaseReelection } from './lease.ts';
@@ -125,6 +125,8 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
         return measure(name, apiDisruption(timeline, t0), ctx);
       case 'apiserver_restart_disruption_s':
         return measure(name, apiDisruption(timeline, t0, 'kube-apiserver', 'new'), ctx);
+      case 'etcd_member_replace_s':
+        return measure(name, memberReplace(timeline, t0), ctx);
       case 'lease_holder_changes':
         return measure(name, leaseHolderChanges(timeline, t0), ctx);
       default: {

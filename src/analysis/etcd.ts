@@ -112,3 +112,18 @@ export function etcdCatchup(
     detail: `${member} reached raft index ${caught.raftIndex} ≥ ${target}`,
   };
 }
+
+/**
+ * etcd_member_replace_s (etcd-member-replace): the fault's effect (the member stopped) → the new
+ * member answered healthy (/health true: it has a leader and serves a linearizable read), as the
+ * fault's `member-replaced` proof dates it; three healthy voting members again.
+ */
+export function memberReplace(events: readonly TimelineEvent[], faultMs: number): Observation {
+  const p = eventsOf(events, 'fault.proof').find((e) => e.proof.kind === 'member-replaced')?.proof;
+  if (p?.kind !== 'member-replaced')
+    return { value: null, detail: 'no member-replaced proof on the timeline' };
+  return {
+    value: (p.healthyAtMs - faultMs) / 1000,
+    detail: `member ${p.member} on ${p.host}: ${p.oldId ?? 'none'} → ${p.newId}, healthy at ${(p.healthyAtMs / 1000).toFixed(2)} s on the run`,
+  };
+}

@@ -45,6 +45,7 @@ const TAKES: Readonly<Record<string, Takes>> = {
   'etcd-partition': { member: pickMember },
   'etcd-restore': { member: pickMember, keepSnapshot: true },
   'etcd-disk-latency': { member: pickMember, variant: diskVariant, delay: true },
+  'etcd-member-replace': { member: pickMember },
   // Every control plane, in order: nothing to aim.
   'rolling-restart': {},
   'lb-stop': {

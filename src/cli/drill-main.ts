@@ -158,8 +158,9 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (values.list) {
-    for (const s of SCENARIO_CATALOGUE.values()) io.out(`${s.name.padEnd(16)} ${s.description}`);
-    io.out(`${'all'.padEnd(16)} every scenario above, in order, verifying steady state between them`);
+    const width = Math.max(...[...SCENARIO_CATALOGUE.keys()].map((n) => n.length));
+    for (const s of SCENARIO_CATALOGUE.values()) io.out(`${s.name.padEnd(width)} ${s.description}`);
+    io.out(`${'all'.padEnd(width)} every scenario above, in order, verifying steady state between them`);
     return 0;
   }
   // The flags written on the command line (not their defaults): a flag that does not apply is refused.

@@ -47,6 +47,7 @@ export const labEtcdEndpoints = (cfg: LabConfig): EtcdEndpoint[] =>
     member: h.name,
     url: clientUrl(h),
     tls: labEtcdTls(cfg),
+    peerUrl: peerUrl(h),
   }));
 
 /** One client per member so every status answer is that member's own view. */

@@ -17,6 +17,7 @@ import type { TimingInputs } from '../targets/defaults.ts';
 import type { Target } from '../targets/types.ts';
 import type { TimelineEvent } from '../timeline/events.ts';
 import type { EventSink } from '../timeline/recorder.ts';
+import { apiRecovered } from './recovery.ts';
 
 /** User options a scenario may take (`--host`, `--member`, `--signal`, `--variant`, ...). */
 export interface ScenarioOptions {
@@ -79,6 +80,15 @@ export interface Scenario {
   /** Extra analysis context from the run (e.g. the node the fault stopped, the workload's toleration). */
   analysis?(ctx: ScenarioContext, fault: Fault): Partial<AnalysisContext>;
 }
+
+/**
+ * For a fault that does all its work inside its inject (a maintenance sequence: rolling-restart,
+ * etcd-member-replace): observe until the API answers steadily through the LB, 30 s at most.
+ */
+export const UNTIL_API_STEADY: Pick<Scenario, 'recovered' | 'observeMs'> = {
+  recovered: (events, at, ctx) => apiRecovered(events, at, ctx.sustained),
+  observeMs: () => 30_000,
+};
 
 /** Every measurement a scenario reports: its default SLOs and its informational ones. */
 export function measuredBy(s: Pick<Scenario, 'defaultSlos' | 'informational'>): Set<MeasurementName> {

@@ -41,11 +41,19 @@ n=0
 until mkdir -- "$m" 2>/dev/null; do
   n=$((n + 1))
   [ "$n" -le 100 ] || { echo "$m: another lock command holds the mutex" >&2; exit 5; }
-  # A mutex older than 30 s was left by a killed lock command (it is held for milliseconds).
-  t=$(stat -c %Y -- "$m" 2>/dev/null) && [ $(($(date +%s) - t)) -gt 30 ] && { rmdir -- "$m" 2>/dev/null; continue; }
+  # The mutex is held for milliseconds. One left by a killed lock command is stale: its holder's
+  # pid (written inside) is gone and it is at least 2 s old, or it is older than 30 s (killed
+  # before it wrote its pid). Never one younger than 2 s: a holder that just took it.
+  t=$(stat -c %Y -- "$m" 2>/dev/null) && age=$(($(date +%s) - t)) && {
+    p=$(cat -- "$m/pid" 2>/dev/null)
+    if [ "$age" -gt 30 ] || { [ "$age" -ge 2 ] && [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null; }; then
+      rm -rf -- "$m" 2>/dev/null; continue
+    fi
+  }
   sleep 0.1 2>/dev/null || sleep 1
 done
-trap 'rmdir -- "$m"' EXIT
+echo $$ >"$m/pid"
+trap 'rm -rf -- "$m"' EXIT
 trap 'exit 6' HUP INT TERM
 field() { sed -n "s/^$1=//p" "$lock" 2>/dev/null | head -n 1; }
 now=$(date +%s)

@@ -38,6 +38,7 @@ export const MEASUREMENTS = [
   'api_disruption_s',
   'apiserver_restart_disruption_s',
   'lease_holder_changes',
+  'etcd_member_replace_s',
 ] as const;
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 

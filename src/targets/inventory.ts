@@ -29,6 +29,7 @@ export const OVERRIDABLE = [
   'fsync-delay-state',
   'etcd-fsync-metrics',
   'cert-expiry',
+  'replace-etcd-member',
   'stop',
   'start',
   'running',
@@ -196,6 +197,7 @@ export function placeholdersOf(kind: (typeof OVERRIDABLE)[number]): string[] {
   if (kind === 'partition') vars.push('dports', 'sports');
   if (kind === 'link-down') vars.push('restoreAfterS');
   if (kind === 'delay-fsync') vars.push('delayMs', 'forS');
+  if (kind === 'replace-etcd-member') vars.push('member', 'peerUrl', 'endpoints', 'mode');
   return vars;
 }
 

@@ -78,7 +78,12 @@ export function kindTopology(
     })),
     apiUrl,
     apiservers: cps.map((n) => ({ host: n.name, ip: n.ip, url: `https://${n.ip}:6443` })),
-    etcd: cps.map((n) => ({ host: n.name, member: n.name, url: `https://${n.ip}:2379` })),
+    etcd: cps.map((n) => ({
+      host: n.name,
+      member: n.name,
+      url: `https://${n.ip}:2379`,
+      peerUrl: `https://${n.ip}:2380`,
+    })),
     lbs: lbs.map((n) => n.name),
     kubeconfigPath,
   };

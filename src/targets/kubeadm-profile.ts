@@ -25,8 +25,10 @@ import {
   wipeScript,
   writeSnapshotScript,
 } from './kubeadm-etcd.ts';
+import { memberReplaceScript } from './kubeadm-etcd-member.ts';
 import {
   delayFsyncScript,
+  ETCD_METRICS_URL,
   fsyncDelayStateScript,
   fsyncMetricsScript,
   undelayFsyncScript,
@@ -147,6 +149,12 @@ export class KubeadmProfile implements HostProfile {
       vars.sports = spec.sports.join(',');
     }
     if (a.kind === 'wait-ready') vars.waitS = String(a.waitS);
+    if (a.kind === 'replace-etcd-member') {
+      vars.member = a.member;
+      vars.peerUrl = a.peerUrl;
+      vars.endpoints = a.endpoints.join(',');
+      vars.mode = a.mode;
+    }
     if (a.kind === 'delay-fsync') {
       vars.delayMs = String(a.delayMs);
       vars.forS = String(a.forS);
@@ -246,6 +254,18 @@ export class KubeadmProfile implements HostProfile {
         return fsyncDelayStateScript();
       case 'cert-expiry':
         return certExpiryScript();
+      case 'replace-etcd-member':
+        return memberReplaceScript(this.etcd(a.host), {
+          member: a.member,
+          peerUrl: a.peerUrl,
+          endpoints: a.endpoints,
+          mode: a.mode,
+          healthWaitS: 120,
+          healthUrl: (this.info(a.host).etcd?.metricsUrl ?? ETCD_METRICS_URL).replace(
+            /\/metrics$/,
+            '/health',
+          ),
+        });
       case 'etcd-fsync-metrics':
         return fsyncMetricsScript(this.info(a.host).etcd?.metricsUrl);
       case 'restore-etcd': {

@@ -119,6 +119,7 @@ export function sshTopology(
         host: h.name,
         member: e?.name ?? h.etcdMember,
         url: e?.clientUrl ?? hostPortUrl(inv.etcd.scheme, h.address, inv.etcd.port),
+        peerUrl: e?.peerUrl ?? hostPortUrl(inv.etcd.scheme, h.address, inv.etcd.peerPort),
         ...(inv.etcd.caFile && inv.etcd.certFile && inv.etcd.keyFile
           ? { tls: { caFile: inv.etcd.caFile, certFile: inv.etcd.certFile, keyFile: inv.etcd.keyFile } }
           : {}),

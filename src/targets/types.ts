@@ -58,6 +58,8 @@ export interface EtcdEndpoint {
   readonly url: string;
   /** TLS client credentials (PEM files) when the member requires them (kubeadm, kind). */
   readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+  /** The member's peer URL (`--initial-advertise-peer-urls`), when known: etcd-member-replace adds it back under it. */
+  readonly peerUrl?: string;
 }
 
 export interface Topology {
@@ -152,6 +154,20 @@ export type Action =
   | { readonly kind: 'undelay-fsync'; readonly host: string }
   /** Exit 0 printing `<member pid> <tracer pid>` while the drill's injector traces the member, 3 when untraced. */
   | { readonly kind: 'fsync-delay-state'; readonly host: string }
+  /**
+   * etcd-member-replace, run on the member's own host (src/targets/kubeadm-etcd-member.ts): stop,
+   * wipe, `member remove`, `member add`, rejoin with `--initial-cluster-state=existing`, wait until
+   * healthy; `ensure` (the heal) only when the member is not healthy and started. `endpoints`: the
+   * other members' client URLs. Prints `old=<id|none> new=<id>`.
+   */
+  | {
+      readonly kind: 'replace-etcd-member';
+      readonly host: string;
+      readonly member: string;
+      readonly peerUrl: string;
+      readonly endpoints: readonly string[];
+      readonly mode: 'replace' | 'ensure';
+    }
   /** Print each kubeadm certificate's expiry on the host (src/targets/kubeadm-certs.ts); read-only. */
   | { readonly kind: 'cert-expiry'; readonly host: string }
   /** Print `<sum s> <count>` of the member's `etcd_disk_wal_fsync_duration_seconds`. */

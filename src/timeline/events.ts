@@ -69,6 +69,15 @@ export type FaultProof =
       readonly steps: readonly RestartStep[];
     }
   | {
+      /** An etcd member replaced (etcd-member-replace): its old and new member IDs, and on the run's clock when the new one answered healthy. */
+      readonly kind: 'member-replaced';
+      readonly host: string;
+      readonly member: string;
+      readonly oldId: string | null;
+      readonly newId: string;
+      readonly healthyAtMs: number;
+    }
+  | {
       /** A process's syscalls held by an injector (etcd-disk-latency), and what it measured of them. */
       readonly kind: 'syscall-delayed';
       readonly host: string;

@@ -259,6 +259,9 @@ export function badInputCases(dir: string): BadInput[] {
         ['kubelet-stop', 'member', 'x'],
         ['leader-kill', 'member', 'x'],
         ['etcd-disk-latency', 'host', 'cp1'],
+        ['etcd-member-replace', 'host', 'cp1'],
+        ['etcd-member-replace', 'variant', 'x'],
+        ['rolling-restart', 'member', 'cp1'],
         ['etcd-disk-latency', 'signal', 'TERM'],
       ] as const
     ).map(([scenario, flag, value]) => ({
@@ -322,6 +325,11 @@ export function badInputCases(dir: string): BadInput[] {
     {
       name: 'etcd-disk-latency member unknown',
       args: drill('etcd-disk-latency', '--member', 'lb1'),
+      says: /--member lb1 is not an etcd member: choose one of/,
+    },
+    {
+      name: 'etcd-member-replace member unknown',
+      args: drill('etcd-member-replace', '--member', 'lb1'),
       says: /--member lb1 is not an etcd member: choose one of/,
     },
     {

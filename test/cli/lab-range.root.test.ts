@@ -78,6 +78,7 @@ t.test('no lab: dry runs and lab status send nothing to 198.18.0.0/15', async (t
   names.forEach((n, i) => {
     const flag = {
       'etcd-partition': /pass --member/,
+      'etcd-disk-latency': /pass --member/,
       'leader-kill': /name the aim with its flag/,
       'lb-stop': /pass --host/,
     }[n];

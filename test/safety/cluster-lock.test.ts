@@ -4,6 +4,8 @@
  * two racing drills wins; an expired lock is taken over; only the holder releases or renews;
  * a majority of the control planes is needed; values reach the file verbatim.
  */
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -274,7 +276,32 @@ t.test('a mutex left by a killed lock command is broken after 30 s, a fresh one 
   const waiting = runLocal(lockArgv('acquire', busy, 'bbb', 60, 'b'));
   await new Promise((r) => setTimeout(r, 300));
   t.notOk(fs.existsSync(busy), 'not taken while another command holds the mutex');
-  fs.rmdirSync(`${busy}.mutex`);
+  fs.rmSync(`${busy}.mutex`, { recursive: true });
+  t.equal(parseLockOutput('cp1', (await waiting).stdout).status, 'taken');
+});
+
+t.test("a mutex whose holder was killed is broken after 2 s, not 30; a live holder's never", async (t) => {
+  // The torture test's kill while the lock was being taken left cp3's mutex behind, and recover
+  // (which waits 10 s at most) could not release the lock there: the next drills found it held.
+  const dead = lockTarget().file('cp1');
+  fs.mkdirSync(`${dead}.mutex`, { recursive: true });
+  const gone = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim(); // a pid that has exited
+  fs.writeFileSync(`${dead}.mutex/pid`, `${gone}\n`);
+  const twoAgo = new Date(Date.now() - 3000);
+  fs.utimesSync(`${dead}.mutex`, twoAgo, twoAgo);
+  const t0 = Date.now();
+  const r = await runLocal(lockArgv('acquire', dead, 'ccc', 60, 'c'));
+  t.equal(parseLockOutput('cp1', r.stdout).status, 'taken', r.stderr);
+  t.ok(Date.now() - t0 < 5000, `taken in ${Date.now() - t0} ms`);
+
+  const live = lockTarget().file('cp1');
+  fs.mkdirSync(`${live}.mutex`, { recursive: true });
+  fs.writeFileSync(`${live}.mutex/pid`, `${process.pid}\n`);
+  fs.utimesSync(`${live}.mutex`, twoAgo, twoAgo);
+  const waiting = runLocal(lockArgv('acquire', live, 'ddd', 60, 'd'));
+  await new Promise((r) => setTimeout(r, 500));
+  t.notOk(fs.existsSync(live), 'a live holder (this process) is waited for');
+  fs.rmSync(`${live}.mutex`, { recursive: true });
   t.equal(parseLockOutput('cp1', (await waiting).stdout).status, 'taken');
 });
 

@@ -144,7 +144,11 @@ t.test('topology from the inventory', async (t) => {
     topo.apiservers.map((a) => a.url),
     ['https://10.0.0.11:6443', 'https://10.0.0.12:6443'],
   );
-  t.same(topo.etcd, [{ host: 'e1', member: 'e1', url: 'https://10.0.0.41:2379' }], 'external etcd hosts');
+  t.same(
+    topo.etcd,
+    [{ host: 'e1', member: 'e1', url: 'https://10.0.0.41:2379', peerUrl: 'https://10.0.0.41:2380' }],
+    'external etcd hosts, with the peer URL on the inventory port (no manifest read)',
+  );
   t.same(topo.lbs, ['lb1']);
   t.equal(topo.vip, '10.0.0.10');
   t.same(
