@@ -21,6 +21,9 @@ commands:
               --shutdown-delay DURATION
                                     kube-apiserver --shutdown-delay-duration (default 0, as
                                     upstream): serving on while /readyz fails after SIGTERM
+              --shutdown-send-retry-after
+                                    kube-apiserver --shutdown-send-retry-after: after the delay,
+                                    new requests get 429 + Retry-After until those in flight drain
               --lb-shutdown-sessions
                                     close kept-alive sessions when a server is marked down (off
                                     by default, as in the guide's haproxy and kind's Envoy)
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       'lb-check': { type: 'string' },
       'lb-shutdown-sessions': { type: 'boolean' },
       'shutdown-delay': { type: 'string' },
+      'shutdown-send-retry-after': { type: 'boolean' },
       json: { type: 'boolean', default: false },
       signal: { type: 'string', default: 'TERM' },
       out: { type: 'string' },
@@ -99,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
           workers,
           lb,
           ...(delayS !== undefined ? { apiserverShutdownDelayS: delayS } : {}),
+          ...(values['shutdown-send-retry-after'] ? { apiserverShutdownSendRetryAfter: true } : {}),
           log: (l) => console.error(`lab: ${l}`),
         }),
       );

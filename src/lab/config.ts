@@ -95,6 +95,8 @@ export interface ApiserverTimings {
   readonly identityLeaseRenewIntervalS: number;
   /** --shutdown-delay-duration, s (upstream 0). */
   readonly shutdownDelayS: number;
+  /** --shutdown-send-retry-after (upstream false): after the delay, 429 + Retry-After until requests in flight drain. */
+  readonly shutdownSendRetryAfter?: boolean;
   /** DefaultTolerationSeconds admission: --default-not-ready-toleration-seconds (300). */
   readonly defaultNotReadyTolerationS: number;
   /** DefaultTolerationSeconds admission: --default-unreachable-toleration-seconds (300). */
@@ -311,6 +313,8 @@ export interface LabOptions {
   readonly lb?: Partial<LbOptions>;
   /** kube-apiserver --shutdown-delay-duration, s, in place of the preset's (upstream 0). */
   readonly apiserverShutdownDelayS?: number;
+  /** kube-apiserver --shutdown-send-retry-after (upstream false). */
+  readonly apiserverShutdownSendRetryAfter?: boolean;
 }
 
 function lbFrom(o: Partial<LbOptions> | undefined): LbOptions {
@@ -328,11 +332,22 @@ function lbFrom(o: Partial<LbOptions> | undefined): LbOptions {
   return lb;
 }
 
-function withShutdownDelay(t: LabTimings, s: number | undefined): LabTimings {
-  if (s === undefined) return t;
-  if (!Number.isFinite(s) || s < 0 || s > 600)
-    throw new UserError(`the apiserver shutdown delay must be from 0 to 10m (got ${s} s)`);
-  return { ...t, apiserver: { ...t.apiserver, shutdownDelayS: s } };
+function withShutdown(
+  t: LabTimings,
+  delayS: number | undefined,
+  retryAfter: boolean | undefined,
+): LabTimings {
+  if (delayS !== undefined && (!Number.isFinite(delayS) || delayS < 0 || delayS > 600))
+    throw new UserError(`the apiserver shutdown delay must be from 0 to 10m (got ${delayS} s)`);
+  if (delayS === undefined && !retryAfter) return t;
+  return {
+    ...t,
+    apiserver: {
+      ...t.apiserver,
+      ...(delayS !== undefined ? { shutdownDelayS: delayS } : {}),
+      ...(retryAfter ? { shutdownSendRetryAfter: true } : {}),
+    },
+  };
 }
 
 /** Builds the full lab config; throws a UserError-style message on bad options. */
@@ -379,7 +394,11 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     vrrpRouterId: 51,
     apiPort: 6443,
     hosts,
-    timings: withShutdownDelay(PRESET_TIMINGS[preset], opts.apiserverShutdownDelayS),
+    timings: withShutdown(
+      PRESET_TIMINGS[preset],
+      opts.apiserverShutdownDelayS,
+      opts.apiserverShutdownSendRetryAfter,
+    ),
     lb: lbFrom(opts.lb),
   };
 }

@@ -52,9 +52,12 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       saved.workers !== cfg.workers ||
       saved.prefix !== cfg.prefix ||
       lbText(saved) !== lbText(cfg) ||
-      saved.timings.apiserver.shutdownDelayS !== cfg.timings.apiserver.shutdownDelayS)
+      saved.timings.apiserver.shutdownDelayS !== cfg.timings.apiserver.shutdownDelayS ||
+      (saved.timings.apiserver.shutdownSendRetryAfter ?? false) !==
+        (cfg.timings.apiserver.shutdownSendRetryAfter ?? false))
   ) {
-    const delay = (c: LabConfig) => `apiserver shutdown delay ${c.timings.apiserver.shutdownDelayS} s`;
+    const delay = (c: LabConfig) =>
+      `apiserver shutdown delay ${c.timings.apiserver.shutdownDelayS} s${c.timings.apiserver.shutdownSendRetryAfter ? ' with --shutdown-send-retry-after' : ''}`;
     throw new UserError(
       `a lab is already up with preset '${saved.preset}', ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
     );

@@ -112,6 +112,7 @@ export function apiserverPod(cfg: LabConfig, h: ManifestHostSpec, user: ExtraArg
     ['identity-lease-duration-seconds', String(t.identityLeaseDurationS)],
     ['identity-lease-renew-interval-seconds', String(t.identityLeaseRenewIntervalS)],
     ['shutdown-delay-duration', s(t.shutdownDelayS)],
+    ...(t.shutdownSendRetryAfter ? ([['shutdown-send-retry-after', 'true']] as [string, string][]) : []),
     ['default-not-ready-toleration-seconds', String(t.defaultNotReadyTolerationS)],
     ['default-unreachable-toleration-seconds', String(t.defaultUnreachableTolerationS)],
   ];

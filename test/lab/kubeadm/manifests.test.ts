@@ -294,3 +294,19 @@ t.test(
     });
   },
 );
+
+t.test('lab up --shutdown-delay / --shutdown-send-retry-after reach the apiserver manifest', async (t) => {
+  const cfg = labConfig({
+    preset: 'fast',
+    apiserverShutdownDelayS: 3,
+    apiserverShutdownSendRetryAfter: true,
+  });
+  const f = flags(renderStaticPods(cfg, hostByName(cfg, 'cp2'))['kube-apiserver']);
+  t.equal(f['shutdown-delay-duration'], '3s');
+  t.equal(f['shutdown-send-retry-after'], 'true');
+  t.notOk(
+    'shutdown-send-retry-after' in flags(renderStaticPods(fast, hostByName(fast, 'cp2'))['kube-apiserver']),
+    'not by default (upstream false)',
+  );
+  t.throws(() => labConfig({ apiserverShutdownDelayS: -1 }), /shutdown delay must be from 0 to 10m/);
+});
