@@ -7,7 +7,8 @@
  *  2. destroy its data (`<data-dir>/member`);
  *  3. `etcdctl member remove <id>` of whatever member holds its peer URL (started or not);
  *  4. `etcdctl member add <name> --peer-urls=<peer URL>`, whose output gives the new
- *     ETCD_INITIAL_CLUSTER (etcdctl/ctlv3/command/member_command.go `memberAddCommandFunc`);
+ *     ETCD_INITIAL_CLUSTER (etcdctl/ctlv3/command/member_command.go `memberAddCommandFunc`; its
+ *     first line is `Member %16x added to cluster %16x`: an ID under 16 hex digits is space-padded);
  *  5. the parked manifest gets `--initial-cluster=<that>` and `--initial-cluster-state=existing`
  *     (what `kubeadm join --control-plane` writes for a member joining a running cluster,
  *     cmd/kubeadm/app/phases/etcd/local.go `getEtcdCommand`), a copy of it as it was kept beside;
@@ -84,7 +85,7 @@ export function memberReplaceScript(f: EtcdHostFacts, p: MemberReplaceParams): s
     // 4. a new member under the same name
     'added=$(ctl member add "$NAME" --peer-urls="$PEER")',
     `ic=$(printf '%s\\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\\(.*\\)"$/\\1/p')`,
-    "new=$(printf '%s\\n' \"$added\" | sed -n 's/^Member \\([0-9a-f]*\\) added.*/\\1/p')",
+    "new=$(printf '%s\\n' \"$added\" | sed -n 's/^Member  *\\([0-9a-f][0-9a-f]*\\) added.*/\\1/p')",
     '[ -n "$ic" ] && [ -n "$new" ] || { echo "member add printed no initial cluster: $added" >&2; exit 1; }',
     // 5. the parked manifest joins the running cluster
     `[ -f ${parked} ] || { echo 'no parked manifest ${parked}' >&2; exit 1; }`,

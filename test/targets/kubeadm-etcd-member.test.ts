@@ -46,6 +46,23 @@ t.test('both modes are valid shell with the steps in order', async (t) => {
   t.notMatch(memberReplaceScript(facts, { ...params, mode: 'replace' }), /nothing to heal/);
 });
 
+t.test(
+  "member add's output: the new ID (space-padded under 16 hex digits) and the initial cluster",
+  async (t) => {
+    // etcdctl prints `Member %16x added to cluster %16x`: seen in the suite with a 15-digit ID.
+    const s = memberReplaceScript(facts, { ...params, mode: 'replace' });
+    const lines = s.split('\n').filter((l) => l.startsWith('new=$(') || l.startsWith('ic=$('));
+    t.equal(lines.length, 2);
+    for (const id of ['8eaf1db30f6ca9f', '6e3bd23ae5f1eae0']) {
+      const added = `Member ${id.padStart(16, ' ')} added to cluster e3fee805b34935c9\n\nETCD_NAME="cp2"\nETCD_INITIAL_CLUSTER="cp1=https://198.18.0.11:2380,cp2=https://198.18.0.12:2380"\nETCD_INITIAL_CLUSTER_STATE="existing"\n`;
+      const r = spawnSync('sh', ['-c', `added="$1"\n${lines.join('\n')}\necho "$new|$ic"`, 'sh', added], {
+        encoding: 'utf8',
+      });
+      t.equal(r.stdout.trim(), `${id}|cp1=https://198.18.0.11:2380,cp2=https://198.18.0.12:2380`, `ID ${id}`);
+    }
+  },
+);
+
 t.test("the script's result line", async (t) => {
   t.same(parseReplaced('old=8e9e05c52164694d new=6e3bd23ae5f1eae0\nhadrill-effect lead-ms=3 tail-ms=9\n'), {
     oldId: '8e9e05c52164694d',
