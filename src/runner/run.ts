@@ -83,8 +83,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
-  // Read-only inspection (certificate expiry), whatever the preflight finds.
-  const inspected = await (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
+  // Read-only inspection (certificate expiry) beside the preflight, whatever the preflight finds.
+  const inspecting = (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
     {
       id: 'inspect',
       severity: 'info' as const,
@@ -109,6 +109,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     },
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
   );
+  const inspected = await inspecting;
   if (!preflight.ok) {
     const result = buildRunResult({
       meta: meta(),
