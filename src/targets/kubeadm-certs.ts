@@ -4,10 +4,12 @@
  * kubeadm renews — apiserver, apiserver-kubelet-client, front-proxy-client, apiserver-etcd-client,
  * etcd server, peer and healthcheck-client — the client certificates embedded in admin.conf,
  * super-admin.conf (v1.29+), controller-manager.conf and scheduler.conf, and the three CAs).
- * `openssl x509 -enddate` reads each; an embedded one is decoded from its kubeconfig's
- * `client-certificate-data`. A file that is absent is said (super-admin.conf exists only on the
- * first control plane; an external etcd has no etcd certificates here), not an error.
+ * The node prints each certificate (an embedded one decoded from its kubeconfig's
+ * `client-certificate-data`); the harness reads its expiry. A file that is absent is said
+ * (super-admin.conf exists only on the first control plane; an external etcd has no etcd
+ * certificates here), not an error.
  */
+import { X509Certificate } from 'node:crypto';
 
 export interface KubeadmCert {
   /** The name `kubeadm certs check-expiration` prints. */
@@ -36,19 +38,21 @@ export const KUBEADM_CERTS: readonly KubeadmCert[] = [
   { name: 'front-proxy-ca', file: `${PKI}/front-proxy-ca.crt`, kind: 'cert', ca: true },
 ];
 
-/** Prints one line per certificate: `<name>\t<notAfter as openssl prints it>`, or `-` when absent, `!<why>` when unreadable. */
+/**
+ * Prints each certificate as a section `== <name>` followed by its PEM (certificates are public),
+ * `== <name> -` when its file is absent. A kubeconfig gives only its embedded client certificate
+ * (`client-certificate-data`, decoded), never its key. One `cat`/`sed` per file: no openssl
+ * needed on the node; the harness reads the dates (node:crypto X509Certificate).
+ */
 export function certExpiryScript(): string {
-  const line = (c: KubeadmCert): string => {
+  const section = (c: KubeadmCert): string => {
     const read =
       c.kind === 'cert'
-        ? `openssl x509 -noout -enddate -in ${c.file}`
-        : `sed -n 's/^ *client-certificate-data: *//p' ${c.file} | head -n1 | base64 -d | openssl x509 -noout -enddate`;
-    return `if [ -f ${c.file} ]; then e=$(${read} 2>&1) && printf '%s\\t%s\\n' '${c.name}' "\${e#notAfter=}" || printf '%s\\t!%s\\n' '${c.name}' "$(echo "$e" | head -n1)"; else printf '%s\\t-\\n' '${c.name}'; fi`;
+        ? `cat ${c.file}`
+        : `sed -n 's/^ *client-certificate-data: *//p' ${c.file} | head -n1 | base64 -d 2>/dev/null`;
+    return `if [ -f ${c.file} ]; then echo '== ${c.name}'; ${read}; echo; else echo '== ${c.name} -'; fi`;
   };
-  return [
-    `command -v openssl >/dev/null 2>&1 || { echo 'openssl is not installed on this host: the certificates cannot be read' >&2; exit 3; }`,
-    ...KUBEADM_CERTS.map(line),
-  ].join('\n');
+  return KUBEADM_CERTS.map(section).join('\n');
 }
 
 export type CertExpiry =
@@ -56,23 +60,34 @@ export type CertExpiry =
   | { readonly name: string; readonly state: 'absent' }
   | { readonly name: string; readonly state: 'unreadable'; readonly why: string };
 
-/** The lines certExpiryScript prints (unknown names and malformed lines are skipped). */
+/** The sections certExpiryScript prints, each certificate's notAfter read by node:crypto. */
 export function parseCertExpiry(stdout: string): CertExpiry[] {
   const out: CertExpiry[] = [];
-  for (const l of stdout.split('\n')) {
-    const [name, value] = l.split('\t');
+  for (const part of stdout.split(/^== /m).slice(1)) {
+    const nl = part.indexOf('\n');
+    const head = (nl < 0 ? part : part.slice(0, nl)).trim();
+    const body = nl < 0 ? '' : part.slice(nl + 1);
+    const [name, absent] = head.split(' ');
     const c = KUBEADM_CERTS.find((x) => x.name === name);
-    if (!c || value === undefined) continue;
-    if (value === '-') out.push({ name: c.name, state: 'absent' });
-    else if (value.startsWith('!')) out.push({ name: c.name, state: 'unreadable', why: value.slice(1) });
-    else {
-      // openssl's notAfter: `Dec  1 15:16:24 2036 GMT`
-      const at = Date.parse(value);
+    if (!c) continue;
+    if (absent === '-') {
+      out.push({ name: c.name, state: 'absent' });
+      continue;
+    }
+    const pem = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/.exec(body)?.[0];
+    if (!pem) {
+      out.push({ name: c.name, state: 'unreadable', why: 'no PEM certificate in the file' });
+      continue;
+    }
+    try {
+      const at = Date.parse(new X509Certificate(pem).validTo);
       out.push(
         Number.isNaN(at)
-          ? { name: c.name, state: 'unreadable', why: `not a date: ${value}` }
+          ? { name: c.name, state: 'unreadable', why: 'no expiry date in the certificate' }
           : { name: c.name, state: 'valid', notAfter: new Date(at), ca: c.ca === true },
       );
+    } catch (err) {
+      out.push({ name: c.name, state: 'unreadable', why: (err as Error).message });
     }
   }
   return out;

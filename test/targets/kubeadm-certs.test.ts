@@ -1,5 +1,5 @@
 /**
- * The certificate-expiry script run for real (sh, openssl) on a scratch /etc/kubernetes: real
+ * The certificate-expiry script run for real (sh, no openssl needed) on a scratch /etc/kubernetes: real
  * certificates from a CA, as the lab's kubeadm PKI makes them (10, 40, 365 and 3650 days), a kubeconfig with an embedded
  * client certificate, a file that is not a certificate, absent ones; then the findings, today and
  * 11 days from now: expired critical, under 30 days warning, one info line per host with every
@@ -47,7 +47,7 @@ t.test('every kubeadm certificate is listed, read or said absent', async (t) => 
   t.match(byName.get('admin.conf'), { state: 'valid' }, 'the embedded client certificate of a kubeconfig');
   t.match(byName.get('etcd-server'), {
     state: 'unreadable',
-    why: /unable to load|Could not|no start line|Expecting/i,
+    why: /no PEM certificate/,
   });
   t.match(byName.get('scheduler.conf'), { state: 'absent' });
   const api = byName.get('apiserver');
@@ -90,13 +90,4 @@ t.test('findings: expired critical, under 30 days warning, every certificate in 
     later.find((x) => x.id === 'cert-expired:cp1:apiserver')?.message,
     /renew it \(kubeadm certs renew apiserver\)/,
   );
-});
-
-t.test('no openssl: exit 3 and what is missing', async (t) => {
-  const r = spawnSync('/bin/sh', ['-c', certExpiryScript()], {
-    encoding: 'utf8',
-    env: { PATH: '/nonexistent' },
-  });
-  t.equal(r.status, 3);
-  t.match(r.stderr, /openssl is not installed on this host/);
 });
