@@ -74,7 +74,7 @@ export function parseCertExpiry(stdout: string): CertExpiry[] {
       out.push({ name: c.name, state: 'absent' });
       continue;
     }
-    const pem = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/.exec(body)?.[0];
+    const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(body)?.[0];
     if (!pem) {
       out.push({ name: c.name, state: 'unreadable', why: 'no PEM certificate in the file' });
       continue;
