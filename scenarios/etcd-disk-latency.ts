@@ -30,10 +30,10 @@ import { etcdLeader, pickMember } from './pick.ts';
 
 /**
  * How long the disk stays slow (every measurement is over this window): ten election timeouts, so
- * a leader that cannot keep up has time to lose its leadership more than once, and 15 s at least
- * (75 writes of the write probe). Seeds (2.5 s election timeout): 25 s; etcd's default 1 s: 15 s.
+ * a leader that cannot keep up has time to lose its leadership more than once (50 writes of the
+ * write probe at etcd's default 1 s; seeds, 2.5 s: 25 s), and 10 s at least.
  */
-export const degradedMs = (t: TimingInputs): number => Math.max(15_000, 10 * (t.etcdElectionMs ?? 1000));
+export const degradedMs = (t: TimingInputs): number => Math.max(10_000, 10 * (t.etcdElectionMs ?? 1000));
 export const DEFAULT_DELAY_MS = 100;
 
 const VARIANTS = ['member', 'all'] as const;

@@ -3,7 +3,7 @@
  */
 import { lbSamples, recoveryMs } from '../analysis/availability.ts';
 import { DEFAULT_SUSTAINED_MS, type SustainedRule } from '../analysis/types.ts';
-import type { TimelineEvent } from '../timeline/events.ts';
+import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 
 /**
  * True once the API through the LB has recovered after `fromMs` by the analysis' own
@@ -33,6 +33,20 @@ export function apiSteadyAt(
   const since = nowMs - (rule.sustainedSuccessMs ?? DEFAULT_SUSTAINED_MS);
   const recent = all.filter((s) => s.atMs >= since);
   return recent.length > 0 && recent.every((s) => s.ok) && all.filter((s) => s.atMs < since).length > 0;
+}
+
+/**
+ * True once every request the API probes sent before `fromMs` has been recorded: each probe has
+ * one request in flight at a time and records it stamped with its send time, so a recorded request
+ * sent at or after `fromMs` on every connection kind means the earlier ones have completed. The run
+ * judges the API steady only then: lb-stop's run once ended while the request sent as the VIP moved
+ * back to its MASTER was still timing out, and the analysis then found that failure run "still
+ * failing at the end".
+ */
+export function settledSince(events: readonly TimelineEvent[], fromMs: number): boolean {
+  const lb = eventsOf(events, 'api.request').filter((e) => e.target === 'lb');
+  const kinds = new Set(lb.map((e) => e.connection));
+  return [...kinds].every((c) => lb.some((e) => e.connection === c && e.atMs >= fromMs));
 }
 
 /** True when an endpoints event after `fromMs` no longer lists `ip` (for every resource seen). */

@@ -25,7 +25,7 @@ import { observeFault, settleAfterHeal } from './observe.ts';
 import type { RunOptions, RunOutcome } from './options.ts';
 import { REAL_OPS } from './options.ts';
 import { checkPromqlSlos } from './promql.ts';
-import { apiSteadyAt } from './recovery.ts';
+import { apiSteadyAt, settledSince } from './recovery.ts';
 import { type ScenarioContext, scenarioAnalysis } from './scenario.ts';
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
@@ -244,11 +244,15 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // After the heal: the expected alerts that fired resolve (resolve_ is measured, not cut off),
   // then the API is steady (a VIP preempted back to its MASTER is observed to its end).
   const healedAt = healAtMs;
+  // Every request sent until now (the heal and verify included) is recorded before the API is judged steady.
+  const healEndMs = recorder.clock.nowMs();
   if (healedAt !== undefined)
     await settleAfterHeal({
       unresolved: () =>
         alerting ? unresolved(recorder.events(), healedAt, alerting, recorder.clock.nowMs()) : [],
-      apiSteady: () => apiSteadyAt(recorder.events(), recorder.clock.nowMs(), ctx.sustained),
+      apiSteady: () =>
+        settledSince(recorder.events(), healEndMs) &&
+        apiSteadyAt(recorder.events(), recorder.clock.nowMs(), ctx.sustained),
       aborted: () => aborted !== undefined,
       signal: o.signal,
     });

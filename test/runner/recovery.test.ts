@@ -6,7 +6,7 @@ import t from 'tap';
 import { analyze } from '../../src/analysis/analyze.ts';
 import { recoveryMs } from '../../src/analysis/availability.ts';
 import type { SustainedRule } from '../../src/analysis/types.ts';
-import { apiRecovered, apiSteadyAt } from '../../src/runner/recovery.ts';
+import { apiRecovered, apiSteadyAt, settledSince } from '../../src/runner/recovery.ts';
 import type { TimelineEvent } from '../../src/timeline/events.ts';
 import { Timeline } from '../analysis/synthetic.ts';
 
@@ -85,3 +85,27 @@ t.test('apiSteadyAt: the last sustained-success window all good', async (t) => {
   t.ok(apiSteadyAt(new Timeline().events, 5000), 'no API probe: nothing to wait for');
   t.notOk(apiSteadyAt(new Timeline().lb(0, 2000, () => true).events, 2000), 'probes younger than the window');
 });
+
+t.test(
+  "settledSince: every request sent before a moment has been recorded (the suite's lb-stop run)",
+  async (t) => {
+    // Both probes up to 14.0 s; the new-connection request sent at 13.227 s times out at 14.227 s and
+    // is recorded then: at 14.1 s the new-connection probe has nothing sent after 13.448 s yet.
+    const tl = new Timeline()
+      .lb(0, 13_200, () => true, 100, 'new')
+      .lb(0, 14_000, () => true, 100, 'keepalive');
+    t.notOk(settledSince(tl.events, 13_448), 'a request sent before the heal ended may still be in flight');
+    tl.add(13_227, {
+      type: 'api.request',
+      target: 'lb',
+      connection: 'new',
+      ok: false,
+      error: 'timeout after 1000 ms',
+      latencyMs: 1000,
+    });
+    tl.lb(14_227, 14_400, () => true, 100, 'new');
+    t.ok(settledSince(tl.events, 13_448), 'once a request sent after it is recorded on each connection kind');
+    t.notOk(apiSteadyAt(tl.events, 14_500), 'and the late failure then keeps the run going');
+    t.ok(settledSince(new Timeline().events, 5000), 'no API probe: nothing to wait for');
+  },
+);
