@@ -83,14 +83,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
-  // Read-only inspection (certificate expiry) beside the preflight, whatever the preflight finds.
-  const inspecting = (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
-    {
-      id: 'inspect',
-      severity: 'info' as const,
-      message: `target inspection failed: ${(err as Error).message}`,
-    },
-  ]);
+  // Read-only inspection (certificate expiry) after the preflight, whatever the preflight finds:
+  // not beside it, where its commands delayed the preflight's own (over ssh the VIP check's 1 s
+  // per LB was missed, "VIP held by nobody").
+  const inspect = () =>
+    (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
+      {
+        id: 'inspect',
+        severity: 'info' as const,
+        message: `target inspection failed: ${(err as Error).message}`,
+      },
+    ]);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',
@@ -109,7 +112,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     },
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
   );
-  const inspected = await inspecting;
+  const inspected = await inspect();
   if (!preflight.ok) {
     const result = buildRunResult({
       meta: meta(),
