@@ -74,6 +74,7 @@ export const etcdRestore: Scenario = {
       sink: ctx.sink,
       onDisaster: () => disasterOf(ctx).abort(),
       keepSnapshot: ctx.options.keepSnapshot,
+      ...(ctx.untilDetected ? { untilDetected: ctx.untilDetected } : {}),
     });
   },
   probes: (ctx) => [

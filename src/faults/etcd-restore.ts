@@ -44,6 +44,8 @@ export interface EtcdRestoreOptions {
   readonly onDisaster?: () => void;
   /** `--keep-snapshot`: the heal keeps the snapshot copies (0600) and says where, instead of removing them. */
   readonly keepSnapshot?: boolean;
+  /** `--hold-until-detected`: resolves when the disaster may end (src/runner/scenario.ts `untilDetected`). */
+  readonly untilDetected?: (effectMs: number) => Promise<void>;
 }
 
 /** A component the disaster stopped, with its stop command's round trip. */
@@ -70,6 +72,14 @@ export function parseSnapshotStatus(stdout: string): SnapshotStatus {
     .find((l) => l.trim().startsWith('{'));
   if (!line) throw new Error(`no snapshot status in etcdctl output: ${stdout.slice(0, 200)}`);
   return JSON.parse(line) as SnapshotStatus;
+}
+
+/** The disaster's first stop (the earliest sent), whose round trip holds the outage's start. */
+function firstStop(stopped: readonly Stopped[]): Stopped | undefined {
+  return stopped.reduce<Stopped | undefined>(
+    (a, s) => (s.trip && (!a?.trip || s.trip.sentMs < a.trip.sentMs) ? s : a),
+    undefined,
+  );
 }
 
 export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
@@ -245,6 +255,14 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
         if ((await runAction(target, { kind: 'etcd-data-state', host })).code === 0)
           return { effect: false, reason: `the etcd data on ${host} is still there after wiping it` };
       }
+      // --hold-until-detected: the disaster stays in place until its expected alerts fired (or their
+      // windows passed), measured from its first stop, before the restore ends it.
+      if (o.untilDetected) {
+        const first = firstStop(stopped);
+        o.sink.note('holding the disaster until its expected alerts fired (--hold-until-detected)');
+        const at = first ? effectWithin(first.trip, 'first stop', first.stdout).effectAt?.atMs : undefined;
+        await o.untilDetected(at ?? nowMs?.() ?? 0);
+      }
       o.sink.note(`every member's data destroyed; restoring from the snapshot (token ${o.token})`, { paths });
       for (const m of o.members) await restore(target, m);
       await startAll(target, 'etcd', hosts);
@@ -252,10 +270,7 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       o.sink.note('etcd and every kube-apiserver started on the restored data');
       // The outage starts with the disaster's first stop (the apiservers go first), not with the
       // snapshot the inject began with: that stop's round trip holds the effect (src/faults/effect.ts).
-      const earliest = stopped.reduce<Stopped | undefined>(
-        (a, s) => (s.trip && (!a?.trip || s.trip.sentMs < a.trip.sentMs) ? s : a),
-        undefined,
-      );
+      const earliest = firstStop(stopped);
       return {
         effect: true,
         proof: { kind: 'data-destroyed', host: hosts.join(','), path: paths.join(',') },

@@ -79,7 +79,21 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   let alerting: AlertingContext | undefined;
   if (o.monitoring?.holdUntilDetected)
     alerting = await alertingFor(o.monitoring, o.scenario, base).catch(() => undefined);
-  const ctx: ScenarioContext = alerting ? { ...base, holdMs: holdMaxMs(alerting) + 5000 } : base;
+  const held = alerting;
+  const ctx: ScenarioContext = held
+    ? {
+        ...base,
+        holdMs: holdMaxMs(held) + 5000,
+        untilDetected: async (effectMs) => {
+          const until = performance.now() + holdMaxMs(held) + 5000;
+          while (
+            performance.now() < until &&
+            undetected(recorder.events(), effectMs, held, recorder.clock.nowMs()).length > 0
+          )
+            await sleep(500, o.signal);
+        },
+      }
+    : base;
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);

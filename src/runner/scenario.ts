@@ -46,6 +46,13 @@ export interface ScenarioContext {
    * its host restores by itself (a link's own timer) must last that long too.
    */
   readonly holdMs?: number;
+  /**
+   * `--hold-until-detected`, for a fault that ends its own disaster inside its inject (etcd-restore
+   * restores and restarts everything before it returns): resolves once every expected alert has
+   * fired for the outage that took effect at `effectMs` (the run's clock), or its window has
+   * passed, so the fault keeps the outage in place that long.
+   */
+  readonly untilDetected?: (effectMs: number) => Promise<void>;
 }
 
 export interface Scenario {
