@@ -17,6 +17,7 @@
  * flaps of the apiservers (their etcd check is a linearizable read with a 2 s timeout), and no
  * lost write.
  */
+import { faultStatus } from '../src/analysis/fault.ts';
 import { fsyncDelayFault } from '../src/faults/fsync-delay.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
@@ -49,11 +50,12 @@ export function diskVariant(o: ScenarioOptions): DiskVariant {
 }
 
 /**
- * The degradation lasted its window: the last event is `ms` after the fault's effect (its
- * `fault.effect` when the fault dated it later than the invoke `at`).
+ * The degradation lasted its window: the last event is `ms` after the fault's effect, where the
+ * analysis starts its measurements (src/analysis/fault.ts), else after the invoke `at`.
  */
 export function degradedFor(events: readonly TimelineEvent[], at: number, ms: number): boolean {
-  const from = events.find((e) => e.type === 'fault.effect' && e.atMs >= at)?.atMs ?? at;
+  const f = faultStatus(events);
+  const from = f.status === 'proven' ? f.effectMs : at;
   const last = events.at(-1);
   return last !== undefined && last.atMs - from >= ms;
 }

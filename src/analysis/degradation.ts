@@ -30,7 +30,8 @@ export function faultWindow(
     : { fromMs: faultMs, toMs: Math.max(faultMs, ...events.map((e) => e.atMs)), healed: false };
 }
 
-const inWindow = (w: ReturnType<typeof faultWindow>) => (e: TimelineEvent) =>
+/** The fault window's membership test (the heal's instant excluded; without a heal, the last event included). */
+export const inWindow = (w: ReturnType<typeof faultWindow>) => (e: TimelineEvent) =>
   e.atMs >= w.fromMs && (w.healed ? e.atMs < w.toMs : e.atMs <= w.toMs);
 
 /** A latency sample; `failed` ones took at least `ms`. */

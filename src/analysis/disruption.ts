@@ -22,7 +22,7 @@
  * changed holder during the fault: the leader moves a rolling restart causes.
  */
 import { type EventOf, eventsOf, type RestartStep, type TimelineEvent } from '../timeline/events.ts';
-import { faultWindow } from './degradation.ts';
+import { faultWindow, inWindow } from './degradation.ts';
 import type { Observation } from './types.ts';
 
 type Request = EventOf<'api.request'>;
@@ -70,9 +70,8 @@ export function apiDisruption(
   connection?: 'new' | 'keepalive',
 ): Observation {
   const w = faultWindow(events, faultMs);
-  const lb = eventsOf(events, 'api.request').filter(
-    (e) => e.target === 'lb' && e.atMs >= w.fromMs && (w.healed ? e.atMs < w.toMs : e.atMs <= w.toMs),
-  );
+  const during = inWindow(w);
+  const lb = eventsOf(events, 'api.request').filter((e) => e.target === 'lb' && during(e));
   if (lb.length === 0) return { value: null, detail: 'no request through the LB during the fault' };
   const steps = stepWindows(restartSteps(events), w.toMs);
   const mine = component ? steps.filter((s) => s.component === component) : undefined;

@@ -100,11 +100,11 @@ export function fsyncDelayFault(o: FsyncDelayOptions): Fault {
       const before = new Map<string, Histogram>();
       for (const host of hosts) before.set(host, await readHistogram(target, host));
       const floorS = (PROOF_MIN_FRACTION * o.delayMs) / 1000;
+      const readings = () =>
+        Promise.all(hosts.map(async (h) => sinceReading(before.get(h)!, await readHistogram(target, h))));
       const seen = await waitFor(
         async () => {
-          const now = await Promise.all(
-            hosts.map(async (h) => sinceReading(before.get(h)!, await readHistogram(target, h))),
-          );
+          const now = await readings();
           return now.every((s) => s.samples >= PROOF_MIN_SAMPLES && s.meanS >= floorS) ? now : undefined;
         },
         {
@@ -114,9 +114,7 @@ export function fsyncDelayFault(o: FsyncDelayOptions): Fault {
         },
       ).catch(() => undefined);
       if (!seen) {
-        const last = await Promise.all(
-          hosts.map(async (h) => sinceReading(before.get(h)!, await readHistogram(target, h))),
-        ).catch(() => []);
+        const last = await readings().catch(() => []);
         const said = last
           .map((s, i) => `${hosts[i]}: ${s.samples} calls, mean ${(s.meanS * 1000).toFixed(1)} ms`)
           .join('; ');

@@ -80,12 +80,13 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   if (o.monitoring?.holdUntilDetected)
     alerting = await alertingFor(o.monitoring, o.scenario, base).catch(() => undefined);
   const held = alerting;
+  const holdMs = held ? holdMaxMs(held) + 5000 : 0;
   const ctx: ScenarioContext = held
     ? {
         ...base,
-        holdMs: holdMaxMs(held) + 5000,
+        holdMs,
         untilDetected: async (effectMs) => {
-          const until = performance.now() + holdMaxMs(held) + 5000;
+          const until = performance.now() + holdMs;
           while (
             performance.now() < until &&
             undetected(recorder.events(), effectMs, held, recorder.clock.nowMs()).length > 0
@@ -97,17 +98,6 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   // Resolve the fault first: bad options fail here, before anything touches the cluster.
   const fault = await o.scenario.fault(ctx);
   checkInterlocks(fault, o.target.topology, o.allowUnsafe ?? false, o.scenario.name);
-  // Read-only inspection (certificate expiry) after the preflight, whatever the preflight finds:
-  // not beside it, where its commands delayed the preflight's own (over ssh the VIP check's 1 s
-  // per LB was missed, "VIP held by nobody").
-  const inspect = () =>
-    (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
-      {
-        id: 'inspect',
-        severity: 'info' as const,
-        message: `target inspection failed: ${(err as Error).message}`,
-      },
-    ]);
   // Preflight: nothing is injected unless steady state holds.
   const preflight = await phase(
     'preflight',
@@ -126,7 +116,16 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     },
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds' : describeProblems(s) }),
   );
-  const inspected = await inspect();
+  // Read-only inspection (certificate expiry) after the preflight, whatever the preflight finds:
+  // not beside it, where its commands delayed the preflight's own (over ssh the VIP check's 1 s
+  // per LB was missed, "VIP held by nobody").
+  const inspected = await (ops.inspect?.(o.target) ?? Promise.resolve([])).catch((err: unknown) => [
+    {
+      id: 'inspect',
+      severity: 'info' as const,
+      message: `target inspection failed: ${(err as Error).message}`,
+    },
+  ]);
   if (!preflight.ok) {
     const result = buildRunResult({
       meta: meta(),
