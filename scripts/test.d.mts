@@ -3,3 +3,5 @@ export function testFiles(): string[];
 export function isLab(file: string): boolean;
 export function isEtcd(file: string): boolean;
 export function isRoot(file: string): boolean;
+/** Every innermost `not ok` of a tap stream with its file, parents and diagnostic. */
+export function failureReport(text: string, diagLines?: number): string[];

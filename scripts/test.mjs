@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * The test suite in two lanes that run at the same time (`npm test`):
+ * The test suite in three lanes that run at the same time (`npm test`):
  *  - the timed lane at normal priority: `*.etcd.test.ts` (real etcd and our components on
  *    loopback, each file its own etcd and ports; two at a time: they mostly wait on timers and
- *    use about one core together), then `*.root.test.ts` (scripts run as root in private network,
- *    PID and mount namespaces; two at a time), then `*.lab.test.ts` (the real lab, root) one at a
- *    time. Their assertions compare real timers with expected windows, so nothing else of ours
- *    competes with them for the CPU;
+ *    use about one core together), then `*.lab.test.ts` (the real lab, root) one at a time. Their
+ *    assertions compare real timers with expected windows, so nothing else of ours competes with
+ *    them for the CPU;
+ *  - the root lane, two at a time at the lowest CPU priority: `*.root.test.ts` (scripts run as
+ *    root in private network, PID and mount namespaces). Their only timing assertions are lower
+ *    bounds (a delayed fsync took at least the delay), which a busy CPU cannot break;
  *  - the unit lane, three files at a time at the lowest CPU priority (nice 19): every other
  *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
  *    waits on timers most of the time), so it cannot skew a measured window. Three, on two cores:
@@ -20,10 +22,11 @@
  * mock plugin with a module hook of its own; about 0.12 s of CPU per file), and the drill CLI's
  * many bad-input cases run its code in the test's process (test/helpers/drill-in-process.ts).
  * A test that uses a plugin left out does not compile (`tap build` types the Test class).
- * `npm run test:unit` runs the unit lane alone. `node scripts/test.mjs unit|timed` runs one lane.
+ * `npm run test:unit` runs the unit lane alone. `node scripts/test.mjs unit|timed` runs the unit
+ * lane or the other two.
  * A file's kind is in its name; test/test-kinds.test.ts checks that the names tell the truth.
- * Ends with one line `N passed, N failed` (assertions, both lanes) and exits non-zero if a lane
- * failed.
+ * Ends with every failure again (CI keeps only the end of the output) and one line `N passed, N
+ * failed` (assertions, every lane), and exits non-zero if a lane failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -106,6 +109,46 @@ function lane(name, files, { jobs, nice, env, echo, after }) {
   });
 }
 
+/**
+ * Every `not ok` of a tap stream with the test file it is in, its parents' names and the first
+ * lines of its diagnostic (the YAML block tap prints under it), one string per failure.
+ */
+export function failureReport(text, diagLines = 16) {
+  const lines = text.split('\n');
+  const out = [];
+  const names = [];
+  // failedBelow[k]: a failure was already reported inside the subtest now open at depth k - 1.
+  const failedBelow = [];
+  for (let i = 0; i < lines.length; i++) {
+    const sub = /^(\s*)# Subtest: (.*)$/.exec(lines[i]);
+    if (sub) {
+      const depth = sub[1].length / 4;
+      names.length = depth;
+      names[depth] = sub[2];
+      failedBelow[depth + 1] = false;
+      continue;
+    }
+    const result = /^(\s*)(not )?ok \d+ - (.*?)(?: # time=.*)?$/.exec(lines[i]);
+    if (!result) continue;
+    const depth = result[1].length / 4;
+    // A parent's `not ok` repeats its failed children: only the innermost are reported.
+    const repeat = failedBelow[depth + 1] === true;
+    failedBelow[depth + 1] = false;
+    if (!result[2]) continue;
+    failedBelow[depth] = true;
+    if (repeat) continue;
+    const diag = [];
+    if (lines[i + 1]?.trim() === '---')
+      for (const l of lines.slice(i + 1, i + 1 + diagLines)) {
+        diag.push(l);
+        if (l.trim() === '...') break;
+      }
+    const path = [...names.slice(0, depth), result[3]].join(' > ');
+    out.push(diag.length > 0 ? `${path}\n${diag.join('\n')}` : path);
+  }
+  return out;
+}
+
 async function main() {
   const which = process.argv[2] ?? 'all';
   if (!['all', 'unit', 'timed'].includes(which)) {
@@ -126,11 +169,10 @@ async function main() {
     console.log('# packages: missing (see above); 0 passed, 1 failed');
     process.exit(1);
   }
-  if (which !== 'unit')
+  if (which !== 'unit') {
     runs.push(
       (async () => {
         const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 2, nice: false, env: {}, echo: true });
-        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: true });
         // Lab files share one lab; tap's `after` script (test/after-all.ts) takes it down.
         const lab = await lane('timed (lab)', labFiles, {
           jobs: 1,
@@ -139,19 +181,28 @@ async function main() {
           echo: true,
           after: 'test/after-all.ts',
         });
-        return [etcd, root, lab];
+        return [etcd, lab];
       })(),
     );
+    // The root files' only timing assertions are lower bounds (a delayed fsync took at least its
+    // delay), which a busy CPU cannot break: they run beside the timed lane at the lowest priority,
+    // like the unit lane, and their output is printed whole at the end.
+    runs.push(lane('root', rootFiles, { jobs: 2, nice: which === 'all', env: {}, echo: false }));
+  }
   if (which !== 'timed')
     runs.push(lane('unit', unitFiles, { jobs: 3, nice: which === 'all', env: {}, echo: which === 'unit' }));
   const results = (await Promise.all(runs)).flat();
   for (const r of results) {
     // The unit lane's output is held back while the timed lane streams, then printed whole.
-    if (which === 'all' && r.name === 'unit') process.stdout.write(r.text);
+    if ((which === 'all' && r.name === 'unit') || r.name === 'root') process.stdout.write(r.text);
     console.log(
       `# ${r.name} lane: exit ${r.code}, ${r.pass} of ${r.total} assertions passed, ${r.fail} failed`,
     );
   }
+  // CI keeps only the end of the output: the failures again, each under its file, just above the
+  // counts.
+  const failures = results.flatMap((r) => failureReport(r.text).map((f) => `# [${r.name}] ${f}`));
+  if (failures.length > 0) console.log(`# failures:\n${failures.join('\n')}`);
   const pass = results.reduce((s, r) => s + r.pass, 0);
   const fail = results.reduce((s, r) => s + r.fail, 0);
   const bad = results.filter((r) => r.code !== 0);

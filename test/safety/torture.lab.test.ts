@@ -8,8 +8,10 @@
  * the safety rules must hold (a fault in place is always journaled; a healed entry leaves nothing
  * in place; recover replays exactly the pending entries; steady state and nothing left behind
  * afterwards), and over all runs each stratum must have been reached.
- * Bounded: TORTURE_RUNS runs (default 10, at least 3), seeded (TORTURE_SEED) so a failure can be
- * replayed.
+ * Bounded: TORTURE_RUNS runs (default 6, at least 3), seeded (TORTURE_SEED) so a failure can be
+ * replayed. Run i drills SCENARIOS[i mod 2] killed in STRATA[(i − 1) mod 3]: the default 6 runs are
+ * each scenario in each stratum once (2 and 3 are coprime); more runs repeat pairs at other
+ * seeded kill points.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,7 +40,7 @@ import {
   violations,
 } from './torture-rules.ts';
 
-const RUNS = Number(process.env.TORTURE_RUNS ?? 10);
+const RUNS = Number(process.env.TORTURE_RUNS ?? 6);
 if (!Number.isInteger(RUNS) || RUNS < STRATA.length)
   throw new Error(`TORTURE_RUNS=${process.env.TORTURE_RUNS}: need a whole number ≥ 3, one run per stratum`);
 let seed = Number(process.env.TORTURE_SEED ?? Date.now() % 100_000);

@@ -31,7 +31,7 @@ export interface Report {
   }[];
   fault: { status: string; heal: { status: string } };
   alerts?: { alert: string; role: string; verdict: string; message: string }[];
-  phases: { phase: string; ok?: boolean; message?: string }[];
+  phases: { phase: string; ok?: boolean; message?: string; startMs: number; endMs: number | null }[];
 }
 
 export interface SshLab {
@@ -95,7 +95,11 @@ export async function sshLab(t: Test): Promise<SshLab> {
       const [d] = fs.readdirSync(reports);
       if (!d) throw new Error(`no report from the ${target} drill (exit ${res.code}): ${out.slice(-3000)}`);
       const report = JSON.parse(fs.readFileSync(path.join(reports, d, 'report.json'), 'utf8')) as Report;
-      t.comment(`${target}: ${report.verdict}`);
+      const phases = report.phases
+        .filter((p) => p.endMs !== null)
+        .map((p) => `${p.phase} ${((p.endMs! - p.startMs) / 1000).toFixed(1)}`)
+        .join(', ');
+      t.comment(`${target}: ${report.verdict} (${phases})`);
       for (const m of report.measurements) {
         const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
         t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value}${w} ${m.verdict}`);
