@@ -6,6 +6,7 @@
  */
 import type { Scenario } from '../src/runner/scenario.ts';
 import { apiserverKill } from './apiserver-kill.ts';
+import { certExpiry } from './cert-expiry.ts';
 import { etcdDiskLatency } from './etcd-disk-latency.ts';
 import { etcdMemberReplace } from './etcd-member-replace.ts';
 import { etcdPartition } from './etcd-partition.ts';
@@ -26,5 +27,6 @@ export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
     etcdDiskLatency,
     rollingRestart,
     etcdMemberReplace,
+    certExpiry,
   ].map((s) => [s.name, s]),
 );

@@ -11,6 +11,7 @@ import { apiOutage, lbFailover, rto, summarizeAvailability } from './availabilit
 import { apiLatency, leaderChanges, readyzFlaps, writeLatency } from './degradation.ts';
 import { apiDisruption, leaseHolderChanges } from './disruption.ts';
 import { endpointRemoval } from './endpoints.ts';
+import { apiErrorRatio } from './errors.ts';
 import { apiserverUnready, etcdCatchup, leaderElection, memberReplace } from './etcd.ts';
 import { expectedWindow, withOutside } from './expected.ts';
 import { faultProblem, faultStatus } from './fault.ts';
@@ -40,7 +41,10 @@ export function measurementNames(ctx: AnalysisContext): MeasurementName[] {
 
 export function unitOf(name: MeasurementName): Unit {
   if (name === 'rpo_lost_writes' || name === 'rpo_pre_snapshot_lost_writes') return 'writes';
-  return name === 'etcd_leader_changes' || name === 'readyz_flaps' || name === 'lease_holder_changes'
+  return name === 'etcd_leader_changes' ||
+    name === 'readyz_flaps' ||
+    name === 'lease_holder_changes' ||
+    name === 'api_error_ratio'
     ? 'value'
     : 's';
 }
@@ -129,6 +133,8 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
         return measure(name, memberReplace(timeline, t0), ctx);
       case 'lease_holder_changes':
         return measure(name, leaseHolderChanges(timeline, t0), ctx);
+      case 'api_error_ratio':
+        return measure(name, apiErrorRatio(timeline, t0, ctx.errorRatioGraceMs ?? 0), ctx);
       default: {
         const unhandled: never = name;
         throw new Error(`no analysis for measurement ${String(unhandled)}`);

@@ -120,6 +120,11 @@ export interface AnalysisContext extends SustainedRule {
   readonly promql?: readonly PromqlResult[];
   /** Findings the scenario derives from the target's configuration (e.g. a shutdown delay shorter than the LB's detection). */
   readonly findings?: readonly Finding[];
+  /**
+   * api_error_ratio counts from this long after the fault's effect, ms: the time the HA design is
+   * given to take the broken server out of rotation (the LB's detection and what precedes it).
+   */
+  readonly errorRatioGraceMs?: number;
 }
 
 export const DEFAULT_SUSTAINED_MS = 3000;

@@ -11,6 +11,7 @@
  * validators the scenario modules export; a `flags` field on Scenario (src/runner/scenario.ts)
  * would let each module declare it.
  */
+import { certHost, certVariant } from '../../scenarios/cert-expiry.ts';
 import { diskVariant } from '../../scenarios/etcd-disk-latency.ts';
 import { kubeletVariant, pickWorker } from '../../scenarios/kubelet-stop.ts';
 import { lbVariant } from '../../scenarios/lb-stop.ts';
@@ -26,8 +27,8 @@ import { UserError } from '../util/errors.ts';
 type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds' | 'keep-snapshot' | 'delay';
 
 interface Takes {
-  /** Checks --host / --member against the topology (the scenario's picker). */
-  readonly host?: (t: Topology, host: string) => void;
+  /** Checks --host / --member against the topology (the scenario's picker; the options for a variant's aim). */
+  readonly host?: (t: Topology, host: string, o: ScenarioOptions) => void;
   readonly member?: (t: Topology, member: string) => void;
   /** The scenario's variant validator (throws a UserError naming the variants). */
   readonly variant?: (o: ScenarioOptions) => unknown;
@@ -46,6 +47,7 @@ const TAKES: Readonly<Record<string, Takes>> = {
   'etcd-restore': { member: pickMember, keepSnapshot: true },
   'etcd-disk-latency': { member: pickMember, variant: diskVariant, delay: true },
   'etcd-member-replace': { member: pickMember },
+  'cert-expiry': { host: (t, h, o) => certHost(t, { ...o, host: h }), variant: certVariant },
   // Every control plane, in order: nothing to aim.
   'rolling-restart': {},
   'lb-stop': {
@@ -119,7 +121,7 @@ export function checkScenarioFlags(s: Scenario, o: ScenarioOptions): void {
 export function checkAim(s: Scenario, o: ScenarioOptions, t: Topology | undefined): void {
   if (!t) return;
   const takes = TAKES[s.name];
-  if (o.host !== undefined) takes?.host?.(t, o.host);
+  if (o.host !== undefined) takes?.host?.(t, o.host, o);
   if (o.member !== undefined) takes?.member?.(t, o.member);
 }
 

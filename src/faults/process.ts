@@ -67,7 +67,12 @@ export function processFault(o: ProcessFaultOptions): Fault {
         return { effect: false, reason: `${o.component} on ${o.host} was not running before the fault` };
       const pid = Number(before.stdout.trim()) || undefined;
       const { result: res, trip } = await timed(nowMs, () =>
-        runAction(target, { kind: 'stop', host: o.host, component: o.component, signal: o.signal }),
+        // A graceful stop waits on its host until the process is gone (its grace period at most).
+        runAction(
+          target,
+          { kind: 'stop', host: o.host, component: o.component, signal: o.signal },
+          o.signal === 'TERM' ? 120_000 : 30_000,
+        ),
       );
       if (res.code !== 0) throw failed(res, `stopping ${o.component}`);
       // The proof's PID is the one the stop signalled, when the profile prints it (kubeadm does).

@@ -39,6 +39,7 @@ export const MEASUREMENTS = [
   'apiserver_restart_disruption_s',
   'lease_holder_changes',
   'etcd_member_replace_s',
+  'api_error_ratio',
 ] as const;
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 

@@ -1,7 +1,8 @@
 /**
  * Host profile of a kubeadm node (VM or kind node container): static pods (kube-apiserver, etcd,
- * kube-controller-manager, kube-scheduler) are signalled by PID, then their manifest is parked
- * outside /etc/kubernetes/manifests (kubeadm-static-pod.ts); systemd units (kubelet, haproxy,
+ * kube-controller-manager, kube-scheduler) get SIGKILL by PID, then their manifest is parked
+ * outside /etc/kubernetes/manifests; a graceful stop parks the manifest and the kubelet sends the
+ * one SIGTERM (kubeadm-static-pod.ts); systemd units (kubelet, haproxy,
  * keepalived) with `systemctl`; partitions are the shared iptables scripts with the host's own
  * etcd ports; link-down is the host's own timed outage (kubeadm-link.ts); etcd-restore picks its
  * tools by the member's version (kubeadm-etcd.ts). Per-host facts (identity from the manifests,
@@ -12,6 +13,7 @@ import { LOCAL_HOST } from '../executors/types.ts';
 import { UserError } from '../util/errors.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
+import { expireCertScript, renewCertScript, servedCertScript } from './kubeadm-cert-expiry.ts';
 import { certExpiryScript } from './kubeadm-certs.ts';
 import {
   dataStateScript,
@@ -155,6 +157,11 @@ export class KubeadmProfile implements HostProfile {
       vars.endpoints = a.endpoints.join(',');
       vars.mode = a.mode;
     }
+    if (a.kind === 'expire-cert' || a.kind === 'renew-cert' || a.kind === 'served-cert') vars.cert = a.cert;
+    if (a.kind === 'served-cert') {
+      vars.address = a.address;
+      vars.port = String(a.port);
+    }
     if (a.kind === 'delay-fsync') {
       vars.delayMs = String(a.delayMs);
       vars.forS = String(a.forS);
@@ -192,7 +199,7 @@ export class KubeadmProfile implements HostProfile {
     switch (a.kind) {
       case 'stop':
         return STATIC_PODS.has(a.component)
-          ? stopStaticPod(a.component, a.signal)
+          ? stopStaticPod(a.component, a.signal, this.o.restartGoneWaitS ?? 90)
           : stopUnit(a.component, a.signal);
       case 'start':
         return STATIC_PODS.has(a.component)
@@ -254,6 +261,12 @@ export class KubeadmProfile implements HostProfile {
         return fsyncDelayStateScript();
       case 'cert-expiry':
         return certExpiryScript();
+      case 'expire-cert':
+        return expireCertScript(a.cert);
+      case 'renew-cert':
+        return renewCertScript(a.cert);
+      case 'served-cert':
+        return servedCertScript(a.cert, a.address, a.port);
       case 'replace-etcd-member':
         return memberReplaceScript(this.etcd(a.host), {
           member: a.member,

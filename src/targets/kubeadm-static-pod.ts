@@ -9,6 +9,8 @@
  * (kubernetes/kubernetes pkg/kubelet/config/file_linux.go: a rename out of the directory is a
  * delete), so a "KILL" would run the graceful shutdown path.
  */
+import { HOST_TIMING_MARK } from './host-timing.ts';
+
 export const MANIFEST_DIR = '/etc/kubernetes/manifests';
 /** Outside the manifest dir, so the kubelet does not load parked manifests. */
 export const PARKED_DIR = '/etc/kubernetes/hadrill-parked';
@@ -48,22 +50,51 @@ export function runningStaticPod(c: string): string {
 }
 
 /**
- * Signals the component's process(es), then parks the manifest (at once, in the same script).
- * Prints the PIDs it signalled (the proof's PID). Idempotent: a parked manifest and no process
- * is success.
+ * Stops a static pod. KILL: the component's process(es) get SIGKILL by PID, then the manifest is
+ * parked (at once, in the same script), so the kill is hard whatever the kubelet does next.
+ * TERM: the manifest is parked first and the kubelet stops the pod as it stops any deleted pod:
+ * one SIGTERM, then the pod's grace period (pkg/kubelet/config/file_linux.go turns the rename into
+ * a pod delete). A SIGTERM of ours as well would be a second one, and upstream components exit at
+ * once on a second signal (k8s.io/apiserver/pkg/server/signal.go `SetupSignalContext`: "If a
+ * second signal is caught, the program is terminated with exit code 1"), cutting short the very
+ * graceful path the drill measures (kube-scheduler's Lease release on cancel, kube-apiserver's
+ * shutdown). TERM waits until the process is gone (up to `goneWaitS`) and prints how long that
+ * took after the park (host-timing tail: the effect, the kubelet's SIGTERM, comes right after
+ * the park). Prints the PIDs it stopped (the proof's PID). Idempotent: a parked manifest and no
+ * process is success.
  */
-export function stopStaticPod(c: string, signal: 'KILL' | 'TERM'): string {
+export function stopStaticPod(c: string, signal: 'KILL' | 'TERM', goneWaitS = 90): string {
   const m = `${MANIFEST_DIR}/${c}.yaml`;
   const p = `${PARKED_DIR}/${c}.yaml`;
-  return [
+  const head = [
     'set -e',
     `[ -f ${m} ] || [ -f ${p} ] || { echo 'no manifest ${m} (nor parked in ${PARKED_DIR})' >&2; exit 3; }`,
     findPids(c),
-    // A process that exited since it was found is no failure; `running` afterwards is the check.
-    `[ -z "$pids" ] || kill -${signal} $pids || echo "some of $pids had already exited" >&2`,
+  ];
+  if (signal === 'KILL')
+    return [
+      ...head,
+      // A process that exited since it was found is no failure; `running` afterwards is the check.
+      `[ -z "$pids" ] || kill -KILL $pids || echo "some of $pids had already exited" >&2`,
+      `mkdir -p ${PARKED_DIR}`,
+      `[ ! -f ${m} ] || mv -f ${m} ${p}`,
+      'echo "$pids"',
+    ].join('\n');
+  return [
+    ...head,
+    'stopped="$pids"',
     `mkdir -p ${PARKED_DIR}`,
+    's0=$(date +%s%3N)',
     `[ ! -f ${m} ] || mv -f ${m} ${p}`,
-    'echo "$pids"',
+    'set +e',
+    'for old in $stopped; do',
+    "  i=0; while [ -e /proc/$old ] && ! grep -q '^State:.*Z' /proc/$old/status 2>/dev/null; do",
+    `    i=$((i+1)); [ $i -lt ${goneWaitS * 5} ] || { echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving: is the kubelet running?" >&2; exit 1; }`,
+    '    sleep 0.2',
+    '  done',
+    'done',
+    'echo "$stopped"',
+    `[ -z "$stopped" ] || echo "${HOST_TIMING_MARK} lead-ms=0 tail-ms=$(( $(date +%s%3N) - s0 ))"`,
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@
 import type { Executor } from '../executors/types.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from './defaults.ts';
+import type { ExpirableCert } from './kubeadm-cert-expiry.ts';
 import type { PartitionSpec } from './partition.ts';
 
 export type TargetKind = 'lab' | 'kind' | 'ssh';
@@ -138,13 +139,6 @@ export type Action =
   /** Destroy the member's data dir; refuses (exit 4) while etcd runs on the host. */
   | { readonly kind: 'wipe-etcd-data'; readonly host: string }
   /**
-   * `etcdctl snapshot restore` of the host's snapshot file into the member's data dir, as member
-   * `member` with the cluster's peer URLs and a new `--initial-cluster-token`, so that etcd starts
-   * on it with its usual command line. Replayable: a member this restore (same token) produced is
-   * success; member data from anything else is never overwritten: refused (exit 4, the default)
-   * or, with `foreignData: 'keep'` (the heal), kept with exit 0 and a note.
-   */
-  /**
    * etcd-disk-latency: the host's etcd member's fsync/fdatasync delayed by `delayMs` (strace's
    * syscall fault injection, src/targets/kubeadm-fsync.ts); the host ends it by itself after
    * `forS`. Prints `<member pid> <tracer pid>`.
@@ -170,8 +164,31 @@ export type Action =
     }
   /** Print each kubeadm certificate's expiry on the host (src/targets/kubeadm-certs.ts); read-only. */
   | { readonly kind: 'cert-expiry'; readonly host: string }
+  /**
+   * cert-expiry (src/targets/kubeadm-cert-expiry.ts): replace the host's `cert` by an expired one
+   * from the same CA, the original kept beside; prints `serial=<hex> notAfter=<date>`. The
+   * component is restarted by a `restart` action after it.
+   */
+  | { readonly kind: 'expire-cert'; readonly host: string; readonly cert: ExpirableCert }
+  /** Renew `cert` where the drill expired it (kubeadm certs renew, else the CA on the node); prints `renewed-by=…`. Idempotent. */
+  | { readonly kind: 'renew-cert'; readonly host: string; readonly cert: ExpirableCert }
+  /** The certificate served on `address:port`, seen from the host: `serial=<hex> notAfter=<date>`. */
+  | {
+      readonly kind: 'served-cert';
+      readonly host: string;
+      readonly cert: ExpirableCert;
+      readonly address: string;
+      readonly port: number;
+    }
   /** Print `<sum s> <count>` of the member's `etcd_disk_wal_fsync_duration_seconds`. */
   | { readonly kind: 'etcd-fsync-metrics'; readonly host: string }
+  /**
+   * `etcdctl snapshot restore` of the host's snapshot file into the member's data dir, as member
+   * `member` with the cluster's peer URLs and a new `--initial-cluster-token`, so that etcd starts
+   * on it with its usual command line. Replayable: a member this restore (same token) produced is
+   * success; member data from anything else is never overwritten: refused (exit 4, the default)
+   * or, with `foreignData: 'keep'` (the heal), kept with exit 0 and a note.
+   */
   | {
       readonly kind: 'restore-etcd';
       readonly host: string;

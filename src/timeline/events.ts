@@ -78,6 +78,19 @@ export type FaultProof =
       readonly healthyAtMs: number;
     }
   | {
+      /**
+       * A component restarted onto an expired certificate (cert-expiry): the serial and expiry of
+       * the certificate it serves now, read from its port, and the one it served before.
+       */
+      readonly kind: 'cert-expired';
+      readonly host: string;
+      readonly cert: string;
+      readonly component: string;
+      readonly serial: string;
+      readonly notAfter: string;
+      readonly previousSerial: string;
+    }
+  | {
       /** A process's syscalls held by an injector (etcd-disk-latency), and what it measured of them. */
       readonly kind: 'syscall-delayed';
       readonly host: string;

@@ -263,6 +263,9 @@ export function badInputCases(dir: string): BadInput[] {
         ['etcd-member-replace', 'variant', 'x'],
         ['rolling-restart', 'member', 'cp1'],
         ['etcd-disk-latency', 'signal', 'TERM'],
+        ['cert-expiry', 'member', 'cp1'],
+        ['cert-expiry', 'signal', 'KILL'],
+        ['cert-expiry', 'delay', '1s'],
       ] as const
     ).map(([scenario, flag, value]) => ({
       name: `${scenario} --${flag}`,
@@ -311,6 +314,21 @@ export function badInputCases(dir: string): BadInput[] {
       name: 'etcd-disk-latency delay too short',
       args: drill('etcd-disk-latency', '--delay', '10us'),
       says: /--delay: '10us' is shorter than the 1ms allowed/,
+    },
+    {
+      name: 'cert-expiry variant bogus',
+      args: drill('cert-expiry', '--variant', 'kubelet'),
+      says: /cert-expiry --variant must be one of apiserver, etcd-peer \(got 'kubelet'\)/,
+    },
+    {
+      name: 'cert-expiry etcd-peer on an LB',
+      args: drill('cert-expiry', '--variant', 'etcd-peer', '--host', 'lb1'),
+      says: /--host lb1 runs no etcd member: choose one of cp1, cp2, cp3/,
+    },
+    {
+      name: 'cert-expiry apiserver on a worker',
+      args: drill('cert-expiry', '--host', 'w1'),
+      says: /--host w1 runs no kube-apiserver: choose one of cp1, cp2, cp3/,
     },
     {
       name: 'etcd-disk-latency variant bogus',

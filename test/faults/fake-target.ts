@@ -53,6 +53,12 @@ export class FakeTarget implements Target {
   foreignTracer = false;
   /** The last pid a restart gave. */
   private pid = 5000;
+  /**
+   * Certificates by `host/cert` (cert-expiry): the file on disk, what the component presents
+   * (loaded from the file at a restart) and whether the drill's backup is there.
+   */
+  readonly certs = new Map<string, { file: FakeCert; served: FakeCert; backup: boolean }>();
+  private serial = 0x100;
 
   constructor(
     readonly topology: Topology,
@@ -64,6 +70,18 @@ export class FakeTarget implements Target {
       exec: async (host: string, argv: readonly string[], opts?: ExecOptions) => this.exec(host, argv, opts),
       close: async () => {},
     };
+  }
+
+  /** A host's certificate, valid and presented, until a fault changes it. */
+  cert(host: string, cert: string) {
+    const k = `${host}/${cert}`;
+    let c = this.certs.get(k);
+    if (!c) {
+      const valid = { serial: 'AB01', expired: false };
+      c = { file: valid, served: valid, backup: false };
+      this.certs.set(k, c);
+    }
+    return c;
   }
 
   async timings() {
@@ -100,11 +118,32 @@ export class FakeTarget implements Target {
         h.running.add(`${a.host}/${a.component}`);
         return res(0);
       case 'restart': {
-        // The manifest cycle: the component stops, then runs under a new pid.
+        // The manifest cycle: the component stops, then runs under a new pid, with its files.
         if (!h.running.has(`${a.host}/${a.component}`)) return res(3);
         this.pid += 1;
+        for (const [k, c] of this.certs)
+          if (k.startsWith(`${a.host}/`) && CERT_COMPONENT[k.split('/')[1]!] === a.component)
+            c.served = c.file;
         return res(0, `4242 ${this.pid}\n`);
       }
+      case 'expire-cert': {
+        const c = this.cert(a.host, a.cert);
+        c.backup = true;
+        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: true };
+        return res(0, certLine(c.file));
+      }
+      case 'renew-cert': {
+        const c = this.cert(a.host, a.cert);
+        if (!c.backup) return res(0, 'renewed-by=none: nothing the drill expired\n');
+        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: false };
+        c.backup = false;
+        return res(
+          0,
+          `renewed-by=openssl notAfter=${new Date(Date.now() + 365 * 86_400_000).toUTCString()}\n`,
+        );
+      }
+      case 'served-cert':
+        return res(0, certLine(this.cert(a.host, a.cert).served));
       case 'etcd-fsync-metrics':
         return res(0, `${this.fsyncMetrics(a.host)}\n`);
       case 'fsync-delay-state':
@@ -142,6 +181,17 @@ export class FakeTarget implements Target {
     }
   }
 }
+
+export interface FakeCert {
+  readonly serial: string;
+  readonly expired: boolean;
+}
+
+const CERT_COMPONENT: Readonly<Record<string, string>> = { apiserver: 'kube-apiserver', 'etcd-peer': 'etcd' };
+
+/** `serial=… notAfter=…` as served-cert and expire-cert print it: a day ago, or a year ahead. */
+const certLine = (c: FakeCert): string =>
+  `serial=${c.serial} notAfter=${new Date(Date.now() + (c.expired ? -86_400_000 : 365 * 86_400_000)).toUTCString().replace(/^\w+, /, '')}\n`;
 
 export const CPS = ['cp1', 'cp2', 'cp3'];
 

@@ -104,18 +104,57 @@ t.test('KILL: the process dies by SIGKILL before its manifest is parked; the PID
   t.match(r.stderr, /kube-apiserver is not running/);
 });
 
-t.test('TERM: the process gets SIGTERM and its manifest is parked; stop again is a no-op', async (t) => {
+t.test(
+  'TERM: the manifest is parked and the kubelet sends the one SIGTERM; the stop waits until the process is gone; stop again is a no-op',
+  async (t) => {
+    const s = scratch(t);
+    fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
+    // A stand-in kubelet: once the manifest leaves, it stops the pod with SIGTERM (as the kubelet
+    // turns the rename into a pod delete), 0.3 s later; the process exits 0.5 s after its SIGTERM.
+    fs.writeFileSync(
+      path.join(s.bin, 'kube-apiserver'),
+      `#!/bin/sh\ntrap 'echo term >> ${s.root}/term; sleep 0.5; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n`,
+      { mode: 0o755 },
+    );
+    const kubelet = `( while [ -f ${s.manifest('kube-apiserver')} ]; do sleep 0.05; done; sleep 0.3; kill -TERM $p ) &`;
+    const r = withApiserver(s, [
+      kubelet,
+      sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop', s.root),
+      'wait $p; echo "status=$?"',
+      // Idempotent: parked manifest, no process.
+      sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop2', s.root),
+    ]);
+    const pid = /^(\d+)$/m.exec(r.stdout)?.[1];
+    t.ok(pid, `prints the PID it stopped: ${r.stdout} ${r.stderr}`);
+    t.match(
+      r.stdout,
+      /hadrill-effect lead-ms=0 tail-ms=(\d+)\nrc=0\n/,
+      'how long after the park it was gone',
+    );
+    const tail = Number(/tail-ms=(\d+)/.exec(r.stdout)?.[1]);
+    t.ok(tail >= 700 && tail < 5000, `gone ${tail} ms after the park (kubelet 0.3 s + exit 0.5 s)`);
+    t.match(r.stdout, /\n\nrc=0\s*$/, 'the second stop: nothing to stop');
+    t.equal(
+      fs.readFileSync(path.join(s.root, 'term'), 'utf8'),
+      'term\n',
+      "exactly one SIGTERM: the kubelet's",
+    );
+    t.ok(fs.existsSync(s.parked('kube-apiserver')));
+  },
+);
+
+t.test('TERM without a kubelet to stop the pod: the stop says so after its wait', async (t) => {
   const s = scratch(t);
   fs.writeFileSync(s.manifest('kube-apiserver'), 'kind: Pod\n');
   const r = withApiserver(s, [
-    sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop', s.root),
-    'wait $p; echo "status=$?"',
-    // Idempotent: parked manifest, no process.
-    sh(stopStaticPod('kube-apiserver', 'TERM'), 'stop2', s.root),
+    sh(stopStaticPod('kube-apiserver', 'TERM', 1), 'stop', s.root),
+    'kill -KILL $p',
   ]);
-  t.match(r.stdout, /rc=0\nstatus=0\n\nrc=0/, r.stderr);
-  t.equal(fs.readFileSync(path.join(s.root, 'term'), 'utf8').trim(), 'term', 'SIGTERM received');
-  t.ok(fs.existsSync(s.parked('kube-apiserver')));
+  t.match(r.stdout, /rc=1/);
+  t.match(
+    r.stderr,
+    /kube-apiserver \(pid \d+\) did not stop within 1 s of its manifest leaving: is the kubelet running\?/,
+  );
 });
 
 t.test(

@@ -39,7 +39,11 @@ export interface SshLab {
   readonly inventory: string;
   /** The drill config whose allowedContexts pins the lab's cluster (src/slo/allowed.ts). */
   readonly pinConfig: string;
-  drill(target: 'lab' | 'ssh', args: string[]): Promise<{ report: Report; out: string; code: number }>;
+  /** Runs the drill CLI; `dir` is its report directory (report.json, timeline.jsonl, …). */
+  drill(
+    target: 'lab' | 'ssh',
+    args: string[],
+  ): Promise<{ report: Report; out: string; code: number; dir: string }>;
 }
 
 export async function sshLab(t: Test): Promise<SshLab> {
@@ -104,7 +108,7 @@ export async function sshLab(t: Test): Promise<SshLab> {
         const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
         t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value}${w} ${m.verdict}`);
       }
-      return { report, out, code: res.code };
+      return { report, out, code: res.code, dir: path.join(reports, d) };
     },
   };
 }

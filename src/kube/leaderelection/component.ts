@@ -49,7 +49,13 @@ export async function runLeaderElectedComponent<S extends ServingFlags & Record<
   const c = await startComponent({
     command: o.command,
     flags: spec,
-    graceMs: 3000,
+    // After SIGTERM the elector stops renewing and, with ReleaseOnCancel, releases the Lease,
+    // which client-go bounds by the renew deadline (staging/src/k8s.io/client-go/tools/
+    // leaderelection/leaderelection.go `release`: context.WithTimeout(…, RenewDeadline)), after
+    // the renewal in flight (also up to the renew deadline): the hard exit comes after both, not
+    // before (a fixed 3 s cut a release short on the fast lab, whose renew deadline is 4 s: the
+    // scheduler's Lease then waited out its duration, 7.2 s instead of ~1 s).
+    graceMs: (v) => Math.max(3000, le(v)['leader-elect-renew-deadline'] * 2 + 1000),
     logName: (v) => `${o.command}[${le(v)['lab-hostname'] || 'local'}]`,
     check: (v) => {
       checkSecureServing(v as FlagValues<ServingFlags>);

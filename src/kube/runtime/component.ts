@@ -29,7 +29,7 @@ export interface ComponentOptions<S extends Record<string, FlagSpec>> {
   /** The logger's component name, e.g. `kubelet[w1]`. */
   readonly logName: (v: FlagValues<S>) => string;
   /** How long a shutdown may take before the process exits anyway. */
-  readonly graceMs: number;
+  readonly graceMs: number | ((flags: FlagValues<S>) => number);
 }
 
 export interface Component<S extends Record<string, FlagSpec>> {
@@ -65,7 +65,7 @@ export async function startComponent<S extends Record<string, FlagSpec>>(
     process.once(sig, () => {
       log('shutting down', { signal: sig });
       ac.abort();
-      setTimeout(() => process.exit(0), o.graceMs).unref();
+      setTimeout(() => process.exit(0), typeof o.graceMs === 'number' ? o.graceMs : o.graceMs(flags)).unref();
     });
   }
   const exitWith = (run: Promise<number>) =>
