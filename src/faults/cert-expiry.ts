@@ -9,7 +9,7 @@
  */
 import type { ExpirableCert } from '../targets/kubeadm-cert-expiry.ts';
 import { CERT_SPECS, parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
-import type { Action } from '../targets/types.ts';
+import type { Action, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { timed } from './effect.ts';
 import { type Fault, failed, type Impact, type InjectOutcome, runAction, step } from './types.ts';
@@ -50,7 +50,7 @@ export function certExpiryFault(o: CertExpiryOptions): Fault {
 
   /** The certificate presented now, polled until `ok` holds or `serveWaitS` passed. */
   const presented = async (
-    target: Parameters<Fault['heal']>[0]['target'],
+    target: Target,
     ok: (c: { serial: string; notAfter: Date }) => boolean,
     what: string,
   ) =>
