@@ -89,7 +89,15 @@ export function processFault(o: ProcessFaultOptions): Fault {
       return {
         effect: true,
         proof: { kind: 'process-gone', host: o.host, process: o.component, pid: signalled ?? pid },
-        ...effectWithin(trip, `SIG${o.signal} sent by the stop command`, res.stdout),
+        ...effectWithin(
+          trip,
+          // A static pod's graceful stop parks its manifest and the kubelet sends the SIGTERM
+          // (src/targets/kubeadm-static-pod.ts `stopStaticPod`).
+          o.signal === 'TERM' && STATIC_POD_COMPONENTS.has(o.component)
+            ? 'SIGTERM from the kubelet once the stop command parked the manifest'
+            : `SIG${o.signal} sent by the stop command`,
+          res.stdout,
+        ),
       };
     },
     async heal({ target }) {
