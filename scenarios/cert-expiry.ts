@@ -29,7 +29,6 @@
  * api_outage_s, RPO, and informational api_disruption_s, apiserver_unready_s, etcd_leader_changes,
  * lease_holder_changes, readyz_flaps.
  */
-import { etcdElectionWindow } from '../src/analysis/expected.ts';
 import { certExpiryFault } from '../src/faults/cert-expiry.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { leaseProbe } from '../src/probes/cluster.ts';
@@ -42,7 +41,7 @@ import type { ExpirableCert } from '../src/targets/kubeadm-cert-expiry.ts';
 import type { Topology } from '../src/targets/types.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
 import { degradedFor } from './etcd-disk-latency.ts';
-import { lbDropMs } from './etcd-partition.ts';
+import { electionMaxMs, lbDropMs } from './etcd-partition.ts';
 import { pickApiserver } from './pick.ts';
 
 const VARIANTS = ['apiserver', 'etcd-peer'] as const satisfies readonly ExpirableCert[];
@@ -67,15 +66,6 @@ export function certHost(t: Topology, o: ScenarioOptions): string {
     );
   return m.host;
 }
-
-/** The longest election (ms), etcd-partition's window, defaults where the target states none. */
-const electionMaxMs = (t: TimingInputs): number =>
-  1000 *
-  (etcdElectionWindow({ etcdElectionMs: 1000, etcdHeartbeatMs: 100, ...definedOf(t) })?.max ??
-    4 * ((t.etcdElectionMs ?? 1000) / 1000));
-
-const definedOf = (t: TimingInputs) =>
-  Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as TimingInputs;
 
 /**
  * The HA design's time to take the broken control plane out of rotation, ms: the cut member's
@@ -114,21 +104,16 @@ export const certExpiry: Scenario = {
     const host = certHost(t, ctx.options);
     const api = t.apiservers.find((a) => a.host === host);
     const member = t.etcd.find((e) => e.host === host);
-    let address: string;
-    let port: number;
-    if (cert === 'apiserver') {
-      const u = new URL(pickApiserver(t, host).url);
-      address = u.hostname;
-      port = Number(u.port || 443);
-    } else {
-      if (!member?.peerUrl)
-        throw new TargetError(
-          `the peer URL of the etcd member on ${host} is not known for target ${t.name}: it is read from the member's manifest (--initial-advertise-peer-urls)`,
-        );
-      const u = new URL(member.peerUrl);
-      address = u.hostname;
-      port = Number(u.port || 2380);
-    }
+    // Where the component presents the certificate: the apiserver's URL (certHost checked it
+    // runs there), the member's peer URL.
+    const url = cert === 'apiserver' ? api?.url : member?.peerUrl;
+    if (!url)
+      throw new TargetError(
+        `the peer URL of the etcd member on ${host} is not known for target ${t.name}: it is read from the member's manifest (--initial-advertise-peer-urls)`,
+      );
+    const u = new URL(url);
+    const address = u.hostname;
+    const port = Number(u.port || (cert === 'apiserver' ? 443 : 2380));
     return certExpiryFault({
       host,
       cert,

@@ -47,7 +47,7 @@ const withAssumed = (t: HaTimings) => ({
 export const lbDropMs = (t: HaTimings): number => 1000 * lbFailoverWindow(withAssumed(t))!.max;
 
 /** Longest election after the leader is cut (ms): the etcd_leader_election_s window's bound. */
-const electionMaxMs = (t: HaTimings): number => 1000 * etcdElectionWindow(withAssumed(t))!.max;
+export const electionMaxMs = (t: HaTimings): number => 1000 * etcdElectionWindow(withAssumed(t))!.max;
 
 export const etcdPartition: Scenario = {
   name: 'etcd-partition',

@@ -25,12 +25,13 @@ export function apiErrorRatio(events: readonly TimelineEvent[], faultMs: number,
   const w = faultWindow(events, faultMs);
   const during = inWindow(w);
   const all = eventsOf(events, 'api.request').filter((e) => e.target === 'lb' && during(e));
-  const lb = all.filter((e) => e.atMs >= faultMs + graceMs);
-  const early = all.length - lb.length;
-  const earlyFailed = all.filter((e) => e.atMs < faultMs + graceMs && !e.ok).length;
+  const inGrace = (e: { atMs: number }) => e.atMs < faultMs + graceMs;
+  const lb = all.filter((e) => !inGrace(e));
+  const early = all.filter(inGrace);
+  const earlyFailed = early.filter((e) => !e.ok).length;
   const graceText =
     graceMs > 0
-      ? ` from ${(graceMs / 1000).toFixed(1)} s after the effect (before it, the LB's time to react: ${earlyFailed} of ${early} failed)`
+      ? ` from ${(graceMs / 1000).toFixed(1)} s after the effect (before it, the LB's time to react: ${earlyFailed} of ${early.length} failed)`
       : '';
   if (lb.length === 0)
     return {

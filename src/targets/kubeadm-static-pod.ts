@@ -88,14 +88,27 @@ export function stopStaticPod(c: string, signal: 'KILL' | 'TERM', goneWaitS = 90
     `[ ! -f ${m} ] || mv -f ${m} ${p}`,
     'set +e',
     'for old in $stopped; do',
-    "  i=0; while [ -e /proc/$old ] && ! grep -q '^State:.*Z' /proc/$old/status 2>/dev/null; do",
-    `    i=$((i+1)); [ $i -lt ${goneWaitS * 5} ] || { echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving: is the kubelet running?" >&2; exit 1; }`,
-    '    sleep 0.2',
-    '  done',
+    ...waitGone(
+      goneWaitS,
+      `echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving: is the kubelet running?" >&2; exit 1;`,
+    ).map((l) => `  ${l}`),
     'done',
     'echo "$stopped"',
     `[ -z "$stopped" ] || echo "${HOST_TIMING_MARK} lead-ms=0 tail-ms=$(( $(date +%s%3N) - s0 ))"`,
   ].join('\n');
+}
+
+/**
+ * Shell lines: wait up to `waitS` for the process `$old` to be gone (a zombie counts as gone),
+ * polling every 0.2 s ($i counts the polls); past that, `timedOut` runs (it must exit).
+ */
+function waitGone(waitS: number, timedOut: string): string[] {
+  return [
+    "i=0; while [ -e /proc/$old ] && ! grep -q '^State:.*Z' /proc/$old/status 2>/dev/null; do",
+    `  i=$((i+1)); [ $i -lt ${waitS * 5} ] || { ${timedOut} }`,
+    '  sleep 0.2',
+    'done',
+  ];
 }
 
 /**
@@ -153,10 +166,10 @@ export function cycleStaticPod(c: string, goneWaitS: number, startWaitS: number)
     'set -- $pids; old=$1',
     `mkdir -p ${PARKED_DIR}`,
     `mv ${m} ${p}`,
-    `i=0; while [ -e /proc/$old ] && ! grep -q '^State:.*Z' /proc/$old/status 2>/dev/null; do`,
-    `  i=$((i+1)); [ $i -lt ${goneWaitS * 5} ] || { mv -n ${p} ${m}; echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving; manifest put back" >&2; exit 1; }`,
-    '  sleep 0.2',
-    'done',
+    ...waitGone(
+      goneWaitS,
+      `mv -n ${p} ${m}; echo "${c} (pid $old) did not stop within ${goneWaitS} s of its manifest leaving; manifest put back" >&2; exit 1;`,
+    ),
     `echo "stopped after $((i / 5)).$((i % 5 * 2)) s" >&2`,
     `mv -n ${p} ${m}`,
     ...waitRunning(
