@@ -14,6 +14,7 @@ import { etcdRestore } from './etcd-restore.ts';
 import { kubeletStop } from './kubelet-stop.ts';
 import { lbStop } from './lb-stop.ts';
 import { leaderKill } from './leader-kill.ts';
+import { networkDegrade } from './network-degrade.ts';
 import { rollingRestart } from './rolling-restart.ts';
 
 export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
@@ -25,6 +26,7 @@ export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
     leaderKill,
     etcdRestore,
     etcdDiskLatency,
+    networkDegrade,
     rollingRestart,
     etcdMemberReplace,
     certExpiry,

@@ -1,6 +1,6 @@
 /**
  * The scenario flags (--host, --member, --variant, --signal, --toleration-seconds, --keep-snapshot,
- * --delay), checked
+ * --delay, --jitter, --loss), checked
  * before anything is opened: a flag a scenario does not take is refused (not silently ignored),
  * a variant through the scenario module's own validator, and --host / --member against the
  * target's topology as planned — the lab's saved config (or the preset's, when no lab is up),
@@ -16,6 +16,7 @@ import { diskVariant } from '../../scenarios/etcd-disk-latency.ts';
 import { kubeletVariant, pickWorker } from '../../scenarios/kubelet-stop.ts';
 import { lbVariant } from '../../scenarios/lb-stop.ts';
 import { leaderComponent } from '../../scenarios/leader-kill.ts';
+import { linkVariant } from '../../scenarios/network-degrade.ts';
 import { pickApiserver, pickMember } from '../../scenarios/pick.ts';
 import { labConfig, type PresetName } from '../lab/config.ts';
 import { savedConfig } from '../lab/saved.ts';
@@ -24,7 +25,16 @@ import type { Scenario, ScenarioOptions } from '../runner/scenario.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { UserError } from '../util/errors.ts';
 
-type Flag = 'host' | 'member' | 'variant' | 'signal' | 'toleration-seconds' | 'keep-snapshot' | 'delay';
+type Flag =
+  | 'host'
+  | 'member'
+  | 'variant'
+  | 'signal'
+  | 'toleration-seconds'
+  | 'keep-snapshot'
+  | 'delay'
+  | 'jitter'
+  | 'loss';
 
 interface Takes {
   /** Checks --host / --member against the topology (the scenario's picker; the options for a variant's aim). */
@@ -37,6 +47,8 @@ interface Takes {
   readonly tolerationSeconds?: true;
   readonly keepSnapshot?: true;
   readonly delay?: true;
+  /** --jitter and --loss (network-degrade). */
+  readonly link?: true;
 }
 
 const asTarget = (t: Topology) => ({ topology: t }) as Target;
@@ -46,6 +58,7 @@ const TAKES: Readonly<Record<string, Takes>> = {
   'etcd-partition': { member: pickMember },
   'etcd-restore': { member: pickMember, keepSnapshot: true },
   'etcd-disk-latency': { member: pickMember, variant: diskVariant, delay: true },
+  'network-degrade': { member: pickMember, variant: linkVariant, delay: true, link: true },
   'etcd-member-replace': { member: pickMember },
   'cert-expiry': { host: (t, h, o) => certHost(t, { ...o, host: h }), variant: certVariant },
   // Every control plane, in order: nothing to aim.
@@ -87,6 +100,8 @@ const given = (o: ScenarioOptions): Flag[] =>
       ['toleration-seconds', o.tolerationSeconds],
       ['keep-snapshot', o.keepSnapshot],
       ['delay', o.delayMs],
+      ['jitter', o.jitterMs],
+      ['loss', o.lossPct],
     ] as const
   ).flatMap(([f, v]) => (v === undefined ? [] : [f]));
 
@@ -102,6 +117,7 @@ export function checkScenarioFlags(s: Scenario, o: ScenarioOptions): void {
   if (takes.tolerationSeconds) takenFlags.push('toleration-seconds');
   if (takes.keepSnapshot) takenFlags.push('keep-snapshot');
   if (takes.delay) takenFlags.push('delay');
+  if (takes.link) takenFlags.push('jitter', 'loss');
   const extra = given(o).filter((f) => !takenFlags.includes(f));
   if (extra.length > 0) {
     const takesText = takenFlags.length ? `it takes --${takenFlags.join(', --')}` : 'it takes none of them';

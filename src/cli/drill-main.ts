@@ -33,6 +33,15 @@ const DEADLINE_MAX_MS = 24 * 3600_000;
 const DELAY_MIN_MS = 1;
 const DELAY_MAX_MS = 60_000;
 
+/** `5%`, `5` or `0.5%`: a percentage from 0 to 100. */
+export function parsePercent(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  const v = m ? Number(m[1]) : Number.NaN;
+  if (!(v >= 0 && v <= 100))
+    throw new UserError(`${flag}: '${text}' is not a percentage from 0 to 100; write e.g. 5%`);
+  return v;
+}
+
 const names = () => [...SCENARIO_CATALOGUE.keys(), 'all'].join(', ');
 
 const USAGE = `usage: npm run drill -- <scenario|all> [options]
@@ -50,7 +59,10 @@ options:
   --variant NAME          scenario variant (see --list)
   --signal KILL|TERM      signal for process faults (default KILL)
   --toleration-seconds N  tolerationSeconds of the drill workload (kubelet-stop)
-  --delay DURATION        added latency, e.g. 100ms (etcd-disk-latency: each fsync of etcd; default 100ms)
+  --delay DURATION        added latency, e.g. 100ms (etcd-disk-latency: each fsync of etcd;
+                          network-degrade: what a degraded member sends to its peers; default 100ms)
+  --jitter DURATION       network-degrade: ± jitter of that delay (default 0)
+  --loss PERCENT          network-degrade: packets lost, e.g. 5% (default 0)
   --keep-snapshot         etcd-restore (and all): keep the snapshot on the members after the heal
                           (0600, root alone; it holds every Secret) and say where, instead of removing it
   --slo NAME[OP]VALUE     override an SLO, e.g. --slo lb_failover_s=10 or --slo 'rto_s<=20' (repeatable)
@@ -128,6 +140,8 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       signal: { type: 'string' },
       'toleration-seconds': { type: 'string' },
       delay: { type: 'string' },
+      jitter: { type: 'string' },
+      loss: { type: 'string' },
       'keep-snapshot': { type: 'boolean' },
       slo: { type: 'string', multiple: true, default: [] },
       config: { type: 'string' },
@@ -236,6 +250,10 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     ...(values.delay !== undefined
       ? { delayMs: parseDuration(values.delay, '--delay', DELAY_MAX_MS, DELAY_MIN_MS) }
       : {}),
+    ...(values.jitter !== undefined
+      ? { jitterMs: parseDuration(values.jitter, '--jitter', DELAY_MAX_MS) }
+      : {}),
+    ...(values.loss !== undefined ? { lossPct: parsePercent(values.loss, '--loss') } : {}),
   };
   // Aim checked against the target as planned, before anything is opened (aim.ts).
   const { checkAim, checkScenarioFlags, plannedTopology } = await import('./aim.ts');

@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { Component } from '../targets/types.ts';
+import { bundleFile } from '../util/bundle.mjs';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
 import { clusterHosts, hostsByRole } from './config.ts';
@@ -73,7 +74,7 @@ export function labServiceOverrides(cfg: LabConfig): Record<string, { on: 'local
  * The kubeadm profile for `--target lab`: the hosts' facts from the lab config (the same values
  * the manifests were generated from), no reachability (the netns executor does not use the
  * host's link, so link-up heals at once; the host's own timer still restores the link if the
- * harness dies), and the service overrides.
+ * harness dies), the service overrides, and the delaying proxy in place of netem.
  */
 export function labProfile(cfg: LabConfig): KubeadmProfile {
   const cps = hostsByRole(cfg, 'control-plane');
@@ -91,6 +92,9 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
       ]),
     ),
     overrides: labServiceOverrides(cfg),
+    // No netem in this machine's kernel: network-degrade delays through the lab's proxy, from its
+    // bundle (src/lab/delay-proxy/), run inside the host by the machine's node.
+    delayMethod: { kind: 'proxy', argv: [process.execPath, bundleFile(PROJECT_ROOT, 'delay-proxy')] },
     etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: peerUrl(h) })),
     // A node path of each host's own (src/lab/host.ts): gone with the lab, as a node's /run.
     lockPath: LAB_LOCK_PATH,

@@ -26,8 +26,12 @@ export interface ScenarioOptions {
   readonly signal?: 'KILL' | 'TERM';
   readonly variant?: string;
   readonly tolerationSeconds?: number;
-  /** Added latency, ms (`--delay`: etcd-disk-latency's fsync delay). */
+  /** Added latency, ms (`--delay`: etcd-disk-latency's fsync delay, network-degrade's link delay). */
   readonly delayMs?: number;
+  /** network-degrade: jitter of the added delay, ms (`--jitter`). */
+  readonly jitterMs?: number;
+  /** network-degrade: packet loss, percent (`--loss`). */
+  readonly lossPct?: number;
   /** etcd-restore: keep the snapshot on the members after the heal (0600) instead of removing it. */
   readonly keepSnapshot?: boolean;
 }

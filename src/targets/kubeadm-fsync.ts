@@ -77,7 +77,7 @@ export function delayFsyncScript(delayMs: number, forS: number): string {
     '  sleep 0.1; i=$((i+1))',
     'done',
     `echo "strace did not attach to etcd (pid $pid): $(tail -n 3 ${STATE_DIR}/fsync-delay.log 2>/dev/null)" >&2`,
-    `kill -TERM -- -$(cat ${PID_FILE}) 2>/dev/null || true`,
+    `kill -TERM -$(cat ${PID_FILE}) 2>/dev/null || true`,
     'exit 1',
   ].join('\n');
 }
@@ -108,7 +108,7 @@ export function undelayFsyncScript(): string {
   return [
     `own=$(cat ${PID_FILE} 2>/dev/null || true)`,
     // Only a live session leader that is our `timeout` (its comm), never a reused pid.
-    `if [ -n "$own" ] && [ "$(cat /proc/$own/comm 2>/dev/null)" = timeout ]; then kill -TERM -- "-$own" 2>/dev/null || true; fi`,
+    `if [ -n "$own" ] && [ "$(cat /proc/$own/comm 2>/dev/null)" = timeout ]; then kill -TERM "-$own" 2>/dev/null || true; fi`,
     findPids('etcd'),
     `if [ -z "$pids" ]; then rm -f ${PID_FILE}; echo "etcd is not running: nothing traced"; exit 0; fi`,
     'set -- $pids; pid=$1',

@@ -37,6 +37,14 @@ import {
 } from './kubeadm-fsync.ts';
 import { linkDownScript, linkStateScript, linkUpScript } from './kubeadm-link.ts';
 import {
+  type DelayMethod,
+  degradeNetScript,
+  KUBEADM_PEER_PORT,
+  netDegradeStateScript,
+  peerRttScript,
+  undegradeNetScript,
+} from './kubeadm-net-degrade.ts';
+import {
   cycleStaticPod,
   findPids,
   readyUrl,
@@ -91,6 +99,8 @@ export interface KubeadmProfileOptions {
   readonly startWaitS?: number;
   /** etcd members (name, peer URL) for `restore-etcd`'s --initial-cluster. */
   readonly etcdMembers?: readonly { readonly name: string; readonly peerUrl: string }[];
+  /** How network-degrade delays the peer traffic (default netem; the lab: its delaying proxy). */
+  readonly delayMethod?: DelayMethod;
   /** Where the drill's cluster lock lives on each host (HostProfile.lockPath). */
   readonly lockPath?: string;
 }
@@ -165,6 +175,14 @@ export class KubeadmProfile implements HostProfile {
     if (a.kind === 'delay-fsync') {
       vars.delayMs = String(a.delayMs);
       vars.forS = String(a.forS);
+    }
+    if (a.kind === 'degrade-net') {
+      vars.delayMs = String(a.spec.delayMs);
+      vars.jitterMs = String(a.spec.jitterMs);
+      vars.lossPct = String(a.spec.lossPct);
+      vars.forS = String(a.spec.forS);
+      vars.degraded = String(a.spec.degraded);
+      vars.peers = a.spec.peers.map((p) => `${p.address}:${p.port}`).join(',');
     }
     if (a.kind === 'link-down' && a.restoreAfterS !== undefined) vars.restoreAfterS = String(a.restoreAfterS);
     const run = typeof o === 'string' ? o : o.run;
@@ -279,6 +297,18 @@ export class KubeadmProfile implements HostProfile {
             '/health',
           ),
         });
+      case 'degrade-net':
+        return degradeNetScript(
+          a.spec,
+          this.info(a.host).etcd?.peerPort ?? KUBEADM_PEER_PORT,
+          this.o.delayMethod ?? { kind: 'netem' },
+        );
+      case 'undegrade-net':
+        return undegradeNetScript();
+      case 'net-degrade-state':
+        return netDegradeStateScript();
+      case 'peer-rtt':
+        return peerRttScript(a.peers, a.samples);
       case 'etcd-fsync-metrics':
         return fsyncMetricsScript(this.info(a.host).etcd?.metricsUrl);
       case 'restore-etcd': {

@@ -9,6 +9,7 @@ import type { Executor } from '../executors/types.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from './defaults.ts';
 import type { ExpirableCert } from './kubeadm-cert-expiry.ts';
+import type { NetDegradeSpec } from './kubeadm-net-degrade.ts';
 import type { PartitionSpec } from './partition.ts';
 
 export type TargetKind = 'lab' | 'kind' | 'ssh';
@@ -179,6 +180,23 @@ export type Action =
       readonly cert: ExpirableCert;
       readonly address: string;
       readonly port: number;
+    }
+  /**
+   * network-degrade (src/targets/kubeadm-net-degrade.ts): delay and loss on the etcd peer traffic
+   * the host sends (`spec.degraded`), or the delay of a degraded peer's on this host's own
+   * connections to it (the lab's proxy); the host removes it by itself after `spec.forS`.
+   */
+  | { readonly kind: 'degrade-net'; readonly host: string; readonly spec: NetDegradeSpec }
+  /** Remove the degradation; idempotent. */
+  | { readonly kind: 'undegrade-net'; readonly host: string }
+  /** Print `method=… counted=N dropped=M proxy=PID|-`; exit 3 when nothing is installed. */
+  | { readonly kind: 'net-degrade-state'; readonly host: string }
+  /** Time `samples` HTTP round trips to each peer's etcd peer port (`GET /version`, the host's peer certificate). */
+  | {
+      readonly kind: 'peer-rtt';
+      readonly host: string;
+      readonly peers: readonly { readonly address: string; readonly port: number }[];
+      readonly samples: number;
     }
   /** Print `<sum s> <count>` of the member's `etcd_disk_wal_fsync_duration_seconds`. */
   | { readonly kind: 'etcd-fsync-metrics'; readonly host: string }

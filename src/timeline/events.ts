@@ -102,6 +102,30 @@ export type FaultProof =
       /** The process's own measure of the delayed calls since the injection (etcd: WAL fsync mean, s, over `samples` calls; the lowest host's when several). */
       readonly observedMeanS: number;
       readonly samples: number;
+    }
+  | {
+      /**
+       * etcd peer links degraded (network-degrade): how (netem, the lab's proxy), what was asked,
+       * and what was measured across the links — the median HTTP round trip to each peer's etcd
+       * peer port before and after, and with loss the degraded hosts' packet counters.
+       */
+      readonly kind: 'link-degraded';
+      readonly host: string;
+      readonly method: string;
+      readonly delayMs: number;
+      readonly jitterMs: number;
+      readonly lossPct: number;
+      readonly rtt: readonly {
+        readonly from: string;
+        readonly to: string;
+        readonly expectedAddedMs: number;
+        readonly baselineS: number;
+        readonly degradedS: number;
+        readonly failed: number;
+      }[];
+      readonly packets?: number;
+      readonly dropped?: number;
+      readonly observedLossPct?: number;
     };
 
 /** One component's restart in a rolling restart. */

@@ -8,6 +8,7 @@ export declare const ENTRIES: Readonly<{
   'kube-controller-manager': string;
   'kube-scheduler': string;
   kubelet: string;
+  'delay-proxy': string;
 }>;
 export type BundleName = keyof typeof ENTRIES;
 export declare function bundleDir(root: string): string;

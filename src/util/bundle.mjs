@@ -1,6 +1,6 @@
 /**
- * The project's esbuild bundles: the two CLIs (drill, lab) and the lab's own control-plane
- * components, built together into `node_modules/.cache/ha-drill/` and run there as plain Node,
+ * The project's esbuild bundles: the two CLIs (drill, lab), the lab's own control-plane
+ * components and the lab's delay proxy (network-degrade's stand-in for netem), built together into `node_modules/.cache/ha-drill/` and run there as plain Node,
  * without a TypeScript loader (a fraction of the start-up CPU and memory).
  *
  * Plain JavaScript, because `bin/ha-drill.mjs` runs it before anything is compiled.
@@ -27,6 +27,7 @@ export const ENTRIES = Object.freeze({
   'kube-controller-manager': 'src/kube/controller-manager/main.ts',
   'kube-scheduler': 'src/kube/scheduler/main.ts',
   kubelet: 'src/kube/kubelet/main.ts',
+  'delay-proxy': 'src/lab/delay-proxy/main.ts',
 });
 
 /** What a build reads: these folders (recursively) and files, relative to the project root. */

@@ -266,6 +266,10 @@ export function badInputCases(dir: string): BadInput[] {
         ['cert-expiry', 'member', 'cp1'],
         ['cert-expiry', 'signal', 'KILL'],
         ['cert-expiry', 'delay', '1s'],
+        ['etcd-disk-latency', 'jitter', '10ms'],
+        ['etcd-disk-latency', 'loss', '5%'],
+        ['network-degrade', 'host', 'cp1'],
+        ['network-degrade', 'signal', 'KILL'],
       ] as const
     ).map(([scenario, flag, value]) => ({
       name: `${scenario} --${flag}`,
@@ -314,6 +318,36 @@ export function badInputCases(dir: string): BadInput[] {
       name: 'etcd-disk-latency delay too short',
       args: drill('etcd-disk-latency', '--delay', '10us'),
       says: /--delay: '10us' is shorter than the 1ms allowed/,
+    },
+    {
+      name: 'network-degrade loss over 100 %',
+      args: drill('network-degrade', '--loss', '150%'),
+      says: /--loss: '150%' is not a percentage from 0 to 100; write e\.g\. 5%/,
+    },
+    {
+      name: 'network-degrade loss not a number',
+      args: drill('network-degrade', '--loss', 'some'),
+      says: /--loss: 'some' is not a percentage/,
+    },
+    {
+      name: 'network-degrade jitter without unit',
+      args: drill('network-degrade', '--jitter', '20'),
+      says: /--jitter: .*20.*unit/,
+    },
+    {
+      name: 'network-degrade variant bogus',
+      args: drill('network-degrade', '--variant', 'link'),
+      says: /network-degrade --variant must be one of member, all \(got 'link'\)/,
+    },
+    {
+      name: 'network-degrade all with a member',
+      args: drill('network-degrade', '--variant', 'all', '--member', 'cp1'),
+      says: /network-degrade --variant all degrades every member: drop --member/,
+    },
+    {
+      name: 'network-degrade unknown member',
+      args: drill('network-degrade', '--member', 'cp9'),
+      says: /cp9/,
     },
     {
       name: 'cert-expiry variant bogus',

@@ -79,6 +79,7 @@ t.test('no lab: dry runs and lab status send nothing to 198.18.0.0/15', async (t
     const flag = {
       'etcd-partition': /pass --member/,
       'etcd-disk-latency': /pass --member/,
+      'network-degrade': /pass --member/,
       'leader-kill': /name the aim with its flag/,
       'lb-stop': /pass --host/,
     }[n];
@@ -98,7 +99,7 @@ t.test('no lab: dry runs and lab status send nothing to 198.18.0.0/15', async (t
   const all = outputs[member + 2]!;
   t.equal(codes[member + 2], 0, 'all --dry-run plans what it can without a lab');
   t.equal((all.match(/^plan: /gm) ?? []).length, names.length, 'a plan line per scenario');
-  for (const n of ['etcd-partition', 'leader-kill', 'lb-stop'])
+  for (const n of ['etcd-partition', 'etcd-disk-latency', 'network-degrade', 'leader-kill', 'lb-stop'])
     t.match(all, new RegExp(`^plan: ${n} — not planned: `, 'm'), `all: ${n}'s live aim is said, not planned`);
   t.match(outputs[names.length + 3], /no lab is up/, 'lab status says so');
   t.notOk(fs.existsSync(stateDir), 'no lab state was created');

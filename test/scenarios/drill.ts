@@ -14,6 +14,7 @@ import type { RunOutcome } from '../../src/runner/options.ts';
 import { runScenario } from '../../src/runner/run.ts';
 import type { Scenario, ScenarioOptions } from '../../src/runner/scenario.ts';
 import { resolveSlos } from '../../src/slo/resolve.ts';
+import { eventsOf } from '../../src/timeline/events.ts';
 
 export interface Drill {
   readonly outcome: RunOutcome;
@@ -95,4 +96,29 @@ export function detected(t: Test, d: Drill): void {
       t.ok(m && m.value !== null, `${kind}_${x.alert}_s measured (${m?.detail ?? 'missing'})`);
     }
   }
+}
+
+/**
+ * A degradation drill (etcd-disk-latency, network-degrade): the fault held for `degradedMs` from
+ * its effect before the heal, and after the heal the typical write is faster than `delayMs` again.
+ */
+export function degradedThenFast(
+  t: Test,
+  r: RunOutcome['result'],
+  degradedMs: number,
+  delayMs: number,
+): void {
+  const effect =
+    eventsOf(r.timeline, 'fault.effect')[0]?.atMs ?? eventsOf(r.timeline, 'fault.invoke')[0]!.atMs;
+  const heal = eventsOf(r.timeline, 'heal.invoke')[0]!.atMs;
+  t.ok(heal - effect >= degradedMs, `degraded for ${((heal - effect) / 1000).toFixed(1)} s`);
+  const healed = eventsOf(r.timeline, 'heal.done')[0]!.atMs;
+  const after = eventsOf(r.timeline, 'write.ack').filter((w) => w.atMs > healed);
+  t.ok(after.length > 0, 'writes after the heal');
+  const sorted = after.map((w) => w.latencyMs ?? 0).sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  t.ok(
+    median < delayMs,
+    `the median write after the heal took ${median} ms (< the ${delayMs} ms delay): ${sorted.join(', ')}`,
+  );
 }
