@@ -1,5 +1,5 @@
 /**
- * `npm run lab -- up [--preset seeds|fast] [--workers N] | down | status [--json]`
+ * `npm run lab -- up [--preset seeds|fast] [--workers N] [--etcd-members 3|5] | down | status [--json]`
  * Manages the embedded lab target (needs root: namespaces, links, iptables, daemons).
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +15,8 @@ commands:
   up        bring the lab up (idempotent) and wait until it is healthy
               --preset seeds|fast   timings (default seeds: the source articles' values)
               --workers N           worker hosts, 1-3 (default 2)
+              --etcd-members 3|5    control planes, each with its stacked etcd member
+                                    (default 3; 5 tolerates two failures)
               --lb-check readyz|guide
                                     haproxy's server check: GET /readyz over TLS (default), or the
                                     kubeadm HA guide's lines verbatim (in effect a TLS handshake)
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       preset: { type: 'string' },
       workers: { type: 'string' },
+      'etcd-members': { type: 'string' },
       'lb-check': { type: 'string' },
       'lb-shutdown-sessions': { type: 'boolean' },
       'shutdown-delay': { type: 'string' },
@@ -87,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
       if (!PRESETS.includes(preset))
         throw new UserError(`--preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
       const workers = values.workers === undefined ? undefined : Number(values.workers);
+      const etcdMembers = values['etcd-members'] === undefined ? undefined : Number(values['etcd-members']);
       const lb = {
         ...(values['lb-check'] !== undefined ? { healthCheck: values['lb-check'] as LbHealthCheck } : {}),
         ...(values['lb-shutdown-sessions'] !== undefined
@@ -101,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
         up({
           preset,
           workers,
+          etcdMembers,
           lb,
           ...(delayS !== undefined ? { apiserverShutdownDelayS: delayS } : {}),
           ...(values['shutdown-send-retry-after'] ? { apiserverShutdownSendRetryAfter: true } : {}),

@@ -297,6 +297,13 @@ export const PRESET_TIMINGS: Readonly<Record<PresetName, LabTimings>> = { seeds:
 
 export const DEFAULT_PREFIX = 'hadr';
 export const MAX_WORKERS = 3;
+/**
+ * Stacked etcd members, one per control plane: 3 (tolerates one failure) or 5 (two), the sizes
+ * etcd recommends: an odd number; five survive two failures; an even one adds no tolerance
+ * (https://etcd.io/docs/v3.4/faq/ "What is maximum cluster size?", "Why an odd number of
+ * cluster members?").
+ */
+export const ETCD_MEMBER_COUNTS = [3, 5] as const;
 
 /** The project root (two levels above this file). */
 
@@ -307,6 +314,8 @@ export function defaultStateDir(): string {
 export interface LabOptions {
   readonly preset?: PresetName;
   readonly workers?: number;
+  /** Control planes, each with its stacked etcd member (`--etcd-members`, default 3). */
+  readonly etcdMembers?: number;
   readonly prefix?: string;
   readonly stateDir?: string;
   /** Load-balancer options (defaults: DEFAULT_LB). */
@@ -360,6 +369,12 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
     throw new UserError(`--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${String(workers)})`);
   }
+  const members = opts.etcdMembers ?? 3;
+  if (!(ETCD_MEMBER_COUNTS as readonly number[]).includes(members)) {
+    throw new UserError(
+      `--etcd-members must be ${ETCD_MEMBER_COUNTS.join(' or ')} (an odd number of stacked members, one per control plane; got ${String(members)})`,
+    );
+  }
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) {
     throw new UserError(
@@ -373,13 +388,12 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     netns: `${prefix}-${name}`,
     veth: `${prefix}-${name}`,
   });
-  const hosts: LabHost[] = [
-    host('cp1', 'control-plane', '198.18.0.11'),
-    host('cp2', 'control-plane', '198.18.0.12'),
-    host('cp3', 'control-plane', '198.18.0.13'),
+  const hosts: LabHost[] = [];
+  for (let i = 1; i <= members; i++) hosts.push(host(`cp${i}`, 'control-plane', `198.18.0.${10 + i}`));
+  hosts.push(
     host('lb1', 'lb', '198.18.0.21'),
     host('lb2', 'lb', '198.18.0.22'),
-  ];
+  );
   for (let i = 1; i <= workers; i++) hosts.push(host(`w${i}`, 'worker', `198.18.0.${30 + i}`));
   hosts.push(host('mon1', 'monitoring', '198.18.0.51'));
   return {

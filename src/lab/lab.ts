@@ -46,10 +46,12 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const cfg = labConfig(opts);
   const saved = savedConfig(cfg.stateDir);
   const lbText = (c: LabConfig) => JSON.stringify(lbOptions(c));
+  const members = (c: LabConfig) => hostsByRole(c, 'control-plane').length;
   if (
     saved &&
     (saved.preset !== cfg.preset ||
       saved.workers !== cfg.workers ||
+      members(saved) !== members(cfg) ||
       saved.prefix !== cfg.prefix ||
       lbText(saved) !== lbText(cfg) ||
       saved.timings.apiserver.shutdownDelayS !== cfg.timings.apiserver.shutdownDelayS ||
@@ -59,7 +61,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     const delay = (c: LabConfig) =>
       `apiserver shutdown delay ${c.timings.apiserver.shutdownDelayS} s${c.timings.apiserver.shutdownSendRetryAfter ? ' with --shutdown-send-retry-after' : ''}`;
     throw new UserError(
-      `a lab is already up with preset '${saved.preset}', ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
+      `a lab is already up with preset '${saved.preset}', ${members(saved)} etcd members, ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${members(cfg)} etcd members, ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
     );
   }
   if (!saved && (await leftovers(cfg.prefix, cfg.stateDir))) {

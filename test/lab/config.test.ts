@@ -24,6 +24,19 @@ t.test('address plan follows the brief', async (t) => {
     t.match(h.ip, /^198\.18\.0\.\d+$/, 'inside the benchmarking range');
   }
   t.equal(labConfig({ workers: 3 }).hosts.filter((h) => h.role === 'worker').length, 3);
+  // Five stacked members: cp4 and cp5 next in the control planes' range, nothing else moves.
+  const five = labConfig({ etcdMembers: 5 });
+  t.same(
+    five.hosts.filter((h) => h.role === 'control-plane').map((h) => `${h.name}=${h.ip}`),
+    ['cp1=198.18.0.11', 'cp2=198.18.0.12', 'cp3=198.18.0.13', 'cp4=198.18.0.14', 'cp5=198.18.0.15'],
+  );
+  t.same(
+    five.hosts.filter((h) => h.role !== 'control-plane').map((h) => h.ip),
+    labConfig()
+      .hosts.filter((h) => h.role !== 'control-plane')
+      .map((h) => h.ip),
+  );
+  t.equal(labConfig().hosts.filter((h) => h.role === 'control-plane').length, 3, 'three by default');
   t.equal(hostByName(cfg, 'lb2').ip, '198.18.0.22');
 });
 
@@ -53,6 +66,11 @@ t.test('seeds preset carries the source articles values, fast is shorter', async
 
 t.test('bad options get errors that say what to fix', async (t) => {
   t.throws(() => labConfig({ workers: 0 }), /--workers must be a whole number from 1 to 3/);
+  t.throws(
+    () => labConfig({ etcdMembers: 4 }),
+    /--etcd-members must be 3 or 5 \(an odd number of stacked members, one per control plane; got 4\)/,
+  );
+  t.throws(() => labConfig({ etcdMembers: 1 }), /--etcd-members must be 3 or 5/);
   t.throws(() => labConfig({ workers: 4 }), /--workers/);
   t.throws(() => labConfig({ preset: 'slow' as never }), /unknown lab preset 'slow': use one of seeds, fast/);
   t.throws(() => labConfig({ prefix: 'Bad-Prefix' }), /prefix/);

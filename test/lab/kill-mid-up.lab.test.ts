@@ -88,6 +88,9 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
   const clash = await lab('up', '--preset', 'seeds');
   t.equal(clash.code, 2, 'a different preset over a running lab is a user error');
   t.match(clash.stderr, /run 'npm run lab -- down' before/);
+  const five = await lab('up', '--preset', 'fast', '--etcd-members', '5');
+  t.equal(five.code, 2, 'five members over a running three-member lab is a user error');
+  t.match(five.stderr, /already up with preset 'fast', 3 etcd members.*with 5 etcd members/);
   t.equal((await lab('down')).code, 0);
   await nothingLeft(t);
 });
@@ -102,6 +105,9 @@ t.test('bad input: unknown command and bad flag values exit 2 and say what to fi
   const workers = await lab('up', '--workers', '9');
   t.equal(workers.code, 2);
   t.match(workers.stderr, /--workers must be a whole number from 1 to 3/);
+  const members = await lab('up', '--etcd-members', '4');
+  t.equal(members.code, 2);
+  t.match(members.stderr, /--etcd-members must be 3 or 5 \(an odd number of stacked members/);
   const preset = await lab('up', '--preset', 'turbo');
   t.equal(preset.code, 2);
   t.match(preset.stderr, /--preset must be one of seeds, fast/);

@@ -80,6 +80,16 @@ t.test('interlocks: quorum, every apiserver, the only LB; declared outages pass'
     ).join(),
     /below quorum/,
   );
+  // Five members (`lab up --etcd-members 5`): quorum 3, so two may go, three may not.
+  const five = topo({
+    etcd: ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'].map((h) => ({ host: h, member: h, url: h })),
+  });
+  const down = (...hs: string[]) => ({ impact: hs.map((host) => ({ kind: 'etcd-member' as const, host })) });
+  t.same(interlockViolations(down('cp1', 'cp2'), five), [], '2 of 5 members is fine');
+  t.match(
+    interlockViolations(down('cp1', 'cp2', 'cp3'), five).join(),
+    /it would leave 2 of 5 etcd members, below quorum \(3\)/,
+  );
   const single = topo({
     apiservers: [{ host: 'cp1', ip: 'a', url: 'u' }],
     etcd: [{ host: 'cp1', member: 'cp1', url: 'u' }],
