@@ -80,7 +80,9 @@ export const lbStop: Scenario = {
           })
         : servicesFault({
             host,
-            components: ['keepalived', 'haproxy'],
+            // A VRRP pair: keepalived too (the backup takes the VIP over). One LB has no peer to
+            // hand it to: its haproxy is what serves (kind's container, the lab's `--lbs 1`).
+            components: t.lbs.length > 1 ? ['keepalived', 'haproxy'] : ['haproxy'],
             signal: ctx.options.signal ?? 'KILL',
           });
     // After the heal, VRRP preemption gives the VIP back to its pre-fault holder: wait for that
@@ -108,8 +110,8 @@ export const lbStop: Scenario = {
     allowed: ['TargetDown'],
   }),
   // VRRP takeover ≤ 3 × advert + skew + advert; then 3 s of sustained success. Twice that + 10 s.
-  // A single LB never recovers by itself: the same bound, then the heal (the analysis measures the
-  // outage until it is back).
+  // A single LB never recovers by itself: the same bound, then the heal (the analysis reports the
+  // outage still running then as a lower bound, back only with the heal).
   observeMs: (t) => 2 * 1000 * (4 * (t.advertIntS ?? 1) + 3) + 10_000,
   // SIGTERM to keepalived sends priority 0: the backup takes over after Skew_Time alone.
   analysis(ctx) {

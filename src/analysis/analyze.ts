@@ -6,7 +6,7 @@
  * unproven fault yields `unknown` and no numbers at all.
  */
 import { MEASUREMENTS, type MeasurementName } from '../slo/types.ts';
-import { type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
+import { eventsOf, type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { apiOutage, lbFailover, rto, summarizeAvailability } from './availability.ts';
 import { apiLatency, leaderChanges, readyzFlaps, writeLatency } from './degradation.ts';
 import { apiDisruption, leaseHolderChanges } from './disruption.ts';
@@ -59,8 +59,10 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
   }
   const t0 = fault.effectMs;
   const target: FaultTarget = { ...fault.target, ...ctx.target } as FaultTarget;
+  const healMs = eventsOf(timeline, 'heal.invoke')[0]?.atMs;
   const avail = summarizeAvailability(timeline, {
     faultMs: t0,
+    ...(healMs !== undefined ? { healMs } : {}),
     sustainedSuccessMs: ctx.sustainedSuccessMs,
     maxProbeGapMs: ctx.maxProbeGapMs,
     connection: ctx.connection,

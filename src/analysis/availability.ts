@@ -19,6 +19,14 @@ type Sample = EventOf<'api.request'>;
 
 export interface AvailabilityOptions extends SustainedRule {
   readonly faultMs: number;
+  /**
+   * When the drill's heal began. An outage still running then (failing without a break for at
+   * least the sustained-success window) ended by the heal's doing, not the cluster's: the samples
+   * from then on are left out and it is reported as a lower bound ("back only with the heal": a
+   * single LB, or a failover that did not happen within the observation), never as an outage that
+   * ended by itself when the drill ended it.
+   */
+  readonly healMs?: number;
 }
 
 export interface AvailabilitySummary {
@@ -27,8 +35,10 @@ export interface AvailabilitySummary {
   readonly recoveryMs: number | null;
   readonly lastSampleMs: number | null;
   readonly outageMs: number;
-  /** Outage ran until the end of observation. */
+  /** Outage ran until the end of observation (or the heal). */
   readonly outageOpen: boolean;
+  /** The heal began while it still ran (the samples end there). */
+  readonly openAtHeal: boolean;
   readonly failureRuns: number;
   readonly gaps: readonly { readonly fromMs: number; readonly toMs: number }[];
 }
@@ -42,13 +52,29 @@ export function lbSamples(
     .sort((a, b) => a.atMs - b.atMs);
 }
 
+/**
+ * The last samples fail without a break from `sinceMs` on (a failure run at least that old still
+ * running): an outage, not one failed request among successes (cert-expiry's refused handshakes).
+ */
+function failingSince(samples: readonly Sample[], sinceMs: number): boolean {
+  if (samples.length === 0 || samples.at(-1)!.ok) return false;
+  let i = samples.length - 1;
+  while (i > 0 && !samples[i - 1]!.ok) i--;
+  return samples[i]!.atMs <= sinceMs;
+}
+
 export function summarizeAvailability(
   events: readonly TimelineEvent[],
   o: AvailabilityOptions,
 ): AvailabilitySummary {
   const sustain = o.sustainedSuccessMs ?? DEFAULT_SUSTAINED_MS;
   const maxGap = o.maxProbeGapMs ?? DEFAULT_MAX_GAP_MS;
-  const post = lbSamples(events, o.connection).filter((s) => s.atMs >= o.faultMs);
+  const after = lbSamples(events, o.connection).filter((s) => s.atMs >= o.faultMs);
+  // Failing when the heal began: what follows is the heal's doing. Otherwise every sample counts
+  // (a failure run the heal causes, a VIP going back to its MASTER, is part of the drill's cost).
+  const beforeHeal = o.healMs === undefined ? after : after.filter((s) => s.atMs < o.healMs!);
+  const openAtHeal = o.healMs !== undefined && failingSince(beforeHeal, o.healMs - sustain);
+  const post = openAtHeal ? beforeHeal : after;
   const gaps: { fromMs: number; toMs: number }[] = [];
   for (let i = 1; i < post.length; i++) {
     if (post[i]!.atMs - post[i - 1]!.atMs > maxGap)
@@ -78,6 +104,7 @@ export function summarizeAvailability(
     lastSampleMs: post.length ? post[post.length - 1]!.atMs : null,
     outageMs,
     outageOpen,
+    openAtHeal,
     failureRuns: runs,
     gaps,
   };
@@ -181,6 +208,6 @@ export function apiOutage(a: AvailabilitySummary): Observation {
   return {
     value: a.outageMs / 1000,
     ...(a.outageOpen ? { lowerBound: true } : {}),
-    detail: `${a.failureRuns} failure run(s)${a.outageOpen ? ', the last one still failing at the end' : ''}${gapNote(a)}`,
+    detail: `${a.failureRuns} failure run(s)${a.openAtHeal ? ', the last one still failing when the heal began: back only with the heal' : a.outageOpen ? ', the last one still failing at the end' : ''}${gapNote(a)}`,
   };
 }

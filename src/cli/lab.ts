@@ -1,5 +1,5 @@
 /**
- * `npm run lab -- up [--preset seeds|fast] [--workers N] [--etcd-members 3|5] | down | status [--json]`
+ * `npm run lab -- up [--preset seeds|fast] [--workers N] [--etcd-members 3|5] [--lbs 1|2] | down | status [--json]`
  * Manages the embedded lab target (needs root: namespaces, links, iptables, daemons).
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +17,8 @@ commands:
               --workers N           worker hosts, 1-3 (default 2)
               --etcd-members 3|5    control planes, each with its stacked etcd member
                                     (default 3; 5 tolerates two failures)
+              --lbs 1|2             API load balancers (default 2: haproxy + keepalived sharing the
+                                    VIP; 1: haproxy alone holding it, a single point of failure)
               --lb-check readyz|guide
                                     haproxy's server check: GET /readyz over TLS (default), or the
                                     kubeadm HA guide's lines verbatim (in effect a TLS handshake)
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       preset: { type: 'string' },
       workers: { type: 'string' },
       'etcd-members': { type: 'string' },
+      lbs: { type: 'string' },
       'lb-check': { type: 'string' },
       'lb-shutdown-sessions': { type: 'boolean' },
       'shutdown-delay': { type: 'string' },
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UserError(`--preset must be one of ${PRESETS.join(', ')} (got '${preset}')`);
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       const etcdMembers = values['etcd-members'] === undefined ? undefined : Number(values['etcd-members']);
+      const lbs = values.lbs === undefined ? undefined : Number(values.lbs);
       const lb = {
         ...(values['lb-check'] !== undefined ? { healthCheck: values['lb-check'] as LbHealthCheck } : {}),
         ...(values['lb-shutdown-sessions'] !== undefined
@@ -106,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
           preset,
           workers,
           etcdMembers,
+          lbs,
           lb,
           ...(delayS !== undefined ? { apiserverShutdownDelayS: delayS } : {}),
           ...(values['shutdown-send-retry-after'] ? { apiserverShutdownSendRetryAfter: true } : {}),

@@ -1,6 +1,6 @@
 /**
  * What the lab starts where, in order (layers start in order, members of a layer in parallel):
- * haproxy + keepalived on the LBs (as system services), the kubelet on every Kubernetes host
+ * haproxy + keepalived on the LBs (as system services; a single LB runs haproxy alone), the kubelet on every Kubernetes host
  * (on the control planes it runs etcd, kube-apiserver, kube-controller-manager and
  * kube-scheduler as static pods from /etc/kubernetes/manifests, as on a kubeadm node), an
  * OpenSSH sshd in every cluster host (for the ssh target), and Prometheus and Alertmanager on the
@@ -8,7 +8,7 @@
  */
 import { bundleComponents } from './bundle.ts';
 import type { LabConfig } from './config.ts';
-import { clusterHosts, hostsByRole } from './config.ts';
+import { clusterHosts, hostsByRole, vrrpPair } from './config.ts';
 import { kubeletSpec, writeClusterFiles } from './control-plane.ts';
 import { haproxySpec } from './haproxy.ts';
 import { keepalivedSpec } from './keepalived.ts';
@@ -29,7 +29,8 @@ export async function labLayers(cfg: LabConfig): Promise<Layer[]> {
   const monitoring = await monitoringSpecs(cfg, cas);
   return [
     { name: 'haproxy', specs: lbs.map((h) => haproxySpec(cfg, h)) },
-    { name: 'keepalived', specs: lbs.map((h) => keepalivedSpec(cfg, h)) },
+    // A single LB runs no keepalived: it holds the VIP itself (src/lab/network.ts).
+    ...(vrrpPair(cfg) ? [{ name: 'keepalived', specs: lbs.map((h) => keepalivedSpec(cfg, h)) }] : []),
     {
       name: 'kubelet',
       specs: clusterHosts(cfg)

@@ -316,6 +316,12 @@ export interface LabOptions {
   readonly workers?: number;
   /** Control planes, each with its stacked etcd member (`--etcd-members`, default 3). */
   readonly etcdMembers?: number;
+  /**
+   * API load balancers (`--lbs`, default 2): two are the kubeadm HA guide's haproxy + keepalived
+   * pair sharing the VIP by VRRP; one is haproxy alone holding the VIP as its own address (a
+   * single point of failure, as kind's one LB container).
+   */
+  readonly lbs?: number;
   readonly prefix?: string;
   readonly stateDir?: string;
   /** Load-balancer options (defaults: DEFAULT_LB). */
@@ -375,6 +381,12 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
       `--etcd-members must be ${ETCD_MEMBER_COUNTS.join(' or ')} (an odd number of stacked members, one per control plane; got ${String(members)})`,
     );
   }
+  const lbCount = opts.lbs ?? 2;
+  if (lbCount !== 1 && lbCount !== 2) {
+    throw new UserError(
+      `--lbs must be 1 (haproxy alone, a single point of failure) or 2 (the guide's haproxy + keepalived pair; got ${String(lbCount)})`,
+    );
+  }
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) {
     throw new UserError(
@@ -390,10 +402,8 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   });
   const hosts: LabHost[] = [];
   for (let i = 1; i <= members; i++) hosts.push(host(`cp${i}`, 'control-plane', `198.18.0.${10 + i}`));
-  hosts.push(
-    host('lb1', 'lb', '198.18.0.21'),
-    host('lb2', 'lb', '198.18.0.22'),
-  );
+  hosts.push(host('lb1', 'lb', '198.18.0.21'));
+  if (lbCount === 2) hosts.push(host('lb2', 'lb', '198.18.0.22'));
   for (let i = 1; i <= workers; i++) hosts.push(host(`w${i}`, 'worker', `198.18.0.${30 + i}`));
   hosts.push(host('mon1', 'monitoring', '198.18.0.51'));
   return {
@@ -432,6 +442,13 @@ export const labKubeconfigPath = (cfg: LabConfig): string =>
 
 export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
   cfg.hosts.filter((h) => h.role === role);
+
+/**
+ * The LBs share the VIP by VRRP (keepalived) when there are two; a single LB holds it as an
+ * address of its own (keepalived needs a peer to advertise to in unicast mode: keepalived.conf(5)
+ * `unicast_peer`, "It is not possible to operate in unicast mode without any peers").
+ */
+export const vrrpPair = (cfg: LabConfig): boolean => hostsByRole(cfg, 'lb').length > 1;
 
 /** A cluster host's roles in a target topology or inventory: a control plane is an etcd host too. */
 export const clusterRoles = (h: LabHost): ('control-plane' | 'etcd' | 'lb' | 'worker')[] =>

@@ -47,11 +47,13 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const saved = savedConfig(cfg.stateDir);
   const lbText = (c: LabConfig) => JSON.stringify(lbOptions(c));
   const members = (c: LabConfig) => hostsByRole(c, 'control-plane').length;
+  const lbCount = (c: LabConfig) => hostsByRole(c, 'lb').length;
   if (
     saved &&
     (saved.preset !== cfg.preset ||
       saved.workers !== cfg.workers ||
       members(saved) !== members(cfg) ||
+      lbCount(saved) !== lbCount(cfg) ||
       saved.prefix !== cfg.prefix ||
       lbText(saved) !== lbText(cfg) ||
       saved.timings.apiserver.shutdownDelayS !== cfg.timings.apiserver.shutdownDelayS ||
@@ -61,7 +63,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     const delay = (c: LabConfig) =>
       `apiserver shutdown delay ${c.timings.apiserver.shutdownDelayS} s${c.timings.apiserver.shutdownSendRetryAfter ? ' with --shutdown-send-retry-after' : ''}`;
     throw new UserError(
-      `a lab is already up with preset '${saved.preset}', ${members(saved)} etcd members, ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${members(cfg)} etcd members, ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
+      `a lab is already up with preset '${saved.preset}', ${members(saved)} etcd members, ${lbCount(saved)} LB(s), ${saved.workers} worker(s), LB options ${lbText(saved)} and ${delay(saved)}; run 'npm run lab -- down' before bringing up preset '${cfg.preset}' with ${members(cfg)} etcd members, ${lbCount(cfg)} LB(s), ${cfg.workers} worker(s), LB options ${lbText(cfg)} and ${delay(cfg)}`,
     );
   }
   if (!saved && (await leftovers(cfg.prefix, cfg.stateDir))) {

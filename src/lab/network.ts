@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { runLocal } from '../executors/local.ts';
 import { check } from '../executors/types.ts';
-import type { LabConfig, LabHost } from './config.ts';
+import { type LabConfig, type LabHost, vrrpPair } from './config.ts';
 
 /**
  * Whether the lab's own bridge exists on this machine. Lab traffic goes to 198.18.0.0/15 only
@@ -58,6 +58,9 @@ async function ensureHost(cfg: LabConfig, h: LabHost, existingNs: string[], link
   const addrs = await ip('-n', h.netns, '-o', 'addr', 'show', 'dev', 'eth0');
   if (!addrs.includes(` ${h.ip}/`))
     await ip('-n', h.netns, 'addr', 'add', `${h.ip}/${cfg.prefixLength}`, 'dev', 'eth0');
+  // A single LB holds the VIP as its own second address (no VRRP pair to move it).
+  if (h.role === 'lb' && !vrrpPair(cfg) && !addrs.includes(` ${cfg.vip}/`))
+    await ip('-n', h.netns, 'addr', 'add', `${cfg.vip}/${cfg.prefixLength}`, 'dev', 'eth0');
   await ip('-n', h.netns, 'link', 'set', 'eth0', 'up');
 }
 

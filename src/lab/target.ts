@@ -11,7 +11,7 @@ import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { TargetError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
-import { clusterHosts, clusterRoles, hostsByRole, labKubeconfigPath } from './config.ts';
+import { clusterHosts, clusterRoles, hostsByRole, labKubeconfigPath, vrrpPair } from './config.ts';
 import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
@@ -74,7 +74,11 @@ export class LabTarget implements Target {
 
   async timings(): Promise<TimingInputs> {
     // The backup that takes over the VIP is the second LB.
-    return haTimingsFromLab(this.cfg.timings, { backupPriority: vrrpPriority(1), preset: this.cfg.preset });
+    return haTimingsFromLab(this.cfg.timings, {
+      backupPriority: vrrpPriority(1),
+      vrrp: vrrpPair(this.cfg),
+      preset: this.cfg.preset,
+    });
   }
 
   async vipHolder(): Promise<string | null> {

@@ -14,12 +14,23 @@ export interface LabTimingOptions {
   readonly preset?: string;
   /** keepalived priority of the backup LB that takes over (lab: lb2 = 100). */
   readonly backupPriority?: number;
+  /** The LBs are a keepalived VRRP pair (default); a single LB has no VRRP inputs. */
+  readonly vrrp?: boolean;
   /** tolerationSeconds of the drill workload (default: the apiserver's default unreachable toleration). */
   readonly tolerationSeconds?: number;
 }
 
 /** The lab config's timings as the windows' inputs, each with the lab preset as its origin. */
 export function haTimingsFromLab(t: LabTimings, o: LabTimingOptions = {}): TimingInputs {
+  const vrrp: Partial<TimingInputs> =
+    o.vrrp === false
+      ? {}
+      : {
+          advertIntS: t.keepalived.advertIntS,
+          priority: o.backupPriority ?? 100,
+          // keepalived's default (the guide's keepalived.conf sets no vrrp_version)
+          vrrpVersion: 2,
+        };
   const values: TimingInputs = {
     nodeMonitorGracePeriodS: t.nodeLifecycle.nodeMonitorGracePeriodS,
     nodeMonitorPeriodS: t.nodeLifecycle.nodeMonitorPeriodS,
@@ -31,16 +42,13 @@ export function haTimingsFromLab(t: LabTimings, o: LabTimingOptions = {}): Timin
     shutdownDelayS: t.apiserver.shutdownDelayS,
     leaseDurationS: t.leaderElection.leaseDurationS,
     retryPeriodS: t.leaderElection.retryPeriodS,
-    advertIntS: t.keepalived.advertIntS,
-    priority: o.backupPriority ?? 100,
+    ...vrrp,
     checkInterMs: t.haproxy.checkInterMs,
     fall: t.haproxy.fall,
     checkTimeoutMs: t.haproxy.checkTimeoutMs,
     checkConnectTimeoutMs: HAPROXY_TIMEOUT_CONNECT_MS,
     rise: t.haproxy.rise,
     lbChecker: 'haproxy',
-    // keepalived's default (the guide's keepalived.conf sets no vrrp_version)
-    vrrpVersion: 2,
     etcdHeartbeatMs: t.etcd.heartbeatMs,
     etcdElectionMs: t.etcd.electionMs,
   };

@@ -136,3 +136,48 @@ t.test('recoveryMs: once found, later samples never move it (what lets the runne
   t.equal(recoveryMs(tl.events, FAULT, { connection: 'keepalive' }), 25_000, 'per probe variant');
   t.end();
 });
+
+t.test('still failing when the heal began: back only with the heal, a lower bound', (t) => {
+  // A single LB stopped at 10.5 s; the drill heals at 30 s; the API answers from 30.2 s on.
+  const tl = new Timeline().lb(0, 40_000, (x) => x < 10_500 || x >= 30_200);
+  const healed = summary(tl, { healMs: 30_000 });
+  t.equal(healed.openAtHeal, true);
+  t.equal(healed.recoveryMs, null, 'no recovery of its own');
+  const o = apiOutage(healed);
+  t.equal(o.lowerBound, true);
+  t.equal(o.value, (29_900 - 10_500) / 1000, 'until the last sample before the heal');
+  t.match(o.detail, /still failing when the heal began: back only with the heal/);
+  t.equal(rto(healed, FAULT).lowerBound, true);
+  t.equal(lbFailover(healed).lowerBound, true);
+  // The same timeline without the heal's time: the recovery the heal brought counts (as before).
+  const naive = summary(tl);
+  t.equal(naive.recoveryMs, 30_200);
+  t.notOk(apiOutage(naive).lowerBound);
+  t.end();
+});
+
+t.test('recovered before the heal: a failure run the heal causes still counts', (t) => {
+  // Failover 10.5–14.5 s, heal at 20 s, the VIP going back to its MASTER fails 20.1–20.6 s.
+  const tl = new Timeline().lb(
+    0,
+    30_000,
+    (x) => !(x >= 10_500 && x < 14_500) && !(x >= 20_100 && x < 20_600),
+  );
+  const a = summary(tl, { healMs: 20_000 });
+  t.equal(a.openAtHeal, false);
+  t.equal(a.recoveryMs, 14_500);
+  t.equal(apiOutage(a).value, 4 + 0.5, 'both failure runs');
+  t.notOk(apiOutage(a).lowerBound);
+  t.end();
+});
+
+t.test('one failed request right before the heal is not an outage the heal ended', (t) => {
+  // Intermittent failures (every 3rd sample from 10.5 s: cert-expiry's refused handshakes), heal at 20 s.
+  const tl = new Timeline().lb(0, 30_000, (x) => x < 10_500 || x >= 20_000 || (x / 100) % 3 !== 1);
+  const last = tl.events.filter((e) => e.type === 'api.request' && e.atMs < 20_000).at(-1) as { ok: boolean };
+  t.equal(last.ok, false, 'the sample right before the heal failed');
+  const a = summary(tl, { healMs: 20_000 });
+  t.equal(a.openAtHeal, false);
+  t.notOk(apiOutage(a).lowerBound, 'the outage is the failed samples, measured to the next success');
+  t.end();
+});

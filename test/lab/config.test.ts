@@ -1,5 +1,6 @@
 import t from 'tap';
-import { hostByName, hostsByRole, labConfig, PRESET_TIMINGS } from '../../src/lab/config.ts';
+import { hostByName, hostsByRole, labConfig, PRESET_TIMINGS, vrrpPair } from '../../src/lab/config.ts';
+import { haTimingsFromLab } from '../../src/lab/timings.ts';
 
 t.test('address plan follows the brief', async (t) => {
   const cfg = labConfig({ stateDir: '/tmp/x' });
@@ -37,6 +38,22 @@ t.test('address plan follows the brief', async (t) => {
       .map((h) => h.ip),
   );
   t.equal(labConfig().hosts.filter((h) => h.role === 'control-plane').length, 3, 'three by default');
+  // One LB: lb1 alone, no VRRP pair (it holds the VIP itself); two by default.
+  const one = labConfig({ lbs: 1 });
+  t.same(
+    one.hosts.filter((h) => h.role === 'lb').map((h) => `${h.name}=${h.ip}`),
+    ['lb1=198.18.0.21'],
+  );
+  t.equal(vrrpPair(one), false);
+  t.equal(vrrpPair(labConfig()), true, 'the guide pair by default');
+  t.same(
+    Object.keys(haTimingsFromLab(one.timings, { vrrp: false })).filter((k) =>
+      ['advertIntS', 'priority', 'vrrpVersion'].includes(k),
+    ),
+    [],
+    'no VRRP inputs for the windows without keepalived',
+  );
+  t.equal(haTimingsFromLab(labConfig().timings).advertIntS, labConfig().timings.keepalived.advertIntS);
   t.equal(hostByName(cfg, 'lb2').ip, '198.18.0.22');
 });
 
@@ -71,6 +88,8 @@ t.test('bad options get errors that say what to fix', async (t) => {
     /--etcd-members must be 3 or 5 \(an odd number of stacked members, one per control plane; got 4\)/,
   );
   t.throws(() => labConfig({ etcdMembers: 1 }), /--etcd-members must be 3 or 5/);
+  t.throws(() => labConfig({ lbs: 3 }), /--lbs must be 1 \(haproxy alone, a single point of failure\) or 2/);
+  t.throws(() => labConfig({ lbs: 0 }), /--lbs must be 1/);
   t.throws(() => labConfig({ workers: 4 }), /--workers/);
   t.throws(() => labConfig({ preset: 'slow' as never }), /unknown lab preset 'slow': use one of seeds, fast/);
   t.throws(() => labConfig({ prefix: 'Bad-Prefix' }), /prefix/);

@@ -90,7 +90,7 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
   t.match(clash.stderr, /run 'npm run lab -- down' before/);
   const five = await lab('up', '--preset', 'fast', '--etcd-members', '5');
   t.equal(five.code, 2, 'five members over a running three-member lab is a user error');
-  t.match(five.stderr, /already up with preset 'fast', 3 etcd members.*with 5 etcd members/);
+  t.match(five.stderr, /already up with preset 'fast', 3 etcd members, 2 LB\(s\).*with 5 etcd members/);
   t.equal((await lab('down')).code, 0);
   await nothingLeft(t);
 });
@@ -108,6 +108,9 @@ t.test('bad input: unknown command and bad flag values exit 2 and say what to fi
   const members = await lab('up', '--etcd-members', '4');
   t.equal(members.code, 2);
   t.match(members.stderr, /--etcd-members must be 3 or 5 \(an odd number of stacked members/);
+  const lbs = await lab('up', '--lbs', '3');
+  t.equal(lbs.code, 2);
+  t.match(lbs.stderr, /--lbs must be 1 \(haproxy alone, a single point of failure\) or 2/);
   const preset = await lab('up', '--preset', 'turbo');
   t.equal(preset.code, 2);
   t.match(preset.stderr, /--preset must be one of seeds, fast/);

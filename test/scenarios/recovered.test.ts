@@ -166,3 +166,16 @@ t.test('etcd-restore: recovered only after failures, then 3 s of success', async
   );
   t.ok(etcdRestore.recovered(tl.events, 5000, ctx()));
 });
+
+t.test('lb-stop services: keepalived and haproxy of a VRRP pair; haproxy alone on a single LB', async (t) => {
+  const components = async (lbs: string[], host?: string) => {
+    const c = ctx({ variant: 'services', ...(host ? { host } : {}) }, lbs);
+    const f = await lbStop.fault(c);
+    return f
+      .plan(c.target)
+      .filter((s) => s.step === 'inject')
+      .map((s) => (JSON.parse(s.argv[1]!) as { component: string }).component);
+  };
+  t.same(await components(['lb1', 'lb2'], 'lb1'), ['keepalived', 'haproxy']);
+  t.same(await components(['lb1']), ['haproxy'], 'no peer to hand the VIP to: its haproxy is what serves');
+});
