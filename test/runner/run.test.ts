@@ -132,6 +132,8 @@ function setup(
   };
   const run = (signal?: AbortSignal, extra: Partial<RunOptions> = {}) =>
     runScenario({
+      // The API is steady after 0.3 s of success (default 3 s): the run ends that much sooner.
+      sustained: { sustainedSuccessMs: 300 },
       ...extra,
       scenario,
       target,
