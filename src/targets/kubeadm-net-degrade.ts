@@ -78,6 +78,17 @@ export type DelayMethod =
   | { readonly kind: 'netem' }
   | { readonly kind: 'proxy'; readonly argv: readonly string[] };
 
+/**
+ * A peer is an IPv4 address and a port (they go into the scripts as they are): the rules are
+ * iptables' and tc's `u32 match ip`; an IPv6 peer would need ip6tables and `match ip6`.
+ */
+export function checkPeer(p: { readonly address: string; readonly port: number }): void {
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(p.address) || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
+    throw new UserError(
+      `network-degrade: peer ${p.address}:${p.port} is not an IPv4 address and port (IPv6 peers are not supported yet)`,
+    );
+}
+
 export function checkSpec(s: NetDegradeSpec): void {
   const bad = (what: string) => {
     throw new UserError(`network-degrade: ${what}`);
@@ -89,9 +100,7 @@ export function checkSpec(s: NetDegradeSpec): void {
   if (!(s.lossPct >= 0 && s.lossPct <= 100)) bad(`--loss must be between 0% and 100% (got ${s.lossPct}%)`);
   if (s.delayMs === 0 && s.jitterMs === 0 && s.lossPct === 0)
     bad('nothing to degrade: give --delay, --jitter or --loss');
-  for (const p of s.peers)
-    if (!/^[0-9a-fA-F.:]+$/.test(p.address) || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
-      bad(`peer ${p.address}:${p.port} is not an IP address and port`);
+  for (const p of s.peers) checkPeer(p);
 }
 
 /** The peers whose connections from this host pass the proxy: one end degraded. */
@@ -289,13 +298,13 @@ export function parseNetDegradeState(stdout: string): NetDegradeState | undefine
  * `<address> fail` (a lost request is data too).
  */
 export function peerRttScript(peers: readonly { address: string; port: number }[], samples: number): string {
+  for (const p of peers) checkPeer(p);
   const n = Math.max(1, Math.min(50, Math.floor(samples)));
   const curl = `curl -s --http1.1 -o /dev/null --max-time 10 --cacert ${ETCD_PKI}/ca.crt --cert ${ETCD_PKI}/peer.crt --key ${ETCD_PKI}/peer.key`;
   return [
     `command -v curl >/dev/null 2>&1 || { echo 'curl is not installed on this host: install it (it measures the round trip to the peers)' >&2; exit 3; }`,
     ...peers.map((p) => {
-      const host = p.address.includes(':') ? `[${p.address}]` : p.address;
-      return `i=0; while [ $i -lt ${n} ]; do if o=$(${curl} -w '${p.address} %{time_appconnect} %{time_starttransfer}' https://${host}:${p.port}/version); then echo "$o"; else echo '${p.address} fail'; fi; i=$((i+1)); done`;
+      return `i=0; while [ $i -lt ${n} ]; do if o=$(${curl} -w '${p.address} %{time_appconnect} %{time_starttransfer}' https://${p.address}:${p.port}/version); then echo "$o"; else echo '${p.address} fail'; fi; i=$((i+1)); done`;
     }),
   ].join('\n');
 }
