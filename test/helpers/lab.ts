@@ -4,7 +4,7 @@
  * Lab tests run serially (tap jobs: 1) because the lab owns fixed names and addresses.
  */
 import type { Test } from 'tap';
-import type { LabConfig } from '../../src/lab/config.ts';
+import { hostsByRole, type LabConfig } from '../../src/lab/config.ts';
 import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
 import { LabTarget } from '../../src/lab/target.ts';
@@ -35,6 +35,8 @@ export async function labForTest(
   t: Test,
   preset: 'fast' | 'seeds' = 'fast',
   workers = 2,
+  /** A topology other than the default's (`lab up --lbs`, `--etcd-members`). */
+  topology: { readonly lbs?: number; readonly etcdMembers?: number } = {},
 ): Promise<LabConfig> {
   await holdLabLock(t);
   const keep = process.env.HADRILL_TEST_KEEP_LAB === '1';
@@ -46,6 +48,8 @@ export async function labForTest(
     saved &&
     saved.preset === preset &&
     saved.workers === workers &&
+    hostsByRole(saved, 'lb').length === (topology.lbs ?? 2) &&
+    hostsByRole(saved, 'control-plane').length === (topology.etcdMembers ?? 3) &&
     (await steady(saved, 20_000))
   ) {
     cfg = saved;
@@ -55,7 +59,7 @@ export async function labForTest(
   } else {
     // A lab left by an aborted run (or a developer's) would make results meaningless: start clean.
     await down();
-    const res = await up({ preset, workers });
+    const res = await up({ preset, workers, ...topology });
     cfg = res.config;
     t.comment(`lab up (${preset}) in ${(res.elapsedMs / 1000).toFixed(1)} s`);
   }

@@ -28,6 +28,7 @@ export async function drill(
   cfg: LabConfig,
   scenario: Scenario,
   options: ScenarioOptions = {},
+  run: { readonly allowUnsafe?: boolean } = {},
 ): Promise<Drill> {
   const target = new LabTarget(cfg);
   const kube = new KubeAccess(labKubeconfigPath(cfg));
@@ -47,6 +48,7 @@ export async function drill(
     slos: resolveSlos({ scenario }),
     options,
     preset: cfg.preset,
+    ...run,
     ...(stack ? { monitoring: { stack, holdUntilDetected: true } } : {}),
   });
   const r = outcome.result;
