@@ -5,3 +5,6 @@ export function isEtcd(file: string): boolean;
 export function isRoot(file: string): boolean;
 /** Every innermost `not ok` of a tap stream with its file, parents and diagnostic. */
 export function failureReport(text: string, diagLines?: number): string[];
+export const OTHER_LAB_MARKER: string;
+/** Lab files in tap's order, those marked as needing another lab topology last. */
+export function labOrder(files: readonly string[], read?: (file: string) => string): string[];

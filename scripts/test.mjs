@@ -28,7 +28,7 @@
  * failed` (assertions, every lane), and exits non-zero if a lane failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +45,19 @@ export function testFiles() {
 export const isLab = (f) => f.endsWith('.lab.test.ts');
 export const isEtcd = (f) => f.endsWith('.etcd.test.ts');
 export const isRoot = (f) => f.endsWith('.root.test.ts');
+
+/** The marker of a lab file that needs a lab other than the default (`lab up --lbs 1`, ...). */
+export const OTHER_LAB_MARKER = 'hadrill-test: other lab topology';
+
+/**
+ * Lab files in tap's order, except that those marked as needing another topology go last: the
+ * files share one lab, and a file with another topology takes it down and brings its own up, so
+ * run before the others it would cost the next file a second bring-up of the default one.
+ */
+export function labOrder(files, read = (f) => readFileSync(path.join(ROOT, f), 'utf8')) {
+  const other = new Set(files.filter((f) => read(f).includes(OTHER_LAB_MARKER)));
+  return [...files.filter((f) => !other.has(f)), ...files.filter((f) => other.has(f))];
+}
 
 /**
  * tap's processinfo hook records every module a test process loads, for the coverage report this
@@ -158,7 +171,7 @@ async function main() {
   const unitFiles = files.filter((f) => !isLab(f) && !isEtcd(f) && !isRoot(f));
   const etcdFiles = files.filter(isEtcd);
   const rootFiles = files.filter(isRoot);
-  const labFiles = files.filter(isLab);
+  const labFiles = labOrder(files.filter(isLab));
   const runs = [];
   // Both lanes need Debian's packages (the etcd files etcd, the unit lane promtool, prometheus and
   // alertmanager for the alert rules and the detection probe): install what the lab needs before

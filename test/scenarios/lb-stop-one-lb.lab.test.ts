@@ -7,6 +7,7 @@
  * 30 s SLO), never a PASS that the drill's own heal produced. No acknowledged write is lost, and
  * the heal brings the LB back.
  */
+// hadrill-test: other lab topology (npm test runs this file after the default-lab ones)
 import t from 'tap';
 import { lbStop } from '../../scenarios/lb-stop.ts';
 import { hostsByRole } from '../../src/lab/config.ts';
