@@ -23,7 +23,7 @@ import {
   parseNetDegradeState,
   parsePeerRtt,
 } from '../targets/kubeadm-net-degrade.ts';
-import type { Target } from '../targets/types.ts';
+import type { Action, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { effectWithin, timed } from './effect.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
@@ -85,25 +85,15 @@ export const addedRttMs = (o: NetDegradeOptions, a: DegradedMember, b: DegradedM
 
 async function readRtt(
   target: Target,
-  from: DegradedMember,
+  action: Extract<Action, { kind: 'peer-rtt' }>,
   peers: readonly DegradedMember[],
-  samples: number,
 ): Promise<Map<string, { medianS: number; failed: number; samples: number }>> {
-  const r = await runAction(
-    target,
-    {
-      kind: 'peer-rtt',
-      host: from.host,
-      peers: peers.map((p) => ({ address: p.address, port: p.port })),
-      samples,
-    },
-    60_000,
-  );
-  if (r.code !== 0) throw failed(r, `timing round trips to the etcd peers from ${from.host}`);
+  const r = await runAction(target, action, 60_000);
+  if (r.code !== 0) throw failed(r, `timing round trips to the etcd peers from ${action.host}`);
   const by = parsePeerRtt(r.stdout);
   return new Map(
     peers.map((p) => {
-      const e = by.get(p.address) ?? { rttS: [], failed: samples };
+      const e = by.get(p.address) ?? { rttS: [], failed: action.samples };
       return [p.address, { medianS: median(e.rttS), failed: e.failed, samples: e.rttS.length }];
     }),
   );
@@ -136,16 +126,17 @@ export function netDegradeFault(o: NetDegradeOptions): Fault {
     degraded.length === o.members.length
       ? 'every etcd member'
       : `etcd member ${degraded.map((m) => m.member).join(', ')} on ${degraded.map((m) => m.host).join(', ')}`;
+  const rttAction = {
+    kind: 'peer-rtt',
+    host: from.host,
+    peers: peers.map((p) => ({ address: p.address, port: p.port })),
+    samples,
+  } as const;
   const rttStep = (target: Target, s: 'inject' | 'prove') =>
     step(
       target,
       s,
-      {
-        kind: 'peer-rtt',
-        host: from.host,
-        peers: peers.map((p) => ({ address: p.address, port: p.port })),
-        samples,
-      },
+      rttAction,
       s === 'inject'
         ? `baseline: ${samples} round trips to each peer's etcd peer port`
         : `median round trip to each peer grows by ≥ ${PROOF_MIN_FRACTION * 100} % of the delay its degraded ends add`,
@@ -192,7 +183,7 @@ export function netDegradeFault(o: NetDegradeOptions): Fault {
       ];
     },
     async inject({ target, nowMs }): Promise<InjectOutcome> {
-      const before = await readRtt(target, from, peers, samples);
+      const before = await readRtt(target, rttAction, peers);
       for (const [address, r] of before)
         if (r.samples === 0)
           return {
@@ -208,7 +199,7 @@ export function netDegradeFault(o: NetDegradeOptions): Fault {
         if (result.code !== 0) throw failed(result, `degrading the etcd peer traffic on ${m.host}`);
         if (m.degraded) trips.push(trip);
       }
-      const after = await readRtt(target, from, peers, samples);
+      const after = await readRtt(target, rttAction, peers);
       const rtt = peers.map((p) => {
         const b = before.get(p.address)!;
         const a = after.get(p.address)!;

@@ -30,6 +30,7 @@
  */
 import { shellQuote } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
+import { armExpiry, cancelExpiry } from './host-expiry.ts';
 import { ETCD_PKI } from './kubeadm-etcd.ts';
 import { STATE_DIR } from './kubeadm-fsync.ts';
 
@@ -110,7 +111,10 @@ export const proxiedPeers = (s: NetDegradeSpec): readonly DegradePeer[] =>
 const ipt = 'iptables -w 5';
 /** Shell: `alive PID` — a process that is not a zombie (an orphan's parent may not reap it at once). */
 const alive = `alive() { [ -e /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }`;
-const killTimer = `pkill -f 'hadrill-expir[e]-${TIMER}' 2>/dev/null || true`;
+const killTimer = cancelExpiry(TIMER);
+
+/** Shell: the devices whose root qdisc is ours (handle QDISC_HANDLE), one word each. */
+const OUR_QDISC_DEVS = `$(for dev in $(ls /sys/class/net); do tc qdisc show dev "$dev" root 2>/dev/null | grep -q ' ${QDISC_HANDLE}: ' && echo "$dev"; done)`;
 
 /** Removes everything the degradation installed; exits 1 naming what could not be removed. */
 function removal(): string[] {
@@ -123,14 +127,14 @@ function removal(): string[] {
     `while ${ipt} -D OUTPUT -j ${DEGRADE_CHAIN} 2>/dev/null; do :; done`,
     `for c in ${DEGRADE_CHAIN} ${LOSS_CHAIN}; do ${ipt} -F $c 2>/dev/null || true; done`,
     `for c in ${DEGRADE_CHAIN} ${LOSS_CHAIN}; do ${ipt} -X $c 2>/dev/null || true; done`,
-    `for dev in $(ls /sys/class/net); do tc qdisc show dev "$dev" root 2>/dev/null | grep -q ' ${QDISC_HANDLE}: ' && tc qdisc del dev "$dev" root 2>/dev/null; done; true`,
+    `for dev in ${OUR_QDISC_DEVS}; do tc qdisc del dev "$dev" root 2>/dev/null; done; true`,
     // The proxy's session ends within 5 s (it closes its connections on SIGTERM).
     'i=0; while [ -n "$own" ] && alive "$own" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
     'left=',
     `${ipt} -t nat -S ${DEGRADE_CHAIN} >/dev/null 2>&1 && left="$left nat-chain"`,
     `${ipt} -S ${DEGRADE_CHAIN} >/dev/null 2>&1 && left="$left filter-chain"`,
     `[ -n "$own" ] && alive "$own" && left="$left proxy(pid $own)"`,
-    `for dev in $(ls /sys/class/net); do tc qdisc show dev "$dev" root 2>/dev/null | grep -q ' ${QDISC_HANDLE}: ' && left="$left qdisc($dev)"; done`,
+    `for dev in ${OUR_QDISC_DEVS}; do left="$left qdisc($dev)"; done`,
     `if [ -n "$left" ]; then echo "network degradation not fully removed:$left" >&2; exit 1; fi`,
     `rm -f ${PID_FILE} ${HEAL_FILE}; rm -rf ${READY_DIR}`,
   ];
@@ -236,8 +240,7 @@ export function degradeNetScript(s: NetDegradeSpec, ownPort: number, method: Del
     ...removal(),
     // The host's own heal, armed before the first change: it outlives the harness.
     `cat > ${HEAL_FILE} <<'HADRILL_EOF'\n${removal().join('\n')}\nHADRILL_EOF`,
-    `m=hadrill-expir; m="\${m}e-${TIMER}"`,
-    `setsid sh -c ": $m; sleep ${Math.ceil(s.forS)}; sh ${HEAL_FILE}" >/dev/null 2>&1 </dev/null &`,
+    ...armExpiry(TIMER, s.forS, `sh ${HEAL_FILE}`),
     // Any failure from here on removes what was installed before it exits.
     `fail() { sh ${HEAL_FILE} >/dev/null 2>&1; ${killTimer}; exit "$1"; }`,
     'must() { "$@" || { echo "failed: $*" >&2; fail 3; }; }',
@@ -262,7 +265,7 @@ export function netDegradeStateScript(): string {
     `own=$(cat ${PID_FILE} 2>/dev/null || true); proxy=-`,
     `[ -n "$own" ] && alive "$own" && proxy=$(cat ${READY_DIR}/ready 2>/dev/null || echo "$own")`,
     'method=none',
-    `for dev in $(ls /sys/class/net); do tc qdisc show dev "$dev" root 2>/dev/null | grep -q ' ${QDISC_HANDLE}: ' && method=netem; done`,
+    `[ -z "${OUR_QDISC_DEVS}" ] || method=netem`,
     `if ${ipt} -t nat -S ${DEGRADE_CHAIN} >/dev/null 2>&1; then method=proxy; [ "$proxy" != - ] || { echo "the delay proxy is gone while its REDIRECT rules are in place: peer connections through it are refused; heal now" >&2; exit 5; }; fi`,
     `counted=0; dropped=0`,
     `if ${ipt} -S ${LOSS_CHAIN} >/dev/null 2>&1; then [ "$method" != none ] || method=loss-only; set -- $(${ipt} -L ${LOSS_CHAIN} -v -x -n | awk 'NR==3{c=$1} NR==4{d=$1} END{print c+0, d+0}'); counted=$1; dropped=$2; fi`,

@@ -5,6 +5,8 @@
  * Loopback stays open: a stacked apiserver keeps talking to its local etcd member, which is what
  * makes that apiserver's /readyz fail when its member loses quorum.
  */
+import { armExpiry, cancelExpiry } from './host-expiry.ts';
+
 export const PARTITION_CHAIN = 'HADRILL-PARTITION';
 
 export interface PartitionSpec {
@@ -27,25 +29,13 @@ export interface PartitionSpec {
 
 const list = (ports: readonly number[]): string => ports.join(',');
 
-/**
- * The expiry timer carries `hadrill-expire-<chain>` in its command line so a heal can cancel it.
- * Scripts never contain that text literally (it is assembled at run time, and pkill's pattern
- * is `hadrill-expir[e]-<chain>`), so pkill never matches the shell running the script.
- */
-const killTimer = (chain: string): string => `pkill -f 'hadrill-expir[e]-${chain}' 2>/dev/null || true`;
-
 /** Installs the partition; re-running it replaces the chain's rules (idempotent). */
 export function partitionScript(spec: PartitionSpec): string {
   const c = spec.chain ?? PARTITION_CHAIN;
-  const lines = ['set -e', killTimer(c)];
-  if (spec.expireAfterS !== undefined) {
-    // Armed before the first rule, so a partition never exists without its expiry. The timer
-    // outlives this shell and the harness (setsid, no terminal, output discarded).
-    lines.push(
-      `m=hadrill-expir; m="\${m}e-${c}"`,
-      `setsid sh -c ": $m; sleep ${Math.ceil(spec.expireAfterS)}; ${removeChain(c).join('; ')}" >/dev/null 2>&1 < /dev/null &`,
-    );
-  }
+  const lines = ['set -e', cancelExpiry(c)];
+  // Armed before the first rule, so a partition never exists without its expiry.
+  if (spec.expireAfterS !== undefined)
+    lines.push(...armExpiry(c, spec.expireAfterS, removeChain(c).join('; ')));
   lines.push(
     `iptables -w 5 -N ${c} 2>/dev/null || iptables -w 5 -F ${c}`,
     `iptables -w 5 -C INPUT -j ${c} 2>/dev/null || iptables -w 5 -I INPUT 1 -j ${c}`,
@@ -61,7 +51,9 @@ export function partitionScript(spec: PartitionSpec): string {
 
 /** Removes the partition; succeeds when there is nothing to remove. */
 export function healPartitionScript(chain = PARTITION_CHAIN): string {
-  return [killTimer(chain), ...removeChain(chain), `! iptables -w 5 -S ${chain} >/dev/null 2>&1`].join('\n');
+  return [cancelExpiry(chain), ...removeChain(chain), `! iptables -w 5 -S ${chain} >/dev/null 2>&1`].join(
+    '\n',
+  );
 }
 
 const removeChain = (chain: string): string[] => [
