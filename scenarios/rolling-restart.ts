@@ -24,10 +24,19 @@
  * in its detail), apiserver_restart_disruption_s (on new connections, what began while an
  * apiserver restarted, against the window above; a kept-alive connection, pinned to its apiserver
  * by the TCP LB, breaks when that apiserver closes it after the delay, whatever the delay:
- * src/analysis/disruption.ts), RPO, etcd leader changes and leader Lease moves (informational). Stacked etcd:
- * kubeadm's apiserver talks to its local member only (`--etcd-servers=https://127.0.0.1:2379`),
- * so that member's restart fails its apiserver's requests until the member is back or the LB
- * drops the apiserver; the total shows it, no shutdown delay drains it.
+ * src/analysis/disruption.ts), RPO, etcd leader changes and leader Lease moves (informational).
+ *
+ * Stacked etcd: kubeadm's apiserver talks to its local member only (`--etcd-servers=
+ * https://127.0.0.1:2379`: cmd/kubeadm/app/phases/controlplane/manifests.go, getAPIServerCommand),
+ * so while that member restarts the apiserver fails every request that needs etcd, until the
+ * member is back or the LB drops the apiserver: its /readyz `etcd-readiness` check fails once
+ * the member is gone (staging/src/k8s.io/apiserver/pkg/server/options/etcd.go,
+ * addEtcdHealthEndpoint; within the readiness timeout), and the LB acts on it after inter +
+ * (fall − 1) × fastinter. Measured as etcd_restart_disruption_s (new connections, what began
+ * while a member restarted) against n members × (that detection + the check's timeout); no
+ * shutdown delay drains it (the apiserver is not shutting down),
+ * so on this topology api_disruption_s ≤ 0 fails unless every member is back before a request
+ * reaches its apiserver: a finding says so and what avoids it.
  */
 import type { Finding, WindowSpec } from '../src/analysis/types.ts';
 import { rollingRestartFault } from '../src/faults/rolling-restart.ts';
@@ -91,6 +100,43 @@ export function shutdownDelayFinding(t: TimingInputs, apiservers: number): Findi
   };
 }
 
+/**
+ * The apiserver's etcd readiness check gives up after this long (`--etcd-readycheck-timeout`,
+ * default 2 s: staging/src/k8s.io/apiserver/pkg/storage/storagebackend/config.go,
+ * NewDefaultConfig's ReadycheckTimeout = DefaultReadinessTimeout), s.
+ */
+export const ETCD_READYCHECK_TIMEOUT_S = 2;
+
+/**
+ * etcd_restart_disruption_s's window: n stacked member restarts × (the LB's /readyz detection +
+ * the first failing check's own wait for the member, at most the readiness timeout or the LB's
+ * check timeout, whichever is shorter).
+ */
+export function stackedEtcdWindow(t: TimingInputs, members: number): WindowSpec | undefined {
+  const detect = readyzDetectionS(t);
+  if (detect === undefined) return undefined;
+  const wait = Math.min(ETCD_READYCHECK_TIMEOUT_S, (t.checkTimeoutMs ?? Number.POSITIVE_INFINITY) / 1000);
+  const each = Math.round((detect + wait) * 1000) / 1000;
+  return {
+    min: 0,
+    max: Math.round(members * each * 1000) / 1000,
+    formula: `${members} stacked etcd member restarts × (LB /readyz detection ${detect} (inter + (fall − 1) × fastinter) + the etcd readiness check's wait ${wait})`,
+  };
+}
+
+/** The finding of a plan that restarts stacked etcd members: each one disrupts its apiserver. */
+export function stackedEtcdFinding(t: TimingInputs, members: number): Finding {
+  const w = stackedEtcdWindow(t, members);
+  const bound = w
+    ? `up to ${Math.round((w.max / members) * 1000) / 1000} s per restart (expected etcd_restart_disruption_s [0, ${w.max}])`
+    : 'for as long as the LB takes to drop it (its check timings are unknown)';
+  return {
+    id: 'stacked-etcd-restart',
+    severity: 'warning',
+    message: `stacked etcd: each kube-apiserver talks to its local member only (kubeadm's --etcd-servers=https://127.0.0.1:2379), so each member restart fails that apiserver's requests through the LB until the member is back or the LB drops the apiserver on its failing /readyz: ${bound}. No shutdown delay drains it, and api_disruption_s ≤ 0 fails unless the member is back before a request reaches that apiserver. Drain the control plane from the LB before restarting its member (haproxy: \`set server <backend>/<server> state drain\` on the runtime API, \`ready\` after), or run etcd apart from the control planes.`,
+  };
+}
+
 export const rollingRestart: Scenario = {
   name: 'rolling-restart',
   description:
@@ -98,6 +144,7 @@ export const rollingRestart: Scenario = {
   defaultSlos: sloDefaults([
     ['api_disruption_s', '<=', 0],
     ['apiserver_restart_disruption_s', '<=', 'expected'],
+    ['etcd_restart_disruption_s', '<=', 'expected'],
     ['rpo_lost_writes', '<=', 0],
   ]),
   informational: ['etcd_leader_changes', 'lease_holder_changes', 'write_latency_p99_s'],
@@ -130,11 +177,19 @@ export const rollingRestart: Scenario = {
     ],
   }),
   analysis(ctx) {
-    const n = restartPlan(ctx.target.topology).hosts.length;
-    const finding = shutdownDelayFinding(ctx.timings, n);
+    const plan = restartPlan(ctx.target.topology);
+    const n = plan.hosts.length;
+    const members = plan.components.includes('etcd') ? n : 0;
+    const findings = [
+      shutdownDelayFinding(ctx.timings, n),
+      members > 0 ? stackedEtcdFinding(ctx.timings, members) : undefined,
+    ].filter((f): f is Finding => f !== undefined);
     return {
-      windows: { apiserver_restart_disruption_s: (t) => disruptionWindow(t, n) },
-      ...(finding ? { findings: [finding] } : {}),
+      windows: {
+        apiserver_restart_disruption_s: (t) => disruptionWindow(t, n),
+        etcd_restart_disruption_s: (t) => stackedEtcdWindow(t, members),
+      },
+      ...(findings.length > 0 ? { findings } : {}),
     };
   },
 };

@@ -5,6 +5,8 @@ export function isEtcd(file: string): boolean;
 export function isRoot(file: string): boolean;
 /** Every innermost `not ok` of a tap stream with its file, parents and diagnostic. */
 export function failureReport(text: string, diagLines?: number): string[];
+export const FIRST_LAB_MARKER: string;
 export const OTHER_LAB_MARKER: string;
-/** Lab files in tap's order, those marked as needing another lab topology last. */
-export function labOrder(files: readonly string[], read?: (file: string) => string): string[];
+export const LAST_LAB_MARKER: string;
+/** The lab files in the groups npm test runs one after the other (first, default, other topology, last). */
+export function labGroups(files: readonly string[], read?: (file: string) => string): string[][];

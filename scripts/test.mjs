@@ -1,20 +1,29 @@
 #!/usr/bin/env node
 /**
- * The test suite in two lanes that run at the same time (`npm test`):
- *  - the timed lane at normal priority: `*.etcd.test.ts` (real etcd and our components on
- *    loopback, each file its own etcd and ports; three at a time: they mostly wait on timers and
- *    use about 1.6 cores together: 61–65 s, 77 s two at a time), then `*.root.test.ts` (scripts
- *    run as root in private network, PID and mount namespaces; two at a time: at nice 19 beside
- *    the other lanes, the fsync test's put after the heal was slower than with the delay), then
- *    `*.lab.test.ts` (the real lab, root) one at a time. Their assertions compare real timers with
- *    expected windows, so nothing else of ours competes with them for the CPU;
+ * The test suite in three lanes that run at the same time (`npm test`):
+ *  - the lab lane at normal priority: `*.lab.test.ts` (the real lab, root), one at a time, in
+ *    groups, a tap each (`labGroups`: the file that brings the lab up, those that share it, those
+ *    that need another topology, the one that takes it down); test/after-all.ts (whatever lab is
+ *    left goes down) runs only if a failure left one;
+ *  - beside it, at normal priority, `*.root.test.ts` (scripts run as root in private network, PID
+ *    and mount namespaces; two at a time: at nice 19 beside the other lanes, the fsync test's put
+ *    after the heal was slower than with the delay), then `*.etcd.test.ts` (real etcd and our
+ *    components on loopback, each file its own etcd and ports; three at a time: they mostly wait
+ *    on timers and use about 1.6 cores together: 61–65 s alone). They overlap the lab lane's
+ *    first files (the lab's own up/down, the CLI, monitoring, sshd and lock tests), whose drills
+ *    use 1.2–1.5 cores; measured side by side (2026-12-03): the etcd files passed in 114 s
+ *    instead of 66 s, five drills (etcd-partition, leader-kill, lb-stop, cert-expiry,
+ *    apiserver-kill) took their usual time with every measurement inside its window, and the
+ *    suite took 889 s instead of 974 s (the lab files it overlaps about 40 s slower). The root
+ *    files go first: their host-side expiry timers live in their private namespaces and must be
+ *    gone before the torture test looks for any left on the machine. Both kinds compare real
+ *    timers with windows that leave room for that; nothing of theirs shares state with the lab
+ *    (own ports on loopback, private namespaces, their own lab state directory);
  *  - the unit lane, three files at a time at the lowest CPU priority (nice 19): every other
- *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
- *    waits on timers most of the time), so it cannot skew a measured window. Three, on two cores:
- *    some unit files mostly wait on real timers and processes (faults/network, kubelet/static/pods),
- *    and a third file uses the core they leave idle.
- * tap's `after` script (test/after-all.ts: the shared lab goes down) runs after the lab files only:
- * elsewhere it only imports the lab's modules (about 4 s of CPU) to do nothing.
+ *    `*.test.ts` (no root, no lab, no etcd). It only uses what the other lanes leave idle, so it
+ *    cannot skew a measured window. Three, on two cores: some unit files mostly wait on real
+ *    timers and processes (faults/network, kubelet/static/pods), and a third file uses the core
+ *    they leave idle.
  * Every test file is a process of its own, and most of a unit file's CPU is that process's start:
  * package.json's tap section leaves out the tap plugins no test uses (chdir, fixture, intercept,
  * mock, node-serialize, snapshot, spawn, stdin, worker: each loaded into every test process, the
@@ -28,7 +37,7 @@
  * failed` (assertions, every lane), and exits non-zero if a lane failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,17 +55,32 @@ export const isLab = (f) => f.endsWith('.lab.test.ts');
 export const isEtcd = (f) => f.endsWith('.etcd.test.ts');
 export const isRoot = (f) => f.endsWith('.root.test.ts');
 
+/** The marker of a lab file that starts from no lab and leaves the default one up (`lab up` itself). */
+export const FIRST_LAB_MARKER = 'hadrill-test: lab first';
 /** The marker of a lab file that needs a lab other than the default (`lab up --lbs 1`, ...). */
 export const OTHER_LAB_MARKER = 'hadrill-test: other lab topology';
+/** The marker of the lab file that takes the last lab down (and checks nothing is left). */
+export const LAST_LAB_MARKER = 'hadrill-test: lab last';
 
 /**
- * Lab files in tap's order, except that those marked as needing another topology go last: the
- * files share one lab, and a file with another topology takes it down and brings its own up, so
- * run before the others it would cost the next file a second bring-up of the default one.
+ * The lab files in the groups npm test runs one after the other, each with a tap of its own (tap
+ * sorts the files it is given, so one tap run cannot order them): the files that start from no lab
+ * and leave the default one up, the files on the default lab (sharing it), those that need
+ * another topology (each takes the default down and brings its own up: run earlier, they would
+ * cost the next file a second bring-up of the default), and the one that takes the last lab down.
+ * Empty groups are left out.
  */
-export function labOrder(files, read = (f) => readFileSync(path.join(ROOT, f), 'utf8')) {
-  const other = new Set(files.filter((f) => read(f).includes(OTHER_LAB_MARKER)));
-  return [...files.filter((f) => !other.has(f)), ...files.filter((f) => other.has(f))];
+export function labGroups(files, read = (f) => readFileSync(path.join(ROOT, f), 'utf8')) {
+  const kind = (f) => {
+    const text = read(f);
+    if (text.includes(FIRST_LAB_MARKER)) return 0;
+    if (text.includes(OTHER_LAB_MARKER)) return 2;
+    if (text.includes(LAST_LAB_MARKER)) return 3;
+    return 1;
+  };
+  const groups = [[], [], [], []];
+  for (const f of files) groups[kind(f)].push(f);
+  return groups.filter((g) => g.length > 0);
 }
 
 /**
@@ -79,7 +103,7 @@ function ensureLabPackages() {
 }
 
 /** Runs tap on files; resolves with its exit code and the summary counts it printed. */
-function lane(name, files, { jobs, nice, env, echo, after }) {
+function lane(name, files, { jobs, nice, env, echo }) {
   const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap');
   const argv = [
     ...(nice ? ['nice', '-n', '19'] : []),
@@ -89,7 +113,6 @@ function lane(name, files, { jobs, nice, env, echo, after }) {
     '--reporter',
     'tap',
     `--test-env=_TAPJS_PROCESSINFO_EXCLUDE_=${PROCESSINFO_EXCLUDE}`,
-    ...(after ? [`--after=${after}`] : []),
     ...files,
   ];
   return new Promise((resolve) => {
@@ -113,12 +136,25 @@ function lane(name, files, { jobs, nice, env, echo, after }) {
         name,
         code: code ?? (signal ? 128 : 1),
         text,
+        held: !echo,
         total: Number(m?.[1] ?? 0),
         pass: Number(m?.[2] ?? 0),
         fail: Number(m?.[3] ?? 0),
       });
     });
   });
+}
+
+/** test/after-all.ts run once (the lab's modules loaded through the tests' TypeScript loader), as a lane's result. */
+function afterAll() {
+  const r = spawnSync(process.execPath, ['--import=./test/helpers/ts-import.mjs', 'test/after-all.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HADRILL_TEST_KEEP_LAB: '1' },
+    encoding: 'utf8',
+  });
+  const text = `${r.stdout}${r.stderr}`;
+  process.stdout.write(text);
+  return { name: 'lab left up', code: r.status ?? 1, text, held: false, total: 0, pass: 0, fail: 0 };
 }
 
 /**
@@ -171,7 +207,7 @@ async function main() {
   const unitFiles = files.filter((f) => !isLab(f) && !isEtcd(f) && !isRoot(f));
   const etcdFiles = files.filter(isEtcd);
   const rootFiles = files.filter(isRoot);
-  const labFiles = labOrder(files.filter(isLab));
+  const labFiles = files.filter(isLab);
   const runs = [];
   // Both lanes need Debian's packages (the etcd files etcd, the unit lane promtool, prometheus and
   // alertmanager for the alert rules and the detection probe): install what the lab needs before
@@ -182,19 +218,34 @@ async function main() {
     process.exit(1);
   }
   if (which !== 'unit') {
+    // Beside the lab lane: its output held back, printed whole at the end with the unit lane's.
     runs.push(
       (async () => {
-        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 3, nice: false, env: {}, echo: true });
-        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: true });
-        // Lab files share one lab; tap's `after` script (test/after-all.ts) takes it down.
-        const lab = await lane('timed (lab)', labFiles, {
-          jobs: 1,
-          nice: false,
-          env: { HADRILL_TEST_KEEP_LAB: '1' },
-          echo: true,
-          after: 'test/after-all.ts',
-        });
-        return [etcd, root, lab];
+        // The root files first: done long before the lab's torture test looks for expiry timers
+        // left on the machine (theirs live in their private namespaces, gone with them).
+        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: false });
+        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 3, nice: false, env: {}, echo: false });
+        return [root, etcd];
+      })(),
+    );
+    runs.push(
+      (async () => {
+        const groups = labGroups(labFiles);
+        const lab = [];
+        for (const files of groups)
+          lab.push(
+            await lane(`timed (lab ${lab.length + 1}/${groups.length})`, files, {
+              jobs: 1,
+              nice: false,
+              env: { HADRILL_TEST_KEEP_LAB: '1' },
+              echo: true,
+            }),
+          );
+        // The last group takes the lab down (test/lab/down.lab.test.ts); if a failure left one up,
+        // test/after-all.ts does.
+        if (existsSync(path.join(process.env.HADRILL_LAB_DIR ?? path.join(ROOT, '.lab'), 'lab.json')))
+          lab.push(afterAll());
+        return lab;
       })(),
     );
   }
@@ -202,8 +253,8 @@ async function main() {
     runs.push(lane('unit', unitFiles, { jobs: 3, nice: which === 'all', env: {}, echo: which === 'unit' }));
   const results = (await Promise.all(runs)).flat();
   for (const r of results) {
-    // The unit lane's output is held back while the timed lane streams, then printed whole.
-    if (which === 'all' && r.name === 'unit') process.stdout.write(r.text);
+    // The output of the lanes beside the lab is held back while the lab lane streams, then printed whole.
+    if (r.held) process.stdout.write(r.text);
     console.log(
       `# ${r.name} lane: exit ${r.code}, ${r.pass} of ${r.total} assertions passed, ${r.fail} failed`,
     );

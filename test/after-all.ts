@@ -1,6 +1,7 @@
 /**
- * tap `after` script: under `npm test` (HADRILL_TEST_KEEP_LAB=1) test files share one lab; take
- * it down once the suite is over. A plain `tap <file>` run tears its own lab down: nothing to do.
+ * Under `npm test` (HADRILL_TEST_KEEP_LAB=1) test files share one lab and the last lab file
+ * (test/lab/down.lab.test.ts) takes it down; when a failure left a lab up anyway, scripts/test.mjs
+ * runs this script to take it down. A plain `tap <file>` run tears its own lab down: nothing to do.
  */
 import { down } from '../src/lab/lab.ts';
 import { acquireLabLock } from '../src/lab/lock.ts';

@@ -9,7 +9,7 @@ import { MEASUREMENTS, type MeasurementName } from '../slo/types.ts';
 import { eventsOf, type FaultTarget, sortTimeline, type TimelineEvent } from '../timeline/events.ts';
 import { apiOutage, lbFailover, rto, summarizeAvailability } from './availability.ts';
 import { apiLatency, leaderChanges, readyzFlaps, writeLatency } from './degradation.ts';
-import { apiDisruption, leaseHolderChanges } from './disruption.ts';
+import { apiDisruption, etcdRestartDisruption, leaseHolderChanges } from './disruption.ts';
 import { endpointRemoval } from './endpoints.ts';
 import { apiErrorRatio } from './errors.ts';
 import { apiserverUnready, etcdCatchup, leaderElection, memberReplace } from './etcd.ts';
@@ -131,6 +131,8 @@ export function analyze(events: readonly TimelineEvent[], ctx: AnalysisContext):
         return measure(name, apiDisruption(timeline, t0), ctx);
       case 'apiserver_restart_disruption_s':
         return measure(name, apiDisruption(timeline, t0, 'kube-apiserver', 'new'), ctx);
+      case 'etcd_restart_disruption_s':
+        return measure(name, etcdRestartDisruption(timeline, t0), ctx);
       case 'etcd_member_replace_s':
         return measure(name, memberReplace(timeline, t0), ctx);
       case 'lease_holder_changes':

@@ -14,9 +14,14 @@
  * pinned to one apiserver by a TCP LB: when that apiserver closes its listener after the delay
  * it closes the connection, and a request racing the close fails whatever the delay (Go's
  * net/http client retries such a request on a reused connection, our probe does not): shown in
- * the detail, in the total, not in this part. An etcd restart under a stacked apiserver fails its requests too
- * (kubeadm's stacked apiserver talks to its local member only, `--etcd-servers=https://127.0.0.1:
- * 2379`): in the total, named in the detail, and outside what the delay can drain.
+ * the detail, in the total, not in this part.
+ *
+ * etcd_restart_disruption_s: the same on new connections, counting only what began while an etcd
+ * member restarted. kubeadm's stacked apiserver talks to its local member only
+ * (`--etcd-servers=https://127.0.0.1:2379`: cmd/kubeadm/app/phases/controlplane/manifests.go,
+ * getAPIServerCommand), so while its member restarts that apiserver fails requests until the
+ * member is back or the LB drops it (its /readyz etcd check fails): outside what the shutdown
+ * delay can drain. 0 when the plan restarted no member (etcd not on the control planes).
  *
  * lease_holder_changes: how many times a leader Lease (kube-controller-manager, kube-scheduler)
  * changed holder during the fault: the leader moves a rolling restart causes.
@@ -110,6 +115,16 @@ export function apiDisruption(
       (perHost.length && !component ? `; per control plane (${worst.c}): ${perHost.join(', ')}` : '') +
       (steps.length ? `; by restart: ${perStep.join(', ') || 'none failed'}` : ''),
   };
+}
+
+export function etcdRestartDisruption(events: readonly TimelineEvent[], faultMs: number): Observation {
+  const steps = restartSteps(events);
+  if (steps.length > 0 && !steps.some((s) => s.component === 'etcd'))
+    return {
+      value: 0,
+      detail: `the plan restarted no etcd member (${[...new Set(steps.map((s) => s.component))].join(', ')}): etcd is not on the control planes`,
+    };
+  return apiDisruption(events, faultMs, 'etcd', 'new');
 }
 
 export function leaseHolderChanges(events: readonly TimelineEvent[], faultMs: number): Observation {

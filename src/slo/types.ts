@@ -37,6 +37,7 @@ export const MEASUREMENTS = [
   'readyz_flaps',
   'api_disruption_s',
   'apiserver_restart_disruption_s',
+  'etcd_restart_disruption_s',
   'lease_holder_changes',
   'etcd_member_replace_s',
   'api_error_ratio',

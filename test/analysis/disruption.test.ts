@@ -1,11 +1,23 @@
 /**
  * api_disruption_s and lease_holder_changes from synthetic timelines: failed time per connection
  * kind (sent → next sent), the worse kind as the total, each control plane's share from the
- * fault's `restarted` proof; the rolling-restart window and finding from the shutdown delay.
+ * fault's `restarted` proof; the rolling-restart windows and findings from the shutdown delay and
+ * from stacked etcd members.
  */
 import t from 'tap';
-import { disruptionWindow, readyzDetectionS, shutdownDelayFinding } from '../../scenarios/rolling-restart.ts';
-import { apiDisruption, hostWindows, leaseHolderChanges } from '../../src/analysis/disruption.ts';
+import {
+  disruptionWindow,
+  readyzDetectionS,
+  shutdownDelayFinding,
+  stackedEtcdFinding,
+  stackedEtcdWindow,
+} from '../../scenarios/rolling-restart.ts';
+import {
+  apiDisruption,
+  etcdRestartDisruption,
+  hostWindows,
+  leaseHolderChanges,
+} from '../../src/analysis/disruption.ts';
 import type { RestartStep } from '../../src/timeline/events.ts';
 import { Timeline } from './synthetic.ts';
 
@@ -72,6 +84,54 @@ t.test("one component's share: what began while it restarted", async (t) => {
     value: null,
     detail: /no restart of kube-scheduler/,
   });
+});
+
+t.test('etcd_restart_disruption_s: what began while a member restarted, on new connections', async (t) => {
+  const tl = rolling();
+  const only = new Timeline();
+  only.events.push(...tl.events.filter((e) => !(e.type === 'api.request' && e.connection === 'new')));
+  only.lb(0, 12_000, (x) => !((x >= 2000 && x < 2500) || (x >= 3200 && x < 3500)), 100, 'new');
+  const r = etcdRestartDisruption(only.events, 1000);
+  t.equal(r.value, 0.3, "cp1's etcd restart: 3.2–3.5 s, not the apiserver's 2.0–2.5 s");
+  t.match(r.detail, /while etcd restarted \(judged: new connections\).*by restart: etcd on cp1 0\.300 s/);
+  // External etcd: the plan restarts no member; nothing can fail because of one.
+  const external = new Timeline()
+    .lb(0, 6000, (x) => !(x >= 2000 && x < 2500), 100, 'new')
+    .add(1000, { type: 'fault.invoke', fault: 'rolling-restart', target: { host: 'cp1' } })
+    .add(4000, {
+      type: 'fault.proof',
+      fault: 'rolling-restart',
+      proof: { kind: 'restarted', host: 'cp1', steps: [step('cp1', 'kube-apiserver', 1000, 3000)] },
+    })
+    .add(5000, { type: 'heal.invoke', fault: 'rolling-restart' });
+  t.match(etcdRestartDisruption(external.events, 1000), {
+    value: 0,
+    detail: /restarted no etcd member \(kube-apiserver\): etcd is not on the control planes/,
+  });
+  t.same(etcdRestartDisruption(new Timeline().events, 0).value, null, 'no request: unknown');
+});
+
+t.test('the stacked-etcd window and finding follow the LB checks and the readiness timeout', async (t) => {
+  const lb = { checkInterMs: 2000, fall: 2, checkTimeoutMs: 3000 };
+  t.match(stackedEtcdWindow(lb, 3), { min: 0, max: 18 }, '3 × (4 s detection + 2 s readiness timeout)');
+  t.match(
+    stackedEtcdWindow({ ...lb, checkTimeoutMs: 1000 }, 3),
+    { max: 15 },
+    "the LB's check timeout when shorter",
+  );
+  t.match(stackedEtcdWindow(lb, 0), { max: 0 }, 'no stacked member: nothing');
+  t.match(
+    stackedEtcdWindow(lb, 5)?.formula,
+    /5 stacked etcd member restarts × \(LB \/readyz detection 4 .* \+ the etcd readiness check's wait 2\)/,
+  );
+  t.equal(stackedEtcdWindow({}, 3), undefined, 'no LB timings: no window');
+  const f = stackedEtcdFinding(lb, 3);
+  t.match(f, { id: 'stacked-etcd-restart', severity: 'warning' });
+  t.match(
+    f.message,
+    /local member only.*127\.0\.0\.1:2379.*up to 6 s per restart \(expected etcd_restart_disruption_s \[0, 18\]\).*api_disruption_s ≤ 0 fails.*state drain/,
+  );
+  t.match(stackedEtcdFinding({}, 3).message, /its check timings are unknown/);
 });
 
 t.test('no failure: 0; no request: unknown', async (t) => {

@@ -3,10 +3,14 @@
  * `npm test`).
  * Lab tests run serially (tap jobs: 1) because the lab owns fixed names and addresses.
  */
+import fs from 'node:fs';
 import type { Test } from 'tap';
-import { hostsByRole, type LabConfig } from '../../src/lab/config.ts';
+import { runLocal } from '../../src/executors/local.ts';
+import { defaultStateDir, hostsByRole, type LabConfig } from '../../src/lab/config.ts';
 import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
+import { listLinks, listNetns } from '../../src/lab/network.ts';
+import { markedPids } from '../../src/lab/procs.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { KubeAccess } from '../../src/probes/kube.ts';
 import { waitSteadyState } from '../../src/probes/steady.ts';
@@ -28,7 +32,7 @@ export async function holdLabLock(t: Test): Promise<void> {
 /**
  * The lab for one test file, with the lab lock held. Under `npm test` (HADRILL_TEST_KEEP_LAB=1)
  * a healthy lab of the same preset left by the previous file is reused and left up for the next
- * one (tap's `after` script takes it down); otherwise the file starts from a clean lab and takes
+ * one (test/lab/down.lab.test.ts, the last lab file, takes it down); otherwise the file starts from a clean lab and takes
  * it down at teardown. A lab that is not in steady state is never reused.
  */
 export async function labForTest(
@@ -63,10 +67,10 @@ export async function labForTest(
     cfg = res.config;
     t.comment(`lab up (${preset}) in ${(res.elapsedMs / 1000).toFixed(1)} s`);
   }
-  const used = cfg;
+  // Under npm test the next file judges the lab (reused only in steady state) and the last one
+  // takes it down: nothing to check here.
   t.teardown(async () => {
-    if (keep && (await steady(used))) return;
-    await down();
+    if (!keep) await down();
   });
   return cfg;
 }
@@ -86,4 +90,28 @@ async function steady(cfg: LabConfig, waitMs = 0): Promise<boolean> {
   } finally {
     await target.close().catch(() => undefined);
   }
+}
+
+/** Asserts that no trace of a lab is left: namespace, link, process, state directory. */
+export async function nothingOfTheLabLeft(t: Test): Promise<void> {
+  t.same(await listNetns('hadr'), [], 'no lab namespace');
+  t.same(await listLinks('hadr'), [], 'no lab link');
+  t.same(markedPids(`${defaultStateDir()}:`), [], 'no lab process');
+  const daemons = await runLocal([
+    'sh',
+    '-c',
+    'for p in etcd haproxy keepalived; do pgrep -x $p; done; true',
+  ]);
+  const ours = daemons.stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes('HADRILL_COMPONENT=');
+      } catch {
+        return false;
+      }
+    });
+  t.same(ours, [], 'no etcd/haproxy/keepalived of the lab');
+  t.notOk(fs.existsSync(defaultStateDir()), 'state directory removed');
 }

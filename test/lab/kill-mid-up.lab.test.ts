@@ -1,17 +1,18 @@
 /**
- * The lab CLI killed with SIGKILL in the middle of `up`: a later `up` finishes the job, and
- * `down` leaves nothing behind (no namespace, link, process). Real processes, as root.
+ * The lab CLI killed with SIGKILL in the middle of `up`: `down` leaves nothing behind (no
+ * namespace, link, process), and a later `up` finishes the job. Real processes, as root.
+ * npm test runs this file first (it starts from no lab) and leaves the healthy lab it completed
+ * for the files after it; test/lab/down.lab.test.ts, last, takes a complete lab down.
  */
+// hadrill-test: lab first (npm test runs this file before the others: it leaves the default lab up)
 import fs from 'node:fs';
 import t, { type Test } from 'tap';
-import { runLocal } from '../../src/executors/local.ts';
 import { defaultStateDir } from '../../src/lab/config.ts';
 import { down } from '../../src/lab/lab.ts';
-import { listLinks, listNetns } from '../../src/lab/network.ts';
-import { markedPids } from '../../src/lab/procs.ts';
+import { listNetns } from '../../src/lab/network.ts';
 import { sleep, waitFor } from '../../src/util/time.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
-import { holdLabLock } from '../helpers/lab.ts';
+import { holdLabLock, nothingOfTheLabLeft } from '../helpers/lab.ts';
 
 const lab = (...args: string[]) =>
   runCli('lab', args, { timeoutMs: 120_000 }).then((r) => ({
@@ -19,33 +20,12 @@ const lab = (...args: string[]) =>
     out: r.stdout + r.stderr,
   }));
 
-async function nothingLeft(t: Test): Promise<void> {
-  t.same(await listNetns('hadr'), [], 'no lab namespace');
-  t.same(await listLinks('hadr'), [], 'no lab link');
-  t.same(markedPids(`${defaultStateDir()}:`), [], 'no lab process');
-  const daemons = await runLocal([
-    'sh',
-    '-c',
-    'for p in etcd haproxy keepalived; do pgrep -x $p; done; true',
-  ]);
-  const ours = daemons.stdout
-    .split('\n')
-    .filter(Boolean)
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes('HADRILL_COMPONENT=');
-      } catch {
-        return false;
-      }
-    });
-  t.same(ours, [], 'no etcd/haproxy/keepalived of the lab');
-  t.notOk(fs.existsSync(defaultStateDir()), 'state directory removed');
-}
-
 await holdLabLock(t);
 await down();
+// Under npm test (HADRILL_TEST_KEEP_LAB=1) the lab the last test completed stays up for the next
+// file, if it is healthy (test/helpers/lab.ts reuses only a lab in steady state).
 t.teardown(async () => {
-  await down();
+  if (process.env.HADRILL_TEST_KEEP_LAB !== '1') await down();
 });
 
 async function killMidUp(t: Test, afterMs: number): Promise<void> {
@@ -61,39 +41,6 @@ async function killMidUp(t: Test, afterMs: number): Promise<void> {
   await new Promise((r) => child.once('exit', r));
   t.pass(`lab CLI killed ${afterMs} ms into up`);
 }
-
-t.test('killed mid-up, then down: nothing is left', async (t) => {
-  await killMidUp(t, 1200);
-  const res = await lab('down');
-  t.equal(res.code, 0, 'lab down succeeds');
-  if (res.code !== 0) t.comment(res.out);
-  t.match(res.stdout, /lab down in [\d.]+ s/);
-  await nothingLeft(t);
-  const again = await lab('down');
-  t.equal(again.code, 0, 'down on an already removed lab succeeds');
-});
-
-t.test('killed mid-up, then up again: the lab completes and is healthy', async (t) => {
-  await killMidUp(t, 800);
-  const res = await lab('up', '--preset', 'fast');
-  t.equal(res.code, 0, 'lab up completes');
-  if (res.code !== 0) t.comment(res.out);
-  t.match(res.stdout, /healthy/);
-  const st = await lab('status', '--json');
-  t.equal(st.code, 0, 'status exits 0');
-  const status = JSON.parse(st.stdout) as { problems: string[]; vipHolders: string[]; etcdLeader?: string };
-  t.same(status.problems, []);
-  t.equal(status.vipHolders.length, 1);
-  t.ok(status.etcdLeader);
-  const clash = await lab('up', '--preset', 'seeds');
-  t.equal(clash.code, 2, 'a different preset over a running lab is a user error');
-  t.match(clash.stderr, /run 'npm run lab -- down' before/);
-  const five = await lab('up', '--preset', 'fast', '--etcd-members', '5');
-  t.equal(five.code, 2, 'five members over a running three-member lab is a user error');
-  t.match(five.stderr, /already up with preset 'fast', 3 etcd members, 2 LB\(s\).*with 5 etcd members/);
-  t.equal((await lab('down')).code, 0);
-  await nothingLeft(t);
-});
 
 t.test('bad input: unknown command and bad flag values exit 2 and say what to fix', async (t) => {
   const unknown = await lab('upp');
@@ -121,4 +68,35 @@ t.test('bad input: unknown command and bad flag values exit 2 and say what to fi
   const status = await lab('status');
   t.equal(status.code, 3, 'status without a lab is a target error');
   t.match(status.stderr, /no lab is up.*npm run lab -- up/);
+});
+
+t.test('killed mid-up, then down: nothing is left', async (t) => {
+  await killMidUp(t, 1200);
+  const res = await lab('down');
+  t.equal(res.code, 0, 'lab down succeeds');
+  if (res.code !== 0) t.comment(res.out);
+  t.match(res.stdout, /lab down in [\d.]+ s/);
+  await nothingOfTheLabLeft(t);
+  const again = await lab('down');
+  t.equal(again.code, 0, 'down on an already removed lab succeeds');
+});
+
+t.test('killed mid-up, then up again: the lab completes and is healthy', async (t) => {
+  await killMidUp(t, 800);
+  const res = await lab('up', '--preset', 'fast');
+  t.equal(res.code, 0, 'lab up completes');
+  if (res.code !== 0) t.comment(res.out);
+  t.match(res.stdout, /healthy/);
+  const st = await lab('status', '--json');
+  t.equal(st.code, 0, 'status exits 0');
+  const status = JSON.parse(st.stdout) as { problems: string[]; vipHolders: string[]; etcdLeader?: string };
+  t.same(status.problems, []);
+  t.equal(status.vipHolders.length, 1);
+  t.ok(status.etcdLeader);
+  const clash = await lab('up', '--preset', 'seeds');
+  t.equal(clash.code, 2, 'a different preset over a running lab is a user error');
+  t.match(clash.stderr, /run 'npm run lab -- down' before/);
+  const five = await lab('up', '--preset', 'fast', '--etcd-members', '5');
+  t.equal(five.code, 2, 'five members over a running three-member lab is a user error');
+  t.match(five.stderr, /already up with preset 'fast', 3 etcd members, 2 LB\(s\).*with 5 etcd members/);
 });

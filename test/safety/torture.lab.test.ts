@@ -79,13 +79,21 @@ async function faultsInPlace(): Promise<string[]> {
   // A parked manifest or a stopped service is a fault left in place. A static pod whose manifest
   // is live is its kubelet's: one that exited by itself (a controller-manager that lost its Lease
   // during a partition exits, as upstream) comes back after the crash back-off, so it is a
-  // fault left only when it is still down after the longest back-off of the preset.
+  // fault left only when it is still down after the longest back-off of the preset. One whose
+  // manifest is parked is a fault already and cannot come back: no wait for it.
+  const parked = new Set<string>();
   for (const [host, pods] of allStaticPodStates(cfg))
-    for (const p of pods) if (p.manifest !== 'live') found.push(`${host}/${p.name} manifest ${p.manifest}`);
+    for (const p of pods)
+      if (p.manifest !== 'live') {
+        found.push(`${host}/${p.name} manifest ${p.manifest}`);
+        parked.add(`${host}/${p.name}`);
+      }
   const backoffS = cfg.timings.kubelet.crashBackoffMaxS + 3;
   let stopped: string[] = [];
   for (let waited = 0; ; waited += 0.5) {
-    stopped = [...componentPids(cfg)].filter(([, pid]) => pid === undefined).map(([c]) => c);
+    stopped = [...componentPids(cfg)]
+      .filter(([c, pid]) => pid === undefined && !parked.has(c))
+      .map(([c]) => c);
     if (stopped.length === 0 || waited >= backoffS) break;
     await sleep(500);
   }

@@ -5,9 +5,16 @@
  * and the disruption through the LB is measured in total and per control plane, and the part the
  * apiserver restarts caused against the window the shutdown delay and the LB's checks give; the
  * lab's default delay (0, as upstream) is shorter than the LB's detection: the finding says so.
+ * The part the stacked etcd members' restarts caused is inside its own window (each member's
+ * apiserver fails until the member is back or the LB drops it), and the finding names it.
  */
 import t from 'tap';
-import { readyzDetectionS, restartPlan, rollingRestart } from '../../scenarios/rolling-restart.ts';
+import {
+  ETCD_READYCHECK_TIMEOUT_S,
+  readyzDetectionS,
+  restartPlan,
+  rollingRestart,
+} from '../../scenarios/rolling-restart.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
 import { labForTest } from '../helpers/lab.ts';
@@ -60,6 +67,25 @@ t.test('every component of every control plane, one at a time', async (t) => {
     `the apiserver restarts' part ${api?.value} s within its window (${api?.expected?.formula})`,
   );
   t.ok((api?.value ?? 99) <= (dis?.value ?? 0), 'a part of the total');
+  // Stacked etcd: each member's restart fails its apiserver until the member is back or the LB
+  // drops the apiserver.
+  t.ok(plan.components.includes('etcd'), 'the lab stacks etcd on the control planes');
+  const etcd = m.etcd_restart_disruption_s;
+  const each = detect + Math.min(ETCD_READYCHECK_TIMEOUT_S, (timings.checkTimeoutMs ?? 1e9) / 1000);
+  t.equal(
+    etcd?.expected?.max,
+    Math.round(plan.hosts.length * each * 1000) / 1000,
+    'expected window: n × (detection + readiness wait)',
+  );
+  t.ok(
+    etcd?.value !== null && (etcd?.value ?? 99) <= (etcd?.expected?.max ?? 0) + 0.5,
+    `the etcd restarts' part ${etcd?.value} s within its window (${etcd?.expected?.formula}): ${etcd?.detail}`,
+  );
+  t.ok((etcd?.value ?? 99) + (api?.value ?? 99) <= (dis?.value ?? 0) + 0.001, 'both parts within the total');
+  t.ok(
+    r.findings.some((f) => f.id === 'stacked-etcd-restart'),
+    'stacked etcd members are a finding',
+  );
   t.ok(m.etcd_leader_changes?.value !== null, `etcd leader changes: ${m.etcd_leader_changes?.value}`);
   t.ok(m.lease_holder_changes?.value !== null, `leader Lease moves: ${m.lease_holder_changes?.value}`);
   for (const a of r.alerts ?? []) t.equal(a.verdict, 'pass', `alert ${a.alert} (${a.role}): ${a.message}`);

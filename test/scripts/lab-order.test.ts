@@ -1,28 +1,50 @@
 /**
- * npm test's lab lane order (scripts/test.mjs `labOrder`): tap's alphabetical order, except that
- * a file marked as needing another lab topology runs after the files on the default lab, so the
- * shared default lab is not brought up twice; the real files carry the marker where they need it.
+ * npm test's lab groups (scripts/test.mjs `labGroups`), each run by a tap of its own because tap
+ * sorts the files it is given: the file that brings the lab up first, the files sharing the
+ * default lab, those needing another topology, the file that takes the lab down last; the real
+ * files carry the markers where they need them.
  */
 import fs from 'node:fs';
 import t from 'tap';
-import { isLab, labOrder, OTHER_LAB_MARKER, testFiles } from '../../scripts/test.mjs';
+import {
+  FIRST_LAB_MARKER,
+  isLab,
+  LAST_LAB_MARKER,
+  labGroups,
+  OTHER_LAB_MARKER,
+  testFiles,
+} from '../../scripts/test.mjs';
 
-t.test('marked files go last, the rest keep their order', async (t) => {
+t.test('first, default, other topology, last; empty groups left out', async (t) => {
   const text: Record<string, string> = {
     'test/a.lab.test.ts': 'plain',
     'test/b-one.lab.test.ts': `// ${OTHER_LAB_MARKER}`,
     'test/b.lab.test.ts': 'plain',
-    'test/c.lab.test.ts': 'plain',
+    'test/c.lab.test.ts': `// ${FIRST_LAB_MARKER}`,
+    'test/d.lab.test.ts': `// ${LAST_LAB_MARKER}`,
   };
-  t.same(
-    labOrder(Object.keys(text), (f) => text[f]!),
-    ['test/a.lab.test.ts', 'test/b.lab.test.ts', 'test/c.lab.test.ts', 'test/b-one.lab.test.ts'],
-  );
+  const read = (f: string) => text[f]!;
+  t.same(labGroups(Object.keys(text), read), [
+    ['test/c.lab.test.ts'],
+    ['test/a.lab.test.ts', 'test/b.lab.test.ts'],
+    ['test/b-one.lab.test.ts'],
+    ['test/d.lab.test.ts'],
+  ]);
+  t.same(labGroups(['test/a.lab.test.ts', 'test/b.lab.test.ts'], read), [
+    ['test/a.lab.test.ts', 'test/b.lab.test.ts'],
+  ]);
 });
 
-t.test('the lab files that bring up another topology carry the marker, and only they', async (t) => {
+t.test('the real lab files carry the markers where they need them, and only there', async (t) => {
   const lab = testFiles().filter(isLab);
-  const other = lab.filter((f) => /labForTest\([^)]*\{\s*(lbs|etcdMembers)/.test(fs.readFileSync(f, 'utf8')));
+  const read = (f: string) => fs.readFileSync(f, 'utf8');
+  const other = lab.filter((f) => /labForTest\([^)]*\{\s*(lbs|etcdMembers)/.test(read(f)));
   t.ok(other.length > 0, `files with another topology: ${other.join(', ')}`);
-  t.same(labOrder(lab).slice(-other.length), other, 'they run last');
+  const groups = labGroups(lab);
+  t.equal(groups.length, 4, 'first, default, other topology, last');
+  t.same(groups[2], other, 'the files with another topology run after the default ones');
+  t.same(groups[0], ['test/lab/kill-mid-up.lab.test.ts'], 'the file that starts from no lab runs first');
+  t.same(groups[3], ['test/lab/down.lab.test.ts'], 'the file that takes the lab down runs last');
+  for (const f of groups[1]!)
+    t.notMatch(read(f), /\bawait down\(\)/, `${f} does not take the shared lab down itself`);
 });

@@ -1,7 +1,9 @@
 /**
- * lb-stop through real ssh: the VIP holder's link goes down (the inventory runs that on the
- * harness, on the host-side veth), the VIP holder is read over ssh from the LB hosts while one of
- * them is unreachable, and the backup's takeover is measured as with `--target lab`.
+ * lb-stop through real ssh: the VIP holder's link goes down by the host's own timer (the kubeadm
+ * profile's link-down: nothing can be sent over the downed link, so the host brings it back
+ * itself after the observation, and the heal waits for that: most of this file's time), the VIP
+ * holder is read over ssh from the LB hosts while one of them is unreachable, and the backup's
+ * takeover is measured as with `--target lab`.
  */
 import t from 'tap';
 import { byName, sshLab, verified } from './ssh-lab.ts';

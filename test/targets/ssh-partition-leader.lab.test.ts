@@ -52,7 +52,10 @@ for (const d of DRILLS)
     t.equal(code, 0, out.slice(-3000));
     t.equal(report.fault.status, 'proven', d.proof);
     t.equal(report.fault.heal.status, 'done', d.heal);
-    t.ok(verified(report), 'steady state again after the heal');
+    t.ok(
+      verified(report),
+      `steady state again after the heal: ${report.phases.find((p) => p.phase === 'verify')?.message ?? ''}`,
+    );
     inWindows(t, report, d.measured);
     t.ok(byName(report)[d.measured[0]]?.expected, `the ${d.measured[0]} window from the files read over ssh`);
   });
