@@ -147,14 +147,30 @@ function lane(name, files, { jobs, nice, env, echo }) {
 
 /** test/after-all.ts run once (the lab's modules loaded through the tests' TypeScript loader), as a lane's result. */
 function afterAll() {
-  const r = spawnSync(process.execPath, ['--import=./test/helpers/ts-import.mjs', 'test/after-all.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HADRILL_TEST_KEEP_LAB: '1' },
-    encoding: 'utf8',
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import=./test/helpers/ts-import.mjs', 'test/after-all.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, HADRILL_TEST_KEEP_LAB: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks = [];
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (b) => {
+        chunks.push(b);
+        process.stdout.write(b);
+      });
+    child.on('close', (code, signal) =>
+      resolve({
+        name: 'lab left up',
+        code: code ?? (signal ? 128 : 1),
+        text: Buffer.concat(chunks).toString('utf8'),
+        held: false,
+        total: 0,
+        pass: 0,
+        fail: 0,
+      }),
+    );
   });
-  const text = `${r.stdout}${r.stderr}`;
-  process.stdout.write(text);
-  return { name: 'lab left up', code: r.status ?? 1, text, held: false, total: 0, pass: 0, fail: 0 };
 }
 
 /**
@@ -244,7 +260,7 @@ async function main() {
         // The last group takes the lab down (test/lab/down.lab.test.ts); if a failure left one up,
         // test/after-all.ts does.
         if (existsSync(path.join(process.env.HADRILL_LAB_DIR ?? path.join(ROOT, '.lab'), 'lab.json')))
-          lab.push(afterAll());
+          lab.push(await afterAll());
         return lab;
       })(),
     );

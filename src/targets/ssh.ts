@@ -177,12 +177,17 @@ export interface SshTargetOptions extends SshOptions {
   readonly log?: (line: string) => void;
 }
 
+/** How long `vipHolder` waits for an LB it has not reached yet: the ssh connection's default. */
+const FIRST_CONTACT_MS = 10_000;
+
 export class SshTarget implements Target {
   readonly executor: SshExecutor;
   private topo: Topology;
   private prof: KubeadmProfile;
   private readonly apiUrl: string;
   private readonly insecure: boolean;
+  /** The LBs that answered `vipHolder` once: from then on a short timeout means unreachable. */
+  private readonly lbAnswered = new Set<string>();
 
   constructor(
     readonly inventory: Inventory,
@@ -291,10 +296,14 @@ export class SshTarget implements Target {
     await Promise.all(
       this.topology.lbs.map(async (h) => {
         // An LB that cannot be reached (its link is down) does not hold the VIP for the clients;
-        // a short timeout keeps the probe's resolution when one LB stops answering.
+        // a short timeout keeps the probe's resolution when one LB stops answering. An LB not
+        // reached yet gets the ssh connection's own time first: its handshake alone can take more
+        // than a second on a loaded harness machine, which is no sign of the LB being gone.
+        const timeoutMs = this.lbAnswered.has(h) ? 1000 : FIRST_CONTACT_MS;
         const r = await this.executor
-          .exec(h, ['ip', '-o', '-4', 'addr', 'show'], { timeoutMs: 1000 })
+          .exec(h, ['ip', '-o', '-4', 'addr', 'show'], { timeoutMs })
           .catch(() => undefined);
+        if (r?.code === 0) this.lbAnswered.add(h);
         if (r?.code === 0 && holdsAddress(r.stdout, vip)) holders.push(h);
       }),
     );

@@ -1,7 +1,8 @@
 /**
  * Pure parts of the ssh target: timings parsed from kubeadm manifests, kubelet config, haproxy and
  * keepalived configs (and from process command lines); the topology built from an inventory; the
- * kubeconfig's server; the VIP in `ip -o addr` output; the insecure mark in the target's name.
+ * kubeconfig's server; the VIP in `ip -o addr` output and the VIP holder's timeouts; the insecure
+ * mark in the target's name.
  */
 import t from 'tap';
 import { parseInventory } from '../../src/targets/inventory.ts';
@@ -21,6 +22,7 @@ import {
   INSECURE_MARK,
   kubeconfigContext,
   kubeconfigServer,
+  SshTarget,
   sshTopology,
 } from '../../src/targets/ssh.ts';
 
@@ -235,4 +237,49 @@ current-context: admin@prod
   t.ok(holdsAddress(out, '10.0.0.10'));
   t.notOk(holdsAddress(out, '10.0.0.1'), 'no prefix match');
   t.notOk(holdsAddress(out, '10.0.0.2'));
+});
+
+t.test("the VIP holder: an LB's first contact gets the ssh connection's time, later reads 1 s", async (t) => {
+  const two = parseInventory(
+    {
+      kubeconfig: '/k/admin.conf',
+      api: { url: 'https://10.0.0.10:6443', vip: '10.0.0.10' },
+      defaults: { key: '/k/id' },
+      hosts: [
+        { name: 'cp1', address: '10.0.0.11', roles: ['control-plane', 'etcd'] },
+        { name: 'lb1', address: '10.0.0.21', roles: ['lb'] },
+        { name: 'lb2', address: '10.0.0.22', roles: ['lb'] },
+      ],
+    },
+    '/k/inv.yaml',
+  );
+  const target = new SshTarget(two);
+  // A stand-in for the ssh executor: each LB answers after `delayMs`, or, as SshExecutor does when
+  // no connection comes up in time, code 255 and timedOut at the timeout.
+  const delayMs: Record<string, number> = { lb1: 1500, lb2: 1500 };
+  const timeouts: number[] = [];
+  target.executor.exec = (host: string, argv: readonly string[], o?: { timeoutMs?: number }) => {
+    const timeoutMs = o?.timeoutMs ?? Number.POSITIVE_INFINITY;
+    timeouts.push(timeoutMs);
+    const addr = host === 'lb1' ? 'inet 10.0.0.10/32 scope global eth0' : 'inet 10.0.0.22/24';
+    const late = timeoutMs < delayMs[host]!;
+    const after = late ? timeoutMs : delayMs[host]!;
+    const result = late
+      ? {
+          code: 255,
+          stdout: '',
+          stderr: `ssh ${host}: no connection within ${timeoutMs} ms\n`,
+          timedOut: true,
+        }
+      : { code: 0, stdout: `2: eth0    ${addr}\n`, stderr: '', timedOut: false };
+    return new Promise((resolve) =>
+      setTimeout(() => resolve({ host, argv, durationMs: after, ...result }), after),
+    );
+  };
+  t.equal(await target.vipHolder(), 'lb1', 'a 1.5 s first answer (a handshake on a loaded machine) counts');
+  t.same(timeouts, [10_000, 10_000], 'first contact: the connection timeout');
+  t.equal(await target.vipHolder(), null, 'once answered, 1.5 s is an LB gone');
+  t.same(timeouts.slice(2), [1000, 1000]);
+  delayMs.lb1 = 10;
+  t.equal(await target.vipHolder(), 'lb1');
 });
