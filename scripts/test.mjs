@@ -1,29 +1,25 @@
 #!/usr/bin/env node
 /**
- * The test suite in three lanes that run at the same time (`npm test`):
- *  - the lab lane at normal priority: `*.lab.test.ts` (the real lab, root), one at a time, in
- *    groups, a tap each (`labGroups`: the file that brings the lab up, those that share it, those
- *    that need another topology, the one that takes it down); test/after-all.ts (whatever lab is
- *    left goes down) runs only if a failure left one;
- *  - beside it, at normal priority, `*.root.test.ts` (scripts run as root in private network, PID
- *    and mount namespaces; two at a time: at nice 19 beside the other lanes, the fsync test's put
- *    after the heal was slower than with the delay), then `*.etcd.test.ts` (real etcd and our
- *    components on loopback, each file its own etcd and ports; three at a time: they mostly wait
- *    on timers and use about 1.6 cores together: 61–65 s alone). They overlap the lab lane's
- *    first files (the lab's own up/down, the CLI, monitoring, sshd and lock tests), whose drills
- *    use 1.2–1.5 cores; measured side by side (2026-12-03): the etcd files passed in 114 s
- *    instead of 66 s, five drills (etcd-partition, leader-kill, lb-stop, cert-expiry,
- *    apiserver-kill) took their usual time with every measurement inside its window, and the
- *    suite took 889 s instead of 974 s (the lab files it overlaps about 40 s slower). The root
- *    files go first: their host-side expiry timers live in their private namespaces and must be
- *    gone before the torture test looks for any left on the machine. Both kinds compare real
- *    timers with windows that leave room for that; nothing of theirs shares state with the lab
- *    (own ports on loopback, private namespaces, their own lab state directory);
+ * The test suite in two lanes that run at the same time (`npm test`):
+ *  - the timed lane at normal priority: `*.etcd.test.ts` (real etcd and our components on
+ *    loopback, each file its own etcd and ports; three at a time: they mostly wait on timers and
+ *    use about 1.6 cores together: 61–65 s, 77 s two at a time), then `*.root.test.ts` (scripts
+ *    run as root in private network, PID and mount namespaces; two at a time: at nice 19 beside
+ *    the other lanes, the fsync test's put after the heal was slower than with the delay), then
+ *    `*.lab.test.ts` (the real lab, root) one at a time, in groups, a tap each (`labGroups`: the
+ *    file that brings the lab up, those that share it, those that need another topology, the one
+ *    that takes it down); test/after-all.ts (whatever lab is left goes down) runs only if a
+ *    failure left one. Their assertions compare real timers with expected windows, so nothing
+ *    else of ours competes with them for the CPU. Tried on 2026-12-03: the etcd and root files
+ *    beside the lab files (the lab's drills use 1.2–1.5 cores): 889 s and 863 s for the suite
+ *    against 974 s, but on the slower machine of an hour later 1020 s and 1172 s, an etcd file's
+ *    5 s wait and the lab files' process starts (a 2 s test file took 32 s) lost to the contention;
+ *    a failed suite costs more than the minute and a half it saved;
  *  - the unit lane, three files at a time at the lowest CPU priority (nice 19): every other
- *    `*.test.ts` (no root, no lab, no etcd). It only uses what the other lanes leave idle, so it
- *    cannot skew a measured window. Three, on two cores: some unit files mostly wait on real
- *    timers and processes (faults/network, kubelet/static/pods), and a third file uses the core
- *    they leave idle.
+ *    `*.test.ts` (no root, no lab, no etcd). It only uses what the timed lane leaves idle (the lab
+ *    waits on timers most of the time), so it cannot skew a measured window. Three, on two
+ *    cores: some unit files mostly wait on real timers and processes (faults/network,
+ *    kubelet/static/pods), and a third file uses the core they leave idle.
  * Every test file is a process of its own, and most of a unit file's CPU is that process's start:
  * package.json's tap section leaves out the tap plugins no test uses (chdir, fixture, intercept,
  * mock, node-serialize, snapshot, spawn, stdin, worker: each loaded into every test process, the
@@ -234,18 +230,10 @@ async function main() {
     process.exit(1);
   }
   if (which !== 'unit') {
-    // Beside the lab lane: its output held back, printed whole at the end with the unit lane's.
     runs.push(
       (async () => {
-        // The root files first: done long before the lab's torture test looks for expiry timers
-        // left on the machine (theirs live in their private namespaces, gone with them).
-        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: false });
-        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 3, nice: false, env: {}, echo: false });
-        return [root, etcd];
-      })(),
-    );
-    runs.push(
-      (async () => {
+        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 3, nice: false, env: {}, echo: true });
+        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: true });
         const groups = labGroups(labFiles);
         const lab = [];
         for (const files of groups)
@@ -261,7 +249,7 @@ async function main() {
         // test/after-all.ts does.
         if (existsSync(path.join(process.env.HADRILL_LAB_DIR ?? path.join(ROOT, '.lab'), 'lab.json')))
           lab.push(await afterAll());
-        return lab;
+        return [etcd, root, ...lab];
       })(),
     );
   }
@@ -269,7 +257,7 @@ async function main() {
     runs.push(lane('unit', unitFiles, { jobs: 3, nice: which === 'all', env: {}, echo: which === 'unit' }));
   const results = (await Promise.all(runs)).flat();
   for (const r of results) {
-    // The output of the lanes beside the lab is held back while the lab lane streams, then printed whole.
+    // The unit lane's output is held back while the timed lane streams, then printed whole.
     if (r.held) process.stdout.write(r.text);
     console.log(
       `# ${r.name} lane: exit ${r.code}, ${r.pass} of ${r.total} assertions passed, ${r.fail} failed`,
