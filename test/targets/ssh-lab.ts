@@ -108,6 +108,36 @@ export async function sshLab(t: Test): Promise<SshLab> {
         const w = m.expected ? ` expected [${m.expected.min}, ${m.expected.max}]` : '';
         t.comment(`  ${m.name} = ${m.lowerBound ? '≥ ' : ''}${m.value}${w} ${m.verdict}`);
       }
+      // A verify that never saw steady state again: what the timeline recorded meanwhile, per
+      // source (a probe that spun shows as thousands of events), and its last errors.
+      const verify = report.phases.find((p) => p.phase === 'verify');
+      if (verify && verify.ok !== true) {
+        const events = fs
+          .readFileSync(path.join(reports, d, 'timeline.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                atMs: number;
+                source?: string;
+                type: string;
+                message?: string;
+                error?: string;
+              },
+          )
+          .filter((e) => e.atMs >= verify.startMs);
+        const bySource = new Map<string, number>();
+        for (const e of events)
+          bySource.set(`${e.source}/${e.type}`, (bySource.get(`${e.source}/${e.type}`) ?? 0) + 1);
+        t.comment(`${target}: during the verify: ${[...bySource].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        for (const e of events.filter((x) => x.error || x.type === 'error').slice(-10))
+          t.comment(`  ${(e.atMs / 1000).toFixed(2)} s ${e.source}: ${e.error ?? e.message ?? ''}`);
+        // Kept past the test's teardown, for a look at the whole timeline.
+        const kept = path.join(os.tmpdir(), 'hadrill-failed-verify', `${target}-${d}`);
+        fs.cpSync(path.join(reports, d), kept, { recursive: true });
+        t.comment(`${target}: reports kept in ${kept}`);
+      }
       return { report, out, code: res.code, dir: path.join(reports, d) };
     },
   };
