@@ -98,19 +98,12 @@ function ensureLabPackages() {
   return r.status === 0;
 }
 
-/** Runs tap on files; resolves with its exit code and the summary counts it printed. */
-function lane(name, files, { jobs, nice, env, echo }) {
-  const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap');
-  const argv = [
-    ...(nice ? ['nice', '-n', '19'] : []),
-    tapBin,
-    '--jobs',
-    String(jobs),
-    '--reporter',
-    'tap',
-    `--test-env=_TAPJS_PROCESSINFO_EXCLUDE_=${PROCESSINFO_EXCLUDE}`,
-    ...files,
-  ];
+/**
+ * Runs one child of the suite in the project directory; resolves with its exit code and all it
+ * printed (echoed as it comes, or `held` for printing at the end), and the summary counts tap
+ * printed (0 for a child that is not tap).
+ */
+function runChild(name, argv, { env, echo }) {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {
       cwd: ROOT,
@@ -141,33 +134,28 @@ function lane(name, files, { jobs, nice, env, echo }) {
   });
 }
 
-/** test/after-all.ts run once (the lab's modules loaded through the tests' TypeScript loader), as a lane's result. */
-function afterAll() {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import=./test/helpers/ts-import.mjs', 'test/after-all.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, HADRILL_TEST_KEEP_LAB: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const chunks = [];
-    for (const stream of [child.stdout, child.stderr])
-      stream.on('data', (b) => {
-        chunks.push(b);
-        process.stdout.write(b);
-      });
-    child.on('close', (code, signal) =>
-      resolve({
-        name: 'lab left up',
-        code: code ?? (signal ? 128 : 1),
-        text: Buffer.concat(chunks).toString('utf8'),
-        held: false,
-        total: 0,
-        pass: 0,
-        fail: 0,
-      }),
-    );
-  });
+/** Runs tap on files; resolves with its exit code and the summary counts it printed. */
+function lane(name, files, { jobs, nice, env, echo }) {
+  const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap');
+  const argv = [
+    ...(nice ? ['nice', '-n', '19'] : []),
+    tapBin,
+    '--jobs',
+    String(jobs),
+    '--reporter',
+    'tap',
+    `--test-env=_TAPJS_PROCESSINFO_EXCLUDE_=${PROCESSINFO_EXCLUDE}`,
+    ...files,
+  ];
+  return runChild(name, argv, { env, echo });
 }
+
+/** test/after-all.ts run once (the lab's modules loaded through the tests' TypeScript loader). */
+const afterAll = () =>
+  runChild('lab left up', [process.execPath, '--import=./test/helpers/ts-import.mjs', 'test/after-all.ts'], {
+    env: { HADRILL_TEST_KEEP_LAB: '1' },
+    echo: true,
+  });
 
 /**
  * Every `not ok` of a tap stream with the test file it is in, its parents' names and the first
@@ -246,7 +234,8 @@ async function main() {
             }),
           );
         // The last group takes the lab down (test/lab/down.lab.test.ts); if a failure left one up,
-        // test/after-all.ts does.
+        // test/after-all.ts does. The lab's state file (src/lab/saved.ts, in config.ts defaultStateDir; this
+        // script is plain JavaScript: it cannot import the TypeScript that says so).
         if (existsSync(path.join(process.env.HADRILL_LAB_DIR ?? path.join(ROOT, '.lab'), 'lab.json')))
           lab.push(await afterAll());
         return [etcd, root, ...lab];

@@ -16,6 +16,8 @@ import {
   PROMETHEUS_PORT,
   WEBHOOK_PORT,
 } from '../../src/lab/monitoring.ts';
+import type { TimelineEvent } from '../../src/timeline/events.ts';
+import { parseTimelineJsonl } from '../../src/timeline/jsonl.ts';
 import { runCli } from '../helpers/cli.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
@@ -110,29 +112,19 @@ export async function sshLab(t: Test): Promise<SshLab> {
       }
       // A verify that never saw steady state again: what the timeline recorded meanwhile, per
       // source (a probe that spun shows as thousands of events), and its last errors.
-      const verify = report.phases.find((p) => p.phase === 'verify');
-      if (verify && verify.ok !== true) {
-        const events = fs
-          .readFileSync(path.join(reports, d, 'timeline.jsonl'), 'utf8')
-          .trim()
-          .split('\n')
-          .map(
-            (l) =>
-              JSON.parse(l) as {
-                atMs: number;
-                source?: string;
-                type: string;
-                message?: string;
-                error?: string;
-              },
-          )
-          .filter((e) => e.atMs >= verify.startMs);
+      if (!verified(report)) {
+        const from = report.phases.find((p) => p.phase === 'verify')?.startMs ?? 0;
+        const events = parseTimelineJsonl(
+          fs.readFileSync(path.join(reports, d, 'timeline.jsonl'), 'utf8'),
+        ).filter((e) => e.atMs >= from);
         const bySource = new Map<string, number>();
         for (const e of events)
           bySource.set(`${e.source}/${e.type}`, (bySource.get(`${e.source}/${e.type}`) ?? 0) + 1);
         t.comment(`${target}: during the verify: ${[...bySource].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-        for (const e of events.filter((x) => x.error || x.type === 'error').slice(-10))
-          t.comment(`  ${(e.atMs / 1000).toFixed(2)} s ${e.source}: ${e.error ?? e.message ?? ''}`);
+        const why = (e: TimelineEvent): string | undefined =>
+          e.type === 'error' ? e.message : 'error' in e && typeof e.error === 'string' ? e.error : undefined;
+        for (const e of events.filter((x) => why(x) !== undefined).slice(-10))
+          t.comment(`  ${(e.atMs / 1000).toFixed(2)} s ${e.source}: ${why(e)}`);
         // Kept past the test's teardown, for a look at the whole timeline.
         const kept = path.join(os.tmpdir(), 'hadrill-failed-verify', `${target}-${d}`);
         fs.cpSync(path.join(reports, d), kept, { recursive: true });
