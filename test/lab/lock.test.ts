@@ -32,11 +32,17 @@ t.test('one holder; the release frees it; the holder may take it again', async (
   t.match(other, { message: new RegExp(`in use by pid ${process.pid} \\(lock ${f}\\)`) });
   release();
   t.notOk(fs.existsSync(f), 'released');
-  t.equal(
-    fs.readdirSync(dir).filter((x) => x.includes('.tmp') || x.includes('.stale')).length,
-    0,
-    'no leftovers',
-  );
+  t.equal(fs.readdirSync(dir).filter((x) => x.includes('.tmp')).length, 0, 'no leftovers');
+});
+
+t.test("a CLI under its parent's lock gets a release that leaves the parent's lock alone", async (t) => {
+  const f = lockFile();
+  const release = await acquireLabLock(1000, f, process.pid);
+  const child = await acquireLabLock(300, f, process.pid);
+  child();
+  t.equal(fs.readFileSync(f, 'utf8'), `${process.pid}\n`, "still the parent's after the child's release");
+  release();
+  t.notOk(fs.existsSync(f), "the parent's release frees it");
 });
 
 t.test("a dead holder's lock is taken over", async (t) => {
