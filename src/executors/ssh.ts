@@ -41,17 +41,45 @@ export function remoteCommand(argv: readonly string[], sudo: boolean): string {
   return sudo ? `sudo -n -- ${cmd}` : cmd;
 }
 
+/**
+ * The sessions open on one host's connection. A slot is held until the remote session has really
+ * closed, not only until its command timed out here: a command killed at its timeout may still be
+ * running on the host (a slow login shell, or the signal not honoured), and releasing its slot
+ * early let a probe that reads every 100 ms pile up remote shells on a host that was slow to start
+ * them (the VIP probe did: a hundred shells on this machine, see src/lab/sshd.ts sessionHome).
+ */
 class Sessions {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly max: number) {}
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+  /** A slot, or undefined when none came free within waitMs; the release is idempotent. */
+  async acquire(waitMs: number): Promise<(() => void) | undefined> {
+    if (this.active >= this.max) {
+      let wake: (() => void) | undefined;
+      const freed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), Math.max(0, waitMs));
+        wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        this.waiting.push(wake);
+      });
+      if (!freed) {
+        this.waiting.splice(this.waiting.indexOf(wake!), 1);
+        return undefined;
+      }
+    }
     this.active += 1;
+    let released = false;
     return () => {
+      if (released) return;
+      released = true;
       this.active -= 1;
       this.waiting.shift()?.();
     };
+  }
+  get inUse(): number {
+    return this.active;
   }
 }
 
@@ -178,7 +206,19 @@ export class SshExecutor implements Executor {
   async exec(name: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (name === LOCAL_HOST) return runLocal(argv, { ...opts, host: name });
     const h = this.host(name);
+    // The timeout is the command's whole time: connecting, waiting for a session slot, running.
     const timeoutMs = opts.timeoutMs ?? 30_000;
+    const started = performance.now();
+    const left = () => timeoutMs - (performance.now() - started);
+    const timedOut = (why: string): ExecResult => ({
+      host: name,
+      argv,
+      code: 255,
+      stdout: '',
+      stderr: `ssh ${name}: ${why} within ${timeoutMs} ms\n`,
+      timedOut: true,
+      durationMs: performance.now() - started,
+    });
     // Connecting counts against the command's timeout (a host whose link is down never answers);
     // connection errors (host key, authentication, refused) are thrown: the target is unusable.
     let timer: NodeJS.Timeout | undefined;
@@ -188,28 +228,20 @@ export class SshExecutor implements Executor {
         timer = setTimeout(() => r(undefined), timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    if (!client) {
-      return {
-        host: name,
-        argv,
-        code: 255,
-        stdout: '',
-        stderr: `ssh ${name}: no connection within ${timeoutMs} ms\n`,
-        timedOut: true,
-        durationMs: timeoutMs,
-      };
-    }
+    if (!client) return timedOut('no connection');
     let sessions = this.sessions.get(name);
     if (!sessions) {
       sessions = new Sessions(this.opts.maxSessions ?? 8);
       this.sessions.set(name, sessions);
     }
-    const release = await sessions.acquire();
-    try {
-      return await runChannel(client, h, argv, opts);
-    } finally {
-      release();
-    }
+    const release = await sessions.acquire(left());
+    if (!release) return timedOut(`no free session (${sessions.inUse} still open on the host)`);
+    return runChannel(client, h, argv, { ...opts, timeoutMs: Math.max(1, left()) }, release);
+  }
+
+  /** Sessions this executor has open on a host (a timed-out command's until the host closes it). */
+  openSessions(name: string): number {
+    return this.sessions.get(name)?.inUse ?? 0;
   }
 
   async close(): Promise<void> {
@@ -226,15 +258,25 @@ export class SshExecutor implements Executor {
   }
 }
 
+/**
+ * Runs one command on a session of its own; `release` frees the session slot once the session
+ * is really gone: its channel closed, the server refused it, or the connection closed.
+ */
 function runChannel(
   client: Client,
   h: SshHost,
   argv: readonly string[],
   opts: ExecOptions,
+  release: () => void,
 ): Promise<ExecResult> {
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const base = { host: h.name, argv };
+  const gone = () => {
+    client.off('close', gone);
+    release();
+  };
+  client.once('close', gone);
   return new Promise<ExecResult>((resolve) => {
     let settled = false;
     let stdout = '';
@@ -266,6 +308,7 @@ function runChannel(
     }, timeoutMs);
     client.exec(remoteCommand(argv, h.sudo), (err, ch) => {
       if (err) {
+        gone();
         done({
           code: 255,
           stdout: '',
@@ -274,6 +317,7 @@ function runChannel(
         });
         return;
       }
+      ch.once('close', gone);
       if (settled) {
         kill(ch);
         return;

@@ -37,6 +37,18 @@ export const labSshFiles = (cfg: LabConfig): LabSshFiles => {
 export const hostKeyPath = (cfg: LabConfig, h: LabHost): string =>
   path.join(cfg.stateDir, h.name, 'ssh_host_ed25519_key');
 
+/**
+ * The home of root's ssh sessions on one lab host, empty: a VM's root does not have the harness
+ * machine's dotfiles. sshd runs every command through the user's login shell (`bash -c`), and
+ * bash run by sshd sources ~/.bashrc even when not interactive (bash shell.c run_startup_files,
+ * SSH_SOURCE_BASHRC, on in Debian's build). This machine's /root/.bashrc runs `pyenv init`, whose
+ * `pyenv rehash` takes a machine-wide lock and waits up to 60 s for it (pyenv-rehash,
+ * PYENV_REHASH_TIMEOUT): the ssh VIP probe's reads (one command per LB every 100 ms, 1 s timeout)
+ * piled up behind it, a killed rehash left its lock behind, and the machine ran a hundred waiting
+ * shells (load 56) until the drills' verify timed out (the intermittent ssh lab failure).
+ */
+export const sessionHome = (cfg: LabConfig, h: LabHost): string => path.join(cfg.stateDir, h.name, 'home');
+
 function keygen(file: string, comment: string): void {
   if (fs.existsSync(file)) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -88,6 +100,9 @@ export function sshdConfig(cfg: LabConfig, h: LabHost, files: LabSshFiles): stri
     'LogLevel ERROR',
     'PrintMotd no',
     'AcceptEnv LANG LC_*',
+    // Applied after sshd sets HOME from the password entry, replacing it (openssh-portable
+    // session.c do_setup_env: options.setenv through child_set_env, which replaces a variable).
+    `SetEnv HOME=${sessionHome(cfg, h)}`,
     '',
   ].join('\n');
 }
@@ -95,6 +110,7 @@ export function sshdConfig(cfg: LabConfig, h: LabHost, files: LabSshFiles): stri
 export function sshdSpec(cfg: LabConfig, h: LabHost, files: LabSshFiles): ComponentSpec {
   const conf = path.join(cfg.stateDir, h.name, 'sshd_config');
   fs.mkdirSync(path.dirname(conf), { recursive: true });
+  fs.mkdirSync(sessionHome(cfg, h), { recursive: true, mode: 0o700 });
   fs.writeFileSync(conf, sshdConfig(cfg, h, files));
   // sshd re-executes itself and insists on an absolute path. Its setproctitle overwrites the
   // environment block, where the supervisor's marker lives, so a shell that keeps the marker is

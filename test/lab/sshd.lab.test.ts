@@ -12,7 +12,7 @@ import t from 'tap';
 import { SshExecutor } from '../../src/executors/ssh.ts';
 import type { SshHost } from '../../src/executors/types.ts';
 import { clusterHosts, hostsByRole } from '../../src/lab/config.ts';
-import { labSshFiles } from '../../src/lab/sshd.ts';
+import { labSshFiles, sessionHome } from '../../src/lab/sshd.ts';
 import { labInventoryYaml } from '../../src/lab/sshd-inventory.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
 import { LabTarget } from '../../src/lab/target.ts';
@@ -84,6 +84,21 @@ t.test('commands run in the host namespace through real ssh', async (t) => {
   const again = await ex.exec('cp1', ['true']);
   t.equal(again.code, 0, 'reconnected after the connection closed');
   t.not(await ex.connection('cp1'), c1);
+});
+
+t.test("a session's home is the lab host's own: the harness machine's dotfiles never run", async (t) => {
+  const ex = new SshExecutor([sshHost('lb2')]);
+  t.teardown(() => ex.close());
+  const home = sessionHome(cfg, cfg.hosts.find((h) => h.name === 'lb2')!);
+  const r = await ex.exec('lb2', ['sh', '-c', 'echo "$HOME"; echo "${FROM_RC:-none}"']);
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.stdout.split('\n').slice(0, 2), [home, 'none'], 'HOME is the host home; no rc ran');
+  // The login shell still reads that home's ~/.bashrc (bash run by sshd does): a host's own
+  // startup files run, the harness machine's (here /root/.bashrc, with pyenv) do not.
+  fs.writeFileSync(path.join(home, '.bashrc'), 'export FROM_RC=lb2\n');
+  t.teardown(() => fs.rmSync(path.join(home, '.bashrc'), { force: true }));
+  const withRc = await ex.exec('lb2', ['sh', '-c', 'echo "${FROM_RC:-none}"']);
+  t.equal(withRc.stdout.trim(), 'lb2', "the host's own ~/.bashrc ran");
 });
 
 t.test('strict host-key checking: unknown and changed keys are refused', async (t) => {
