@@ -1,16 +1,46 @@
 /**
  * Read-only inspection of the target beside the preflight: each control plane's kubeadm
  * certificates and their expiry (src/targets/kubeadm-certs.ts), as findings (src/analysis/
- * certs.ts). Runs whatever the preflight finds: an expired certificate is most worth seeing when
- * the cluster is not steady. A host where they cannot be read is said, never a failure.
+ * certs.ts), and how long each host takes to run a trivial command (src/analysis/
+ * host-commands.ts). Runs whatever the preflight finds: an expired certificate is most worth
+ * seeing when the cluster is not steady. A host where they cannot be read is said, never a failure.
  */
 import { certFindings } from '../analysis/certs.ts';
+import { type HostCommandTime, hostCommandFindings } from '../analysis/host-commands.ts';
 import type { Finding } from '../analysis/types.ts';
 import { runAction } from '../faults/types.ts';
 import { type CertExpiry, parseCertExpiry } from '../targets/kubeadm-certs.ts';
 import { hostsWithRole, type Target } from '../targets/types.ts';
 
 export async function inspectTarget(target: Target, now: Date = new Date()): Promise<Finding[]> {
+  const [certs, times] = await Promise.all([certExpiry(target, now), hostCommandTimes(target)]);
+  return [...certs, ...hostCommandFindings(times, target.executor.kind)];
+}
+
+/**
+ * Each host's time for `true`: the fastest of two runs after a first one (which may open the
+ * connection: an ssh handshake is not what every read pays). The hosts in parallel, each in turn.
+ */
+export async function hostCommandTimes(target: Target): Promise<HostCommandTime[]> {
+  return Promise.all(
+    target.topology.hosts.map(async ({ name: host }): Promise<HostCommandTime> => {
+      try {
+        let best = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < 3; i++) {
+          const r = await target.executor.exec(host, ['true'], { timeoutMs: 10_000 });
+          if (r.code !== 0)
+            return { host, ok: false, why: (r.stderr || `exit ${r.code}`).trim().slice(0, 200) };
+          if (i > 0) best = Math.min(best, r.durationMs);
+        }
+        return { host, ok: true, ms: best };
+      } catch (err) {
+        return { host, ok: false, why: (err as Error).message.slice(0, 200) };
+      }
+    }),
+  );
+}
+
+async function certExpiry(target: Target, now: Date): Promise<Finding[]> {
   const hosts = hostsWithRole(target.topology, 'control-plane').map((h) => h.name);
   const read = await Promise.all(
     hosts.map(async (host) => {

@@ -3,12 +3,13 @@
  * the host's namespace, argv survives the remote shell, stdin, exit codes, timeouts, connection
  * reuse and reconnect; strict host-key checking refuses unknown and changed keys (exit 3) and the
  * opt-out accepts them; the lab's inventory validates and the ssh target reads its timings and
- * VIP holder from the hosts.
+ * VIP holder from the hosts; a host whose login shell starts slowly is a preflight finding.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { hostCommandFindings } from '../../src/analysis/host-commands.ts';
 import { SshExecutor } from '../../src/executors/ssh.ts';
 import type { SshHost } from '../../src/executors/types.ts';
 import { clusterHosts, hostsByRole } from '../../src/lab/config.ts';
@@ -16,6 +17,7 @@ import { labSshFiles, sessionHome } from '../../src/lab/sshd.ts';
 import { labInventoryYaml } from '../../src/lab/sshd-inventory.ts';
 import { Supervisor } from '../../src/lab/supervisor.ts';
 import { LabTarget } from '../../src/lab/target.ts';
+import { hostCommandTimes } from '../../src/runner/inspect.ts';
 import { loadInventory } from '../../src/targets/inventory.ts';
 import { SshTarget } from '../../src/targets/ssh.ts';
 import { TargetError } from '../../src/util/errors.ts';
@@ -90,14 +92,14 @@ t.test("a session's home is the lab host's own: the harness machine's dotfiles n
   const ex = new SshExecutor([sshHost('lb2')]);
   t.teardown(() => ex.close());
   const home = sessionHome(cfg, cfg.hosts.find((h) => h.name === 'lb2')!);
-  const r = await ex.exec('lb2', ['sh', '-c', 'echo "$HOME"; echo "${FROM_RC:-none}"']);
+  const r = await ex.exec('lb2', ['sh', '-c', 'echo "$HOME"; echo "$FROM_RC"']);
   t.equal(r.code, 0, r.stderr);
-  t.same(r.stdout.split('\n').slice(0, 2), [home, 'none'], 'HOME is the host home; no rc ran');
+  t.same(r.stdout.split('\n').slice(0, 2), [home, ''], 'HOME is the host home; no rc ran');
   // The login shell still reads that home's ~/.bashrc (bash run by sshd does): a host's own
   // startup files run, the harness machine's (here /root/.bashrc, with pyenv) do not.
   fs.writeFileSync(path.join(home, '.bashrc'), 'export FROM_RC=lb2\n');
   t.teardown(() => fs.rmSync(path.join(home, '.bashrc'), { force: true }));
-  const withRc = await ex.exec('lb2', ['sh', '-c', 'echo "${FROM_RC:-none}"']);
+  const withRc = await ex.exec('lb2', ['sh', '-c', 'echo "$FROM_RC"']);
   t.equal(withRc.stdout.trim(), 'lb2', "the host's own ~/.bashrc ran");
 });
 
@@ -189,4 +191,27 @@ t.test('the lab inventory drives an ssh target: timings and VIP holder read over
   const noneCmd = target.profile.command({ kind: 'running', host: 'w1', component: 'kube-apiserver' });
   const none = await target.executor.exec(noneCmd.host, noneCmd.argv);
   t.equal(none.code, 3);
+});
+
+t.test('a host whose login shell starts slowly is a preflight finding, measured over ssh', async (t) => {
+  const file = path.join(tmp, 'inventory-slow.yaml');
+  fs.writeFileSync(file, labInventoryYaml(cfg));
+  const target = new SshTarget(loadInventory(file));
+  t.teardown(() => target.close());
+  const rc = path.join(sessionHome(cfg, cfg.hosts.find((h) => h.name === 'lb2')!), '.bashrc');
+  fs.writeFileSync(rc, 'sleep 0.7\n');
+  t.teardown(() => fs.rmSync(rc, { force: true }));
+  const times = await hostCommandTimes(target);
+  const lb2 = times.find((x) => x.host === 'lb2');
+  t.ok(
+    lb2?.ok && lb2.ms >= 700,
+    `lb2's command waited for its startup file (${lb2?.ok ? Math.round(lb2.ms) : lb2?.why} ms)`,
+  );
+  const cp1 = times.find((x) => x.host === 'cp1');
+  t.ok(cp1?.ok && cp1.ms < 500, `cp1's did not (${cp1?.ok ? Math.round(cp1.ms) : cp1?.why} ms)`);
+  t.same(
+    hostCommandFindings(times, 'ssh').map((f) => f.id),
+    ['slow-host-command:lb2'],
+    'one finding, for lb2',
+  );
 });
