@@ -1,5 +1,5 @@
 /** Types of bundle.mjs (plain JavaScript: the launcher runs it before anything is compiled). */
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 
 export declare const ENTRIES: Readonly<{
   drill: string;
@@ -15,6 +15,7 @@ export declare function bundleDir(root: string): string;
 export declare function bundleFile(root: string, name: BundleName): string;
 export declare function newestSource(root: string): number;
 export declare function staleness(root: string, dir?: string): string | undefined;
+export declare function minifyDependencies(esbuild: typeof import('esbuild')): Plugin;
 export declare function buildOptions(
   root: string,
   outdir: string,

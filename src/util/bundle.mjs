@@ -15,6 +15,8 @@
  *   old build or the new one, never half of each.
  * - etcd3 stays external (it loads its .proto files from its own directory), as do ssh2 (native
  *   addon) and esbuild; the bundles live under node_modules, where Node resolves them.
+ * - Dependencies are bundled without their comments (`minifyDependencies`); the project's own
+ *   code stays as written, comments included.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,6 +92,39 @@ export function staleness(root, dir = bundleDir(root)) {
   return undefined;
 }
 
+/**
+ * An esbuild plugin that loads every JavaScript file under node_modules through a whitespace-only
+ * minify first. esbuild prints every bundled file anew, but keeps the comments that sit inside
+ * expressions, and @kubernetes/client-node's generated models carry one on nearly every property:
+ * its chunk was 17.2 MB, 7.8 MB without them. Every process that loads a bundle holds its source
+ * text on the heap: importing that chunk took a process to 99 MB RSS (48 MB heap) as written and
+ * 71 MB (20 MB heap) without, measured with `node --max-semi-space-size=1` as the lab runs its
+ * components, and each lab component and CLI loads it. Identifiers and syntax are kept (a
+ * dependency's stack trace still names its functions); the project's own code is not touched.
+ */
+export function minifyDependencies(esbuild) {
+  return {
+    name: 'minify-dependencies',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async (args) => {
+        const text = await fs.promises.readFile(args.path, 'utf8');
+        try {
+          // No format: the file keeps its own (CommonJS or ESM); only whitespace goes.
+          const { code } = await esbuild.transform(text, {
+            loader: 'js',
+            minifyWhitespace: true,
+            sourcefile: args.path,
+            logLevel: 'silent',
+          });
+          return { contents: code, loader: 'js', resolveDir: path.dirname(args.path) };
+        } catch {
+          return undefined; // what a lone transform cannot parse (a top-level return), as it is
+        }
+      });
+    },
+  };
+}
+
 /** The esbuild options shared by every build of this project. */
 export function buildOptions(root, outdir, entries = ENTRIES) {
   return {
@@ -123,10 +158,14 @@ function writeAtomically(file, contents) {
  */
 export async function buildBundles(root, outdir = bundleDir(root), entries = ENTRIES) {
   const started = performance.now();
-  const { build } = await import('esbuild');
+  const esbuild = await import('esbuild');
   let result;
   try {
-    result = await build({ ...buildOptions(root, outdir, entries), write: false });
+    result = await esbuild.build({
+      ...buildOptions(root, outdir, entries),
+      plugins: [minifyDependencies(esbuild)],
+      write: false,
+    });
   } catch {
     throw new Error(`the sources do not build (esbuild's errors above): fix them and run again`);
   }

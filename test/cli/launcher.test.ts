@@ -1,7 +1,8 @@
 /**
  * The launcher (bin/ha-drill.mjs) and its bundles (src/util/bundle.mjs): the CLIs answer through
  * it; a bundle is stale when any source changed, was added or removed after the build, or an
- * output is missing; a build writes every output and removes only old leftovers.
+ * output is missing; a build writes every output and removes only old leftovers; dependencies
+ * lose the comments esbuild would keep, the project's own code keeps them.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -113,6 +114,35 @@ t.test('a build writes every output and removes only unreferenced files older th
     'hi one loaded later\n',
   );
   t.equal(execFileSync(process.execPath, [path.join(out, 'two.mjs')], { encoding: 'utf8' }), 'hi two\n');
+});
+
+t.test("a dependency's comments are dropped from the bundle, the project's kept", async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-bundle-deps-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const dep = path.join(root, 'node_modules', 'dep');
+  fs.mkdirSync(dep, { recursive: true });
+  fs.mkdirSync(path.join(root, 'src'));
+  fs.writeFileSync(path.join(dep, 'package.json'), '{"name":"dep","main":"index.js"}');
+  // esbuild keeps a comment inside an expression (client-node's models have one per property).
+  fs.writeFileSync(
+    path.join(dep, 'index.js'),
+    'module.exports = {\n  /** DEPENDENCY COMMENT */\n  add: function (a, b) { return a + b; },\n};\n',
+  );
+  fs.writeFileSync(
+    path.join(root, 'src', 'main.ts'),
+    "import { add } from 'dep';\nexport const own = {\n  /** OUR COMMENT */\n  inc: (x: number): number => add(x, 1),\n};\nconsole.log(own.inc(1));\n",
+  );
+  const out = path.join(root, 'out');
+  await buildBundles(root, out, { main: 'src/main.ts' });
+  const text = fs.readFileSync(path.join(out, 'main.mjs'), 'utf8');
+  t.notMatch(text, /DEPENDENCY COMMENT/, "the dependency's comment is gone");
+  t.match(text, /\/\*\* OUR COMMENT \*\//, 'our own is kept');
+  t.match(text, /function own|inc: \(x\) =>/, 'our code still reads as written');
+  t.equal(
+    execFileSync(process.execPath, [path.join(out, 'main.mjs')], { encoding: 'utf8' }),
+    '2\n',
+    'and runs',
+  );
 });
 
 t.test('sources that do not build: an error that says so, and nothing written', async (t) => {
