@@ -97,6 +97,27 @@ export async function waitFor(
 
 export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How late this process's own timers ran, sampled every `everyMs`: a timer of the code under test
+ * that fires late on a starved machine (the unit lane runs at nice 19 beside the lab drills) fires
+ * about as late as these, so a test can allow what the machine took and still catch what the code
+ * adds. `maxBetween(a, b)`: the latest a sample that fired in [a, b] (Date.now() ms) ran.
+ */
+export function timerLateness(everyMs = 10): { stop(): void; maxBetween(a: number, b: number): number } {
+  const samples: { at: number; lateMs: number }[] = [];
+  let due = Date.now() + everyMs;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    samples.push({ at: now, lateMs: Math.max(0, now - due) });
+    due = now + everyMs;
+  }, everyMs);
+  return {
+    stop: () => clearInterval(timer),
+    maxBetween: (a, b) =>
+      samples.filter((x) => x.at >= a && x.at <= b + everyMs).reduce((m, x) => Math.max(m, x.lateMs), 0),
+  };
+}
+
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
