@@ -11,7 +11,12 @@
 import { shellQuote } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
 
-const STATE_DIR = '/run/hadrill-link';
+/**
+ * Under the drill's own host-side directory: a node's /run, and in the lab each host's own
+ * (src/lab/host.ts mounts /run/hadrill per host; /run itself is the machine's, where two hosts'
+ * saved routes of `eth0` were one file).
+ */
+const STATE_DIR = '/run/hadrill/link';
 
 /** The characters of a Linux interface name the inventory accepts (inventory.ts); anything else never reaches a shell. */
 function checked(iface: string): string {

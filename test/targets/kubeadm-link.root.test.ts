@@ -37,7 +37,7 @@ t.test(
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-link-'));
     t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
     const file = (name: string, body: string) => {
-      fs.writeFileSync(path.join(root, name), body.replaceAll('/run/hadrill-link', `${root}/state`));
+      fs.writeFileSync(path.join(root, name), body.replaceAll('/run/hadrill/link', `${root}/state`));
       return `sh ${root}/${name}`;
     };
     const script = [
@@ -88,8 +88,8 @@ t.test('link-up cancels a pending timer', async (t) => {
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const down = path.join(root, 'down.sh');
   const up = path.join(root, 'up.sh');
-  fs.writeFileSync(down, linkDownScript('d0', 30).replaceAll('/run/hadrill-link', `${root}/state`));
-  fs.writeFileSync(up, linkUpScript('d0').replaceAll('/run/hadrill-link', `${root}/state`));
+  fs.writeFileSync(down, linkDownScript('d0', 30).replaceAll('/run/hadrill/link', `${root}/state`));
+  fs.writeFileSync(up, linkUpScript('d0').replaceAll('/run/hadrill/link', `${root}/state`));
   const script = [
     ...SETUP,
     `sh ${down} >/dev/null`,
