@@ -57,13 +57,16 @@ function tryCreate(path: string, pid: number): boolean {
  * flock of its own.
  */
 async function withFlock<T>(file: string, fn: () => T): Promise<T> {
-  const c = spawn(
-    'flock',
-    ['--exclusive', '--timeout', '10', file, 'sh', '-c', 'echo held; exec cat >/dev/null'],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  // stdin, stdout and stderr are pipes (spawn's default).
+  const c = spawn('flock', [
+    '--exclusive',
+    '--timeout',
+    '10',
+    file,
+    'sh',
+    '-c',
+    'echo held; exec cat >/dev/null',
+  ]);
   let err = '';
   c.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number>((r) => c.once('close', (code) => r(code ?? 1)));
@@ -73,7 +76,7 @@ async function withFlock<T>(file: string, fn: () => T): Promise<T> {
     void exited.then(() => resolve(false));
   });
   if (!held) {
-    await exited.catch(() => 1);
+    await exited; // 'close' follows a failed spawn too
     throw new Error(
       `could not take ${file} with flock(1) (util-linux): ${err.trim() || 'flock did not start'}`,
     );
