@@ -10,3 +10,15 @@ export const OTHER_LAB_MARKER: string;
 export const LAST_LAB_MARKER: string;
 /** The lab files in the groups npm test runs one after the other (first, default, other topology, last). */
 export function labGroups(files: readonly string[], read?: (file: string) => string): string[][];
+/** Where a lane's test processes write their processinfo records (`<home>/.tap/processinfo`). */
+export function processInfoHome(lane: string): string;
+/** tap's command line for a lane. */
+export function laneArgv(
+  files: readonly string[],
+  options: { jobs: number; nice: boolean; home: string },
+): string[];
+/** A lane's failures for the end of the output (its failing tests, or its last lines if it died). */
+export function laneFailures(
+  result: { name: string; code: number; text: string },
+  tailLines?: number,
+): string[];

@@ -29,11 +29,15 @@
  * `npm run test:unit` runs the unit lane alone. `node scripts/test.mjs unit|timed` runs the unit
  * lane or the other two.
  * A file's kind is in its name; test/test-kinds.test.ts checks that the names tell the truth.
- * Ends with every failure again (CI keeps only the end of the output) and one line `N passed, N
- * failed` (assertions, every lane), and exits non-zero if a lane failed.
+ * Each lane's test processes write tap's processinfo records in a directory of their own
+ * (processInfoHome): every tap run empties the project's, and the lanes' taps start at different
+ * times.
+ * Ends with every failure again (CI keeps only the end of the output; a lane that died without a
+ * failing test, with its last lines) and one line `N passed, N failed` (assertions, every lane),
+ * and exits non-zero if a lane failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,20 +138,36 @@ function runChild(name, argv, { env, echo }) {
   });
 }
 
-/** Runs tap on files; resolves with its exit code and the summary counts it printed. */
-function lane(name, files, { jobs, nice, env, echo }) {
-  const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap');
-  const argv = [
+/**
+ * Where a lane's test processes write their processinfo records: `<home>/.tap/processinfo`.
+ * Every tap run removes `<project>/.tap/processinfo` at its start (@tapjs/run run.js, unless
+ * `--changed` or a save list), and the lanes run side by side: with one directory, a timed lane's
+ * tap starting while the unit lane's test processes wrote their records died with `ENOTEMPTY:
+ * rmdir '.tap/processinfo'` before running a file (CI, 2026-12-03). Each lane gets a directory of
+ * its own, and no test process writes where a tap removes. A test process takes the directory from
+ * `_TAPJS_PROCESSINFO_CWD_` (@tapjs/processinfo register-process-end.js), which `--test-env` sets
+ * after tap's own value. The lanes' directories are removed before any lane starts.
+ */
+export const processInfoHome = (lane) => path.join(ROOT, '.tap', 'lanes', lane);
+
+/** tap's command line for a lane (`home`: processInfoHome's lane name). */
+export function laneArgv(files, { jobs, nice, home }) {
+  return [
     ...(nice ? ['nice', '-n', '19'] : []),
-    tapBin,
+    path.join(ROOT, 'node_modules', '.bin', 'tap'),
     '--jobs',
     String(jobs),
     '--reporter',
     'tap',
     `--test-env=_TAPJS_PROCESSINFO_EXCLUDE_=${PROCESSINFO_EXCLUDE}`,
+    `--test-env=_TAPJS_PROCESSINFO_CWD_=${processInfoHome(home)}`,
     ...files,
   ];
-  return runChild(name, argv, { env, echo });
+}
+
+/** Runs tap on files; resolves with its exit code and the summary counts it printed. */
+function lane(name, files, { jobs, nice, home, env, echo }) {
+  return runChild(name, laneArgv(files, { jobs, nice, home }), { env, echo });
 }
 
 /** test/after-all.ts run once (the lab's modules loaded through the tests' TypeScript loader). */
@@ -197,6 +217,20 @@ export function failureReport(text, diagLines = 16) {
   return out;
 }
 
+/**
+ * A lane's failures for the end of the output: each failing test, or, when the lane failed with
+ * no failing test (its tap died, as with the ENOTEMPTY of processInfoHome), the last lines it
+ * printed, which say why.
+ */
+export function laneFailures(result, tailLines = 12) {
+  const failures = failureReport(result.text);
+  if (failures.length === 0 && result.code !== 0) {
+    const tail = result.text.trimEnd().split('\n').slice(-tailLines).join('\n');
+    failures.push(`exit ${result.code} with no failing test; its last lines:\n${tail}`);
+  }
+  return failures.map((f) => `# [${result.name}] ${f}`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'all';
   if (!['all', 'unit', 'timed'].includes(which)) {
@@ -209,6 +243,7 @@ async function main() {
   const rootFiles = files.filter(isRoot);
   const labFiles = files.filter(isLab);
   const runs = [];
+  for (const home of ['timed', 'unit']) rmSync(processInfoHome(home), { recursive: true, force: true });
   // Both lanes need Debian's packages (the etcd files etcd, the unit lane promtool, prometheus and
   // alertmanager for the alert rules and the detection probe): install what the lab needs before
   // either starts, as the lab's first `up` would (root: apt; otherwise a message naming the
@@ -220,8 +255,20 @@ async function main() {
   if (which !== 'unit') {
     runs.push(
       (async () => {
-        const etcd = await lane('timed (etcd)', etcdFiles, { jobs: 3, nice: false, env: {}, echo: true });
-        const root = await lane('timed (root)', rootFiles, { jobs: 2, nice: false, env: {}, echo: true });
+        const etcd = await lane('timed (etcd)', etcdFiles, {
+          jobs: 3,
+          nice: false,
+          home: 'timed',
+          env: {},
+          echo: true,
+        });
+        const root = await lane('timed (root)', rootFiles, {
+          jobs: 2,
+          nice: false,
+          home: 'timed',
+          env: {},
+          echo: true,
+        });
         const groups = labGroups(labFiles);
         const lab = [];
         for (const files of groups)
@@ -229,6 +276,7 @@ async function main() {
             await lane(`timed (lab ${lab.length + 1}/${groups.length})`, files, {
               jobs: 1,
               nice: false,
+              home: 'timed',
               env: { HADRILL_TEST_KEEP_LAB: '1' },
               echo: true,
             }),
@@ -243,7 +291,15 @@ async function main() {
     );
   }
   if (which !== 'timed')
-    runs.push(lane('unit', unitFiles, { jobs: 3, nice: which === 'all', env: {}, echo: which === 'unit' }));
+    runs.push(
+      lane('unit', unitFiles, {
+        jobs: 3,
+        nice: which === 'all',
+        home: 'unit',
+        env: {},
+        echo: which === 'unit',
+      }),
+    );
   const results = (await Promise.all(runs)).flat();
   for (const r of results) {
     // The unit lane's output is held back while the timed lane streams, then printed whole.
@@ -254,7 +310,7 @@ async function main() {
   }
   // CI keeps only the end of the output: the failures again, each under its file, just above the
   // counts.
-  const failures = results.flatMap((r) => failureReport(r.text).map((f) => `# [${r.name}] ${f}`));
+  const failures = results.flatMap(laneFailures);
   if (failures.length > 0) console.log(`# failures:\n${failures.join('\n')}`);
   const pass = results.reduce((s, r) => s + r.pass, 0);
   const fail = results.reduce((s, r) => s + r.fail, 0);
