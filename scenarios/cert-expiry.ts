@@ -21,6 +21,15 @@
  *    EtcdClusterUnavailable on it, the windows of etcd-partition), its apiserver's /readyz fails
  *    (the etcd check reads linearizably) and the LB drops it (apiserver_unready_s); a leader there
  *    is replaced (etcd_leader_changes). The API stays available with two members.
+ *  - `kubelet-client`: the kubelet's rotated client certificate (kubelet-client-current.pem,
+ *    which kubelet.conf names) on a control plane (the renewal needs the cluster CA's key, which
+ *    only control planes have). The restarted kubelet finds it expired and, with kubeadm's
+ *    bootstrap kubeconfig gone, exits at start, again after every restart
+ *    (src/faults/kubelet-cert-expiry.ts): the node's heartbeats stop and it turns NotReady after
+ *    the grace period (node_notready_s, kubelet-stop's window), while its static pods (apiserver,
+ *    etcd, ...) keep running: the API through the LB must not notice (api_error_ratio 0 from the
+ *    fault on, no outage). The drill heals once NotReady is measured, before the taint-based
+ *    eviction of the node's pods (tolerationSeconds later).
  *
  * Measured over the degraded window (the fault in place for the HA design's time to react — the
  * longest election and the LB's longest detection — then max(5 s, one LB detection)):
@@ -29,22 +38,25 @@
  * api_outage_s, RPO, and informational api_disruption_s, apiserver_unready_s, etcd_leader_changes,
  * lease_holder_changes, readyz_flaps.
  */
+import { nodeNotReady } from '../src/analysis/nodes.ts';
 import { certExpiryFault } from '../src/faults/cert-expiry.ts';
+import { kubeletCertExpiryFault } from '../src/faults/kubelet-cert-expiry.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
-import { leaseProbe } from '../src/probes/cluster.ts';
+import { leaseProbe, nodeProbe } from '../src/probes/cluster.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
+import type { MeasurementName } from '../src/slo/types.ts';
 import type { TimingInputs } from '../src/targets/defaults.ts';
 import type { ExpirableCert } from '../src/targets/kubeadm-cert-expiry.ts';
-import type { Topology } from '../src/targets/types.ts';
+import { hostsWithRole, type TargetHost, type Topology } from '../src/targets/types.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
 import { degradedFor } from './etcd-disk-latency.ts';
 import { electionMaxMs, lbDropMs } from './etcd-partition.ts';
 import { pickApiserver } from './pick.ts';
 
-const VARIANTS = ['apiserver', 'etcd-peer'] as const satisfies readonly ExpirableCert[];
+const VARIANTS = ['apiserver', 'etcd-peer', 'kubelet-client'] as const satisfies readonly ExpirableCert[];
 
 export function certVariant(o: ScenarioOptions): ExpirableCert {
   const v = o.variant ?? 'apiserver';
@@ -53,10 +65,23 @@ export function certVariant(o: ScenarioOptions): ExpirableCert {
   return v as ExpirableCert;
 }
 
+/** A control plane that is a Node, for the kubelet-client variant: `--host`, else the first. */
+export function kubeletCertHost(t: Topology, host: string | undefined): TargetHost & { nodeName: string } {
+  const cps = hostsWithRole(t, 'control-plane').filter((h) => h.nodeName);
+  if (cps.length === 0) throw new UserError(`target ${t.name} has no control-plane node`);
+  const h = host ? cps.find((c) => c.name === host || c.nodeName === host) : cps[0];
+  if (!h)
+    throw new UserError(
+      `--host ${host} is not a control-plane node: the heal issues the kubelet's certificate with the cluster CA's key, which only control planes have (kubeadm); choose one of ${cps.map((c) => c.name).join(', ')}`,
+    );
+  return h as TargetHost & { nodeName: string };
+}
+
 /** The control plane aimed at: `--host`, else the first; for etcd-peer it must run a member. */
 export function certHost(t: Topology, o: ScenarioOptions): string {
   const variant = certVariant(o);
   if (variant === 'apiserver') return pickApiserver(t, o.host).host;
+  if (variant === 'kubelet-client') return kubeletCertHost(t, o.host).name;
   const m = o.host ? t.etcd.find((e) => e.host === o.host) : t.etcd[0];
   if (!m)
     throw new UserError(
@@ -81,26 +106,52 @@ export const certDegradedMs = (t: TimingInputs): number => errorGraceMs(t) + Mat
 
 /** The time a restarted component may take to present its certificate, s. */
 const SERVE_WAIT_S = 60;
+/** How long the kubelet restarted onto its expired certificate must stay down for the proof, s. */
+const KUBELET_PROVE_S = 5;
+
+/**
+ * kubelet-client: observe until NotReady, at most its window's end (grace + monitor period + lease
+ * renew, kubelet-stop's) + one more period + 15 s.
+ */
+const notReadyObserveMs = (t: TimingInputs): number =>
+  1000 *
+  ((t.nodeMonitorGracePeriodS ?? 50) +
+    2 * (t.nodeMonitorPeriodS ?? 5) +
+    (t.nodeLeaseRenewIntervalS ?? 10) +
+    15);
+
+const isKubeletClient = (o: ScenarioOptions): boolean => certVariant(o) === 'kubelet-client';
+
+const INFORMATIONAL = [
+  'api_disruption_s',
+  'apiserver_unready_s',
+  'etcd_leader_changes',
+  'lease_holder_changes',
+  'readyz_flaps',
+] as const satisfies readonly MeasurementName[];
 
 export const certExpiry: Scenario = {
   name: 'cert-expiry',
   description:
-    "expire one control plane's apiserver serving cert (--variant etcd-peer: its etcd peer cert), restart it; measure failed requests, outage, renewal",
+    "expire one control plane's apiserver serving cert (--variant etcd-peer: its etcd peer cert; kubelet-client: its kubelet's client cert), restart it; measure failed requests, outage, NotReady, renewal",
   defaultSlos: sloDefaults([
     ['api_error_ratio', '<=', 0],
     ['api_outage_s', '<', 30],
     ['rpo_lost_writes', '<=', 0],
   ]),
-  informational: [
-    'api_disruption_s',
-    'apiserver_unready_s',
-    'etcd_leader_changes',
-    'lease_holder_changes',
-    'readyz_flaps',
-  ],
+  informational: [...INFORMATIONAL, 'node_notready_s'],
   async fault(ctx) {
     const t = ctx.target.topology;
     const cert = certVariant(ctx.options);
+    if (cert === 'kubelet-client') {
+      const h = kubeletCertHost(t, ctx.options.host);
+      return kubeletCertExpiryFault({
+        host: h.name,
+        node: h.nodeName,
+        proveS: KUBELET_PROVE_S,
+        healthyWaitS: SERVE_WAIT_S,
+      });
+    }
     const host = certHost(t, ctx.options);
     const api = t.apiservers.find((a) => a.host === host);
     const member = t.etcd.find((e) => e.host === host);
@@ -131,19 +182,34 @@ export const certExpiry: Scenario = {
     etcdProbe(),
     leaseProbe(),
     writeProbe(ctx.runId),
+    ...(isKubeletClient(ctx.options) ? [nodeProbe()] : []),
   ],
   // Degraded for its whole window, whatever the LB does: the expired certificate stays in service
   // until the heal renews it (an operator's reaction), and what the clients saw meanwhile is the
   // measurement.
-  recovered: (events, at, ctx) => degradedFor(events, at, certDegradedMs(ctx.timings)),
-  observeMs: (t) => certDegradedMs(t) + 15_000,
+  // kubelet-client: until the node is NotReady (nothing recovers before the heal).
+  recovered: (events, at, ctx) => {
+    if (!isKubeletClient(ctx.options)) return degradedFor(events, at, certDegradedMs(ctx.timings));
+    const node = kubeletCertHost(ctx.target.topology, ctx.options.host).nodeName;
+    return nodeNotReady(events, at, node).value !== null;
+  },
+  observeMs: (t, o) => (isKubeletClient(o) ? notReadyObserveMs(t) : certDegradedMs(t) + 15_000),
   // apiserver: Prometheus scrapes each apiserver over TLS verified against the cluster CA (the
   // lab's; kube-prometheus' apiserver ServiceMonitor: caFile + serverName kubernetes), so the
   // scrape of the expired one fails and its APIServerDown fires — no rule watches a serving
   // certificate's expiry itself (kube-prometheus' certificate alerts are about client
   // certificates); a scrape configured with insecureSkipVerify sees nothing, and the drill says
   // the alert was missed. etcd-peer: the cut member has no leader (etcd-partition's alerts).
-  analysis: (ctx) => ({ errorRatioGraceMs: errorGraceMs(ctx.timings) }),
+  // kubelet-client: the API has nothing to hide (its static pods keep running): every failed
+  // request counts, from the fault on; the node's NotReady is measured against its window.
+  analysis: (ctx) =>
+    isKubeletClient(ctx.options)
+      ? {
+          errorRatioGraceMs: 0,
+          // Its apiserver never depends on the kubelet: readyz_flaps says it stayed ready.
+          informational: [...INFORMATIONAL.filter((m) => m !== 'apiserver_unready_s'), 'node_notready_s'],
+        }
+      : { errorRatioGraceMs: errorGraceMs(ctx.timings), informational: INFORMATIONAL },
   alerts: (ctx) => {
     const allowed = [
       'TargetDown',
@@ -155,6 +221,10 @@ export const certExpiry: Scenario = {
       'etcdHighNumberOfLeaderChanges',
       'etcdMemberCommunicationSlow',
     ];
+    // kubelet-client: the kubelet is down, so its scrape fails (kubelet-stop's alert); the
+    // mixin's KubeletDown needs every kubelet down, and nothing of the control plane may notice.
+    if (isKubeletClient(ctx.options))
+      return { expected: [{ alert: 'TargetDown', labels: { job: 'kubelet' }, clearS: { min: 0, max: 30 } }] };
     // The cut member's apiserver: its requests to its member fail or wait (etcd-peer).
     const cutApiserver = ['APIServerErrorsHigh', 'APIServerLatencyHigh'];
     if (certVariant(ctx.options) === 'apiserver') {

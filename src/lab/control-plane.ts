@@ -20,6 +20,7 @@ import type { LabConfig, LabHost } from './config.ts';
 import { hostRoot, hostsByRole } from './config.ts';
 import {
   ensureKubeadmCas,
+  finalizeKubeletClient,
   type KubeadmCas,
   kubeadmCasDir,
   writeKubeadmControlPlanes,
@@ -127,6 +128,8 @@ async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Pr
     clientKey: cert.key,
     contextName: `system:node:${w.name}@kubernetes`,
   });
+  // After join's TLS bootstrap the kubelet uses its rotated certificate (kubeadm/kubelet-client.ts).
+  await finalizeKubeletClient(root, cas, w.name);
 }
 
 /** kubeadm's control-plane taint (cmd/kubeadm/app/constants: ControlPlaneTaint). */
@@ -157,6 +160,9 @@ export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
       RESTART_LOOP,
       'kubelet',
       'kubelet',
+      // 10-kubeadm.conf's KUBELET_KUBECONFIG_ARGS; the bootstrap file is gone after join, so an
+      // expired client certificate is a failed start (src/kube/kubelet/bootstrap.ts).
+      '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf',
       '--kubeconfig=/etc/kubernetes/kubelet.conf',
       '--config=/var/lib/kubelet/config.yaml',
       `--node-ip=${h.ip}`,

@@ -4,7 +4,7 @@
  * runs the static pods (src/lab/control-plane.ts), so killing and parking a static pod, the etcd
  * snapshot/restore, partitions and link-down run kubeadm's own scripts inside the host.
  *
- * Overridden, because the lab's hosts have no systemd: stop / start / running of the system
+ * Overridden, because the lab's hosts have no systemd: stop / start / running / restart of the system
  * services (kubelet, haproxy, keepalived), which the lab's supervisor runs. They go through the
  * lab CLI on the harness machine (the bundled launcher: no TypeScript compile on the heal path)
  * and the supervisor's pid files.
@@ -65,6 +65,11 @@ export function labServiceOverrides(cfg: LabConfig): Record<string, { on: 'local
     out[`running:${c}`] = {
       on: 'local',
       run: `${livePidScript(cfg.stateDir, '{host}', '{component}')}\necho "$pid"`,
+    };
+    // systemctl restart: SIGTERM, then started again; prints the new pid as `systemctl show -p MainPID`.
+    out[`restart:${c}`] = {
+      on: 'local',
+      run: `${cli} stop {host} {component} --signal TERM >&2 && ${cli} start {host} {component} >&2 && {\n${livePidScript(cfg.stateDir, '{host}', '{component}')}\necho "$pid"\n}`,
     };
   }
   return out;

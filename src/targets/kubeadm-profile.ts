@@ -13,7 +13,12 @@ import { LOCAL_HOST } from '../executors/types.ts';
 import { UserError } from '../util/errors.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
-import { expireCertScript, renewCertScript, servedCertScript } from './kubeadm-cert-expiry.ts';
+import {
+  expireCertScript,
+  kubeletClientStateScript,
+  renewCertScript,
+  servedCertScript,
+} from './kubeadm-cert-expiry.ts';
 import { certExpiryScript } from './kubeadm-certs.ts';
 import {
   dataStateScript,
@@ -285,6 +290,8 @@ export class KubeadmProfile implements HostProfile {
         return renewCertScript(a.cert);
       case 'served-cert':
         return servedCertScript(a.cert, a.address, a.port);
+      case 'kubelet-client-state':
+        return kubeletClientStateScript();
       case 'replace-etcd-member':
         return memberReplaceScript(this.etcd(a.host), {
           member: a.member,

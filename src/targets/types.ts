@@ -182,6 +182,11 @@ export type Action =
       readonly port: number;
     }
   /**
+   * The kubelet's client certificate on the host, its healthz and the API's answer to that
+   * certificate: `serial=<hex> notAfter=<date> healthz=<code> api=<code>` (read-only).
+   */
+  | { readonly kind: 'kubelet-client-state'; readonly host: string }
+  /**
    * network-degrade (src/targets/kubeadm-net-degrade.ts): delay and loss on the etcd peer traffic
    * the host sends (`spec.degraded`), or the delay of a degraded peer's on this host's own
    * connections to it (the lab's proxy); the host removes it by itself after `spec.forS`.

@@ -80,7 +80,8 @@ export type FaultProof =
   | {
       /**
        * A component restarted onto an expired certificate (cert-expiry): the serial and expiry of
-       * the certificate it serves now, read from its port, and the one it served before.
+       * the certificate it serves now, read from its port (a client certificate: from its file),
+       * and the one it had before; for a client certificate, what its use now gets (`effect`).
        */
       readonly kind: 'cert-expired';
       readonly host: string;
@@ -89,6 +90,7 @@ export type FaultProof =
       readonly serial: string;
       readonly notAfter: string;
       readonly previousSerial: string;
+      readonly effect?: string;
     }
   | {
       /** A process's syscalls held by an injector (etcd-disk-latency), and what it measured of them. */

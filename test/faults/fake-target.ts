@@ -144,6 +144,16 @@ export class FakeTarget implements Target {
       }
       case 'served-cert':
         return res(0, certLine(this.cert(a.host, a.cert).served));
+      case 'kubelet-client-state': {
+        // The kubelet answers its healthz while it runs on a certificate it loaded valid; the
+        // API refuses the file's certificate once expired.
+        const c = this.cert(a.host, 'kubelet-client');
+        const up = h.running.has(`${a.host}/kubelet`) && !c.served.expired;
+        return res(
+          0,
+          `${certLine(c.file).trim()} healthz=${up ? 200 : '000'} api=${c.file.expired ? 401 : 200}\n`,
+        );
+      }
       case 'etcd-fsync-metrics':
         return res(0, `${this.fsyncMetrics(a.host)}\n`);
       case 'fsync-delay-state':
@@ -187,7 +197,11 @@ export interface FakeCert {
   readonly expired: boolean;
 }
 
-const CERT_COMPONENT: Readonly<Record<string, string>> = { apiserver: 'kube-apiserver', 'etcd-peer': 'etcd' };
+const CERT_COMPONENT: Readonly<Record<string, string>> = {
+  apiserver: 'kube-apiserver',
+  'etcd-peer': 'etcd',
+  'kubelet-client': 'kubelet',
+};
 
 /** `serial=… notAfter=…` as served-cert and expire-cert print it: a day ago, or a year ahead. */
 const certLine = (c: FakeCert): string =>

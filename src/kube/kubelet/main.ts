@@ -4,10 +4,13 @@
  * plane) as real processes. Flags follow the kubelet's names; `--config` reads a
  * KubeletConfiguration file (static/config.ts) and a flag given on the command line overrides it.
  * Its server (server.ts, 0.0.0.0:10250 by default) serves /metrics (metrics.ts) and /healthz
- * behind client-certificate authentication.
+ * behind client-certificate authentication; healthz.ts serves plain /healthz on 127.0.0.1:10248.
+ * With --bootstrap-kubeconfig (kubeadm's drop-in) an expired client certificate is a failed start
+ * (bootstrap.ts), as upstream's.
  *
  *   tsx src/kube/kubelet/main.ts --kubeconfig w1.kubeconfig --hostname-override w1 --node-ip 198.18.0.31
- *   kubelet --kubeconfig /etc/kubernetes/kubelet.conf --config /var/lib/kubelet/config.yaml \
+ *   kubelet --bootstrap-kubeconfig /etc/kubernetes/bootstrap-kubelet.conf \
+ *     --kubeconfig /etc/kubernetes/kubelet.conf --config /var/lib/kubelet/config.yaml \
  *     --hostname-override cp1 --node-ip 198.18.0.11
  */
 import { readFileSync } from 'node:fs';
@@ -26,6 +29,11 @@ import {
 
 const FLAGS = {
   kubeconfig: KUBECONFIG_FLAG,
+  'bootstrap-kubeconfig': {
+    type: 'string',
+    default: '',
+    help: "Kubeconfig to request a client certificate with when --kubeconfig's has expired or is missing (kubeadm: /etc/kubernetes/bootstrap-kubelet.conf, deleted after join; see bootstrap.ts).",
+  },
   config: {
     type: 'string',
     default: '',
@@ -99,6 +107,18 @@ const FLAGS = {
     default: DEFAULT_CERT_DIR,
     help: 'Directory of the self-signed kubelet.crt/kubelet.key when no --tls-cert-file is given.',
   },
+  'healthz-port': {
+    type: 'int',
+    default: D.healthzPort,
+    min: 0,
+    max: 65535,
+    help: 'Port of the plain HTTP /healthz server; 0 disables it (config: healthzPort).',
+  },
+  'healthz-bind-address': {
+    type: 'string',
+    default: D.healthzBindAddress,
+    help: 'IP address of the healthz server (config: healthzBindAddress).',
+  },
   'client-ca-file': {
     type: 'string',
     default: '',
@@ -159,6 +179,9 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
     if (!isIP(v.address)) {
       throw new Error(`--address '${v.address}' is not an IP address`);
     }
+    if (!isIP(v['healthz-bind-address'])) {
+      throw new Error(`--healthz-bind-address '${v['healthz-bind-address']}' is not an IP address`);
+    }
     if (v['authorization-mode'] !== 'AlwaysAllow' && v['authorization-mode'] !== 'Webhook') {
       throw new Error(`--authorization-mode '${v['authorization-mode']}': use AlwaysAllow or Webhook`);
     }
@@ -167,6 +190,15 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
     }
   },
 });
+// The client credentials first, as upstream's run() builds its client config before anything else
+// (bootstrap.ts): an expired certificate with no bootstrap kubeconfig is a failed start.
+const { checkClientConfig } = await import('./bootstrap.ts');
+const credentials = checkClientConfig(flags.kubeconfig, flags['bootstrap-kubeconfig']);
+if (credentials.use === 'none') {
+  log('failed to run Kubelet', { err: credentials.error });
+  process.stderr.write(`kubelet: failed to run Kubelet: ${credentials.error}\n`);
+  process.exit(1);
+}
 let fileConfig: Partial<KubeletConfig> | undefined;
 if (flags.config) {
   try {
@@ -192,6 +224,8 @@ const FLAG_FIELDS: [string, keyof KubeletConfig, unknown][] = [
   ['client-ca-file', 'clientCAFile', flags['client-ca-file']],
   ['anonymous-auth', 'anonymousAuth', flags['anonymous-auth']],
   ['authorization-mode', 'authorizationMode', flags['authorization-mode']],
+  ['healthz-port', 'healthzPort', flags['healthz-port']],
+  ['healthz-bind-address', 'healthzBindAddress', flags['healthz-bind-address']],
 ];
 for (const [flag, field, value] of FLAG_FIELDS) if (given.has(flag)) fromFlags[field] = value;
 const cfg = resolveKubeletConfig(fileConfig, fromFlags as Partial<KubeletConfig>);
@@ -202,6 +236,7 @@ const { runKubelet } = await import('./agent.ts');
 const { newComponentRegistry } = await import('../runtime/metrics.ts');
 const { kubeletMetrics, RuntimeView } = await import('./metrics.ts');
 const { startKubeletServer } = await import('./server.ts');
+const { startHealthz } = await import('./healthz.ts');
 const registry = newComponentRegistry();
 const view = new RuntimeView();
 kubeletMetrics(registry, nodeName, view);
@@ -221,33 +256,34 @@ log('starting', {
   staticPodPath: cfg.staticPodPath || undefined,
   server: kc.getCurrentCluster()?.server,
 });
-exitWith(
-  runKubelet({
-    nodeName,
-    nodeIp: flags['node-ip'] || '127.0.0.1',
-    leaseDurationS: cfg.nodeLeaseDurationSeconds,
-    statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
-    podStartDelayMs: flags['lab-pod-start-delay'],
-    registerWithTaints: parseTaints(flags['register-with-taints']),
-    clients,
-    kc,
-    log,
-    signal: shutdown,
-    view,
-    ...(cfg.staticPodPath
-      ? {
-          staticPods: {
-            dir: cfg.staticPodPath,
-            fileCheckFrequencyMs: cfg.fileCheckFrequencyMs,
-            rootDir: flags['root-dir'],
-            podLogsDir: cfg.podLogsDir,
-            backoff: {
-              initialMs: flags['lab-crash-backoff'],
-              maxMs: flags['lab-crash-backoff-max'],
-              resetMs: flags['lab-crash-backoff-reset'],
-            },
+const running = runKubelet({
+  nodeName,
+  nodeIp: flags['node-ip'] || '127.0.0.1',
+  leaseDurationS: cfg.nodeLeaseDurationSeconds,
+  statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
+  podStartDelayMs: flags['lab-pod-start-delay'],
+  registerWithTaints: parseTaints(flags['register-with-taints']),
+  clients,
+  kc,
+  log,
+  signal: shutdown,
+  view,
+  ...(cfg.staticPodPath
+    ? {
+        staticPods: {
+          dir: cfg.staticPodPath,
+          fileCheckFrequencyMs: cfg.fileCheckFrequencyMs,
+          rootDir: flags['root-dir'],
+          podLogsDir: cfg.podLogsDir,
+          backoff: {
+            initialMs: flags['lab-crash-backoff'],
+            maxMs: flags['lab-crash-backoff-max'],
+            resetMs: flags['lab-crash-backoff-reset'],
           },
-        }
-      : {}),
-  }).then(() => 0),
-);
+        },
+      }
+    : {}),
+});
+// Once the kubelet runs, as upstream starts it after RunKubelet (healthz.ts).
+startHealthz(cfg.healthzBindAddress, cfg.healthzPort, log, shutdown);
+exitWith(running.then(() => 0));

@@ -19,6 +19,7 @@ import { hostRoot, hostsByRole } from '../config.ts';
 import { ETCD_DATA_DIR, KUBELET_CONFIG_FILE, KUBERNETES_VERSION, MANIFESTS_DIR } from './constants.ts';
 import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
 import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
+import { finalizeKubeletClient } from './kubelet-client.ts';
 import { kubeletConfiguration } from './kubelet-config.ts';
 import { apiserverPod, type ComponentExtraArgs, controllerManagerPod, schedulerPod } from './manifests.ts';
 import { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
@@ -27,6 +28,7 @@ import { toYaml } from './pod.ts';
 
 export * as kubeadmConstants from './constants.ts';
 export type { KubeletServer } from './kubeconfigs.ts';
+export { finalizeKubeletClient, KUBELET_CLIENT_CURRENT } from './kubelet-client.ts';
 export { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas } from './pki.ts';
 
 /**
@@ -144,6 +146,8 @@ export async function writeKubeadmHost(
     init: index === 0,
     kubeletServer: o.kubeletServer ?? 'controlPlaneEndpoint',
   });
+  // The kubelet's own rotated client certificate, kubelet.conf pointing at it (kubelet-finalize).
+  const kubeletClient = await finalizeKubeletClient(root, cas, host.name);
   const pods = renderStaticPods(cfg, host, o);
   // staticpod/utils.go WriteStaticPodToDisk: directory 0700, files 0600
   await mkdir(at(MANIFESTS_DIR), { recursive: true, mode: 0o700 });
@@ -159,6 +163,7 @@ export async function writeKubeadmHost(
     ...confs.map((f) => `/${path.relative(root, f)}`),
     ...manifests,
     KUBELET_CONFIG_FILE,
+    ...kubeletClient,
   ].sort();
   return { root, files, pods };
 }

@@ -5,7 +5,8 @@
  * checked with the real `openssl` (chain, CN/O, SANs, key usages).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -91,10 +92,20 @@ t.test('exact file list: kubeadm init node (cp1) and a join node (cp2)', async (
     '/etc/kubernetes/manifests/kube-controller-manager.yaml',
     '/etc/kubernetes/manifests/kube-scheduler.yaml',
     '/var/lib/kubelet/config.yaml',
+    '/var/lib/kubelet/pki/kubelet-client-current.pem',
   ];
+  // The rotated certificate's own file, named for when it was written (kubelet-client.ts).
+  const pem = (files: string[]) =>
+    files.filter((f) => /^\/var\/lib\/kubelet\/pki\/kubelet-client-\d{4}(-\d\d){5}\.pem$/.test(f));
+  t.equal(pem(cp1.files).length, 1, 'one timestamped pem');
+  common.push(...pem(cp1.files));
   t.same(await walk(roots.cp1), [...common, '/etc/kubernetes/super-admin.conf'].sort());
   t.same(cp1.files, await walk(roots.cp1), 'the returned list is what is on disk');
-  t.same(await walk(roots.cp2), [...common].sort(), 'join nodes get no super-admin.conf');
+  t.same(
+    await walk(roots.cp2),
+    [...common.filter((f) => !pem(cp1.files).includes(f)), ...pem(cp2.files)].sort(),
+    'join nodes get no super-admin.conf',
+  );
   t.same(cp2.files, await walk(roots.cp2));
   t.ok((await stat(path.join(roots.cp1, 'var/lib/etcd'))).isDirectory());
   t.equal((await stat(path.join(roots.cp1, 'var/lib/etcd'))).mode & 0o777, 0o700);
@@ -215,7 +226,12 @@ t.test('kubeconfigs: users, groups, servers, names', async (t) => {
     t.equal(k.clusters[0].cluster.server, server, `${f}: server`);
     t.equal(k.users[0].name, user);
     t.equal(k['current-context'], `${user}@kubernetes`);
-    const pem = Buffer.from(k.users[0].user['client-certificate-data'], 'base64').toString();
+    // kubelet.conf names the kubelet's rotated certificate, the others embed theirs.
+    const u = k.users[0].user;
+    const pem = u['client-certificate-data']
+      ? Buffer.from(u['client-certificate-data'], 'base64').toString()
+      : // A symlink to a node path: resolved under the host's root.
+        await read(roots.cp1, await readlink(path.join(roots.cp1, u['client-certificate'])));
     const subj = await new Promise<string>((resolve, reject) => {
       const p = execFile('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], (e, so) =>
         e ? reject(e) : resolve(so),
@@ -256,3 +272,35 @@ t.test(
     );
   },
 );
+
+t.test('the kubelet client certificate: rotated file, current symlink, kubelet.conf names it', async (t) => {
+  const current = path.join(roots.cp1, 'var/lib/kubelet/pki/kubelet-client-current.pem');
+  const target = await readlink(current);
+  t.match(
+    target,
+    /^\/var\/lib\/kubelet\/pki\/kubelet-client-\d{4}(-\d\d){5}\.pem$/,
+    'absolute, as the file store links',
+  );
+  const file = path.join(roots.cp1, target);
+  t.equal((await stat(file)).mode & 0o777, 0o600, 'it holds the key');
+  const pem = await readFile(file, 'utf8');
+  t.match(
+    pem,
+    /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  );
+  const c = new X509Certificate(pem);
+  t.equal(c.subject, 'CN=system:node:cp1\nO=system:nodes');
+  t.ok(
+    c.checkIssued(new X509Certificate(await read(roots.cp1, 'etc/kubernetes/pki/ca.crt'))),
+    'the cluster CA',
+  );
+  const conf = YAML.parse(await read(roots.cp1, 'etc/kubernetes/kubelet.conf'));
+  t.same(conf.users[0].user, {
+    'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+    'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+  });
+  // Idempotent: the certificate is kept, kubelet.conf points at it again.
+  await writeKubeadmHost(cfg, hostByName(cfg, 'cp1'), roots.cp1, cas);
+  t.equal(await readlink(current), target);
+  t.equal(await readFile(file, 'utf8'), pem);
+});

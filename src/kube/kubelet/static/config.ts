@@ -40,6 +40,9 @@ export interface KubeletConfig {
   readonly anonymousAuth: boolean;
   /** authorization.mode (--authorization-mode). */
   readonly authorizationMode: AuthorizationModeName;
+  /** The healthz server (plain HTTP, `/healthz`): its IP (--healthz-bind-address) and port (--healthz-port; 0: none). */
+  readonly healthzBindAddress: string;
+  readonly healthzPort: number;
 }
 
 export type AuthorizationModeName = 'AlwaysAllow' | 'Webhook';
@@ -58,6 +61,10 @@ export const KUBELET_CONFIG_DEFAULTS: KubeletConfig = {
   clientCAFile: '',
   anonymousAuth: false,
   authorizationMode: 'Webhook',
+  // pkg/kubelet/apis/config/v1beta1/defaults.go: HealthzBindAddress 127.0.0.1, HealthzPort 10248
+  // (a pointer: an explicit 0 turns the server off).
+  healthzBindAddress: '127.0.0.1',
+  healthzPort: 10248,
 };
 
 /** The command line's defaults when there is no --config (applyLegacyDefaults). */
@@ -112,6 +119,7 @@ export function parseKubeletConfig(text: string, file: string): Partial<KubeletC
     'address',
     'tlsCertFile',
     'tlsPrivateKeyFile',
+    'healthzBindAddress',
   ] as const) {
     const v = d[field];
     if (v === undefined || v === null || v === '') continue;
@@ -142,6 +150,14 @@ function serverFields(d: Record<string, unknown>, file: string): Partial<Kubelet
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
       throw bad(`port ${String(port)} must be between 1 and 65535, inclusive`);
     out.port = port;
+  }
+  const healthz = d.healthzPort;
+  if (healthz !== undefined && healthz !== null) {
+    if (typeof healthz !== 'number' || !Number.isInteger(healthz) || healthz < 0 || healthz > 65535)
+      throw bad(
+        `healthzPort ${String(healthz)} must be between 0 and 65535, inclusive (0: no healthz server)`,
+      );
+    out.healthzPort = healthz;
   }
   const authn = obj(d.authentication, 'authentication');
   const anonymous = obj(authn.anonymous, 'authentication.anonymous').enabled;

@@ -41,6 +41,8 @@ t.test('upstream defaults', async (t) => {
     clientCAFile: '',
     anonymousAuth: false,
     authorizationMode: 'Webhook',
+    healthzBindAddress: '127.0.0.1',
+    healthzPort: 10248,
   });
   t.same(LEGACY_FLAG_DEFAULTS, { anonymousAuth: true, authorizationMode: 'AlwaysAllow' });
   const noFile = resolveKubeletConfig(undefined, {});
@@ -69,6 +71,20 @@ t.test("kubeadm's server settings: client CA, anonymous off, Webhook", async (t)
   t.throws(
     () => parseKubeletConfig(`${KUBEADM}authorization:\n  mode: RBAC\n`, 'c.yaml'),
     /authorization.mode RBAC: use AlwaysAllow or Webhook/,
+  );
+});
+
+t.test('healthz: bind address and port read; an explicit 0 turns it off; bad ports named', async (t) => {
+  t.same(parseKubeletConfig(`${KUBEADM}healthzBindAddress: 127.0.0.1\nhealthzPort: 10248\n`, 'c.yaml'), {
+    staticPodPath: '/etc/kubernetes/manifests',
+    anonymousAuth: false,
+    healthzBindAddress: '127.0.0.1',
+    healthzPort: 10248,
+  });
+  t.equal(parseKubeletConfig(`${KUBEADM}healthzPort: 0\n`, 'c.yaml').healthzPort, 0, 'a pointer: 0 is off');
+  t.throws(
+    () => parseKubeletConfig(`${KUBEADM}healthzPort: 70000\n`, 'c.yaml'),
+    /healthzPort 70000 must be between 0 and 65535, inclusive \(0: no healthz server\)/,
   );
 });
 

@@ -1,0 +1,99 @@
+/**
+ * cert-expiry's kubelet-client fault on the scripted target: the certificate expired, the kubelet
+ * restarted onto it, and the proof (the new expired serial, the API's 401, no healthz answer for
+ * the whole window); a kubelet that runs on with it is no effect, nor is an API that accepts it;
+ * an unhealthy kubelet or an expired certificate before is refused before anything changes; the
+ * heal renews, restarts, waits for healthz; a replay changes nothing.
+ */
+import t from 'tap';
+import { kubeletCertExpiryFault } from '../../src/faults/kubelet-cert-expiry.ts';
+import { aroundExec, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
+
+const fault = (proveS = 0.3) => kubeletCertExpiryFault({ host: 'cp2', node: 'cp2', proveS, healthyWaitS: 2 });
+const fake = () => {
+  const hosts = healthyHosts();
+  hosts.running.add('cp2/kubelet');
+  return new FakeTarget(fakeTopology(), hosts);
+};
+const states = (log: string[]) => log.filter((l) => l === 'kubelet-client-state cp2').length;
+
+t.test('expire, restart, and the kubelet never answers while the API refuses its certificate', async (t) => {
+  const target = fake();
+  let now = 0;
+  const out = await fault().inject({ target, nowMs: () => (now += 10) });
+  if (!out.effect) return t.fail(out.reason);
+  t.same(target.log.slice(0, 3), ['kubelet-client-state cp2', 'expire-cert cp2', 'restart cp2 kubelet']);
+  t.ok(states(target.log.slice(3)) >= 2, 'read again and again over the proof window');
+  t.match(out.proof, {
+    kind: 'cert-expired',
+    host: 'cp2',
+    cert: 'kubelet-client',
+    component: 'kubelet',
+    previousSerial: 'AB01',
+    effect: /the API answers 401 to it; the kubelet's healthz did not answer in \d+ reads over 0.3 s/,
+  });
+  t.ok(out.proof.kind === 'cert-expired' && Date.parse(out.proof.notAfter) < Date.now(), 'expired');
+  t.equal(out.effectAt?.atMs, 10, "from the restart's SIGTERM: the heartbeats stop");
+  t.equal(target.cert('cp2', 'kubelet-client').backup, true, 'the original kept');
+});
+
+t.test('a kubelet that runs on with the expired certificate is no effect', async (t) => {
+  const base = fake();
+  const target = aroundExec(base, async (run, kind) => {
+    const r = await run();
+    // The restarted kubelet does not check its certificate: it keeps answering.
+    if (kind === 'restart') base.cert('cp2', 'kubelet-client').served = { serial: 'AB01', expired: false };
+    return r;
+  });
+  const out = await fault().inject({ target });
+  t.match(out, { effect: false, reason: /runs with the expired client certificate \(healthz 200/ });
+});
+
+t.test('an API that accepts the expired certificate is no effect', async (t) => {
+  const target = aroundExec(fake(), async (run, kind) => {
+    const r = await run();
+    return kind === 'kubelet-client-state' ? { ...r, stdout: r.stdout.replace('api=401', 'api=200') } : r;
+  });
+  const out = await fault().inject({ target });
+  t.match(out, { effect: false, reason: /the API did not answer 401/ });
+});
+
+t.test('an unhealthy kubelet or an expired certificate before: nothing changes', async (t) => {
+  const down = fake();
+  down.hosts.running.delete('cp2/kubelet');
+  t.match(await fault().inject({ target: down }), { effect: false, reason: /not healthy before the drill/ });
+  t.same(down.log, ['kubelet-client-state cp2']);
+  const old = fake();
+  old.cert('cp2', 'kubelet-client').file = { serial: 'AB01', expired: true };
+  t.match(await fault().inject({ target: old }), { effect: false, reason: /has already expired/ });
+  t.same(old.log, ['kubelet-client-state cp2']);
+});
+
+t.test('the heal renews, restarts and waits for healthz; a replay changes nothing', async (t) => {
+  const target = fake();
+  t.equal((await fault().inject({ target })).effect, true);
+  target.log.length = 0;
+  const said = await fault().heal({ target });
+  t.same(target.log, [
+    'renew-cert cp2',
+    'kubelet-client-state cp2',
+    'restart cp2 kubelet',
+    'kubelet-client-state cp2',
+  ]);
+  t.match(said, /renewed by openssl; kubelet restarted, healthy, serial [0-9A-F]+ valid until/);
+  t.equal(target.cert('cp2', 'kubelet-client').backup, false);
+  target.log.length = 0;
+  const again = await fault().heal({ target });
+  t.same(target.log, ['renew-cert cp2', 'kubelet-client-state cp2', 'kubelet-client-state cp2']);
+  t.match(again, /nothing the drill expired was left; kubelet healthy/);
+});
+
+t.test('a heal that cannot bring the kubelet back says so', async (t) => {
+  const target = fake();
+  await fault().inject({ target });
+  target.failing.add('restart');
+  await t.rejects(
+    fault().heal({ target }),
+    /restarting the kubelet onto the renewed certificate on cp2 exited 1/,
+  );
+});
