@@ -82,12 +82,22 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     log(`starting ${layer.name} on ${layer.specs.map((s) => s.host).join(', ')}`);
     await Promise.all(layer.specs.map((s) => sup.start(s)));
   }
-  await waitHealthy(cfg, opts.timeoutMs ?? 60_000);
+  await waitHealthy(cfg, opts.timeoutMs ?? 60_000, (what) =>
+    log(`${what} at ${((performance.now() - started) / 1000).toFixed(1)} s`),
+  );
   return { config: cfg, elapsedMs: performance.now() - started, reused: saved !== undefined };
 }
 
-/** Waits until etcd has one leader agreed by all members, the VIP is on the MASTER LB and it accepts TCP. */
-export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<void> {
+/**
+ * Waits until etcd has one leader agreed by all members, the VIP is on the MASTER LB and it
+ * accepts TCP, the control planes are marked, steady state holds and monitoring is up; `reached`
+ * hears each step as it is reached (`lab up` logs them with their time).
+ */
+export async function waitHealthy(
+  cfg: LabConfig,
+  timeoutMs: number,
+  reached: (what: string) => void = () => {},
+): Promise<void> {
   const etcd = new EtcdMembers(cfg);
   try {
     await waitFor(
@@ -103,6 +113,7 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   } finally {
     etcd.close();
   }
+  reached('etcd: one leader');
   // VRRP settled: the VIP on the MASTER (lb1, priority 101). Right after start its
   // check_apiserver.sh may still fail (weight -2: 99 < lb2's 100), so lb2 can hold the VIP for a
   // moment before lb1 preempts it; a drill starting then would see that move as part of its fault.
@@ -119,6 +130,7 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   ).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/lb*/*.log`);
   });
+  reached(`VIP on ${lbs[0]!.name}, accepting connections`);
   // The Kubernetes layer: the control planes marked as kubeadm does once their Nodes registered,
   // then apiservers ready, nodes Ready, leader leases held, endpoints complete.
   const target = new LabTarget(cfg);
@@ -130,10 +142,12 @@ export async function waitHealthy(cfg: LabConfig, timeoutMs: number): Promise<vo
   ).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/*.log`);
   });
+  reached('control planes registered and marked');
   const s = await waitSteadyState(target, kube, timeoutMs);
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
   }
+  reached('steady state');
   await waitMonitoring(cfg, timeoutMs).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/mon1/*.log`);
   });
