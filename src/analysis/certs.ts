@@ -11,6 +11,18 @@ import type { Finding } from './types.ts';
 export const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/**
+ * What renews a certificate: kubeadm for its own; the kubelet's rotation for its client
+ * certificate (src/targets/kubeadm-certs.ts), which kubeadm does not renew, and which is due long
+ * before 30 days are left (70–90 % of its life) — so one this close to expiry is a rotation that fails.
+ */
+function renewal(c: { readonly name: string; readonly ca: boolean }): string {
+  if (c.ca) return 'kubeadm does not renew a CA: replace it and reissue what it signed';
+  if (c.name === 'kubelet-client')
+    return "the kubelet's rotation has not renewed it: check the kubelet's log and its CSRs (kubectl get csr); once expired the kubelet does not start again (kubeadm troubleshooting: kubelet client certificate rotation fails)";
+  return `renew it (kubeadm certs renew ${c.name})`;
+}
+
 export function certFindings(byHost: ReadonlyMap<string, readonly CertExpiry[]>, now: Date): Finding[] {
   const out: Finding[] = [];
   for (const [host, certs] of byHost) {
@@ -34,13 +46,13 @@ export function certFindings(byHost: ReadonlyMap<string, readonly CertExpiry[]>,
         out.push({
           id: `cert-expired:${host}:${c.name}`,
           severity: 'critical',
-          message: `${what} expired on ${date}: ${c.ca ? 'kubeadm does not renew a CA: replace it and reissue what it signed' : `renew it (kubeadm certs renew ${c.name})`}`,
+          message: `${what} expired on ${date}: ${renewal(c)}`,
         });
       else if (days < EXPIRY_WARNING_DAYS)
         out.push({
           id: `cert-expiring:${host}:${c.name}`,
           severity: 'warning',
-          message: `${what} expires in ${days} day(s), on ${date} (under ${EXPIRY_WARNING_DAYS}): renew it before then`,
+          message: `${what} expires in ${days} day(s), on ${date} (under ${EXPIRY_WARNING_DAYS}): ${c.name === 'kubelet-client' ? renewal(c) : 'renew it before then'}`,
         });
     }
     const absent = certs.filter((c) => c.state === 'absent').map((c) => c.name);

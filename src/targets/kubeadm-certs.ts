@@ -8,6 +8,12 @@
  * `client-certificate-data`); the harness reads its expiry. A file that is absent is said
  * (super-admin.conf exists only on the first control plane; an external etcd has no etcd
  * certificates here), not an error.
+ * One more than kubeadm lists: `kubelet-client`, the kubelet's own rotated client certificate
+ * (/var/lib/kubelet/pki/kubelet-client-current.pem, certificate and key in one file: only the
+ * certificate is printed). kubeadm leaves it to the kubelet's rotation, which renews it once 70–90 %
+ * of its life has passed (client-go util/certificate/certificate_manager.go nextRotationDeadline),
+ * so under 30 days left means the rotation is failing — and when it expires the kubelet does not
+ * start again (cert-expiry --variant kubelet-client).
  */
 import { X509Certificate } from 'node:crypto';
 
@@ -15,7 +21,8 @@ export interface KubeadmCert {
   /** The name `kubeadm certs check-expiration` prints. */
   readonly name: string;
   readonly file: string;
-  readonly kind: 'cert' | 'kubeconfig';
+  /** A certificate file, a kubeconfig with an embedded one, or a certificate-and-key file. */
+  readonly kind: 'cert' | 'kubeconfig' | 'pem';
   readonly ca?: true;
 }
 
@@ -31,6 +38,7 @@ export const KUBEADM_CERTS: readonly KubeadmCert[] = [
   { name: 'etcd-peer', file: `${PKI}/etcd/peer.crt`, kind: 'cert' },
   { name: 'etcd-server', file: `${PKI}/etcd/server.crt`, kind: 'cert' },
   { name: 'front-proxy-client', file: `${PKI}/front-proxy-client.crt`, kind: 'cert' },
+  { name: 'kubelet-client', file: '/var/lib/kubelet/pki/kubelet-client-current.pem', kind: 'pem' },
   { name: 'scheduler.conf', file: '/etc/kubernetes/scheduler.conf', kind: 'kubeconfig' },
   { name: 'super-admin.conf', file: '/etc/kubernetes/super-admin.conf', kind: 'kubeconfig' },
   { name: 'ca', file: `${PKI}/ca.crt`, kind: 'cert', ca: true },
@@ -41,7 +49,7 @@ export const KUBEADM_CERTS: readonly KubeadmCert[] = [
 /**
  * Prints each certificate as a section `== <name>` followed by its PEM (certificates are public),
  * `== <name> -` when its file is absent. A kubeconfig gives only its embedded client certificate
- * (`client-certificate-data`, decoded), never its key. One `cat`/`sed` per file: no openssl
+ * (`client-certificate-data`, decoded), a certificate-and-key file only its certificate: never a key. One `cat`/`sed` per file: no openssl
  * needed on the node; the harness reads the dates (node:crypto X509Certificate).
  */
 export function certExpiryScript(): string {
@@ -49,7 +57,9 @@ export function certExpiryScript(): string {
     const read =
       c.kind === 'cert'
         ? `cat ${c.file}`
-        : `sed -n 's/^ *client-certificate-data: *//p' ${c.file} | head -n1 | base64 -d 2>/dev/null`;
+        : c.kind === 'pem'
+          ? `sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' ${c.file}`
+          : `sed -n 's/^ *client-certificate-data: *//p' ${c.file} | head -n1 | base64 -d 2>/dev/null`;
     return `if [ -f ${c.file} ]; then echo '== ${c.name}'; ${read}; echo; else echo '== ${c.name} -'; fi`;
   };
   return KUBEADM_CERTS.map(section).join('\n');

@@ -43,12 +43,13 @@ t.test('the leader, 100 ms per fsync (default)', async (t) => {
   t.equal(m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
   // The degradation lasted its window, then the heal; after it writes are fast again.
   degradedThenFast(t, r, DEGRADED_MS, 100);
-  // Every run reports each control plane's certificates and their expiry (the lab's kubeadm PKI).
+  // Every run reports each control plane's certificates and their expiry (the lab's kubeadm PKI,
+  // and the kubelet's rotated client certificate).
   for (const cp of ['cp1', 'cp2', 'cp3'])
     t.match(
       r.findings.find((f) => f.id === `cert-expiry:${cp}`)?.message,
       new RegExp(
-        `^${cp} certificates: admin\\.conf \\d+ d .*apiserver \\d+ d .*etcd-peer \\d+ d .*ca \\d+ d`,
+        `^${cp} certificates: admin\\.conf \\d+ d .*apiserver \\d+ d .*etcd-peer \\d+ d .*kubelet-client \\d+ d .*ca \\d+ d`,
       ),
       `${cp}: every certificate's expiry`,
     );

@@ -33,9 +33,26 @@ fs.writeFileSync(
   `apiVersion: v1\nkind: Config\nusers:\n- name: kubernetes-admin\n  user:\n    client-certificate-data: ${b64}\n    client-key-data: AAAA\n`,
 );
 
-const run = spawnSync('sh', ['-c', certExpiryScript().replaceAll('/etc/kubernetes', etc)], {
-  encoding: 'utf8',
-});
+// The kubelet's rotated certificate: certificate and key in one file, behind a symlink.
+const kpki = path.join(root, 'var/lib/kubelet/pki');
+const kubelet = await leaf(path.join(root, 'kubelet'), 'kubelet', 365);
+fs.mkdirSync(kpki, { recursive: true });
+fs.writeFileSync(
+  path.join(kpki, 'kubelet-client-2026.pem'),
+  Buffer.concat([fs.readFileSync(kubelet.cert), fs.readFileSync(kubelet.key)]),
+);
+fs.symlinkSync(path.join(kpki, 'kubelet-client-2026.pem'), path.join(kpki, 'kubelet-client-current.pem'));
+
+const run = spawnSync(
+  'sh',
+  [
+    '-c',
+    certExpiryScript()
+      .replaceAll('/etc/kubernetes', etc)
+      .replaceAll('/var/lib/kubelet', path.join(root, 'var/lib/kubelet')),
+  ],
+  { encoding: 'utf8' },
+);
 const certs = parseCertExpiry(run.stdout);
 const byName = new Map(certs.map((c) => [c.name, c]));
 
@@ -50,6 +67,8 @@ t.test('every kubeadm certificate is listed, read or said absent', async (t) => 
     why: /no PEM certificate/,
   });
   t.match(byName.get('scheduler.conf'), { state: 'absent' });
+  t.match(byName.get('kubelet-client'), { state: 'valid', ca: false }, "the kubelet's rotated certificate");
+  t.notMatch(run.stdout, /PRIVATE KEY/, 'never a key');
   const api = byName.get('apiserver');
   if (api?.state === 'valid') {
     const days = (api.notAfter.getTime() - Date.now()) / 86_400_000;
@@ -74,6 +93,7 @@ t.test('findings: expired critical, under 30 days warning, every certificate in 
     /^cp1 certificates: admin\.conf 36[45] d \(\d{4}-\d\d-\d\d\), apiserver 9 d .*etcd-peer 39 d .*ca 364[89] d/,
   );
   t.match(info?.message, /absent: .*scheduler\.conf/);
+  t.match(info?.message, /kubelet-client 36[45] d/);
   const later = certFindings(new Map([['cp1', certs]]), new Date(Date.now() + 11 * DAY));
   t.same(
     ids(later)
@@ -91,3 +111,22 @@ t.test('findings: expired critical, under 30 days warning, every certificate in 
     /renew it \(kubeadm certs renew apiserver\)/,
   );
 });
+
+t.test(
+  "the kubelet's client certificate near expiry: its rotation fails, not a kubeadm renewal",
+  async (t) => {
+    const c = byName.get('kubelet-client');
+    if (c?.state !== 'valid') return t.fail('kubelet-client read');
+    const DAY = 86_400_000;
+    const near = certFindings(new Map([['cp1', [c]]]), new Date(c.notAfter.getTime() - 10 * DAY));
+    t.match(
+      near.find((f) => f.id === 'cert-expiring:cp1:kubelet-client')?.message,
+      /the kubelet's rotation has not renewed it: check the kubelet's log and its CSRs/,
+    );
+    const past = certFindings(new Map([['cp1', [c]]]), new Date(c.notAfter.getTime() + DAY));
+    const expired = past.find((f) => f.id === 'cert-expired:cp1:kubelet-client');
+    t.equal(expired?.severity, 'critical');
+    t.match(expired?.message, /once expired the kubelet does not start again/);
+    t.notMatch(expired?.message, /kubeadm certs renew/);
+  },
+);
