@@ -26,7 +26,6 @@ import {
   writeKubeadmControlPlanes,
   writeKubeletConfig,
 } from './kubeadm/index.ts';
-import { ensureClientCert, writeKubeconfig } from './pki/index.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
 /**
@@ -106,10 +105,11 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
 }
 
 /**
- * What `kubeadm join` leaves on a worker: /etc/kubernetes/kubelet.conf (`system:node:<name>` in
- * `system:nodes`, through the VIP), /etc/kubernetes/pki/ca.crt (the cluster CA, which the
- * KubeletConfiguration's authentication.x509.clientCAFile names: the kubelet's server verifies
- * client certificates with it), /var/lib/kubelet/config.yaml (the cluster's
+ * What `kubeadm join` leaves on a worker once its kubelet has bootstrapped: the kubelet's rotated
+ * client certificate (`system:node:<name>` in `system:nodes`) and the kubelet.conf the kubelet wrote
+ * for it, through the VIP (kubeadm/kubelet-client.ts), /etc/kubernetes/pki/ca.crt (the cluster CA,
+ * which the KubeletConfiguration's authentication.x509.clientCAFile names: the kubelet's server
+ * verifies client certificates with it), /var/lib/kubelet/config.yaml (the cluster's
  * KubeletConfiguration, the same as the control planes') and an empty manifest directory.
  */
 async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Promise<void> {
@@ -118,18 +118,7 @@ async function writeWorkerFiles(cfg: LabConfig, w: LabHost, cas: KubeadmCas): Pr
   const pki = path.join(root, 'etc/kubernetes/pki');
   await fs.promises.mkdir(pki, { recursive: true });
   await fs.promises.copyFile(cas.ca.cert, path.join(pki, 'ca.crt'));
-  const cert = await ensureClientCert(pki, cas.ca, 'kubelet-client', `system:node:${w.name}`, [
-    'system:nodes',
-  ]);
-  await writeKubeconfig(path.join(hostRoot(cfg.stateDir, w.name), 'etc/kubernetes/kubelet.conf'), {
-    server: `https://${cfg.vip}:${cfg.apiPort}`,
-    caFile: cas.ca.cert,
-    clientCert: cert.cert,
-    clientKey: cert.key,
-    contextName: `system:node:${w.name}@kubernetes`,
-  });
-  // After join's TLS bootstrap the kubelet uses its rotated certificate (kubeadm/kubelet-client.ts).
-  await finalizeKubeletClient(root, cas, w.name);
+  await finalizeKubeletClient(root, cas, w.name, { server: `https://${cfg.vip}:${cfg.apiPort}` });
 }
 
 /** kubeadm's control-plane taint (cmd/kubeadm/app/constants: ControlPlaneTaint). */

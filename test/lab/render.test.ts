@@ -128,6 +128,31 @@ t.test('the kubelet as kubeadm starts it; control planes run static pods and car
     const argv = kubeletSpec(c, h).argv;
     t.same(argv.slice(0, 2), ['sh', '-c'], 'under the restart loop (systemd Restart=always)');
     t.ok(argv.includes('--kubeconfig=/etc/kubernetes/kubelet.conf'), `${h.name}: kubelet.conf`);
+    t.ok(
+      argv.includes('--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf'),
+      `${h.name}: the drop-in's bootstrap kubeconfig flag`,
+    );
+    const kubeletConf = YAML.parse(
+      fs.readFileSync(path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/kubelet.conf'), 'utf8'),
+    );
+    t.same(
+      kubeletConf.users[0].user,
+      {
+        'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+        'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+      },
+      `${h.name}: kubelet.conf names the rotated client certificate`,
+    );
+    // A worker's is the one its kubelet wrote after the TLS bootstrap, a control plane's kubeadm's.
+    t.equal(
+      kubeletConf['current-context'],
+      h.role === 'worker' ? 'default-context' : `system:node:${h.name}@kubernetes`,
+    );
+    t.equal(kubeletConf.clusters[0].cluster.server, `https://${c.vip}:${c.apiPort}`);
+    t.notOk(
+      fs.existsSync(path.join(hostRoot(c.stateDir, h.name), 'etc/kubernetes/bootstrap-kubelet.conf')),
+      'no bootstrap kubeconfig left, as after join',
+    );
     t.ok(argv.includes('--config=/var/lib/kubelet/config.yaml'), `${h.name}: config.yaml`);
     t.notOk(
       argv.some((a) => a.startsWith('--hostname-override')),

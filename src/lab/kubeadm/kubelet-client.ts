@@ -37,13 +37,17 @@ const exists = (f: string) =>
 
 /**
  * Under `root` (a host's root on the machine): the node's rotated client certificate (made when
- * there is none) and kubelet.conf (already written, with its server) pointing at it. Returns the
- * node paths of the symlink and of the file it points at.
+ * there is none) and kubelet.conf pointing at it: the one kubeadm wrote, its user changed as
+ * kubelet-finalize does, or, with `bootstrap` (a joined worker: kubeadm wrote none), the one the
+ * kubelet writes after its TLS bootstrap (bootstrap.go writeKubeconfigFromBootstrapping: cluster
+ * `default-cluster` with the server and CA, user `default-auth`, context `default-context` in
+ * namespace `default`). Returns the node paths of the symlink and of the file it points at.
  */
 export async function finalizeKubeletClient(
   root: string,
   cas: KubeadmCas,
   node: string,
+  bootstrap?: { readonly server: string },
   now = new Date(),
 ): Promise<[string, string]> {
   const at = (p: string) => path.join(root, p);
@@ -69,6 +73,37 @@ export async function finalizeKubeletClient(
     }
   }
   const conf = at(path.posix.join(KUBERNETES_DIR, KUBELET_CONF));
+  if (bootstrap && !(await exists(conf))) {
+    await mkdir(path.dirname(conf), { recursive: true });
+    const doc = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'default-cluster',
+          cluster: {
+            server: bootstrap.server,
+            'certificate-authority-data': (await readFile(cas.ca.cert)).toString('base64'),
+          },
+        },
+      ],
+      contexts: [
+        {
+          name: 'default-context',
+          context: { cluster: 'default-cluster', namespace: 'default', user: 'default-auth' },
+        },
+      ],
+      'current-context': 'default-context',
+      preferences: {},
+      users: [
+        {
+          name: 'default-auth',
+          user: { 'client-certificate': KUBELET_CLIENT_CURRENT, 'client-key': KUBELET_CLIENT_CURRENT },
+        },
+      ],
+    };
+    await writeFile(conf, YAML.stringify(doc), { mode: 0o600 });
+  }
   const doc = YAML.parse(await readFile(conf, 'utf8')) as {
     users?: { name: string; user: Record<string, unknown> }[];
   };
