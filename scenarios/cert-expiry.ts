@@ -22,14 +22,15 @@
  *    (the etcd check reads linearizably) and the LB drops it (apiserver_unready_s); a leader there
  *    is replaced (etcd_leader_changes). The API stays available with two members.
  *  - `kubelet-client`: the kubelet's rotated client certificate (kubelet-client-current.pem,
- *    which kubelet.conf names) on a control plane (the renewal needs the cluster CA's key, which
- *    only control planes have). The restarted kubelet finds it expired and, with kubeadm's
- *    bootstrap kubeconfig gone, exits at start, again after every restart
+ *    which kubelet.conf names) on a node, a control plane (default) or a worker (`--host`); the
+ *    certificate is signed on a control plane (the cluster CA's key is there), from a request the
+ *    node makes, so the node's key never leaves it. The restarted kubelet finds it expired and,
+ *    with kubeadm's bootstrap kubeconfig gone, exits at start, again after every restart
  *    (src/faults/kubelet-cert-expiry.ts): the node's heartbeats stop and it turns NotReady after
- *    the grace period (node_notready_s, kubelet-stop's window), while its static pods (apiserver,
- *    etcd, ...) keep running: the API through the LB must not notice (api_error_ratio 0 from the
- *    fault on, no outage). The drill heals once NotReady is measured, before the taint-based
- *    eviction of the node's pods (tolerationSeconds later).
+ *    the grace period (node_notready_s, kubelet-stop's window), while what runs there keeps
+ *    running (a control plane's static pods: the API through the LB must not notice,
+ *    api_error_ratio 0 from the fault on, no outage). The drill heals once NotReady is measured,
+ *    before the taint-based eviction of the node's pods (tolerationSeconds later).
  *
  * Measured over the degraded window (the fault in place for the HA design's time to react — the
  * longest election and the LB's longest detection — then max(5 s, one LB detection)):
@@ -56,32 +57,47 @@ import { degradedFor } from './etcd-disk-latency.ts';
 import { electionMaxMs, lbDropMs } from './etcd-partition.ts';
 import { pickApiserver } from './pick.ts';
 
-const VARIANTS = ['apiserver', 'etcd-peer', 'kubelet-client'] as const satisfies readonly ExpirableCert[];
+/** The served certificates (src/faults/cert-expiry.ts), and the kubelet's client certificate. */
+const VARIANTS = ['apiserver', 'etcd-peer', 'kubelet-client'] as const satisfies readonly (
+  | ExpirableCert
+  | 'kubelet-client'
+)[];
+type CertVariant = (typeof VARIANTS)[number];
 
-export function certVariant(o: ScenarioOptions): ExpirableCert {
+export function certVariant(o: ScenarioOptions): CertVariant {
   const v = o.variant ?? 'apiserver';
   if (!(VARIANTS as readonly string[]).includes(v))
     throw new UserError(`cert-expiry --variant must be one of ${VARIANTS.join(', ')} (got '${v}')`);
-  return v as ExpirableCert;
+  return v as CertVariant;
 }
 
-/** A control plane that is a Node, for the kubelet-client variant: `--host`, else the first. */
-export function kubeletCertHost(t: Topology, host: string | undefined): TargetHost & { nodeName: string } {
+/**
+ * kubelet-client: the node aimed at (`--host`, else the first control plane; a worker as well) and
+ * the control plane that signs its certificate (itself, else the first: only control planes have
+ * the cluster CA's key).
+ */
+export function kubeletCertAim(
+  t: Topology,
+  host: string | undefined,
+): { readonly node: TargetHost & { nodeName: string }; readonly signer: string } {
   const cps = hostsWithRole(t, 'control-plane').filter((h) => h.nodeName);
-  if (cps.length === 0) throw new UserError(`target ${t.name} has no control-plane node`);
-  const h = host ? cps.find((c) => c.name === host || c.nodeName === host) : cps[0];
+  const nodes = t.hosts.filter((h) => h.nodeName);
+  if (cps.length === 0)
+    throw new UserError(`target ${t.name} has no control-plane node to sign a kubelet certificate on`);
+  const h = host ? nodes.find((c) => c.name === host || c.nodeName === host) : cps[0];
   if (!h)
     throw new UserError(
-      `--host ${host} is not a control-plane node: the heal issues the kubelet's certificate with the cluster CA's key, which only control planes have (kubeadm); choose one of ${cps.map((c) => c.name).join(', ')}`,
+      `--host ${host} is not a Kubernetes node (no kubelet): choose one of ${nodes.map((c) => c.name).join(', ')}`,
     );
-  return h as TargetHost & { nodeName: string };
+  const signer = cps.some((c) => c.name === h.name) ? h.name : cps[0]!.name;
+  return { node: h as TargetHost & { nodeName: string }, signer };
 }
 
 /** The control plane aimed at: `--host`, else the first; for etcd-peer it must run a member. */
 export function certHost(t: Topology, o: ScenarioOptions): string {
   const variant = certVariant(o);
   if (variant === 'apiserver') return pickApiserver(t, o.host).host;
-  if (variant === 'kubelet-client') return kubeletCertHost(t, o.host).name;
+  if (variant === 'kubelet-client') return kubeletCertAim(t, o.host).node.name;
   const m = o.host ? t.etcd.find((e) => e.host === o.host) : t.etcd[0];
   if (!m)
     throw new UserError(
@@ -133,7 +149,7 @@ const INFORMATIONAL = [
 export const certExpiry: Scenario = {
   name: 'cert-expiry',
   description:
-    "expire one control plane's apiserver serving cert (--variant etcd-peer: its etcd peer cert; kubelet-client: its kubelet's client cert), restart it; measure failed requests, outage, NotReady, renewal",
+    "expire one control plane's apiserver serving cert (--variant etcd-peer: its etcd peer cert; kubelet-client: a node's kubelet client cert), restart it; measure failed requests, outage, NotReady, renewal",
   defaultSlos: sloDefaults([
     ['api_error_ratio', '<=', 0],
     ['api_outage_s', '<', 30],
@@ -144,10 +160,11 @@ export const certExpiry: Scenario = {
     const t = ctx.target.topology;
     const cert = certVariant(ctx.options);
     if (cert === 'kubelet-client') {
-      const h = kubeletCertHost(t, ctx.options.host);
+      const { node: h, signer } = kubeletCertAim(t, ctx.options.host);
       return kubeletCertExpiryFault({
         host: h.name,
         node: h.nodeName,
+        signer,
         proveS: KUBELET_PROVE_S,
         healthyWaitS: SERVE_WAIT_S,
       });
@@ -190,7 +207,7 @@ export const certExpiry: Scenario = {
   // kubelet-client: until the node is NotReady (nothing recovers before the heal).
   recovered: (events, at, ctx) => {
     if (!isKubeletClient(ctx.options)) return degradedFor(events, at, certDegradedMs(ctx.timings));
-    const node = kubeletCertHost(ctx.target.topology, ctx.options.host).nodeName;
+    const node = kubeletCertAim(ctx.target.topology, ctx.options.host).node.nodeName;
     return nodeNotReady(events, at, node).value !== null;
   },
   observeMs: (t, o) => (isKubeletClient(o) ? notReadyObserveMs(t) : certDegradedMs(t) + 15_000),

@@ -33,11 +33,6 @@ const RESTART_TIMEOUT_MS = 150_000;
 
 export function certExpiryFault(o: CertExpiryOptions): Fault {
   const spec = CERT_SPECS[o.cert];
-  // A client certificate presents nothing on a port: src/faults/kubelet-cert-expiry.ts proves it.
-  if (spec.component === 'kubelet')
-    throw new Error(
-      `${o.cert} is a client certificate: use kubeletCertExpiryFault (src/faults/kubelet-cert-expiry.ts)`,
-    );
   const expire: Action = { kind: 'expire-cert', host: o.host, cert: o.cert };
   const renew: Action = { kind: 'renew-cert', host: o.host, cert: o.cert };
   const served: Action = {

@@ -2,27 +2,30 @@
  * cert-expiry's kubelet-client variant: a node's kubelet client certificate
  * (/var/lib/kubelet/pki/kubelet-client-current.pem, which kubelet.conf names) replaced by an
  * expired one from the cluster CA, and the kubelet restarted onto it (src/targets/
- * kubeadm-cert-expiry.ts). Upstream's kubelet, started with kubeadm's bootstrap kubeconfig flag,
- * finds its kubeconfig's certificate expired, looks for the bootstrap kubeconfig that `kubeadm
- * join` deleted, and exits: "unable to load bootstrap kubeconfig" (pkg/kubelet/certificate/
- * bootstrap/bootstrap.go LoadClientConfig); systemd restarts it every RestartSec, and the node
- * stops heartbeating. Its static pods keep running (a container outlives its kubelet).
+ * kubeadm-kubelet-cert.ts: a request made on the node, signed on a control plane — the `signer`,
+ * the node itself when it is one — and installed on the node with its own key). Upstream's
+ * kubelet, started with kubeadm's bootstrap kubeconfig flag, finds its kubeconfig's certificate
+ * expired, looks for the bootstrap kubeconfig that `kubeadm join` deleted, and exits: "unable to
+ * load bootstrap kubeconfig" (pkg/kubelet/certificate/bootstrap/bootstrap.go LoadClientConfig);
+ * systemd restarts it every RestartSec, and the node stops heartbeating. What runs on the node
+ * keeps running (a container outlives its kubelet).
  *
  * Proof: the certificate file now holds the new, expired serial; the API answers 401 to it (it is
  * refused, whoever presents it); and the kubelet's healthz (127.0.0.1:10248, kubeadm's
  * kubelet-check) does not answer once in `proveS` after the restart (the kubelet fails to start).
  * A kubelet that runs on with the expired certificate is no proof: the drill says so.
- * Heal: renew where the drill expired it (the node's CA: kubeadm does not renew kubelet
- * certificates), restart the kubelet when renewed or not healthy, and wait for its healthz.
- * Idempotent: a replay finds nothing to renew and a healthy kubelet, and changes nothing.
+ * Heal: where the drill's backup is (an expiry not renewed yet), a renewed certificate made the
+ * same way (kubeadm does not renew kubelet certificates); the kubelet restarted when renewed or not
+ * healthy; its healthz waited for. Idempotent: a replay finds no backup and a healthy kubelet, and
+ * changes nothing.
  */
-import type { KubeletClientState } from '../targets/kubeadm-cert-expiry.ts';
+import { parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
 import {
   KUBELET_CLIENT_PEM,
-  parseCertLine,
+  type KubeletCertValidity,
+  type KubeletClientState,
   parseKubeletClientState,
-  parseRenewed,
-} from '../targets/kubeadm-cert-expiry.ts';
+} from '../targets/kubeadm-kubelet-cert.ts';
 import type { Action, Target } from '../targets/types.ts';
 import { sleep, waitFor } from '../util/time.ts';
 import { timed } from './effect.ts';
@@ -32,6 +35,8 @@ export interface KubeletCertExpiryOptions {
   readonly host: string;
   /** The host's Node (the analysis' NotReady target). */
   readonly node: string;
+  /** The control plane whose cluster CA signs the certificate (the host itself when it is one). */
+  readonly signer: string;
   /** How long after the restart the kubelet must not answer its healthz, s. */
   readonly proveS: number;
   /** How long the restarted kubelet may take to answer its healthz after the renewal, s. */
@@ -42,9 +47,18 @@ const RESTART_TIMEOUT_MS = 60_000;
 const POLL_MS = 500;
 
 export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
-  const expire: Action = { kind: 'expire-cert', host: o.host, cert: 'kubelet-client' };
-  const renew: Action = { kind: 'renew-cert', host: o.host, cert: 'kubelet-client' };
   const state: Action = { kind: 'kubelet-client-state', host: o.host };
+  const csr: Action = { kind: 'kubelet-csr', host: o.host };
+  const sign = (validity: KubeletCertValidity): Action => ({
+    kind: 'sign-kubelet-csr',
+    host: o.signer,
+    validity,
+  });
+  const install = (mode: 'expire' | 'renew'): Action => ({
+    kind: 'install-kubelet-cert',
+    host: o.host,
+    mode,
+  });
   const restart: Action = { kind: 'restart', host: o.host, component: 'kubelet' };
 
   const read = async (target: Target): Promise<KubeletClientState> => {
@@ -54,18 +68,39 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
     return s;
   };
 
+  /** Request on the node, signed on the signer, installed on the node; what the install printed. */
+  const make = async (target: Target, validity: KubeletCertValidity, mode: 'expire' | 'renew') => {
+    const req = await runAction(target, csr);
+    if (req.code !== 0) throw failed(req, "making a request from the kubelet's certificate");
+    const s = target.profile.command(sign(validity));
+    const signed = await target.executor.exec(s.host, s.argv, { timeoutMs: 30_000, input: req.stdout });
+    if (signed.code !== 0)
+      throw failed(signed, `signing the kubelet's certificate (${validity}) on ${o.signer}`);
+    const i = target.profile.command(install(mode));
+    const put = await target.executor.exec(i.host, i.argv, { timeoutMs: 30_000, input: signed.stdout });
+    if (put.code !== 0) throw failed(put, `installing the kubelet's ${validity} certificate`);
+    return put.stdout;
+  };
+
   return {
     name: 'cert-expiry',
     impact: [{ kind: 'other', host: o.host }],
     aim: { host: o.host, node: o.node },
     summary: `kubelet client certificate on ${o.host} replaced by an expired one from the cluster CA, kubelet restarted onto it`,
     plan: (target) => [
-      step(target, 'inject', state, 'a valid certificate, healthz 200, the API answers it'),
+      step(target, 'inject', state, 'a valid certificate, healthz 200, the API answers it, no backup'),
+      step(target, 'inject', csr, "a request from the kubelet's certificate (its key stays on the node)"),
       step(
         target,
         'inject',
-        expire,
-        `${KUBELET_CLIENT_PEM} (the file it links to) expired yesterday, original kept as ${KUBELET_CLIENT_PEM}.before-expiry; prints its serial`,
+        sign('expired'),
+        'the request (stdin) signed by the cluster CA, expired yesterday',
+      ),
+      step(
+        target,
+        'inject',
+        install('expire'),
+        `${KUBELET_CLIENT_PEM} (the file it links to) holds it with the node's key; original kept as ${KUBELET_CLIENT_PEM}.before-expiry`,
       ),
       { ...step(target, 'inject', restart, 'kubelet restarted'), timeoutS: RESTART_TIMEOUT_MS / 1000 },
       step(
@@ -74,7 +109,14 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
         state,
         `the new serial, notAfter in the past, api=401; healthz never 200 for ${o.proveS} s`,
       ),
-      step(target, 'heal', renew, 'renewed-by=openssl (or none: nothing the drill expired)'),
+      step(target, 'heal', csr, 'where the backup is: a request again'),
+      step(target, 'heal', sign('renewed'), 'signed for a year'),
+      step(
+        target,
+        'heal',
+        install('renew'),
+        'renewed-by=openssl, backup removed (or none: nothing the drill expired)',
+      ),
       {
         ...step(target, 'heal', restart, 'kubelet restarted onto the renewed certificate'),
         timeoutS: RESTART_TIMEOUT_MS / 1000,
@@ -93,9 +135,12 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
           effect: false,
           reason: `the kubelet on ${o.host} is not healthy before the drill (healthz ${was.healthz || 'no answer'})`,
         };
-      const ex = await runAction(target, expire);
-      if (ex.code !== 0) throw failed(ex, 'issuing an expired kubelet client certificate');
-      const issued = parseCertLine(ex.stdout);
+      if (was.backup)
+        return {
+          effect: false,
+          reason: `${KUBELET_CLIENT_PEM}.before-expiry is on ${o.host}: an earlier drill's expiry was not healed ('npm run drill -- recover')`,
+        };
+      const issued = parseCertLine(await make(target, 'expired', 'expire'));
       if (!issued)
         throw new Error(
           `issuing an expired kubelet client certificate on ${o.host}: no 'serial=… notAfter=…' line`,
@@ -151,9 +196,8 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
       };
     },
     async heal({ target }) {
-      const r = await runAction(target, renew);
-      if (r.code !== 0) throw failed(r, 'renewing the kubelet client certificate');
-      const by = parseRenewed(r.stdout);
+      const before = await read(target);
+      const by = before.backup ? parseRenewed(await make(target, 'renewed', 'renew')) : 'none';
       const now = await read(target).catch(() => undefined);
       const restartNeeded =
         (by !== undefined && by !== 'none') ||

@@ -6,14 +6,7 @@
  *  - `apiserver`: /etc/kubernetes/pki/apiserver.crt, signed by ca (kube-apiserver's serving
  *    certificate: every client through the LB that lands on this apiserver verifies it);
  *  - `etcd-peer`: /etc/kubernetes/pki/etcd/peer.crt, signed by etcd/ca (the member's certificate
- *    for its peers, as server and as client: the other members refuse it);
- *  - `kubelet-client`: /var/lib/kubelet/pki/kubelet-client-current.pem, signed by ca (the
- *    kubelet's rotated client certificate, certificate and key in one file behind a symlink, which
- *    kubelet.conf names: kubeadm troubleshooting "Kubelet client certificate rotation fails").
- *    The file the symlink points at is rewritten (the link stays, as the kubelet's file store
- *    keeps it), certificate then key, 0600. kubeadm does not renew it (`kubeadm certs` leaves the
- *    kubelet's certificates to its rotation), so the renewal is always the node's CA: a control
- *    plane's (a worker has no ca.key; the drill aims at control planes).
+ *    for its peers, as server and as client: the other members refuse it).
  *
  * Expire: the original is kept beside as `<file>.before-expiry` (once: a replay keeps the first),
  * and a certificate with the original's key, subject and extensions (SANs, usages) is issued by the
@@ -38,26 +31,20 @@
  */
 import { shellQuote } from '../executors/ssh.ts';
 
-export const EXPIRABLE_CERTS = ['apiserver', 'etcd-peer', 'kubelet-client'] as const;
+export const EXPIRABLE_CERTS = ['apiserver', 'etcd-peer'] as const;
 export type ExpirableCert = (typeof EXPIRABLE_CERTS)[number];
 
 const PKI = '/etc/kubernetes/pki';
-/** The kubelet's rotated client certificate and key (src/lab/kubeadm/kubelet-client.ts says where it comes from). */
-export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
-/** The kubelet's healthz (KubeletConfiguration healthzBindAddress:healthzPort defaults), what kubeadm's kubelet-check polls. */
-export const KUBELET_HEALTHZ_URL = 'http://127.0.0.1:10248/healthz';
 
 export interface CertSpec {
   readonly cert: string;
   readonly key: string;
   readonly caCert: string;
   readonly caKey: string;
-  /** `kubeadm certs renew <name>` and `check-expiration` call it this; none: kubeadm does not renew it. */
-  readonly kubeadmName?: string;
-  /** The component that uses it (restarted after the swap): a static pod, or the kubelet. */
-  readonly component: 'kube-apiserver' | 'etcd' | 'kubelet';
-  /** Certificate and key in one file (`cert` = `key`), maybe a symlink: the file it names is rewritten. */
-  readonly combined?: boolean;
+  /** `kubeadm certs renew <name>` and `check-expiration` call it this. */
+  readonly kubeadmName: string;
+  /** The static pod that serves it (restarted after the swap). */
+  readonly component: 'kube-apiserver' | 'etcd';
   /**
    * When the expiry takes effect, on the restart onto the expired certificate: `restart`, from
    * the restart's start (kube-apiserver: from its SIGTERM on, no verifying client is served by it
@@ -96,16 +83,6 @@ export const CERT_SPECS: Readonly<Record<ExpirableCert, CertSpec>> = {
       ca: `${PKI}/etcd/ca.crt`,
     },
   },
-  'kubelet-client': {
-    cert: KUBELET_CLIENT_PEM,
-    key: KUBELET_CLIENT_PEM,
-    caCert: `${PKI}/ca.crt`,
-    caKey: `${PKI}/ca.key`,
-    component: 'kubelet',
-    combined: true,
-    // From the restart's SIGTERM the node's heartbeats stop: the new kubelet never starts.
-    effectFrom: 'restart',
-  },
 };
 
 export const BACKUP_SUFFIX = '.before-expiry';
@@ -123,9 +100,7 @@ function issueFn(s: CertSpec): string {
     '  : > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
     '  openssl x509 -x509toreq -in "$from" -signkey "$key" -copy_extensions copyall -out "$d/req.pem" 2>"$d/err" &&',
     `  openssl ca -batch -config "$d/ca.cnf" -cert ${s.caCert} -keyfile ${s.caKey} -in "$d/req.pem" -out "$d/new.pem" -notext -preserveDN -startdate "$(utc "$nb")" -enddate "$(utc "$na")" 2>>"$d/err" &&`,
-    s.combined
-      ? `  { cat "$d/new.pem" && sed -n '/-BEGIN [A-Z ]*PRIVATE KEY-/,/-END [A-Z ]*PRIVATE KEY-/p' "$key"; } > "$out.drill-tmp" && chmod 0600 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out"`
-      : '  cp "$d/new.pem" "$out.drill-tmp" && chmod 0644 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out"',
+    '  cp "$d/new.pem" "$out.drill-tmp" && chmod 0644 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out"',
     '  rc=$?; [ $rc -eq 0 ] || cat "$d/err" >&2; rm -rf "$d"; return $rc',
     '}',
   ].join('\n');
@@ -137,11 +112,6 @@ const preamble = (s: CertSpec): string[] => [
   `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
 ];
 
-/** The key to sign the request with: a combined file's own backup (its key is in it), else the key file. */
-const keyOf = (s: CertSpec, backup: string): string => (s.combined ? backup : s.key);
-/** The file to write: a combined file's symlink target (the link stays, as the kubelet's store keeps it). */
-const outOf = (s: CertSpec): string => (s.combined ? `$(readlink -f ${s.cert})` : s.cert);
-
 /** Replace the certificate by an expired one (same key, subject, extensions, CA); keep the original once. */
 export function expireCertScript(name: ExpirableCert): string {
   const s = CERT_SPECS[name];
@@ -150,7 +120,7 @@ export function expireCertScript(name: ExpirableCert): string {
     ...preamble(s),
     issueFn(s),
     `[ -f ${backup} ] || cp -p ${s.cert} ${backup}`,
-    `from=${backup}; key=${keyOf(s, backup)}; out=${outOf(s)}`,
+    `from=${backup}; key=${s.key}; out=${s.cert}`,
     'now=$(date +%s); nb=$((now - 172800)); na=$((now - 86400))',
     'issue || exit 1',
     `openssl x509 -in ${s.cert} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $/\\n/'`,
@@ -165,10 +135,8 @@ export function renewCertScript(name: ExpirableCert): string {
     `[ -f ${backup} ] || { echo 'renewed-by=none: no ${backup}, nothing the drill expired'; exit 0; }`,
     ...preamble(s),
     issueFn(s),
-    s.kubeadmName
-      ? `if command -v kubeadm >/dev/null 2>&1 && kubeadm certs renew ${s.kubeadmName} >&2; then by=kubeadm; else`
-      : 'if false; then :; else',
-    `  from=${backup}; key=${keyOf(s, backup)}; out=${outOf(s)}`,
+    `if command -v kubeadm >/dev/null 2>&1 && kubeadm certs renew ${s.kubeadmName} >&2; then by=kubeadm; else`,
+    `  from=${backup}; key=${s.key}; out=${s.cert}`,
     '  now=$(date +%s); nb=$((now - 300)); na=$((now + 365 * 86400))',
     '  issue || exit 1; by=openssl',
     'fi',
@@ -204,44 +172,4 @@ export function parseCertLine(stdout: string): { serial: string; notAfter: Date 
 export function parseRenewed(stdout: string): 'kubeadm' | 'openssl' | 'none' | undefined {
   const m = /renewed-by=(kubeadm|openssl|none)\b/.exec(stdout);
   return m ? (m[1] as 'kubeadm' | 'openssl' | 'none') : undefined;
-}
-
-/**
- * The kubelet's client side on its node, one line: `serial=<hex> notAfter=<date> healthz=<code>
- * api=<code>`: the certificate kubelet.conf names (kubelet-client-current.pem), the HTTP status of
- * the kubelet's healthz (000: nothing answers, the kubelet is not running — kubeadm's
- * kubelet-check), and what kubelet.conf's server answers that certificate on `GET /api` (401:
- * refused; 000: unreachable).
- */
-export function kubeletClientStateScript(): string {
-  const f = KUBELET_CLIENT_PEM;
-  const code = (args: string) => `$(curl -s -o /dev/null -w '%{http_code}' ${args} 2>/dev/null || true)`;
-  return [
-    "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
-    "command -v curl >/dev/null 2>&1 || { echo 'curl is not installed on this host: install it (it asks the kubelet and the API)' >&2; exit 3; }",
-    `[ -f ${f} ] || { echo 'no ${f}: not a kubeadm node whose kubelet rotates its client certificate' >&2; exit 3; }`,
-    `c=$(openssl x509 -in ${f} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $//')`,
-    `h=${code(`--max-time 2 ${KUBELET_HEALTHZ_URL}`)}`,
-    `server=$(sed -n 's/^ *server: *//p' /etc/kubernetes/kubelet.conf | head -n1)`,
-    `[ -n "$server" ] || { echo 'no server in /etc/kubernetes/kubelet.conf' >&2; exit 3; }`,
-    `a=${code(`--max-time 3 --cacert ${PKI}/ca.crt --cert ${f} --key ${f} "$server/api"`)}`,
-    'echo "$c healthz=$h api=$a"',
-  ].join('\n');
-}
-
-export interface KubeletClientState {
-  readonly serial: string;
-  readonly notAfter: Date;
-  /** HTTP status of the kubelet's healthz; 0: nothing answered. */
-  readonly healthz: number;
-  /** HTTP status of the API for the certificate; 0: no answer. */
-  readonly api: number;
-}
-
-/** The line kubeletClientStateScript prints. */
-export function parseKubeletClientState(stdout: string): KubeletClientState | undefined {
-  const c = parseCertLine(stdout.replace(/ healthz=.*$/m, ''));
-  const m = /healthz=(\d{3}) api=(\d{3})\s*$/m.exec(stdout);
-  if (!c || !m) return undefined;
-  return { ...c, healthz: Number(m[1]), api: Number(m[2]) };
 }

@@ -13,12 +13,7 @@ import { LOCAL_HOST } from '../executors/types.ts';
 import { UserError } from '../util/errors.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
-import {
-  expireCertScript,
-  kubeletClientStateScript,
-  renewCertScript,
-  servedCertScript,
-} from './kubeadm-cert-expiry.ts';
+import { expireCertScript, renewCertScript, servedCertScript } from './kubeadm-cert-expiry.ts';
 import { certExpiryScript } from './kubeadm-certs.ts';
 import {
   dataStateScript,
@@ -40,6 +35,12 @@ import {
   fsyncMetricsScript,
   undelayFsyncScript,
 } from './kubeadm-fsync.ts';
+import {
+  installKubeletCertScript,
+  kubeletClientStateScript,
+  kubeletCsrScript,
+  signKubeletCsrScript,
+} from './kubeadm-kubelet-cert.ts';
 import { linkDownScript, linkStateScript, linkUpScript } from './kubeadm-link.ts';
 import {
   type DelayMethod,
@@ -292,6 +293,12 @@ export class KubeadmProfile implements HostProfile {
         return servedCertScript(a.cert, a.address, a.port);
       case 'kubelet-client-state':
         return kubeletClientStateScript();
+      case 'kubelet-csr':
+        return kubeletCsrScript();
+      case 'sign-kubelet-csr':
+        return signKubeletCsrScript(a.validity);
+      case 'install-kubelet-cert':
+        return installKubeletCertScript(a.mode);
       case 'replace-etcd-member':
         return memberReplaceScript(this.etcd(a.host), {
           member: a.member,

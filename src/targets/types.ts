@@ -9,6 +9,7 @@ import type { Executor } from '../executors/types.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from './defaults.ts';
 import type { ExpirableCert } from './kubeadm-cert-expiry.ts';
+import type { KubeletCertInstall, KubeletCertValidity } from './kubeadm-kubelet-cert.ts';
 import type { NetDegradeSpec } from './kubeadm-net-degrade.ts';
 import type { PartitionSpec } from './partition.ts';
 
@@ -182,10 +183,17 @@ export type Action =
       readonly port: number;
     }
   /**
-   * The kubelet's client certificate on the host, its healthz and the API's answer to that
-   * certificate: `serial=<hex> notAfter=<date> healthz=<code> api=<code>` (read-only).
+   * The kubelet's client certificate on the host, its healthz, the API's answer to that certificate
+   * and the drill's backup: `serial=<hex> notAfter=<date> healthz=<code> api=<code> backup=<yes|no>`
+   * (read-only; src/targets/kubeadm-kubelet-cert.ts).
    */
   | { readonly kind: 'kubelet-client-state'; readonly host: string }
+  /** A request (PEM) from the kubelet's original client certificate and key; the key stays on the host. */
+  | { readonly kind: 'kubelet-csr'; readonly host: string }
+  /** The request on stdin signed with the cluster CA on this control plane; prints the certificate. */
+  | { readonly kind: 'sign-kubelet-csr'; readonly host: string; readonly validity: KubeletCertValidity }
+  /** The certificate on stdin installed as the kubelet's, with its key (`expire` keeps the original once; `renew` removes it). */
+  | { readonly kind: 'install-kubelet-cert'; readonly host: string; readonly mode: KubeletCertInstall }
   /**
    * network-degrade (src/targets/kubeadm-net-degrade.ts): delay and loss on the etcd peer traffic
    * the host sends (`spec.degraded`), or the delay of a degraded peer's on this host's own

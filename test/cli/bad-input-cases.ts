@@ -355,9 +355,9 @@ export function badInputCases(dir: string): BadInput[] {
       says: /cert-expiry --variant must be one of apiserver, etcd-peer, kubelet-client \(got 'kubelet'\)/,
     },
     {
-      name: 'cert-expiry kubelet-client on a worker',
-      args: drill('cert-expiry', '--variant', 'kubelet-client', '--host', 'w1'),
-      says: /--host w1 is not a control-plane node: the heal issues the kubelet's certificate with the cluster CA's key, which only control planes have \(kubeadm\); choose one of cp1, cp2, cp3/,
+      name: 'cert-expiry kubelet-client on an LB',
+      args: drill('cert-expiry', '--variant', 'kubelet-client', '--host', 'lb1'),
+      says: /--host lb1 is not a Kubernetes node \(no kubelet\): choose one of cp1, cp2, cp3, w1, w2/,
     },
     {
       name: 'cert-expiry etcd-peer on an LB',

@@ -110,17 +110,3 @@ t.test('the plan: expire, restart, prove, renew, restart, verify', async (t) => 
     'verify-heal served-cert',
   ]);
 });
-
-t.test('a client certificate is not this fault: it names the one that proves it', async (t) => {
-  t.throws(
-    () =>
-      certExpiryFault({
-        host: 'cp2',
-        cert: 'kubelet-client',
-        address: '198.18.0.12',
-        port: 10250,
-        serveWaitS: 1,
-      }),
-    /kubelet-client is a client certificate: use kubeletCertExpiryFault/,
-  );
-});

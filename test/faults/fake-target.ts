@@ -151,8 +151,32 @@ export class FakeTarget implements Target {
         const up = h.running.has(`${a.host}/kubelet`) && !c.served.expired;
         return res(
           0,
-          `${certLine(c.file).trim()} healthz=${up ? 200 : '000'} api=${c.file.expired ? 401 : 200}\n`,
+          `${certLine(c.file).trim()} healthz=${up ? 200 : '000'} api=${c.file.expired ? 401 : 200} backup=${c.backup ? 'yes' : 'no'}\n`,
         );
+      }
+      case 'kubelet-csr':
+        return res(0, `CSR ${a.host}\n`);
+      case 'sign-kubelet-csr':
+        // Only a control plane has the cluster CA's key; the request comes on stdin.
+        if (!CPS.includes(a.host) || !opts?.input?.startsWith('CSR ')) return res(3);
+        return res(0, `CERT ${a.validity}\n`);
+      case 'install-kubelet-cert': {
+        const c = this.cert(a.host, 'kubelet-client');
+        const expired = opts?.input === 'CERT expired\n';
+        if (!opts?.input?.startsWith('CERT ')) return res(2);
+        if (a.mode === 'renew') {
+          if (!c.backup) return res(0, 'renewed-by=none: nothing the drill expired\n');
+          if (expired) return res(1);
+          c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: false };
+          c.backup = false;
+          return res(
+            0,
+            `renewed-by=openssl notAfter=${new Date(Date.now() + 365 * 86_400_000).toUTCString()}\n`,
+          );
+        }
+        c.backup = true;
+        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired };
+        return res(0, certLine(c.file));
       }
       case 'etcd-fsync-metrics':
         return res(0, `${this.fsyncMetrics(a.host)}\n`);

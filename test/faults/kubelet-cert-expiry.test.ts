@@ -1,18 +1,22 @@
 /**
- * cert-expiry's kubelet-client fault on the scripted target: the certificate expired, the kubelet
- * restarted onto it, and the proof (the new expired serial, the API's 401, no healthz answer for
- * the whole window); a kubelet that runs on with it is no effect, nor is an API that accepts it;
- * an unhealthy kubelet or an expired certificate before is refused before anything changes; the
- * heal renews, restarts, waits for healthz; a replay changes nothing.
+ * cert-expiry's kubelet-client fault on the scripted target: a request made on the node, signed
+ * on the signer (a control plane: the node itself, or the first for a worker), installed on the
+ * node; the kubelet restarted onto it, and the proof (the new expired serial, the API's 401, no
+ * healthz answer for the whole window); a kubelet that runs on with it is no effect, nor is an API
+ * that accepts it; an unhealthy kubelet, an expired certificate or an earlier drill's backup
+ * before is refused before anything changes; the heal renews the same way, restarts, waits for
+ * healthz; a replay changes nothing.
  */
 import t from 'tap';
 import { kubeletCertExpiryFault } from '../../src/faults/kubelet-cert-expiry.ts';
 import { aroundExec, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';
 
-const fault = (proveS = 0.3) => kubeletCertExpiryFault({ host: 'cp2', node: 'cp2', proveS, healthyWaitS: 2 });
+const fault = (proveS = 0.3, host = 'cp2', signer = 'cp2') =>
+  kubeletCertExpiryFault({ host, node: host, signer, proveS, healthyWaitS: 2 });
 const fake = () => {
   const hosts = healthyHosts();
   hosts.running.add('cp2/kubelet');
+  hosts.running.add('w1/kubelet');
   return new FakeTarget(fakeTopology(), hosts);
 };
 const states = (log: string[]) => log.filter((l) => l === 'kubelet-client-state cp2').length;
@@ -22,8 +26,19 @@ t.test('expire, restart, and the kubelet never answers while the API refuses its
   let now = 0;
   const out = await fault().inject({ target, nowMs: () => (now += 10) });
   if (!out.effect) return t.fail(out.reason);
-  t.same(target.log.slice(0, 3), ['kubelet-client-state cp2', 'expire-cert cp2', 'restart cp2 kubelet']);
-  t.ok(states(target.log.slice(3)) >= 2, 'read again and again over the proof window');
+  t.same(target.log.slice(0, 5), [
+    'kubelet-client-state cp2',
+    'kubelet-csr cp2',
+    'sign-kubelet-csr cp2',
+    'install-kubelet-cert cp2',
+    'restart cp2 kubelet',
+  ]);
+  t.same(
+    target.inputs.slice(2, 4),
+    ['CSR cp2\n', 'CERT expired\n'],
+    'the request, then the certificate, on stdin',
+  );
+  t.ok(states(target.log.slice(5)) >= 2, 'read again and again over the proof window');
   t.match(out.proof, {
     kind: 'cert-expired',
     host: 'cp2',
@@ -58,6 +73,25 @@ t.test('an API that accepts the expired certificate is no effect', async (t) => 
   t.match(out, { effect: false, reason: /the API did not answer 401/ });
 });
 
+t.test('a worker: signed on a control plane, installed on the worker', async (t) => {
+  const target = fake();
+  const out = await fault(0.3, 'w1', 'cp1').inject({ target });
+  t.equal(out.effect, true, out.effect ? '' : out.reason);
+  t.same(target.log.slice(1, 4), ['kubelet-csr w1', 'sign-kubelet-csr cp1', 'install-kubelet-cert w1']);
+  t.equal(target.cert('w1', 'kubelet-client').backup, true);
+  t.match(
+    await fault(0.3, 'w1', 'cp1').heal({ target }),
+    /kubelet client certificate on w1: renewed by openssl/,
+  );
+  // A signer without the CA key: the sign fails, nothing installed.
+  const other = fake();
+  await t.rejects(
+    fault(0.3, 'w1', 'w2').inject({ target: other }),
+    /signing the kubelet's certificate \(expired\) on w2/,
+  );
+  t.equal(other.cert('w1', 'kubelet-client').backup, false, 'nothing installed');
+});
+
 t.test('an unhealthy kubelet or an expired certificate before: nothing changes', async (t) => {
   const down = fake();
   down.hosts.running.delete('cp2/kubelet');
@@ -67,6 +101,13 @@ t.test('an unhealthy kubelet or an expired certificate before: nothing changes',
   old.cert('cp2', 'kubelet-client').file = { serial: 'AB01', expired: true };
   t.match(await fault().inject({ target: old }), { effect: false, reason: /has already expired/ });
   t.same(old.log, ['kubelet-client-state cp2']);
+  const left = fake();
+  left.cert('cp2', 'kubelet-client').backup = true;
+  t.match(await fault().inject({ target: left }), {
+    effect: false,
+    reason: /an earlier drill's expiry was not healed/,
+  });
+  t.same(left.log, ['kubelet-client-state cp2']);
 });
 
 t.test('the heal renews, restarts and waits for healthz; a replay changes nothing', async (t) => {
@@ -75,7 +116,10 @@ t.test('the heal renews, restarts and waits for healthz; a replay changes nothin
   target.log.length = 0;
   const said = await fault().heal({ target });
   t.same(target.log, [
-    'renew-cert cp2',
+    'kubelet-client-state cp2',
+    'kubelet-csr cp2',
+    'sign-kubelet-csr cp2',
+    'install-kubelet-cert cp2',
     'kubelet-client-state cp2',
     'restart cp2 kubelet',
     'kubelet-client-state cp2',
@@ -84,7 +128,7 @@ t.test('the heal renews, restarts and waits for healthz; a replay changes nothin
   t.equal(target.cert('cp2', 'kubelet-client').backup, false);
   target.log.length = 0;
   const again = await fault().heal({ target });
-  t.same(target.log, ['renew-cert cp2', 'kubelet-client-state cp2', 'kubelet-client-state cp2']);
+  t.same(target.log, ['kubelet-client-state cp2', 'kubelet-client-state cp2', 'kubelet-client-state cp2']);
   t.match(again, /nothing the drill expired was left; kubelet healthy/);
 });
 

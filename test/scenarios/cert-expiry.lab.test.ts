@@ -10,11 +10,12 @@
  *  - etcd-peer (cp2): its peers refuse it, it has no leader (etcdNoLeader, EtcdClusterUnavailable
  *    inside their windows), its apiserver turns unready and the LB drops it: no failed request,
  *    no outage, no write lost; renewed and back;
- *  - kubelet-client (cp3): the kubelet restarted onto its expired client certificate fails to
- *    start, again and again (proof: the API answers 401 to the certificate, the kubelet's healthz
- *    never answers), cp3 turns NotReady inside kubelet-stop's window while its static pods keep
- *    the API whole (no failed request through the LB, no write lost); TargetDown for the kubelet
- *    job fires; renewed, the kubelet is back and the node Ready.
+ *  - kubelet-client (cp3, then the worker w2, whose certificate cp1 signs): the kubelet restarted
+ *    onto its expired client certificate fails to start, again and again (proof: the API answers
+ *    401 to the certificate, the kubelet's healthz never answers), the node turns NotReady inside
+ *    kubelet-stop's window while what runs there keeps running (cp3's static pods keep the API
+ *    whole: no failed request through the LB, no write lost); TargetDown for the kubelet job
+ *    fires; renewed, the kubelet is back and the node Ready.
  * After each: steady state, and the certificate on disk is valid with no backup left.
  */
 import { X509Certificate } from 'node:crypto';
@@ -89,43 +90,44 @@ t.test('etcd-peer (cp2): the member is cut off by its peers; the API stays up', 
   t.notOk(fs.existsSync(onDisk('cp2', 'etcd/peer.crt.before-expiry')), 'no backup left');
 });
 
-t.test(
-  'kubelet-client (cp3): the kubelet fails to start, the node goes NotReady, the API is whole',
-  async (t) => {
-    const d = await drill(t, cfg, certExpiry, { variant: 'kubelet-client', host: 'cp3' });
-    const r = d.outcome.result;
-    t.equal(r.fault.status, 'proven', `cp3's kubelet refused to start: ${JSON.stringify(r.fault)}`);
-    const proof = eventsOf(r.timeline, 'fault.proof')[0]?.proof;
-    t.match(proof, { kind: 'cert-expired', cert: 'kubelet-client', component: 'kubelet', effect: /401/ });
-    const nl = cfg.timings.nodeLifecycle;
-    const renewS = cfg.timings.kubelet.nodeLeaseDurationS / 4;
-    // kubelet-stop's bounds (test/scenarios/kubelet-stop.lab.test.ts): the last renewal up to one
-    // renew interval before the restart, marked at a monitor pass after the grace.
-    const nr = d.m.node_notready_s?.value ?? Number.NaN;
-    t.ok(
-      nr >= nl.nodeMonitorGracePeriodS - renewS - 0.5 &&
-        nr <= nl.nodeMonitorGracePeriodS + 2 * nl.nodeMonitorPeriodS + 0.5,
-      `node_notready_s = ${nr}`,
-    );
-    t.equal(d.m.node_notready_s?.verdict, 'pass', d.m.node_notready_s?.detail ?? '');
-    t.equal(d.m.api_error_ratio?.value, 0, 'its static pods keep running: no request through the LB failed');
-    t.equal(d.m.api_outage_s?.verdict, 'pass');
-    t.equal(d.m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
-    const log = fs.readFileSync(path.join(cfg.stateDir, 'cp3', 'kubelet.log'), 'utf8');
-    t.match(
-      log,
-      /failed to run Kubelet: part of the existing bootstrap client certificate in \/etc\/kubernetes\/kubelet\.conf is expired: .*unable to load bootstrap kubeconfig: stat \/etc\/kubernetes\/bootstrap-kubelet\.conf: no such file or directory/,
-    );
-    for (const a of (r.alerts ?? []).filter((x) => x.role === 'expected'))
-      t.equal(a.verdict, 'pass', `${a.alert}: ${a.message}`);
-    t.ok(d.outcome.healed && d.outcome.verify?.ok, 'steady state after the renewal: cp3 Ready');
-    t.match(
-      r.timeline.find((e) => e.type === 'heal.done'),
-      { detail: /renewed by openssl; kubelet restarted, healthy/ },
-    );
-    const current = hostPath(cfg.stateDir, 'cp3', KUBELET_CLIENT_CURRENT);
-    const c = new X509Certificate(fs.readFileSync(hostPath(cfg.stateDir, 'cp3', fs.readlinkSync(current))));
-    t.ok(Date.parse(c.validTo) > Date.now() + 300 * 86_400_000, `renewed on disk until ${c.validTo}`);
-    t.notOk(fs.existsSync(`${current}.before-expiry`), 'no backup left');
-  },
-);
+for (const host of ['cp3', 'w2'] as const)
+  t.test(
+    `kubelet-client (${host}): the kubelet fails to start, the node goes NotReady, the API is whole`,
+    async (t) => {
+      const d = await drill(t, cfg, certExpiry, { variant: 'kubelet-client', host });
+      const r = d.outcome.result;
+      t.equal(r.fault.status, 'proven', `${host}'s kubelet refused to start: ${JSON.stringify(r.fault)}`);
+      const proof = eventsOf(r.timeline, 'fault.proof')[0]?.proof;
+      t.match(proof, { kind: 'cert-expired', cert: 'kubelet-client', component: 'kubelet', effect: /401/ });
+      const nl = cfg.timings.nodeLifecycle;
+      const renewS = cfg.timings.kubelet.nodeLeaseDurationS / 4;
+      // kubelet-stop's bounds (test/scenarios/kubelet-stop.lab.test.ts): the last renewal up to one
+      // renew interval before the restart, marked at a monitor pass after the grace.
+      const nr = d.m.node_notready_s?.value ?? Number.NaN;
+      t.ok(
+        nr >= nl.nodeMonitorGracePeriodS - renewS - 0.5 &&
+          nr <= nl.nodeMonitorGracePeriodS + 2 * nl.nodeMonitorPeriodS + 0.5,
+        `node_notready_s = ${nr}`,
+      );
+      t.equal(d.m.node_notready_s?.verdict, 'pass', d.m.node_notready_s?.detail ?? '');
+      t.equal(d.m.api_error_ratio?.value, 0, 'no request through the LB failed');
+      t.equal(d.m.api_outage_s?.verdict, 'pass');
+      t.equal(d.m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
+      const log = fs.readFileSync(path.join(cfg.stateDir, host, 'kubelet.log'), 'utf8');
+      t.match(
+        log,
+        /failed to run Kubelet: part of the existing bootstrap client certificate in \/etc\/kubernetes\/kubelet\.conf is expired: .*unable to load bootstrap kubeconfig: stat \/etc\/kubernetes\/bootstrap-kubelet\.conf: no such file or directory/,
+      );
+      for (const a of (r.alerts ?? []).filter((x) => x.role === 'expected'))
+        t.equal(a.verdict, 'pass', `${a.alert}: ${a.message}`);
+      t.ok(d.outcome.healed && d.outcome.verify?.ok, `steady state after the renewal: ${host} Ready`);
+      t.match(
+        r.timeline.find((e) => e.type === 'heal.done'),
+        { detail: /renewed by openssl; kubelet restarted, healthy/ },
+      );
+      const current = hostPath(cfg.stateDir, host, KUBELET_CLIENT_CURRENT);
+      const c = new X509Certificate(fs.readFileSync(hostPath(cfg.stateDir, host, fs.readlinkSync(current))));
+      t.ok(Date.parse(c.validTo) > Date.now() + 300 * 86_400_000, `renewed on disk until ${c.validTo}`);
+      t.notOk(fs.existsSync(`${current}.before-expiry`), 'no backup left');
+    },
+  );

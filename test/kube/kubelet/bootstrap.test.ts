@@ -7,34 +7,29 @@
  * which the lab's kubelet says it does not emulate. Certificates are real (openssl); expiry is
  * reached by asking at a later `now`.
  */
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { checkClientConfig, invalidClientCert } from '../../../src/kube/kubelet/bootstrap.ts';
+import { EC_KEY, openssl, testCa } from '../../helpers/openssl.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-kubelet-bootstrap-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-const ssl = (...args: string[]) =>
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const ssl = (...args: string[]) => openssl(dir, ...args);
+testCa(dir);
 ssl(
   'req',
-  '-x509',
   '-new',
-  ...EC,
+  ...EC_KEY,
   '-keyout',
-  'ca.key',
+  'k.key',
   '-out',
-  'ca.crt',
-  '-days',
-  '3650',
+  'k.csr',
   '-subj',
-  '/CN=kubernetes',
+  '/CN=system:node:cp1/O=system:nodes',
 );
-ssl('req', '-new', ...EC, '-keyout', 'k.key', '-out', 'k.csr', '-subj', '/CN=system:node:cp1/O=system:nodes');
 ssl('x509', '-req', '-in', 'k.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-days', '365', '-out', 'k.crt');
 const read = (f: string) => fs.readFileSync(path.join(dir, f));
 fs.writeFileSync(path.join(dir, 'current.pem'), Buffer.concat([read('k.crt'), read('k.key')]));

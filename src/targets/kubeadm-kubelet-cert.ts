@@ -1,0 +1,156 @@
+/**
+ * cert-expiry's kubelet-client variant on kubeadm nodes, as shell scripts: the kubelet's rotated
+ * client certificate, `/var/lib/kubelet/pki/kubelet-client-current.pem` (certificate then key in
+ * one file, a symlink to `kubelet-client-<timestamp>.pem`, which kubelet.conf names: kubeadm
+ * troubleshooting "Kubelet client certificate rotation fails"; src/lab/kubeadm/kubelet-client.ts).
+ *
+ * A worker has no cluster CA key, so the certificate is made in three steps and the node's private
+ * key never leaves it:
+ *  1. `kubelet-csr` on the node: a request from its certificate (the original kept beside, once
+ *     expired) and its key, subject and extensions kept (`openssl x509 -x509toreq
+ *     -copy_extensions copyall`, OpenSSL 3);
+ *  2. `sign-kubelet-csr` on a control plane (the request on stdin): signed with the cluster CA
+ *     (what the controller-manager's signer uses, --cluster-signing-cert-file), valid
+ *     [now − 2 d, now − 1 d] (expired) or [now − 5 min, now + 365 d] (renewed), only for a request
+ *     whose subject is a node's (`CN=system:node:…`);
+ *  3. `install-kubelet-cert` on the node (the certificate on stdin, checked against the node's
+ *     key): written with the key into the file the symlink names (the link stays, as the
+ *     kubelet's file store keeps it), 0600. `expire` keeps the original as `<current>.before-expiry`
+ *     (once); `renew` only where that backup is (nothing the drill expired is touched), and
+ *     removes it last, so a renewal cut short is redone.
+ * kubeadm does not renew kubelet certificates (the kubelet rotates its own), so there is no kubeadm
+ * path. `kubelet-client-state` reads the node's side in one line (see kubeletClientStateScript).
+ */
+
+export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+const BACKUP = `${KUBELET_CLIENT_PEM}.before-expiry`;
+/** The kubelet's healthz (KubeletConfiguration healthzBindAddress:healthzPort defaults), what kubeadm's kubelet-check polls. */
+export const KUBELET_HEALTHZ_URL = 'http://127.0.0.1:10248/healthz';
+const PKI = '/etc/kubernetes/pki';
+
+export type KubeletCertValidity = 'expired' | 'renewed';
+export type KubeletCertInstall = 'expire' | 'renew';
+
+const needOpenssl3 = [
+  "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill makes the certificate with it)' >&2; exit 3; }",
+  `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
+];
+const needFile = `[ -f ${KUBELET_CLIENT_PEM} ] || { echo 'no ${KUBELET_CLIENT_PEM}: not a kubeadm node whose kubelet rotates its client certificate' >&2; exit 3; }`;
+/** `serial=<hex> notAfter=<date>` of the node's certificate, as kubeadm-cert-expiry.ts parseCertLine reads it. */
+const certLine = `openssl x509 -in ${KUBELET_CLIENT_PEM} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $//'`;
+
+/**
+ * The kubelet's client side on its node, one line: `serial=<hex> notAfter=<date> healthz=<code>
+ * api=<code> backup=<yes|no>`: the certificate kubelet.conf names, the HTTP status of the kubelet's
+ * healthz (000: nothing answers, the kubelet is not running — kubeadm's kubelet-check), what
+ * kubelet.conf's server answers that certificate on `GET /api` (401: refused; 000: unreachable),
+ * and whether the drill's backup of the original is there.
+ */
+export function kubeletClientStateScript(): string {
+  const f = KUBELET_CLIENT_PEM;
+  const code = (args: string) => `$(curl -s -o /dev/null -w '%{http_code}' ${args} 2>/dev/null || true)`;
+  return [
+    "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
+    "command -v curl >/dev/null 2>&1 || { echo 'curl is not installed on this host: install it (it asks the kubelet and the API)' >&2; exit 3; }",
+    needFile,
+    `c=$(${certLine})`,
+    `h=${code(`--max-time 2 ${KUBELET_HEALTHZ_URL}`)}`,
+    `server=$(sed -n 's/^ *server: *//p' /etc/kubernetes/kubelet.conf | head -n1)`,
+    `[ -n "$server" ] || { echo 'no server in /etc/kubernetes/kubelet.conf' >&2; exit 3; }`,
+    `a=${code(`--max-time 3 --cacert ${PKI}/ca.crt --cert ${f} --key ${f} "$server/api"`)}`,
+    `if [ -f ${BACKUP} ]; then b=yes; else b=no; fi`,
+    'echo "$c healthz=$h api=$a backup=$b"',
+  ].join('\n');
+}
+
+export interface KubeletClientState {
+  readonly serial: string;
+  readonly notAfter: Date;
+  /** HTTP status of the kubelet's healthz; 0: nothing answered. */
+  readonly healthz: number;
+  /** HTTP status of the API for the certificate; 0: no answer. */
+  readonly api: number;
+  /** The drill's backup of the original is on the node (an expiry not yet renewed). */
+  readonly backup: boolean;
+}
+
+/** The line kubeletClientStateScript prints. */
+export function parseKubeletClientState(stdout: string): KubeletClientState | undefined {
+  const m = /serial=([0-9A-Fa-f]+) notAfter=(.+?) healthz=(\d{3}) api=(\d{3}) backup=(yes|no)\s*$/m.exec(
+    stdout,
+  );
+  if (!m) return undefined;
+  const at = Date.parse(m[2]!);
+  if (Number.isNaN(at)) return undefined;
+  return {
+    serial: m[1]!.toUpperCase(),
+    notAfter: new Date(at),
+    healthz: Number(m[3]),
+    api: Number(m[4]),
+    backup: m[5] === 'yes',
+  };
+}
+
+/** Step 1, on the node: a request (PEM) from the original certificate and the node's key. */
+export function kubeletCsrScript(): string {
+  return [
+    ...needOpenssl3,
+    needFile,
+    `from=${KUBELET_CLIENT_PEM}; [ -f ${BACKUP} ] && from=${BACKUP}`,
+    'openssl x509 -x509toreq -in "$from" -signkey "$from" -copy_extensions copyall',
+  ].join('\n');
+}
+
+/** Step 2, on a control plane: the request on stdin signed by the cluster CA; prints the certificate. */
+export function signKubeletCsrScript(validity: KubeletCertValidity): string {
+  const dates =
+    validity === 'expired'
+      ? 'now=$(date +%s); nb=$((now - 172800)); na=$((now - 86400))'
+      : 'now=$(date +%s); nb=$((now - 300)); na=$((now + 365 * 86400))';
+  return [
+    ...needOpenssl3,
+    `for f in ${PKI}/ca.crt ${PKI}/ca.key; do [ -f "$f" ] || { echo "$f is missing: sign on a kubeadm control plane with the cluster CA's key" >&2; exit 3; }; done`,
+    'd=$(mktemp -d) || exit 1',
+    `trap 'rm -rf "$d"' EXIT`,
+    'cat > "$d/req.pem"',
+    `subj=$(openssl req -in "$d/req.pem" -noout -subject 2>/dev/null) || { echo 'stdin is not a certificate request' >&2; exit 2; }`,
+    `printf '%s\\n' "$subj" | grep -q 'CN *= *system:node:' || { echo "not a kubelet's request ($subj): refused" >&2; exit 3; }`,
+    `utc() { date -u -d "@$1" +%y%m%d%H%M%SZ; }`,
+    dates,
+    `printf '%s\\n' '[ca]' 'default_ca = drill' '[drill]' "database = $d/index.txt" "new_certs_dir = $d" "serial = $d/serial" 'default_md = sha256' 'policy = any' 'copy_extensions = copyall' 'unique_subject = no' '[any]' 'commonName = supplied' 'organizationName = optional' > "$d/ca.cnf"`,
+    ': > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
+    `openssl ca -batch -config "$d/ca.cnf" -cert ${PKI}/ca.crt -keyfile ${PKI}/ca.key -in "$d/req.pem" -out "$d/new.pem" -notext -preserveDN -startdate "$(utc "$nb")" -enddate "$(utc "$na")" 2>"$d/err" || { cat "$d/err" >&2; exit 1; }`,
+    'cat "$d/new.pem"',
+  ].join('\n');
+}
+
+/**
+ * Step 3, on the node: the certificate on stdin written with the node's key. `expire` prints the
+ * new `serial=… notAfter=…`; `renew` prints `renewed-by=<openssl|none> notAfter=…`.
+ */
+export function installKubeletCertScript(mode: KubeletCertInstall): string {
+  const f = KUBELET_CLIENT_PEM;
+  return [
+    ...(mode === 'renew'
+      ? [`[ -f ${BACKUP} ] || { echo 'renewed-by=none: no ${BACKUP}, nothing the drill expired'; exit 0; }`]
+      : []),
+    "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
+    needFile,
+    'new=$(cat)',
+    `printf '%s\\n' "$new" | openssl x509 -noout 2>/dev/null || { echo 'stdin is not a certificate' >&2; exit 2; }`,
+    `[ "$(printf '%s\\n' "$new" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${f} -pubout)" ] || { echo "the certificate is not for this node's key" >&2; exit 3; }`,
+    ...(mode === 'renew'
+      ? [
+          `printf '%s\\n' "$new" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewed certificate is expired' >&2; exit 1; }`,
+        ]
+      : [`[ -f ${BACKUP} ] || cp -p ${f} ${BACKUP}`]),
+    `out=$(readlink -f ${f})`,
+    `{ printf '%s\\n' "$new" && sed -n '/-BEGIN [A-Z ]*PRIVATE KEY-/,/-END [A-Z ]*PRIVATE KEY-/p' ${f}; } > "$out.drill-tmp" && chmod 0600 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out" || exit 1`,
+    ...(mode === 'renew'
+      ? [
+          `rm -f ${BACKUP}`,
+          `echo "renewed-by=openssl notAfter=$(openssl x509 -in ${f} -noout -enddate | sed 's/^notAfter=//')"`,
+        ]
+      : [certLine]),
+  ].join('\n');
+}
