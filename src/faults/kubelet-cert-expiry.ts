@@ -14,10 +14,11 @@
  * refused, whoever presents it); and the kubelet's healthz (127.0.0.1:10248, kubeadm's
  * kubelet-check) does not answer once in `proveS` after the restart (the kubelet fails to start).
  * A kubelet that runs on with the expired certificate is no proof: the drill says so.
- * Heal: where the drill's backup is (an expiry not renewed yet), a renewed certificate made the
- * same way (kubeadm does not renew kubelet certificates); the kubelet restarted when renewed or not
- * healthy; its healthz waited for. Idempotent: a replay finds no backup and a healthy kubelet, and
- * changes nothing.
+ * Heal: where the drill's backup is (an expiry not renewed yet), the renewal signed along with the
+ * expired certificate and kept on the node is installed (kubeadm does not renew kubelet
+ * certificates): one command on the node, which `recover` replays from the journal as it is, with
+ * no control plane needed; the kubelet restarted when renewed or not healthy; its healthz waited
+ * for. Idempotent: a replay finds no backup and a healthy kubelet, and changes nothing.
  */
 import { parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
 import {
@@ -68,17 +69,23 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
     return s;
   };
 
-  /** Request on the node, signed on the signer, installed on the node; what the install printed. */
-  const make = async (target: Target, validity: KubeletCertValidity, mode: 'expire' | 'renew') => {
+  /**
+   * Request on the node, signed expired and renewed on the signer, both installed on the node (the
+   * renewal kept for the heal); what the install printed.
+   */
+  const expireWithRenewal = async (target: Target) => {
     const req = await runAction(target, csr);
     if (req.code !== 0) throw failed(req, "making a request from the kubelet's certificate");
-    const s = target.profile.command(sign(validity));
-    const signed = await target.executor.exec(s.host, s.argv, { timeoutMs: 30_000, input: req.stdout });
-    if (signed.code !== 0)
-      throw failed(signed, `signing the kubelet's certificate (${validity}) on ${o.signer}`);
-    const i = target.profile.command(install(mode));
-    const put = await target.executor.exec(i.host, i.argv, { timeoutMs: 30_000, input: signed.stdout });
-    if (put.code !== 0) throw failed(put, `installing the kubelet's ${validity} certificate`);
+    const signed: string[] = [];
+    for (const validity of ['expired', 'renewed'] as const) {
+      const c = target.profile.command(sign(validity));
+      const r = await target.executor.exec(c.host, c.argv, { timeoutMs: 30_000, input: req.stdout });
+      if (r.code !== 0) throw failed(r, `signing the kubelet's certificate (${validity}) on ${o.signer}`);
+      signed.push(r.stdout);
+    }
+    const i = target.profile.command(install('expire'));
+    const put = await target.executor.exec(i.host, i.argv, { timeoutMs: 30_000, input: signed.join('') });
+    if (put.code !== 0) throw failed(put, "installing the kubelet's expired certificate");
     return put.stdout;
   };
 
@@ -99,8 +106,14 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
       step(
         target,
         'inject',
+        sign('renewed'),
+        'the request (stdin) signed for a year: the renewal the heal installs',
+      ),
+      step(
+        target,
+        'inject',
         install('expire'),
-        `${KUBELET_CLIENT_PEM} (the file it links to) holds it with the node's key; original kept as ${KUBELET_CLIENT_PEM}.before-expiry`,
+        `${KUBELET_CLIENT_PEM} (the file it links to) holds the expired one with the node's key; the renewal and the original kept beside`,
       ),
       { ...step(target, 'inject', restart, 'kubelet restarted'), timeoutS: RESTART_TIMEOUT_MS / 1000 },
       step(
@@ -109,13 +122,11 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
         state,
         `the new serial, notAfter in the past, api=401; healthz never 200 for ${o.proveS} s`,
       ),
-      step(target, 'heal', csr, 'where the backup is: a request again'),
-      step(target, 'heal', sign('renewed'), 'signed for a year'),
       step(
         target,
         'heal',
         install('renew'),
-        'renewed-by=openssl, backup removed (or none: nothing the drill expired)',
+        'renewed-by=openssl: the kept renewal installed (or none: nothing the drill expired)',
       ),
       {
         ...step(target, 'heal', restart, 'kubelet restarted onto the renewed certificate'),
@@ -140,7 +151,7 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
           effect: false,
           reason: `${KUBELET_CLIENT_PEM}.before-expiry is on ${o.host}: an earlier drill's expiry was not healed ('npm run drill -- recover')`,
         };
-      const issued = parseCertLine(await make(target, 'expired', 'expire'));
+      const issued = parseCertLine(await expireWithRenewal(target));
       if (!issued)
         throw new Error(
           `issuing an expired kubelet client certificate on ${o.host}: no 'serial=… notAfter=…' line`,
@@ -196,8 +207,9 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
       };
     },
     async heal({ target }) {
-      const before = await read(target);
-      const by = before.backup ? parseRenewed(await make(target, 'renewed', 'renew')) : 'none';
+      const r = await runAction(target, install('renew'));
+      if (r.code !== 0) throw failed(r, "installing the kubelet's renewed certificate");
+      const by = parseRenewed(r.stdout);
       const now = await read(target).catch(() => undefined);
       const restartNeeded =
         (by !== undefined && by !== 'none') ||

@@ -13,17 +13,21 @@
  *     (what the controller-manager's signer uses, --cluster-signing-cert-file), valid
  *     [now − 2 d, now − 1 d] (expired) or [now − 5 min, now + 365 d] (renewed), only for a request
  *     whose subject is a node's (`CN=system:node:…`);
- *  3. `install-kubelet-cert` on the node (the certificate on stdin, checked against the node's
- *     key): written with the key into the file the symlink names (the link stays, as the
- *     kubelet's file store keeps it), 0600. `expire` keeps the original as `<current>.before-expiry`
- *     (once); `renew` only where that backup is (nothing the drill expired is touched), and
- *     removes it last, so a renewal cut short is redone.
+ *  3. `install-kubelet-cert` on the node (the certificates checked against the node's key):
+ *     written with the key into the file the symlink names (the link stays, as the kubelet's file
+ *     store keeps it), 0600. `expire` gets the expired certificate and its renewal (both signed in
+ *     step 2), keeps the renewal beside and the original as `<current>.before-expiry` (once);
+ *     `renew` installs the kept renewal, only where that backup is (nothing the drill expired is
+ *     touched), and removes the backup last, so a renewal cut short is redone. The heal is thus
+ *     one command on the node, replayable by `recover` from the journal, no control plane needed.
  * kubeadm does not renew kubelet certificates (the kubelet rotates its own), so there is no kubeadm
  * path. `kubelet-client-state` reads the node's side in one line (see kubeletClientStateScript).
  */
 
 export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 const BACKUP = `${KUBELET_CLIENT_PEM}.before-expiry`;
+/** The renewal signed when the certificate was expired, for the heal (a certificate: public). */
+const RENEWAL = `${KUBELET_CLIENT_PEM}.renewal`;
 /** The kubelet's healthz (KubeletConfiguration healthzBindAddress:healthzPort defaults), what kubeadm's kubelet-check polls. */
 export const KUBELET_HEALTHZ_URL = 'http://127.0.0.1:10248/healthz';
 const PKI = '/etc/kubernetes/pki';
@@ -125,32 +129,52 @@ export function signKubeletCsrScript(validity: KubeletCertValidity): string {
 }
 
 /**
- * Step 3, on the node: the certificate on stdin written with the node's key. `expire` prints the
- * new `serial=… notAfter=…`; `renew` prints `renewed-by=<openssl|none> notAfter=…`.
+ * Step 3, on the node. `expire`: stdin holds two certificates, the expired one and the renewal
+ * signed with it (both from step 2, for the node's key: checked); the renewal is kept as
+ * `<current>.renewal` (public, 0644), then the original as `<current>.before-expiry` (once), then
+ * the expired one is written with the node's key; prints its `serial=… notAfter=…`. `renew`: no
+ * stdin, so the heal is one command on the node that `recover` can replay as journaled, with no
+ * control plane needed: where the backup is, the prepared renewal is written with the node's key
+ * and the renewal and the backup removed (the backup last); prints `renewed-by=<openssl|none>
+ * notAfter=…`.
  */
 export function installKubeletCertScript(mode: KubeletCertInstall): string {
   const f = KUBELET_CLIENT_PEM;
-  return [
-    ...(mode === 'renew'
-      ? [`[ -f ${BACKUP} ] || { echo 'renewed-by=none: no ${BACKUP}, nothing the drill expired'; exit 0; }`]
-      : []),
-    "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
-    needFile,
-    'new=$(cat)',
-    `printf '%s\\n' "$new" | openssl x509 -noout 2>/dev/null || { echo 'stdin is not a certificate' >&2; exit 2; }`,
-    `[ "$(printf '%s\\n' "$new" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${f} -pubout)" ] || { echo "the certificate is not for this node's key" >&2; exit 3; }`,
-    ...(mode === 'renew'
-      ? [
-          `printf '%s\\n' "$new" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewed certificate is expired' >&2; exit 1; }`,
-        ]
-      : [`[ -f ${BACKUP} ] || cp -p ${f} ${BACKUP}`]),
+  /** Writes the certificate in "$new" with the node's key into the file the symlink names. */
+  const write = [
     `out=$(readlink -f ${f})`,
     `{ printf '%s\\n' "$new" && sed -n '/-BEGIN [A-Z ]*PRIVATE KEY-/,/-END [A-Z ]*PRIVATE KEY-/p' ${f}; } > "$out.drill-tmp" && chmod 0600 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out" || exit 1`,
-    ...(mode === 'renew'
-      ? [
-          `rm -f ${BACKUP}`,
-          `echo "renewed-by=openssl notAfter=$(openssl x509 -in ${f} -noout -enddate | sed 's/^notAfter=//')"`,
-        ]
-      : [certLine]),
+  ];
+  const forKey = (v: string, what: string) =>
+    `[ "$(printf '%s\\n' "$${v}" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${f} -pubout)" ] || { echo "${what} is not for this node's key" >&2; exit 3; }`;
+  if (mode === 'renew')
+    return [
+      `[ -f ${BACKUP} ] || { echo 'renewed-by=none: no ${BACKUP}, nothing the drill expired'; exit 0; }`,
+      "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
+      needFile,
+      `[ -f ${RENEWAL} ] || { echo 'no ${RENEWAL}: the renewal prepared when the drill expired the certificate is gone; put the original ${BACKUP} back in place of the file ${f} links to, and restart the kubelet' >&2; exit 3; }`,
+      `new=$(cat ${RENEWAL})`,
+      forKey('new', 'the prepared renewal'),
+      `printf '%s\\n' "$new" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the prepared renewal has expired too' >&2; exit 1; }`,
+      ...write,
+      `rm -f ${RENEWAL}`,
+      `rm -f ${BACKUP}`,
+      `echo "renewed-by=openssl notAfter=$(openssl x509 -in ${f} -noout -enddate | sed 's/^notAfter=//')"`,
+    ].join('\n');
+  return [
+    "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
+    needFile,
+    'd=$(mktemp -d) || exit 1',
+    `trap 'rm -rf "$d"' EXIT`,
+    `awk -v d="$d" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/c" n ".pem")}'`,
+    `[ -f "$d/c1.pem" ] && [ -f "$d/c2.pem" ] && openssl x509 -in "$d/c1.pem" -noout 2>/dev/null && openssl x509 -in "$d/c2.pem" -noout 2>/dev/null || { echo 'stdin is not two certificates (the expired one, then its renewal)' >&2; exit 2; }`,
+    'new=$(cat "$d/c1.pem"); renewal=$(cat "$d/c2.pem")',
+    forKey('new', 'the certificate'),
+    forKey('renewal', 'the renewal'),
+    `printf '%s\\n' "$renewal" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewal is expired' >&2; exit 2; }`,
+    `printf '%s\\n' "$renewal" > ${RENEWAL}.drill-tmp && chmod 0644 ${RENEWAL}.drill-tmp && mv -f ${RENEWAL}.drill-tmp ${RENEWAL} || exit 1`,
+    `[ -f ${BACKUP} ] || cp -p ${f} ${BACKUP}`,
+    ...write,
+    certLine,
   ].join('\n');
 }

@@ -57,7 +57,10 @@ export class FakeTarget implements Target {
    * Certificates by `host/cert` (cert-expiry): the file on disk, what the component presents
    * (loaded from the file at a restart) and whether the drill's backup is there.
    */
-  readonly certs = new Map<string, { file: FakeCert; served: FakeCert; backup: boolean }>();
+  readonly certs = new Map<
+    string,
+    { file: FakeCert; served: FakeCert; backup: boolean; renewal?: boolean }
+  >();
   private serial = 0x100;
 
   constructor(
@@ -161,21 +164,23 @@ export class FakeTarget implements Target {
         if (!CPS.includes(a.host) || !opts?.input?.startsWith('CSR ')) return res(3);
         return res(0, `CERT ${a.validity}\n`);
       case 'install-kubelet-cert': {
+        // expire: the expired certificate and its renewal on stdin; renew: the kept renewal.
         const c = this.cert(a.host, 'kubelet-client');
-        const expired = opts?.input === 'CERT expired\n';
-        if (!opts?.input?.startsWith('CERT ')) return res(2);
         if (a.mode === 'renew') {
           if (!c.backup) return res(0, 'renewed-by=none: nothing the drill expired\n');
-          if (expired) return res(1);
+          if (!c.renewal) return res(3);
           c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: false };
           c.backup = false;
+          c.renewal = false;
           return res(
             0,
             `renewed-by=openssl notAfter=${new Date(Date.now() + 365 * 86_400_000).toUTCString()}\n`,
           );
         }
+        if (opts?.input !== 'CERT expired\nCERT renewed\n') return res(2);
+        c.renewal = true;
         c.backup = true;
-        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired };
+        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: true };
         return res(0, certLine(c.file));
       }
       case 'etcd-fsync-metrics':

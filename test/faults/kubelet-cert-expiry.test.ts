@@ -26,19 +26,20 @@ t.test('expire, restart, and the kubelet never answers while the API refuses its
   let now = 0;
   const out = await fault().inject({ target, nowMs: () => (now += 10) });
   if (!out.effect) return t.fail(out.reason);
-  t.same(target.log.slice(0, 5), [
+  t.same(target.log.slice(0, 6), [
     'kubelet-client-state cp2',
     'kubelet-csr cp2',
+    'sign-kubelet-csr cp2',
     'sign-kubelet-csr cp2',
     'install-kubelet-cert cp2',
     'restart cp2 kubelet',
   ]);
   t.same(
-    target.inputs.slice(2, 4),
-    ['CSR cp2\n', 'CERT expired\n'],
-    'the request, then the certificate, on stdin',
+    target.inputs.slice(2, 5),
+    ['CSR cp2\n', 'CSR cp2\n', 'CERT expired\nCERT renewed\n'],
+    'the request signed twice, then the expired certificate and its renewal, on stdin',
   );
-  t.ok(states(target.log.slice(5)) >= 2, 'read again and again over the proof window');
+  t.ok(states(target.log.slice(6)) >= 2, 'read again and again over the proof window');
   t.match(out.proof, {
     kind: 'cert-expired',
     host: 'cp2',
@@ -77,7 +78,12 @@ t.test('a worker: signed on a control plane, installed on the worker', async (t)
   const target = fake();
   const out = await fault(0.3, 'w1', 'cp1').inject({ target });
   t.equal(out.effect, true, out.effect ? '' : out.reason);
-  t.same(target.log.slice(1, 4), ['kubelet-csr w1', 'sign-kubelet-csr cp1', 'install-kubelet-cert w1']);
+  t.same(target.log.slice(1, 5), [
+    'kubelet-csr w1',
+    'sign-kubelet-csr cp1',
+    'sign-kubelet-csr cp1',
+    'install-kubelet-cert w1',
+  ]);
   t.equal(target.cert('w1', 'kubelet-client').backup, true);
   t.match(
     await fault(0.3, 'w1', 'cp1').heal({ target }),
@@ -116,19 +122,25 @@ t.test('the heal renews, restarts and waits for healthz; a replay changes nothin
   target.log.length = 0;
   const said = await fault().heal({ target });
   t.same(target.log, [
-    'kubelet-client-state cp2',
-    'kubelet-csr cp2',
-    'sign-kubelet-csr cp2',
     'install-kubelet-cert cp2',
     'kubelet-client-state cp2',
     'restart cp2 kubelet',
     'kubelet-client-state cp2',
   ]);
+  t.same(target.inputs[0], undefined, 'the heal is one command on the node: the renewal is kept there');
+  // What recover replays from the journal: the plan's heal steps, commands without stdin.
+  t.same(
+    fault()
+      .plan(target)
+      .filter((p) => p.step === 'heal')
+      .map((p) => p.argv[0]),
+    ['install-kubelet-cert', 'restart'],
+  );
   t.match(said, /renewed by openssl; kubelet restarted, healthy, serial [0-9A-F]+ valid until/);
   t.equal(target.cert('cp2', 'kubelet-client').backup, false);
   target.log.length = 0;
   const again = await fault().heal({ target });
-  t.same(target.log, ['kubelet-client-state cp2', 'kubelet-client-state cp2', 'kubelet-client-state cp2']);
+  t.same(target.log, ['install-kubelet-cert cp2', 'kubelet-client-state cp2', 'kubelet-client-state cp2']);
   t.match(again, /nothing the drill expired was left; kubelet healthy/);
 });
 

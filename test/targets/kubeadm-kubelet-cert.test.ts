@@ -70,11 +70,17 @@ const run = (script: string, input?: string) =>
     ['-c', script.replaceAll('/var/lib/kubelet/pki', kpki).replaceAll('/etc/kubernetes/pki', pki)],
     { encoding: 'utf8', input },
   );
-/** Request on the node, signed on the control plane, installed on the node. */
-function make(validity: 'expired' | 'renewed', mode: 'expire' | 'renew') {
+/** Request on the node, signed expired and renewed on the control plane, both given to the node. */
+function expire() {
   const req = run(kubeletCsrScript());
-  const signed = run(signKubeletCsrScript(validity), req.stdout);
-  return { req, signed, put: run(installKubeletCertScript(mode), signed.stdout) };
+  const expired = run(signKubeletCsrScript('expired'), req.stdout);
+  const renewed = run(signKubeletCsrScript('renewed'), req.stdout);
+  return {
+    req,
+    expired,
+    renewed,
+    put: run(installKubeletCertScript('expire'), expired.stdout + renewed.stdout),
+  };
 }
 
 t.test('every script is valid sh', async (t) => {
@@ -91,12 +97,18 @@ t.test('every script is valid sh', async (t) => {
 t.test(
   'expire: request without the key, signed expired, installed with the key behind the link',
   async (t) => {
-    const { req, signed, put } = make('expired', 'expire');
+    const { req, expired, renewed, put } = expire();
     t.equal(req.status, 0, req.stderr);
     t.match(req.stdout, /^-----BEGIN CERTIFICATE REQUEST-----/);
     t.notMatch(req.stdout, /PRIVATE KEY/, 'the key stays on the node');
-    t.equal(signed.status, 0, signed.stderr);
+    t.equal(expired.status, 0, expired.stderr);
+    t.equal(renewed.status, 0, renewed.stderr);
     t.equal(put.status, 0, put.stderr);
+    t.equal(
+      fs.readFileSync(`${current}.renewal`, 'utf8').trim(),
+      renewed.stdout.trim(),
+      'the renewal kept for the heal',
+    );
     t.equal(fs.readlinkSync(current), rotated, 'the link stays');
     const text = fs.readFileSync(rotated, 'utf8');
     const c = new X509Certificate(text);
@@ -110,19 +122,20 @@ t.test(
     t.equal(fs.statSync(rotated).mode & 0o777, 0o600);
     t.equal(new X509Certificate(fs.readFileSync(`${current}.before-expiry`)).serialNumber, orig.serialNumber);
     // A replay keeps the original backup; its request comes from the original again.
-    t.equal(make('expired', 'expire').put.status, 0);
+    t.equal(expire().put.status, 0);
     t.equal(new X509Certificate(fs.readFileSync(`${current}.before-expiry`)).serialNumber, orig.serialNumber);
   },
 );
 
-t.test('renew: for a year, the backup removed; again: nothing', async (t) => {
-  const { put } = make('renewed', 'renew');
+t.test('renew: the kept renewal, no stdin; the renewal and backup removed; again: nothing', async (t) => {
+  const put = run(installKubeletCertScript('renew'));
   t.equal(put.status, 0, put.stderr);
   t.equal(parseRenewed(put.stdout), 'openssl');
   const c = new X509Certificate(fs.readFileSync(current));
   t.ok(Date.parse(c.validTo) > Date.now() + 364 * 86_400_000, `renewed: ${c.validTo}`);
   t.ok(fs.readFileSync(rotated, 'utf8').endsWith(key), 'with its key');
   t.notOk(fs.existsSync(`${current}.before-expiry`), 'backup removed');
+  t.notOk(fs.existsSync(`${current}.renewal`), 'renewal removed');
   const before = fs.readFileSync(rotated);
   const again = run(installKubeletCertScript('renew'), 'anything');
   t.equal(parseRenewed(again.stdout), 'none', 'nothing the drill expired');
@@ -136,12 +149,15 @@ t.test('refused: another key, a request not a node’s, no CA key, stdin not a c
   const otherCert = nodeCert(elsewhere, 'system:node:w2')
     .toString('utf8')
     .split('-----BEGIN PRIVATE KEY')[0]!;
-  const wrong = run(installKubeletCertScript('expire'), otherCert);
+  const wrong = run(installKubeletCertScript('expire'), otherCert + otherCert);
   t.equal(wrong.status, 3);
   t.match(wrong.stderr, /not for this node's key/);
   const notCert = run(installKubeletCertScript('expire'), 'hello');
   t.equal(notCert.status, 2);
-  t.match(notCert.stderr, /stdin is not a certificate/);
+  t.match(notCert.stderr, /stdin is not two certificates/);
+  const one = run(installKubeletCertScript('expire'), otherCert);
+  t.equal(one.status, 2, 'one certificate without its renewal');
+  t.notOk(fs.existsSync(`${current}.renewal`), 'no renewal kept');
   t.ok(fs.readFileSync(rotated).equals(before), 'nothing written');
   t.notOk(fs.existsSync(`${current}.before-expiry`), 'no backup made');
   ssl(elsewhere, 'req', '-new', ...EC, '-keyout', 'x.key', '-out', 'x.csr', '-subj', '/CN=admin');
@@ -178,4 +194,15 @@ t.test('the state line', async (t) => {
     parseKubeletClientState('serial=AB01 notAfter=Dec  3 13:00:00 2027 GMT healthz=000 api=401\n'),
     undefined,
   );
+});
+
+t.test('a heal whose kept renewal is gone says what to do, and touches nothing', async (t) => {
+  t.equal(expire().put.status, 0);
+  fs.rmSync(`${current}.renewal`);
+  const before = fs.readFileSync(rotated);
+  const r = run(installKubeletCertScript('renew'));
+  t.equal(r.status, 3);
+  t.match(r.stderr, /renewal prepared when the drill expired the certificate is gone; put the original/);
+  t.ok(fs.readFileSync(rotated).equals(before));
+  t.ok(fs.existsSync(`${current}.before-expiry`), 'the backup stays');
 });
