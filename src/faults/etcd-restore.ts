@@ -129,8 +129,7 @@ export function etcdRestoreFault(o: EtcdRestoreOptions): Fault {
       'reading the snapshot',
     );
     for (const host of hosts.filter((h) => h !== o.snapshotFrom.host)) {
-      const cmd = target.profile.command({ kind: 'write-etcd-snapshot', host });
-      const res = await target.executor.exec(cmd.host, cmd.argv, { timeoutMs: 60_000, input: read.stdout });
+      const res = await runAction(target, { kind: 'write-etcd-snapshot', host }, 60_000, read.stdout);
       if (res.code !== 0) throw failed(res, `copying the snapshot to ${host}`);
     }
   };

@@ -23,6 +23,7 @@
 import { parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
 import {
   KUBELET_CLIENT_PEM,
+  type KubeletCertInstall,
   type KubeletCertValidity,
   type KubeletClientState,
   parseKubeletClientState,
@@ -55,7 +56,7 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
     host: o.signer,
     validity,
   });
-  const install = (mode: 'expire' | 'renew'): Action => ({
+  const install = (mode: KubeletCertInstall): Action => ({
     kind: 'install-kubelet-cert',
     host: o.host,
     mode,
@@ -78,13 +79,11 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
     if (req.code !== 0) throw failed(req, "making a request from the kubelet's certificate");
     const signed: string[] = [];
     for (const validity of ['expired', 'renewed'] as const) {
-      const c = target.profile.command(sign(validity));
-      const r = await target.executor.exec(c.host, c.argv, { timeoutMs: 30_000, input: req.stdout });
+      const r = await runAction(target, sign(validity), 30_000, req.stdout);
       if (r.code !== 0) throw failed(r, `signing the kubelet's certificate (${validity}) on ${o.signer}`);
       signed.push(r.stdout);
     }
-    const i = target.profile.command(install('expire'));
-    const put = await target.executor.exec(i.host, i.argv, { timeoutMs: 30_000, input: signed.join('') });
+    const put = await runAction(target, install('expire'), 30_000, signed.join(''));
     if (put.code !== 0) throw failed(put, "installing the kubelet's expired certificate");
     return put.stdout;
   };

@@ -61,10 +61,15 @@ export interface Fault {
   heal(ctx: FaultContext): Promise<string>;
 }
 
-/** Runs one action through the target's profile and executor. */
-export async function runAction(target: Target, action: Action, timeoutMs = 30_000): Promise<ExecResult> {
+/** Runs one action through the target's profile and executor; `input`: its stdin (data it reads). */
+export async function runAction(
+  target: Target,
+  action: Action,
+  timeoutMs = 30_000,
+  input?: string,
+): Promise<ExecResult> {
   const cmd = target.profile.command(action);
-  return target.executor.exec(cmd.host, cmd.argv, { timeoutMs });
+  return target.executor.exec(cmd.host, cmd.argv, { timeoutMs, ...(input !== undefined ? { input } : {}) });
 }
 
 export const commandOf = (target: Target, action: Action): Command => target.profile.command(action);
