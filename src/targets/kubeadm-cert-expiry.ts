@@ -88,6 +88,26 @@ export const CERT_SPECS: Readonly<Record<ExpirableCert, CertSpec>> = {
 export const BACKUP_SUFFIX = '.before-expiry';
 
 /**
+ * Shell, in a scratch directory `$d`: `utc` (seconds since the epoch as openssl's UTC time) and a
+ * throwaway CA database for `openssl ca`, which keeps the request's subject and extensions
+ * (`copy_extensions = copyall`, any subject, a random serial). Shared with
+ * kubeadm-kubelet-cert.ts, which signs a node's request on a control plane.
+ */
+export const CA_DATABASE: readonly string[] = [
+  `utc() { date -u -d "@$1" +%y%m%d%H%M%SZ; }`,
+  `printf '%s\\n' '[ca]' 'default_ca = drill' '[drill]' "database = $d/index.txt" "new_certs_dir = $d" "serial = $d/serial" 'default_md = sha256' 'policy = any' 'copy_extensions = copyall' 'unique_subject = no' '[any]' 'commonName = supplied' 'organizationName = optional' > "$d/ca.cnf"`,
+  ': > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
+];
+
+/** Shell: `$d/req.pem` signed with the CA into `$d/new.pem`, valid from `$nb` to `$na` (epoch seconds). */
+export const caSign = (caCert: string, caKey: string): string =>
+  `openssl ca -batch -config "$d/ca.cnf" -cert ${caCert} -keyfile ${caKey} -in "$d/req.pem" -out "$d/new.pem" -notext -preserveDN -startdate "$(utc "$nb")" -enddate "$(utc "$na")"`;
+
+/** Shell: `serial=<hex> notAfter=<date>` of the certificate on stdin or in `file`, one line (parseCertLine). */
+export const certLineOf = (file?: string): string =>
+  `openssl x509${file ? ` -in ${file}` : ''} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $/\\n/'`;
+
+/**
  * Shell: issue `$out` from the certificate `$from` (its key `$key`, its subject and extensions)
  * with the CA, valid from `$nb` to `$na` (seconds since the epoch).
  */
@@ -95,11 +115,9 @@ function issueFn(s: CertSpec): string {
   return [
     'issue() {',
     '  d=$(mktemp -d) || return 1',
-    `  utc() { date -u -d "@$1" +%y%m%d%H%M%SZ; }`,
-    `  printf '%s\\n' '[ca]' 'default_ca = drill' '[drill]' "database = $d/index.txt" "new_certs_dir = $d" "serial = $d/serial" 'default_md = sha256' 'policy = any' 'copy_extensions = copyall' 'unique_subject = no' '[any]' 'commonName = supplied' 'organizationName = optional' > "$d/ca.cnf"`,
-    '  : > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
+    ...CA_DATABASE.map((l) => `  ${l}`),
     '  openssl x509 -x509toreq -in "$from" -signkey "$key" -copy_extensions copyall -out "$d/req.pem" 2>"$d/err" &&',
-    `  openssl ca -batch -config "$d/ca.cnf" -cert ${s.caCert} -keyfile ${s.caKey} -in "$d/req.pem" -out "$d/new.pem" -notext -preserveDN -startdate "$(utc "$nb")" -enddate "$(utc "$na")" 2>>"$d/err" &&`,
+    `  ${caSign(s.caCert, s.caKey)} 2>>"$d/err" &&`,
     '  cp "$d/new.pem" "$out.drill-tmp" && chmod 0644 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out"',
     '  rc=$?; [ $rc -eq 0 ] || cat "$d/err" >&2; rm -rf "$d"; return $rc',
     '}',
@@ -123,7 +141,7 @@ export function expireCertScript(name: ExpirableCert): string {
     `from=${backup}; key=${s.key}; out=${s.cert}`,
     'now=$(date +%s); nb=$((now - 172800)); na=$((now - 86400))',
     'issue || exit 1',
-    `openssl x509 -in ${s.cert} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $/\\n/'`,
+    certLineOf(s.cert),
   ].join('\n');
 }
 
@@ -156,7 +174,7 @@ export function servedCertScript(name: ExpirableCert, address: string, port: num
     "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
     `pem=$(openssl s_client -connect ${hostPort}${client} </dev/null 2>/dev/null | sed -n '/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p')`,
     `[ -n "$pem" ] || { echo 'nothing answered TLS on ${address}:${port}' >&2; exit 1; }`,
-    `printf '%s\\n' "$pem" | openssl x509 -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $/\\n/'`,
+    `printf '%s\\n' "$pem" | ${certLineOf()}`,
   ].join('\n');
 }
 

@@ -16,6 +16,7 @@
  * start again (cert-expiry --variant kubelet-client).
  */
 import { X509Certificate } from 'node:crypto';
+import { KUBELET_CLIENT_PEM } from './kubeadm-kubelet-cert.ts';
 
 export interface KubeadmCert {
   /** The name `kubeadm certs check-expiration` prints. */
@@ -38,7 +39,7 @@ export const KUBEADM_CERTS: readonly KubeadmCert[] = [
   { name: 'etcd-peer', file: `${PKI}/etcd/peer.crt`, kind: 'cert' },
   { name: 'etcd-server', file: `${PKI}/etcd/server.crt`, kind: 'cert' },
   { name: 'front-proxy-client', file: `${PKI}/front-proxy-client.crt`, kind: 'cert' },
-  { name: 'kubelet-client', file: '/var/lib/kubelet/pki/kubelet-client-current.pem', kind: 'pem' },
+  { name: 'kubelet-client', file: KUBELET_CLIENT_PEM, kind: 'pem' },
   { name: 'scheduler.conf', file: '/etc/kubernetes/scheduler.conf', kind: 'kubeconfig' },
   { name: 'super-admin.conf', file: '/etc/kubernetes/super-admin.conf', kind: 'kubeconfig' },
   { name: 'ca', file: `${PKI}/ca.crt`, kind: 'cert', ca: true },

@@ -24,6 +24,8 @@
  * path. `kubelet-client-state` reads the node's side in one line (see kubeletClientStateScript).
  */
 
+import { CA_DATABASE, caSign, certLineOf } from './kubeadm-cert-expiry.ts';
+
 export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 const BACKUP = `${KUBELET_CLIENT_PEM}.before-expiry`;
 /** The renewal signed when the certificate was expired, for the heal (a certificate: public). */
@@ -41,7 +43,7 @@ const needOpenssl3 = [
 ];
 const needFile = `[ -f ${KUBELET_CLIENT_PEM} ] || { echo 'no ${KUBELET_CLIENT_PEM}: not a kubeadm node whose kubelet rotates its client certificate' >&2; exit 3; }`;
 /** `serial=<hex> notAfter=<date>` of the node's certificate, as kubeadm-cert-expiry.ts parseCertLine reads it. */
-const certLine = `openssl x509 -in ${KUBELET_CLIENT_PEM} -noout -serial -enddate | tr '\\n' ' ' | sed 's/ $//'`;
+const certLine = certLineOf(KUBELET_CLIENT_PEM);
 
 /**
  * The kubelet's client side on its node, one line: `serial=<hex> notAfter=<date> healthz=<code>
@@ -119,11 +121,9 @@ export function signKubeletCsrScript(validity: KubeletCertValidity): string {
     'cat > "$d/req.pem"',
     `subj=$(openssl req -in "$d/req.pem" -noout -subject 2>/dev/null) || { echo 'stdin is not a certificate request' >&2; exit 2; }`,
     `printf '%s\\n' "$subj" | grep -q 'CN *= *system:node:' || { echo "not a kubelet's request ($subj): refused" >&2; exit 3; }`,
-    `utc() { date -u -d "@$1" +%y%m%d%H%M%SZ; }`,
+    ...CA_DATABASE,
     dates,
-    `printf '%s\\n' '[ca]' 'default_ca = drill' '[drill]' "database = $d/index.txt" "new_certs_dir = $d" "serial = $d/serial" 'default_md = sha256' 'policy = any' 'copy_extensions = copyall' 'unique_subject = no' '[any]' 'commonName = supplied' 'organizationName = optional' > "$d/ca.cnf"`,
-    ': > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
-    `openssl ca -batch -config "$d/ca.cnf" -cert ${PKI}/ca.crt -keyfile ${PKI}/ca.key -in "$d/req.pem" -out "$d/new.pem" -notext -preserveDN -startdate "$(utc "$nb")" -enddate "$(utc "$na")" 2>"$d/err" || { cat "$d/err" >&2; exit 1; }`,
+    `${caSign(`${PKI}/ca.crt`, `${PKI}/ca.key`)} 2>"$d/err" || { cat "$d/err" >&2; exit 1; }`,
     'cat "$d/new.pem"',
   ].join('\n');
 }
