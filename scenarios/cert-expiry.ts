@@ -55,6 +55,7 @@ import { hostsWithRole, type TargetHost, type Topology } from '../src/targets/ty
 import { TargetError, UserError } from '../src/util/errors.ts';
 import { degradedFor } from './etcd-disk-latency.ts';
 import { electionMaxMs, lbDropMs } from './etcd-partition.ts';
+import { notReadyBoundS } from './kubelet-stop.ts';
 import { pickApiserver } from './pick.ts';
 
 /** The served certificates (src/faults/cert-expiry.ts), and the kubelet's client certificate. */
@@ -125,16 +126,8 @@ const SERVE_WAIT_S = 60;
 /** How long the kubelet restarted onto its expired certificate must stay down for the proof, s. */
 const KUBELET_PROVE_S = 5;
 
-/**
- * kubelet-client: observe until NotReady, at most its window's end (grace + monitor period + lease
- * renew, kubelet-stop's) + one more period + 15 s.
- */
-const notReadyObserveMs = (t: TimingInputs): number =>
-  1000 *
-  ((t.nodeMonitorGracePeriodS ?? 50) +
-    2 * (t.nodeMonitorPeriodS ?? 5) +
-    (t.nodeLeaseRenewIntervalS ?? 10) +
-    15);
+/** kubelet-client: observe until NotReady, at most kubelet-stop's NotReady bound + 15 s. */
+const notReadyObserveMs = (t: TimingInputs): number => 1000 * (notReadyBoundS(t) + 15);
 
 const isKubeletClient = (o: ScenarioOptions): boolean => certVariant(o) === 'kubelet-client';
 

@@ -31,6 +31,14 @@ import { eventsOf } from '../src/timeline/events.ts';
 import { TargetError, UserError } from '../src/util/errors.ts';
 
 const VARIANTS = ['kubelet', 'host'] as const;
+/**
+ * The latest a node turns NotReady after its kubelet stops, s: grace + 2 × monitor period + lease
+ * renew (the NotReady window's end, src/analysis/windows/node.ts, plus the renew the last heartbeat
+ * may be late by), with upstream's defaults (50, 5, 10) where the cluster's are not known.
+ */
+export const notReadyBoundS = (t: TimingInputs): number =>
+  (t.nodeMonitorGracePeriodS ?? 50) + 2 * (t.nodeMonitorPeriodS ?? 5) + (t.nodeLeaseRenewIntervalS ?? 10);
+
 /** Longest observation: 30 min, whatever the toleration (a drill that long is a config mistake). */
 const MAX_OBSERVE_MS = 30 * 60_000;
 
@@ -131,17 +139,8 @@ export const kubeletStop: Scenario = {
   alerts: () => ({
     expected: [{ alert: 'TargetDown', labels: { job: 'kubelet' }, clearS: { min: 0, max: 30 } }],
   }),
-  // grace + monitor period + lease renew + toleration + monitor period (the eviction bound), + 60 s
-  // for the replacement to be scheduled and started; capped at 30 min.
-  observeMs: (t, o) =>
-    Math.min(
-      MAX_OBSERVE_MS,
-      1000 *
-        ((t.nodeMonitorGracePeriodS ?? 50) +
-          2 * (t.nodeMonitorPeriodS ?? 5) +
-          (t.nodeLeaseRenewIntervalS ?? 10) +
-          tolerationSecondsOf(o) +
-          60),
-    ),
+  // The NotReady bound + toleration (the eviction bound), + 60 s for the replacement to be
+  // scheduled and started; capped at 30 min.
+  observeMs: (t, o) => Math.min(MAX_OBSERVE_MS, 1000 * (notReadyBoundS(t) + tolerationSecondsOf(o) + 60)),
   analysis: (ctx) => ({ timings: withToleration(ctx), target: { node: pickWorker(ctx).nodeName } }),
 };

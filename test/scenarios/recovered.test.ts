@@ -4,6 +4,7 @@
  * did not take effect or a recovery that never came.
  */
 import t from 'tap';
+import { certExpiry } from '../../scenarios/cert-expiry.ts';
 import { etcdPartition } from '../../scenarios/etcd-partition.ts';
 import { etcdRestore } from '../../scenarios/etcd-restore.ts';
 import { kubeletStop } from '../../scenarios/kubelet-stop.ts';
@@ -143,6 +144,8 @@ t.test('kubelet-stop: NotReady, every pod of the node evicted, replacements runn
   // grace 8 + 2 × period 1 + renew 2 + toleration + 60 s; capped at 30 min.
   t.equal(kubeletStop.observeMs(FAST, { tolerationSeconds: 5 }), 1000 * (8 + 2 + 2 + 5 + 60));
   t.equal(kubeletStop.observeMs(FAST, { tolerationSeconds: 86_400 }), 30 * 60_000);
+  // cert-expiry's kubelet-client variant: the same NotReady bound + 15 s.
+  t.equal(certExpiry.observeMs(FAST, { variant: 'kubelet-client' }), 1000 * (8 + 2 + 2 + 15));
   t.match(kubeletStop.analysis?.(c, {} as never), {
     timings: { tolerationSeconds: 5 },
     target: { node: 'w1' },
