@@ -16,7 +16,7 @@
  * `system:nodes`, client auth, one year (--cluster-signing-duration 8760h).
  * Idempotent: an existing current certificate is kept, kubelet.conf is pointed at it again.
  */
-import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ensureLeaf } from '../pki/index.ts';
@@ -66,7 +66,6 @@ export async function finalizeKubeletClient(
       await mkdir(at(KUBELET_PKI_DIR), { recursive: true });
       const both = Buffer.concat([await readFile(pair.cert), await readFile(pair.key)]);
       await writeFile(at(pem), both, { mode: 0o600 });
-      await chmod(at(pem), 0o600);
       await symlink(pem, current);
     } finally {
       await rm(work, { recursive: true, force: true });
@@ -103,16 +102,17 @@ export async function finalizeKubeletClient(
       ],
     };
     await writeFile(conf, YAML.stringify(doc), { mode: 0o600 });
+  } else {
+    const doc = YAML.parse(await readFile(conf, 'utf8')) as {
+      users?: { name: string; user: Record<string, unknown> }[];
+    };
+    for (const u of doc.users ?? []) {
+      delete u.user['client-certificate-data'];
+      delete u.user['client-key-data'];
+      u.user['client-certificate'] = KUBELET_CLIENT_CURRENT;
+      u.user['client-key'] = KUBELET_CLIENT_CURRENT;
+    }
+    await writeFile(conf, YAML.stringify(doc), { mode: 0o600 });
   }
-  const doc = YAML.parse(await readFile(conf, 'utf8')) as {
-    users?: { name: string; user: Record<string, unknown> }[];
-  };
-  for (const u of doc.users ?? []) {
-    delete u.user['client-certificate-data'];
-    delete u.user['client-key-data'];
-    u.user['client-certificate'] = KUBELET_CLIENT_CURRENT;
-    u.user['client-key'] = KUBELET_CLIENT_CURRENT;
-  }
-  await writeFile(conf, YAML.stringify(doc), { mode: 0o600 });
   return [KUBELET_CLIENT_CURRENT, await readlink(current)];
 }
