@@ -5,7 +5,7 @@
  * once; the renewal is valid, chains, and removes the backup; a renewal without the drill's
  * backup touches nothing; the served-certificate check reads what a TLS server presents.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { ensureCa } from '../../src/lab/pki/index.ts';
 import {
   expireCertScript,
   parseCertLine,
@@ -20,15 +21,15 @@ import {
   renewCertScript,
   servedCertScript,
 } from '../../src/targets/kubeadm-cert-expiry.ts';
-import { EC_KEY, openssl, testCa } from '../helpers/openssl.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-certexp-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const pki = path.join(dir, 'pki');
 fs.mkdirSync(pki);
-const ssl = (...args: string[]) => openssl(pki, ...args);
-const EC = EC_KEY;
-testCa(pki);
+const ssl = (...args: string[]) =>
+  execFileSync('openssl', args, { cwd: pki, stdio: ['ignore', 'pipe', 'pipe'] });
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+await ensureCa(pki, 3650, { cn: 'kubernetes' });
 ssl('req', '-new', ...EC, '-keyout', 'apiserver.key', '-out', 'a.csr', '-subj', '/CN=kube-apiserver/O=grp');
 fs.writeFileSync(
   path.join(pki, 'ext'),

@@ -6,12 +6,13 @@
  * (the link stays), with its key, 0600, the original kept once; the renewal is valid and removes
  * the backup; a renewal without the backup touches nothing; the state line parses.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { ensureCa, ensureLeaf } from '../../src/lab/pki/index.ts';
 import { parseCertLine, parseRenewed } from '../../src/targets/kubeadm-cert-expiry.ts';
 import {
   installKubeletCertScript,
@@ -20,7 +21,6 @@ import {
   parseKubeletClientState,
   signKubeletCsrScript,
 } from '../../src/targets/kubeadm-kubelet-cert.ts';
-import { EC_KEY, openssl, testCa } from '../helpers/openssl.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-kubeletcert-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,36 +28,22 @@ const pki = path.join(dir, 'pki'); // the control plane's /etc/kubernetes/pki
 const kpki = path.join(dir, 'kubelet-pki'); // the node's /var/lib/kubelet/pki
 fs.mkdirSync(pki);
 fs.mkdirSync(kpki);
-const ssl = openssl;
-const EC = EC_KEY;
-testCa(pki);
-const ca = new X509Certificate(fs.readFileSync(path.join(pki, 'ca.crt')));
+// The lab's PKI helpers (openssl): the cluster CA, and a node's client certificate from it.
+const caPair = await ensureCa(pki, 3650, { cn: 'kubernetes' });
+const ca = new X509Certificate(fs.readFileSync(caPair.cert));
 /** A node's client certificate and key, as the kubelet's file store keeps them. */
-function nodeCert(where: string, cn: string): Buffer {
-  ssl(where, 'req', '-new', ...EC, '-keyout', 'k.key', '-out', 'k.csr', '-subj', `/O=system:nodes/CN=${cn}`);
-  fs.writeFileSync(
-    path.join(where, 'ext'),
-    'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
-  );
-  const crt = ssl(
-    where,
-    'x509',
-    '-req',
-    '-in',
-    'k.csr',
-    '-CA',
-    path.join(pki, 'ca.crt'),
-    '-CAkey',
-    path.join(pki, 'ca.key'),
-    '-days',
-    '365',
-    '-extfile',
-    'ext',
-  );
-  return Buffer.concat([crt, fs.readFileSync(path.join(where, 'k.key'))]);
+async function nodeCert(where: string, cn: string): Promise<Buffer> {
+  const k = await ensureLeaf(where, caPair, {
+    name: 'k',
+    cn,
+    groups: ['system:nodes'],
+    usage: 'client',
+    days: 365,
+  });
+  return Buffer.concat([fs.readFileSync(k.cert), fs.readFileSync(k.key)]);
 }
 const rotated = path.join(kpki, 'kubelet-client-2026-01-01-00-00-00.pem');
-const pem = nodeCert(kpki, 'system:node:w1');
+const pem = await nodeCert(kpki, 'system:node:w1');
 fs.writeFileSync(rotated, pem, { mode: 0o600 });
 const current = path.join(kpki, 'kubelet-client-current.pem');
 fs.symlinkSync(rotated, current);
@@ -146,7 +132,7 @@ t.test('refused: another key, a request not a node’s, no CA key, stdin not a c
   const before = fs.readFileSync(rotated);
   const elsewhere = path.join(dir, 'other');
   fs.mkdirSync(elsewhere);
-  const otherCert = nodeCert(elsewhere, 'system:node:w2')
+  const otherCert = (await nodeCert(elsewhere, 'system:node:w2'))
     .toString('utf8')
     .split('-----BEGIN PRIVATE KEY')[0]!;
   const wrong = run(installKubeletCertScript('expire'), otherCert + otherCert);
@@ -160,7 +146,25 @@ t.test('refused: another key, a request not a node’s, no CA key, stdin not a c
   t.notOk(fs.existsSync(`${current}.renewal`), 'no renewal kept');
   t.ok(fs.readFileSync(rotated).equals(before), 'nothing written');
   t.notOk(fs.existsSync(`${current}.before-expiry`), 'no backup made');
-  ssl(elsewhere, 'req', '-new', ...EC, '-keyout', 'x.key', '-out', 'x.csr', '-subj', '/CN=admin');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'x.key',
+      '-out',
+      'x.csr',
+      '-subj',
+      '/CN=admin',
+    ],
+    { cwd: elsewhere, stdio: 'ignore' },
+  );
   const foreign = run(
     signKubeletCsrScript('renewed'),
     fs.readFileSync(path.join(elsewhere, 'x.csr'), 'utf8'),

@@ -13,24 +13,19 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { checkClientConfig, invalidClientCert } from '../../../src/kube/kubelet/bootstrap.ts';
-import { EC_KEY, openssl, testCa } from '../../helpers/openssl.ts';
+import { ensureCa, ensureLeaf } from '../../../src/lab/pki/index.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-kubelet-bootstrap-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-const ssl = (...args: string[]) => openssl(dir, ...args);
-testCa(dir);
-ssl(
-  'req',
-  '-new',
-  ...EC_KEY,
-  '-keyout',
-  'k.key',
-  '-out',
-  'k.csr',
-  '-subj',
-  '/CN=system:node:cp1/O=system:nodes',
-);
-ssl('x509', '-req', '-in', 'k.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-days', '365', '-out', 'k.crt');
+// The lab's PKI helpers (openssl): the cluster CA and a node's client certificate from it.
+const ca = await ensureCa(dir, 3650, { cn: 'kubernetes' });
+await ensureLeaf(dir, ca, {
+  name: 'k',
+  cn: 'system:node:cp1',
+  groups: ['system:nodes'],
+  usage: 'client',
+  days: 365,
+});
 const read = (f: string) => fs.readFileSync(path.join(dir, f));
 fs.writeFileSync(path.join(dir, 'current.pem'), Buffer.concat([read('k.crt'), read('k.key')]));
 const notAfter = Date.parse(new X509Certificate(read('k.crt')).validTo);
