@@ -39,7 +39,7 @@
  * reaches its apiserver: a finding says so and what avoids it.
  */
 import type { Finding, WindowSpec } from '../src/analysis/types.ts';
-import { rollingRestartFault } from '../src/faults/rolling-restart.ts';
+import { type RestartTarget, rollingRestartFault } from '../src/faults/rolling-restart.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { leaseProbe } from '../src/probes/cluster.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
@@ -52,18 +52,41 @@ import { type Component, hostsWithRole, type Topology } from '../src/targets/typ
 /** How long each component may take to answer ready after its restart, s. */
 export const READY_WAIT_S = 60;
 
-/** The control planes in order, and what restarts on each (etcd only where a member runs). */
-export function restartPlan(t: Topology): { hosts: string[]; components: Component[] } {
-  const hosts = hostsWithRole(t, 'control-plane').map((h) => h.name);
-  const stacked = hosts.every((h) => t.etcd.some((e) => e.host === h));
+export interface RestartPlan {
+  /** The control planes, in order. */
+  readonly controlPlanes: string[];
+  /** Every restart, in order: each control plane's components (its etcd member last, stacked), then each external etcd host's member. */
+  readonly steps: RestartTarget[];
+  /** etcd members on control planes (stacked: each restart fails its apiserver's requests). */
+  readonly stackedMembers: number;
+  /** etcd hosts apart from the control planes (external: restarted after them, one at a time). */
+  readonly externalMembers: string[];
+}
+
+/**
+ * The control planes in order with what restarts on each (etcd where a member runs), then the
+ * etcd hosts that are not control planes, as an upgrade of an external etcd cluster goes member
+ * by member (etcd's upgrade guides: one member at a time, each healthy before the next).
+ */
+export function restartPlan(t: Topology): RestartPlan {
+  const controlPlanes = hostsWithRole(t, 'control-plane').map((h) => h.name);
+  const memberHosts = [...new Set(t.etcd.map((e) => e.host))];
+  const stacked = controlPlanes.filter((h) => memberHosts.includes(h));
+  const external = memberHosts.filter((h) => !controlPlanes.includes(h));
+  const cpComponents = (h: string): Component[] => [
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    ...(stacked.includes(h) ? (['etcd'] as const) : []),
+  ];
   return {
-    hosts,
-    components: [
-      'kube-apiserver',
-      'kube-controller-manager',
-      'kube-scheduler',
-      ...(stacked ? (['etcd'] as const) : []),
+    controlPlanes,
+    steps: [
+      ...controlPlanes.flatMap((host) => cpComponents(host).map((component) => ({ host, component }))),
+      ...external.map((host) => ({ host, component: 'etcd' as const })),
     ],
+    stackedMembers: stacked.length,
+    externalMembers: external,
   };
 }
 
@@ -110,9 +133,19 @@ export const ETCD_READYCHECK_TIMEOUT_S = 2;
 /**
  * etcd_restart_disruption_s's window: n stacked member restarts × (the LB's /readyz detection +
  * the first failing check's own wait for the member, at most the readiness timeout or the LB's
- * check timeout, whichever is shorter).
+ * check timeout, whichever is shorter). With external members only (`external` > 0, no stacked
+ * one): nothing, since every apiserver has all members in --etcd-servers and its client sends
+ * each request to a member it is connected to (etcd's clientv3 over gRPC's round_robin: etcd-io/etcd
+ * client/v3/client.go; grpc-go balancer/roundrobin picks among READY connections only), and a
+ * member stopping gracefully closes its connections first.
  */
-export function stackedEtcdWindow(t: TimingInputs, members: number): WindowSpec | undefined {
+export function stackedEtcdWindow(t: TimingInputs, members: number, external = 0): WindowSpec | undefined {
+  if (members === 0 && external > 0)
+    return {
+      min: 0,
+      max: 0,
+      formula: `${external} external etcd member restarts, each apiserver's client balancing over the members it is connected to (round_robin over READY connections): none`,
+    };
   const detect = readyzDetectionS(t);
   if (detect === undefined) return undefined;
   const wait = Math.min(ETCD_READYCHECK_TIMEOUT_S, (t.checkTimeoutMs ?? Number.POSITIVE_INFINITY) / 1000);
@@ -150,7 +183,7 @@ export const rollingRestart: Scenario = {
   informational: ['etcd_leader_changes', 'lease_holder_changes', 'write_latency_p99_s'],
   async fault(ctx) {
     const plan = restartPlan(ctx.target.topology);
-    return rollingRestartFault({ ...plan, readyWaitS: READY_WAIT_S });
+    return rollingRestartFault({ steps: plan.steps, readyWaitS: READY_WAIT_S });
   },
   probes: (ctx) => [
     apiAvailabilityProbe({ connection: 'new' }),
@@ -178,8 +211,8 @@ export const rollingRestart: Scenario = {
   }),
   analysis(ctx) {
     const plan = restartPlan(ctx.target.topology);
-    const n = plan.hosts.length;
-    const members = plan.components.includes('etcd') ? n : 0;
+    const n = plan.controlPlanes.length;
+    const members = plan.stackedMembers;
     const findings = [
       shutdownDelayFinding(ctx.timings, n),
       members > 0 ? stackedEtcdFinding(ctx.timings, members) : undefined,
@@ -187,7 +220,7 @@ export const rollingRestart: Scenario = {
     return {
       windows: {
         apiserver_restart_disruption_s: (t) => disruptionWindow(t, n),
-        etcd_restart_disruption_s: (t) => stackedEtcdWindow(t, members),
+        etcd_restart_disruption_s: (t) => stackedEtcdWindow(t, members, plan.externalMembers.length),
       },
       ...(findings.length > 0 ? { findings } : {}),
     };

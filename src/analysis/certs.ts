@@ -1,5 +1,5 @@
 /**
- * Certificate expiry as findings (every preflight, on each control plane): expired → critical
+ * Certificate expiry as findings (every preflight, on each control plane and external etcd host): expired → critical
  * (a forgotten renewal "makes the whole control plane unavailable", seeds), under 30 days →
  * warning (kubeadm renews on upgrade; `kubeadm certs renew` otherwise), and one info finding per
  * host listing each certificate's remaining time, as `kubeadm certs check-expiration` prints it.
@@ -16,16 +16,27 @@ const DAY_MS = 86_400_000;
  * certificate (src/targets/kubeadm-certs.ts), which kubeadm does not renew, and which is due long
  * before 30 days are left (70–90 % of its life) — so one this close to expiry is a rotation that fails.
  */
-function renewal(c: { readonly name: string; readonly ca: boolean }): string {
+function renewal(c: { readonly name: string; readonly ca: boolean }, externalEtcd: boolean): string {
   if (c.ca) return 'kubeadm does not renew a CA: replace it and reissue what it signed';
+  if (externalEtcd)
+    return `reissue it from the etcd CA and restart the member: kubeadm does not renew an external etcd host's certificates (its HA etcd guide: "kubeadm does not plan to support certificate rotation or upgrades for such nodes")`;
   if (c.name === 'kubelet-client')
     return "the kubelet's rotation has not renewed it: check the kubelet's log and its CSRs (kubectl get csr); once expired the kubelet does not start again (kubeadm troubleshooting: kubelet client certificate rotation fails)";
   return `renew it (kubeadm certs renew ${c.name})`;
 }
 
-export function certFindings(byHost: ReadonlyMap<string, readonly CertExpiry[]>, now: Date): Finding[] {
+/**
+ * `externalEtcd`: the hosts that are external etcd hosts (only etcd's certificates and an
+ * apiserver-etcd-client pair there: the others are not listed as absent).
+ */
+export function certFindings(
+  byHost: ReadonlyMap<string, readonly CertExpiry[]>,
+  now: Date,
+  externalEtcd: ReadonlySet<string> = new Set(),
+): Finding[] {
   const out: Finding[] = [];
   for (const [host, certs] of byHost) {
+    const etcdHost = externalEtcd.has(host);
     const parts: string[] = [];
     for (const c of certs) {
       if (c.state === 'absent') continue;
@@ -46,16 +57,16 @@ export function certFindings(byHost: ReadonlyMap<string, readonly CertExpiry[]>,
         out.push({
           id: `cert-expired:${host}:${c.name}`,
           severity: 'critical',
-          message: `${what} expired on ${date}: ${renewal(c)}`,
+          message: `${what} expired on ${date}: ${renewal(c, etcdHost)}`,
         });
       else if (days < EXPIRY_WARNING_DAYS)
         out.push({
           id: `cert-expiring:${host}:${c.name}`,
           severity: 'warning',
-          message: `${what} expires in ${days} day(s), on ${date} (under ${EXPIRY_WARNING_DAYS}): ${c.name === 'kubelet-client' ? renewal(c) : 'renew it before then'}`,
+          message: `${what} expires in ${days} day(s), on ${date} (under ${EXPIRY_WARNING_DAYS}): ${c.name === 'kubelet-client' ? renewal(c, etcdHost) : 'renew it before then'}`,
         });
     }
-    const absent = certs.filter((c) => c.state === 'absent').map((c) => c.name);
+    const absent = etcdHost ? [] : certs.filter((c) => c.state === 'absent').map((c) => c.name);
     out.push({
       id: `cert-expiry:${host}`,
       severity: 'info',

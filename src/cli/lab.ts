@@ -1,9 +1,15 @@
 /**
- * `npm run lab -- up [--preset seeds|fast] [--workers N] [--etcd-members 3|5] [--lbs 1|2] | down | status [--json]`
+ * `npm run lab -- up [--preset seeds|fast] [--workers N] [--etcd-members 3|5] [--etcd stacked|external] [--lbs 1|2] | down | status [--json]`
  * Manages the embedded lab target (needs root: namespaces, links, iptables, daemons).
  */
 import { parseArgs } from 'node:util';
-import { defaultStateDir, type LbHealthCheck, PRESETS, type PresetName } from '../lab/config.ts';
+import {
+  defaultStateDir,
+  type EtcdTopology,
+  type LbHealthCheck,
+  PRESETS,
+  type PresetName,
+} from '../lab/config.ts';
 import { acquireLabLock } from '../lab/lock.ts';
 import { requireLab } from '../lab/saved.ts';
 import { exitCodeOf, messageOf, UserError } from '../util/errors.ts';
@@ -15,8 +21,13 @@ commands:
   up        bring the lab up (idempotent) and wait until it is healthy
               --preset seeds|fast   timings (default seeds: the source articles' values)
               --workers N           worker hosts, 1-3 (default 2)
-              --etcd-members 3|5    control planes, each with its stacked etcd member
-                                    (default 3; 5 tolerates two failures)
+              --etcd-members 3|5    etcd members (default 3; 5 tolerates two failures):
+                                    stacked, one per control plane; external, one per etcd host
+              --etcd stacked|external
+                                    where etcd runs (default stacked, kubeadm's default); external:
+                                    hosts e1..eN of their own (198.18.0.41+), run by a standalone
+                                    kubelet as kubeadm's HA etcd guide sets them up, and every
+                                    apiserver given all of them in --etcd-servers
               --lbs 1|2             API load balancers (default 2: haproxy + keepalived sharing the
                                     VIP; 1: haproxy alone holding it, a single point of failure)
               --lb-check readyz|guide
@@ -69,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
       preset: { type: 'string' },
       workers: { type: 'string' },
       'etcd-members': { type: 'string' },
+      etcd: { type: 'string' },
       lbs: { type: 'string' },
       'lb-check': { type: 'string' },
       'lb-shutdown-sessions': { type: 'boolean' },
@@ -110,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
           preset,
           workers,
           etcdMembers,
+          ...(values.etcd !== undefined ? { etcd: values.etcd as EtcdTopology } : {}),
           lbs,
           lb,
           ...(delayS !== undefined ? { apiserverShutdownDelayS: delayS } : {}),

@@ -13,11 +13,14 @@ import type { Component, Target } from '../targets/types.ts';
 import type { RestartStep } from '../timeline/events.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
+export interface RestartTarget {
+  readonly host: string;
+  readonly component: Component;
+}
+
 export interface RollingRestartOptions {
-  /** The hosts, in order. */
-  readonly hosts: readonly string[];
-  /** The components of each host, in order. */
-  readonly components: readonly Component[];
+  /** What restarts, in order (a host's components together). */
+  readonly steps: readonly RestartTarget[];
   /** How long each component may take to answer ready after its restart, s. */
   readonly readyWaitS: number;
 }
@@ -29,13 +32,15 @@ export function parsePids(stdout: string): { oldPid: number; newPid: number } | 
 }
 
 export function rollingRestartFault(o: RollingRestartOptions): Fault {
-  const pairs = o.hosts.flatMap((host) => o.components.map((component) => ({ host, component })));
+  const pairs = o.steps;
+  const hosts = [...new Set(pairs.map((p) => p.host))];
+  const onHost = (h: string) => pairs.filter((p) => p.host === h).map((p) => p.component);
   return {
     name: 'rolling-restart',
     // One component down at a time, each back before the next: the interlocks count one at most.
-    impact: o.hosts.map((host) => ({ kind: 'other', host }) as const),
-    aim: { host: o.hosts.join(',') },
-    summary: `restart ${o.components.join(', ')} on ${o.hosts.join(', ')}, one at a time, each ready before the next`,
+    impact: hosts.map((host) => ({ kind: 'other', host }) as const),
+    aim: { host: hosts.join(',') },
+    summary: `restart, one at a time, each ready before the next: ${hosts.map((h) => `${onHost(h).join(', ')} on ${h}`).join('; ')}`,
     plan: (target) => [
       ...pairs.flatMap(({ host, component }) => [
         step(
@@ -75,7 +80,7 @@ export function rollingRestartFault(o: RollingRestartOptions): Fault {
         steps.push(await restartOne(target, host, component, o.readyWaitS, clock));
       return {
         effect: true,
-        proof: { kind: 'restarted', host: o.hosts.join(','), steps },
+        proof: { kind: 'restarted', host: hosts.join(','), steps },
         effectAt: { atMs: steps[0]!.fromMs, how: 'the first restart began' },
       };
     },

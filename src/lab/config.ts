@@ -11,8 +11,11 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 export type PresetName = 'seeds' | 'fast';
 export const PRESETS: readonly PresetName[] = ['seeds', 'fast'];
 
-/** `monitoring`: the lab's Prometheus and Alertmanager host, not part of the cluster. */
-export type Role = 'control-plane' | 'lb' | 'worker' | 'monitoring';
+/**
+ * `monitoring`: the lab's Prometheus and Alertmanager host, not part of the cluster. `etcd`: an
+ * external etcd host (`lab up --etcd external`), not a Node.
+ */
+export type Role = 'control-plane' | 'etcd' | 'lb' | 'worker' | 'monitoring';
 
 export interface LabHost {
   /** Short name: cp1, lb2, w1. */
@@ -305,6 +308,16 @@ export const MAX_WORKERS = 3;
  */
 export const ETCD_MEMBER_COUNTS = [3, 5] as const;
 
+/**
+ * Where etcd runs: `stacked` (kubeadm's default, a member on every control plane, each apiserver
+ * on its local member) or `external` (the members on hosts of their own, e1..eN at
+ * 198.18.0.41+, run by a standalone kubelet from static pods, and every apiserver given all of
+ * them in --etcd-servers): kubernetes/website content/en/docs/setup/production-environment/tools/
+ * kubeadm/ha-topology.md and setup-ha-etcd-with-kubeadm.md.
+ */
+export const ETCD_TOPOLOGIES = ['stacked', 'external'] as const;
+export type EtcdTopology = (typeof ETCD_TOPOLOGIES)[number];
+
 /** The project root (two levels above this file). */
 
 export function defaultStateDir(): string {
@@ -314,8 +327,10 @@ export function defaultStateDir(): string {
 export interface LabOptions {
   readonly preset?: PresetName;
   readonly workers?: number;
-  /** Control planes, each with its stacked etcd member (`--etcd-members`, default 3). */
+  /** etcd members (`--etcd-members`, default 3): control planes when stacked, etcd hosts when external. */
   readonly etcdMembers?: number;
+  /** `--etcd stacked|external` (default stacked). */
+  readonly etcd?: EtcdTopology;
   /**
    * API load balancers (`--lbs`, default 2): two are the kubeadm HA guide's haproxy + keepalived
    * pair sharing the VIP by VRRP; one is haproxy alone holding the VIP as its own address (a
@@ -378,8 +393,12 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
   const members = opts.etcdMembers ?? 3;
   if (!(ETCD_MEMBER_COUNTS as readonly number[]).includes(members)) {
     throw new UserError(
-      `--etcd-members must be ${ETCD_MEMBER_COUNTS.join(' or ')} (an odd number of stacked members, one per control plane; got ${String(members)})`,
+      `--etcd-members must be ${ETCD_MEMBER_COUNTS.join(' or ')} (an odd number of etcd members; got ${String(members)})`,
     );
+  }
+  const topology = opts.etcd ?? 'stacked';
+  if (!(ETCD_TOPOLOGIES as readonly string[]).includes(topology)) {
+    throw new UserError(`--etcd must be ${ETCD_TOPOLOGIES.join(' or ')} (got ${String(topology)})`);
   }
   const lbCount = opts.lbs ?? 2;
   if (lbCount !== 1 && lbCount !== 2) {
@@ -401,7 +420,11 @@ export function labConfig(opts: LabOptions = {}): LabConfig {
     veth: `${prefix}-${name}`,
   });
   const hosts: LabHost[] = [];
-  for (let i = 1; i <= members; i++) hosts.push(host(`cp${i}`, 'control-plane', `198.18.0.${10 + i}`));
+  // Stacked: a control plane per member. External: three control planes, and the members on e1..eN.
+  const cps = topology === 'stacked' ? members : 3;
+  for (let i = 1; i <= cps; i++) hosts.push(host(`cp${i}`, 'control-plane', `198.18.0.${10 + i}`));
+  if (topology === 'external')
+    for (let i = 1; i <= members; i++) hosts.push(host(`e${i}`, 'etcd', `198.18.0.${40 + i}`));
   hosts.push(host('lb1', 'lb', '198.18.0.21'));
   if (lbCount === 2) hosts.push(host('lb2', 'lb', '198.18.0.22'));
   for (let i = 1; i <= workers; i++) hosts.push(host(`w${i}`, 'worker', `198.18.0.${30 + i}`));
@@ -450,9 +473,31 @@ export const hostsByRole = (cfg: LabConfig, role: Role): LabHost[] =>
  */
 export const vrrpPair = (cfg: LabConfig): boolean => hostsByRole(cfg, 'lb').length > 1;
 
-/** A cluster host's roles in a target topology or inventory: a control plane is an etcd host too. */
-export const clusterRoles = (h: LabHost): ('control-plane' | 'etcd' | 'lb' | 'worker')[] =>
-  h.role === 'control-plane' ? ['control-plane', 'etcd'] : h.role === 'monitoring' ? [] : [h.role];
+/**
+ * The hosts of the etcd members: the etcd hosts when there are (external), else the control
+ * planes (stacked).
+ */
+export function etcdHosts(cfg: LabConfig): LabHost[] {
+  const external = hostsByRole(cfg, 'etcd');
+  return external.length > 0 ? external : hostsByRole(cfg, 'control-plane');
+}
+
+export const etcdTopology = (cfg: LabConfig): EtcdTopology =>
+  hostsByRole(cfg, 'etcd').length > 0 ? 'external' : 'stacked';
+
+/** A cluster host's roles in a target topology or inventory: a stacked control plane is an etcd host too. */
+export const clusterRoles = (cfg: LabConfig, h: LabHost): ('control-plane' | 'etcd' | 'lb' | 'worker')[] =>
+  h.role === 'control-plane'
+    ? etcdTopology(cfg) === 'stacked'
+      ? ['control-plane', 'etcd']
+      : ['control-plane']
+    : h.role === 'monitoring'
+      ? []
+      : [h.role];
+
+/** Hosts that are Kubernetes Nodes (a kubelet registered with the API): control planes and workers. */
+export const nodeHosts = (cfg: LabConfig): LabHost[] =>
+  cfg.hosts.filter((h) => h.role === 'control-plane' || h.role === 'worker');
 
 /** The cluster's hosts: every lab host but the monitoring host. */
 export const clusterHosts = (cfg: LabConfig): LabHost[] => cfg.hosts.filter((h) => h.role !== 'monitoring');

@@ -19,11 +19,13 @@ import { type BundledComponent, bundlePath } from './bundle.ts';
 import type { LabConfig, LabHost } from './config.ts';
 import { hostRoot, hostsByRole } from './config.ts';
 import {
+  ETCD_HOST_KUBELET_CONFIG,
   ensureKubeadmCas,
   finalizeKubeletClient,
   type KubeadmCas,
   kubeadmCasDir,
   writeKubeadmControlPlanes,
+  writeKubeadmEtcdHost,
   writeKubeletConfig,
 } from './kubeadm/index.ts';
 import type { ComponentSpec } from './supervisor.ts';
@@ -80,19 +82,29 @@ export async function writeClusterFiles(cfg: LabConfig): Promise<KubeadmCas> {
   // 'kubeadm-join'), which adds ~5 s per member to `lab up`.
   // The CAs first (kubeadm init's), then every host's files side by side.
   const cas = await ensureKubeadmCas(kubeadmCasDir(cfg));
+  const etcdImageTag = `${installedEtcdVersion()}-0`;
+  // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only).
+  const etcdMetrics: [string, string] = ['listen-metrics-urls', 'http://0.0.0.0:2381'];
   await Promise.all([
+    // External etcd hosts (the guide's layout: kubeadm/etcd-host.ts), all members at once.
+    ...hostsByRole(cfg, 'etcd').map((e) =>
+      writeKubeadmEtcdHost(cfg, e, hostRoot(cfg.stateDir, e.name), cas, {
+        etcdImageTag,
+        extraArgs: [etcdMetrics],
+      }),
+    ),
     writeKubeadmControlPlanes(
       cfg,
       {
         etcdBootstrap: 'bootstrap-all',
-        etcdImageTag: `${installedEtcdVersion()}-0`,
+        etcdImageTag,
         // Prometheus on another host scrapes etcd's metrics (kubeadm's default is 127.0.0.1 only),
         // and the controller-manager's and scheduler's /metrics on 10257/10259: kubeadm binds them
         // to 127.0.0.1, and kube-prometheus tells kubeadm users to set `bind-address: 0.0.0.0` in
         // the ClusterConfiguration's controllerManager/scheduler extraArgs (its probes then
         // target the pod IP, the host's: manifests.ts leaderElectedPod).
         extraArgs: {
-          etcd: [['listen-metrics-urls', 'http://0.0.0.0:2381']],
+          etcd: [etcdMetrics],
           controllerManager: [['bind-address', '0.0.0.0']],
           scheduler: [['bind-address', '0.0.0.0']],
         },
@@ -132,11 +144,27 @@ export const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane:NoSche
  * control plane it runs the static pods of /etc/kubernetes/manifests (staticPodPath) and
  * registers with kubeadm's taint (`--register-with-taints`, which `kubeadm join
  * --control-plane` writes to kubeadm-flags.env: cmd/kubeadm/app/phases/kubelet/flags.go). On a
- * worker the manifest directory is empty, as after `kubeadm join`. The `--lab-*` flags are ours:
+ * worker the manifest directory is empty, as after `kubeadm join`. An external etcd host's kubelet
+ * is started as the HA etcd guide's drop-in 20-etcd-service-manager.conf does: `kubelet
+ * --config=/etc/systemd/system/kubelet.service.d/kubelet.conf`, no kubeconfig, so standalone
+ * (src/kube/kubelet/main.ts), running the etcd static pod only. The `--lab-*` flags are ours:
  * the emulated pods' start delay and the crash back-off of the preset.
  */
 export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
   const k = cfg.timings.kubelet;
+  const flags =
+    h.role === 'etcd'
+      ? [`--config=${ETCD_HOST_KUBELET_CONFIG}`]
+      : [
+          // 10-kubeadm.conf's KUBELET_KUBECONFIG_ARGS; the bootstrap file is gone after join, so an
+          // expired client certificate is a failed start (src/kube/kubelet/bootstrap.ts).
+          '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf',
+          '--kubeconfig=/etc/kubernetes/kubelet.conf',
+          '--config=/var/lib/kubelet/config.yaml',
+          `--node-ip=${h.ip}`,
+          ...(h.role === 'control-plane' ? [`--register-with-taints=${CONTROL_PLANE_TAINT}`] : []),
+          `--lab-pod-start-delay=${k.podStartDelayMs}ms`,
+        ];
   return {
     host: h.name,
     netns: h.netns,
@@ -149,14 +177,7 @@ export function kubeletSpec(cfg: LabConfig, h: LabHost): ComponentSpec {
       RESTART_LOOP,
       'kubelet',
       'kubelet',
-      // 10-kubeadm.conf's KUBELET_KUBECONFIG_ARGS; the bootstrap file is gone after join, so an
-      // expired client certificate is a failed start (src/kube/kubelet/bootstrap.ts).
-      '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf',
-      '--kubeconfig=/etc/kubernetes/kubelet.conf',
-      '--config=/var/lib/kubelet/config.yaml',
-      `--node-ip=${h.ip}`,
-      ...(h.role === 'control-plane' ? [`--register-with-taints=${CONTROL_PLANE_TAINT}`] : []),
-      `--lab-pod-start-delay=${k.podStartDelayMs}ms`,
+      ...flags,
       `--lab-crash-backoff=${k.crashBackoffInitialS}s`,
       `--lab-crash-backoff-max=${k.crashBackoffMaxS}s`,
     ],

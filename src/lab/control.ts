@@ -12,13 +12,13 @@ import { UserError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
 import { enterHost } from './host.ts';
 import { labProfile } from './profile.ts';
-import { allStaticPodStates, isStaticPod, STATIC_POD_NAMES } from './static-pods.ts';
+import { allStaticPodStates, isStaticPod, staticPodStates } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
 export const STOP_SIGNALS = ['TERM', 'KILL', 'INT', 'STOP'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
-/** What runs on `host`: the supervisor's components and, on a control plane, its static pods. */
+/** What runs on `host`: the supervisor's components and its static pods (control plane, etcd host). */
 export function componentsOn(cfg: LabConfig, host: string): string[] {
   const h = cfg.hosts.find((x) => x.name === host);
   if (!h)
@@ -27,7 +27,7 @@ export function componentsOn(cfg: LabConfig, host: string): string[] {
     .components()
     .filter((c) => c.host === host)
     .map((c) => c.name);
-  return [...(h.role === 'control-plane' ? STATIC_POD_NAMES : []), ...supervised];
+  return [...staticPodStates(cfg, h).map((p) => p.name), ...supervised];
 }
 
 function checkComponent(cfg: LabConfig, host: string, component: string): void {

@@ -1,5 +1,6 @@
 /**
- * The lab's etcd: one real Debian etcd member per control plane (stacked, as kubeadm does), run
+ * The lab's etcd: one real Debian etcd member per control plane (stacked, as kubeadm does) or per
+ * etcd host (external: src/lab/kubeadm/etcd-host.ts), run
  * from its kubeadm static pod manifest (src/lab/kubeadm/etcd-pod.ts): TLS for clients and peers
  * with kubeadm's certificates, client-certificate auth required, data in the host's
  * /var/lib/etcd. The harness reaches the members as kubeadm's own health checks do, with
@@ -13,7 +14,7 @@ import { memberClient, memberHealth, memberStatus } from '../probes/etcd.ts';
 import type { MemberStatus } from '../probes/etcd-health.ts';
 import type { EtcdEndpoint } from '../targets/types.ts';
 import type { LabConfig, LabHost } from './config.ts';
-import { hostRoot, hostsByRole } from './config.ts';
+import { etcdHosts, hostRoot } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './kubeadm/constants.ts';
 
 export { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT } from './kubeadm/constants.ts';
@@ -22,17 +23,14 @@ export const clientUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_CLIENT_
 export const peerUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_PEER_PORT}`;
 
 export function initialCluster(cfg: LabConfig): string {
-  return hostsByRole(cfg, 'control-plane')
+  return etcdHosts(cfg)
     .map((h) => `${h.name}=${peerUrl(h)}`)
     .join(',');
 }
 
-/** The harness's etcd client credentials: kubeadm's healthcheck-client of the first control plane. */
+/** The harness's etcd client credentials: kubeadm's healthcheck-client of the first etcd host. */
 export function labEtcdTls(cfg: LabConfig): NonNullable<EtcdEndpoint['tls']> {
-  const pki = path.join(
-    hostRoot(cfg.stateDir, hostsByRole(cfg, 'control-plane')[0]!.name),
-    'etc/kubernetes/pki/etcd',
-  );
+  const pki = path.join(hostRoot(cfg.stateDir, etcdHosts(cfg)[0]!.name), 'etc/kubernetes/pki/etcd');
   return {
     caFile: path.join(pki, 'ca.crt'),
     certFile: path.join(pki, 'healthcheck-client.crt'),
@@ -42,7 +40,7 @@ export function labEtcdTls(cfg: LabConfig): NonNullable<EtcdEndpoint['tls']> {
 
 /** Every member as the harness reaches it. */
 export const labEtcdEndpoints = (cfg: LabConfig): EtcdEndpoint[] =>
-  hostsByRole(cfg, 'control-plane').map((h) => ({
+  etcdHosts(cfg).map((h) => ({
     host: h.name,
     member: h.name,
     url: clientUrl(h),

@@ -11,6 +11,7 @@
  *   /run/hadrill      (the drill's host-side state)    ← <stateDir>/<host>/root/run/hadrill
  *   /etc/haproxy, /etc/keepalived (an LB's configs, where the kubeadm HA guide puts them)
  *   /etc/prometheus, /var/lib/prometheus (the monitoring host's, where Debian's packages keep them)
+ *   /etc/systemd/system/kubelet.service.d (an external etcd host's kubelet config)
  * Everything else is the machine's own (binaries, /tmp). The binds are made inside the host's
  * private mount namespace, so the machine itself only gets the empty mount points. PID 1 of a
  * host is `tini` (it reaps the orphans a node's init would; when it dies, the kernel ends every
@@ -39,6 +40,9 @@ export const HOST_PATHS = [
   '/etc/keepalived',
   '/etc/prometheus',
   '/var/lib/prometheus',
+  // An external etcd host's kubelet config, where kubeadm's HA etcd guide puts it (the drop-in's
+  // directory: src/lab/kubeadm/etcd-host.ts).
+  '/etc/systemd/system/kubelet.service.d',
 ];
 
 export const HOST_PROCESS = 'host';

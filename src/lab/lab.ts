@@ -14,7 +14,16 @@ import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
 import type { LabConfig, LabOptions } from './config.ts';
-import { defaultStateDir, hostRoot, hostsByRole, labConfig, labKubeconfigPath, lbOptions } from './config.ts';
+import {
+  defaultStateDir,
+  etcdHosts,
+  etcdTopology,
+  hostRoot,
+  hostsByRole,
+  labConfig,
+  labKubeconfigPath,
+  lbOptions,
+} from './config.ts';
 import { EtcdMembers } from './etcd.ts';
 import { ensureHost } from './host.ts';
 import { markControlPlane } from './mark-control-plane.ts';
@@ -46,7 +55,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const cfg = labConfig(opts);
   const saved = savedConfig(cfg.stateDir);
   const lbText = (c: LabConfig) => JSON.stringify(lbOptions(c));
-  const members = (c: LabConfig) => hostsByRole(c, 'control-plane').length;
+  const members = (c: LabConfig) => `${etcdHosts(c).length} ${etcdTopology(c)}`;
   const lbCount = (c: LabConfig) => hostsByRole(c, 'lb').length;
   if (
     saved &&

@@ -23,7 +23,7 @@ import { loadRules, renderRules } from '../monitoring/rules.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import { waitFor } from '../util/time.ts';
 import type { LabConfig, LabHost } from './config.ts';
-import { clusterHosts, hostsByRole } from './config.ts';
+import { etcdHosts, hostsByRole, nodeHosts } from './config.ts';
 import { HAPROXY_METRICS_PORT } from './haproxy.ts';
 import { hostPath } from './host.ts';
 import type { KubeadmCas } from './kubeadm/pki.ts';
@@ -67,7 +67,9 @@ const targets = (hosts: readonly LabHost[], port: number) => [
 export function prometheusConfig(cfg: LabConfig): string {
   const m = cfg.timings.monitoring;
   const cps = hostsByRole(cfg, 'control-plane');
-  const nodes = clusterHosts(cfg).filter((h) => h.role !== 'lb');
+  // The kubelets serving /metrics behind the cluster CA: the Nodes' (an external etcd host's
+  // standalone kubelet listens on 127.0.0.1 only, as the guide configures it).
+  const nodes = nodeHosts(cfg);
   const clientCert = { cert_file: `${PKI}/prometheus.crt`, key_file: `${PKI}/prometheus.key` };
   const https = (verify: boolean) => ({
     scheme: 'https',
@@ -93,7 +95,7 @@ export function prometheusConfig(cfg: LabConfig): string {
       },
       { job_name: 'kube-scheduler', ...https(false), static_configs: targets(cps, PORTS.scheduler) },
       { job_name: 'kubelet', ...https(false), static_configs: targets(nodes, PORTS.kubelet) },
-      { job_name: 'etcd', static_configs: targets(cps, PORTS.etcdMetrics) },
+      { job_name: 'etcd', static_configs: targets(etcdHosts(cfg), PORTS.etcdMetrics) },
       { job_name: 'haproxy', static_configs: targets(hostsByRole(cfg, 'lb'), HAPROXY_METRICS_PORT) },
     ],
   };

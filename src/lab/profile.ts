@@ -15,7 +15,7 @@ import type { Component } from '../targets/types.ts';
 import { bundleFile } from '../util/bundle.mjs';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
-import { clusterHosts, hostsByRole } from './config.ts';
+import { clusterHosts, etcdHosts } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT, peerUrl } from './etcd.ts';
 import { MARKER_VAR } from './procs.ts';
 
@@ -82,15 +82,16 @@ export function labServiceOverrides(cfg: LabConfig): Record<string, { on: 'local
  * harness dies), the service overrides, and the delaying proxy in place of netem.
  */
 export function labProfile(cfg: LabConfig): KubeadmProfile {
-  const cps = hostsByRole(cfg, 'control-plane');
+  const members = etcdHosts(cfg);
+  const isMember = (name: string) => members.some((m) => m.name === name);
   return new KubeadmProfile({
     hosts: new Map(
       clusterHosts(cfg).map((h) => [
         h.name,
         {
           linkInterface: 'eth0',
-          ...(h.role === 'lb' ? {} : { nodeName: h.name }),
-          ...(h.role === 'control-plane'
+          ...(h.role === 'control-plane' || h.role === 'worker' ? { nodeName: h.name } : {}),
+          ...(isMember(h.name)
             ? { etcd: { dataDir: ETCD_DATA_DIR, clientPort: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT } }
             : {}),
         },
@@ -100,7 +101,7 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
     // No netem in this machine's kernel: network-degrade delays through the lab's proxy, from its
     // bundle (src/lab/delay-proxy/), run inside the host by the machine's node.
     delayMethod: { kind: 'proxy', argv: [process.execPath, bundleFile(PROJECT_ROOT, 'delay-proxy')] },
-    etcdMembers: cps.map((h) => ({ name: h.name, peerUrl: peerUrl(h) })),
+    etcdMembers: members.map((h) => ({ name: h.name, peerUrl: peerUrl(h) })),
     // A node path of each host's own (src/lab/host.ts): gone with the lab, as a node's /run.
     lockPath: LAB_LOCK_PATH,
   });

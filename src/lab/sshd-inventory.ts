@@ -31,7 +31,7 @@ export function labInventory(cfg: LabConfig): InventoryFile {
     hosts: clusterHosts(cfg).map((h) => ({
       name: h.name,
       address: h.ip,
-      roles: clusterRoles(h),
+      roles: clusterRoles(cfg, h),
     })),
     overrides: labServiceOverrides(cfg),
     // The lab's hosts share this machine's /var/lib: each keeps the lock in its own /run, as

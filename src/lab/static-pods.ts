@@ -10,6 +10,7 @@ import path from 'node:path';
 import { procStat } from '../kube/kubelet/static/process.ts';
 import { commName, MANIFEST_DIR, PARKED_DIR } from '../targets/kubeadm-static-pod.ts';
 import type { LabConfig, LabHost } from './config.ts';
+import { etcdTopology } from './config.ts';
 import { hostPid, hostRoot } from './host.ts';
 import { STATIC_POD_NAMES, type StaticPodName } from './kubeadm/index.ts';
 
@@ -72,15 +73,24 @@ export function manifestState(stateDir: string, host: string, pod: StaticPodName
   return 'missing';
 }
 
-/** Every static pod of a control plane (empty for other hosts); `procs`: its processes, if known. */
+/**
+ * Every static pod of a control plane, etcd alone on an external etcd host (empty for other
+ * hosts); `procs`: its processes, if known.
+ */
 export function staticPodStates(
   cfg: LabConfig,
   h: LabHost,
   procs?: ReadonlyMap<string, number[]>,
 ): StaticPodState[] {
-  if (h.role !== 'control-plane') return [];
+  const pods: readonly StaticPodName[] =
+    h.role === 'etcd'
+      ? ['etcd']
+      : h.role === 'control-plane'
+        ? STATIC_POD_NAMES.filter((n) => n !== 'etcd' || etcdTopology(cfg) === 'stacked')
+        : [];
+  if (pods.length === 0) return [];
   const own = procs ?? hostsProcesses(cfg.stateDir, [h.name]).get(h.name);
-  return STATIC_POD_NAMES.map((name) => ({
+  return pods.map((name) => ({
     name,
     manifest: manifestState(cfg.stateDir, h.name, name),
     pids: own?.get(commName(name)) ?? [],

@@ -27,9 +27,9 @@ export function labTopology(cfg: LabConfig): Topology {
     name: 'lab',
     hosts: clusterHosts(cfg).map((h) => ({
       name: h.name,
-      roles: clusterRoles(h),
+      roles: clusterRoles(cfg, h),
       address: h.ip,
-      nodeName: h.role === 'lb' ? undefined : h.name,
+      nodeName: h.role === 'control-plane' || h.role === 'worker' ? h.name : undefined,
     })),
     apiUrl: `https://${cfg.vip}:${cfg.apiPort}`,
     apiservers: cps.map((h) => ({ host: h.name, ip: h.ip, url: `https://${h.ip}:${cfg.apiPort}` })),

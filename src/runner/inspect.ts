@@ -41,7 +41,10 @@ export async function hostCommandTimes(target: Target): Promise<HostCommandTime[
 }
 
 async function certExpiry(target: Target, now: Date): Promise<Finding[]> {
-  const hosts = hostsWithRole(target.topology, 'control-plane').map((h) => h.name);
+  // The control planes, and the etcd hosts that are not control planes (external etcd).
+  const cps = hostsWithRole(target.topology, 'control-plane').map((h) => h.name);
+  const etcdOnly = [...new Set(target.topology.etcd.map((m) => m.host))].filter((h) => !cps.includes(h));
+  const hosts = [...cps, ...etcdOnly];
   const read = await Promise.all(
     hosts.map(async (host) => {
       try {
@@ -64,5 +67,5 @@ async function certExpiry(target: Target, now: Date): Promise<Finding[]> {
         message: `${x.host}: certificate expiry not read: ${x.why}`,
       });
   }
-  return [...certFindings(byHost, now), ...unread];
+  return [...certFindings(byHost, now, new Set(etcdOnly)), ...unread];
 }

@@ -32,8 +32,29 @@ export const restoreMarker = (dataDir: string): string => `${dataDir}/hadrill-re
 export interface EtcdHostFacts {
   /** The member's --data-dir. */
   readonly dataDir: string;
-  /** Port of the member's local client listener (127.0.0.1). */
+  /** Port of the member's client listener (used when its manifest names none). */
   readonly clientPort: number;
+}
+
+/**
+ * Shell: sets `ep` to a client URL of the member on this host, from its manifest's
+ * `--listen-client-urls` (live or parked): the loopback one when it listens there (kubeadm's
+ * stacked member: https://127.0.0.1:2379,https://<ip>:2379, cmd/kubeadm/app/phases/etcd/local.go),
+ * else the first (an external etcd host as the HA etcd guide sets it up listens on its address
+ * only: setup-ha-etcd-with-kubeadm.md `listen-client-urls: https://${HOST}:2379`), a wildcard
+ * address as 127.0.0.1; no manifest: https://127.0.0.1:<clientPort>.
+ */
+export function localClientEndpoint(f: EtcdHostFacts): string {
+  const manifests = `${MANIFEST_DIR}/etcd.yaml ${PARKED_DIR}/etcd.yaml`;
+  return [
+    `urls=$(sed -n 's/^ *- *--listen-client-urls=//p' ${manifests} 2>/dev/null | head -n1 | tr ',' ' ')`,
+    'ep=',
+    'for u in $urls; do case "$u" in *//127.0.0.1:*|*//localhost:*) ep=$u; break;; esac; done',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '[ -n "$ep" ] || ep=${urls%% *}',
+    `[ -n "$ep" ] || ep=https://127.0.0.1:${f.clientPort}`,
+    `ep=$(printf %s "$ep" | sed 's#//0\\.0\\.0\\.0:#//127.0.0.1:#; s#//\\[::\\]:#//127.0.0.1:#')`,
+  ].join('\n');
 }
 
 export const KUBEADM_ETCD: EtcdHostFacts = { dataDir: ETCD_DATA_DIR, clientPort: ETCD_CLIENT_PORT };
@@ -92,7 +113,8 @@ export function snapshotScript(f: EtcdHostFacts): string {
     'umask 077',
     serverVersion(),
     etcdTools(f.dataDir),
-    `ctl --endpoints=https://127.0.0.1:${f.clientPort} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key --command-timeout=60s snapshot save ${snap}.part >&2`,
+    localClientEndpoint(f),
+    `ctl --endpoints="$ep" --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key --command-timeout=60s snapshot save ${snap}.part >&2`,
     `mv ${snap}.part ${snap}`,
     `utl snapshot status ${snap} -w json`,
   ].join('\n');

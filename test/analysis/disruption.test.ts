@@ -125,6 +125,11 @@ t.test('the stacked-etcd window and finding follow the LB checks and the readine
     /5 stacked etcd member restarts × \(LB \/readyz detection 4 .* \+ the etcd readiness check's wait 2\)/,
   );
   t.equal(stackedEtcdWindow({}, 3), undefined, 'no LB timings: no window');
+  t.match(
+    stackedEtcdWindow({}, 0, 3),
+    { min: 0, max: 0, formula: /3 external etcd member restarts/ },
+    'external members only: none expected, whatever the LB',
+  );
   const f = stackedEtcdFinding(lb, 3);
   t.match(f, { id: 'stacked-etcd-restart', severity: 'warning' });
   t.match(

@@ -13,7 +13,8 @@ const COMPONENTS: Component[] = ['kube-apiserver', 'kube-controller-manager', 'k
 const everything = () => new Set(CPS.flatMap((h) => COMPONENTS.map((c) => `${h}/${c}`)));
 const fake = () =>
   new FakeTarget(fakeTopology(), { running: everything(), data: new Set(CPS), snapshots: new Set() });
-const fault = () => rollingRestartFault({ hosts: CPS, components: COMPONENTS, readyWaitS: 60 });
+const STEPS = CPS.flatMap((host) => COMPONENTS.map((component) => ({ host, component })));
+const fault = () => rollingRestartFault({ steps: STEPS, readyWaitS: 60 });
 
 t.test('each component of each host, restarted then ready, in order', async (t) => {
   const target = fake();

@@ -6,7 +6,13 @@
 import fs from 'node:fs';
 import type { Test } from 'tap';
 import { runLocal } from '../../src/executors/local.ts';
-import { defaultStateDir, hostsByRole, type LabConfig } from '../../src/lab/config.ts';
+import {
+  defaultStateDir,
+  etcdHosts,
+  etcdTopology,
+  hostsByRole,
+  type LabConfig,
+} from '../../src/lab/config.ts';
 import { down, savedConfig, up } from '../../src/lab/lab.ts';
 import { acquireLabLock } from '../../src/lab/lock.ts';
 import { listLinks, listNetns } from '../../src/lab/network.ts';
@@ -39,8 +45,12 @@ export async function labForTest(
   t: Test,
   preset: 'fast' | 'seeds' = 'fast',
   workers = 2,
-  /** A topology other than the default's (`lab up --lbs`, `--etcd-members`). */
-  topology: { readonly lbs?: number; readonly etcdMembers?: number } = {},
+  /** A topology other than the default's (`lab up --lbs`, `--etcd-members`, `--etcd`). */
+  topology: {
+    readonly lbs?: number;
+    readonly etcdMembers?: number;
+    readonly etcd?: 'stacked' | 'external';
+  } = {},
 ): Promise<LabConfig> {
   await holdLabLock(t);
   const keep = process.env.HADRILL_TEST_KEEP_LAB === '1';
@@ -53,7 +63,8 @@ export async function labForTest(
     saved.preset === preset &&
     saved.workers === workers &&
     hostsByRole(saved, 'lb').length === (topology.lbs ?? 2) &&
-    hostsByRole(saved, 'control-plane').length === (topology.etcdMembers ?? 3) &&
+    etcdHosts(saved).length === (topology.etcdMembers ?? 3) &&
+    etcdTopology(saved) === (topology.etcd ?? 'stacked') &&
     (await steady(saved, 20_000))
   ) {
     cfg = saved;

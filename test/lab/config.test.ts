@@ -1,5 +1,15 @@
 import t from 'tap';
-import { hostByName, hostsByRole, labConfig, PRESET_TIMINGS, vrrpPair } from '../../src/lab/config.ts';
+import {
+  clusterRoles,
+  etcdHosts,
+  etcdTopology,
+  hostByName,
+  hostsByRole,
+  labConfig,
+  nodeHosts,
+  PRESET_TIMINGS,
+  vrrpPair,
+} from '../../src/lab/config.ts';
 import { haTimingsFromLab } from '../../src/lab/timings.ts';
 
 t.test('address plan follows the brief', async (t) => {
@@ -38,6 +48,60 @@ t.test('address plan follows the brief', async (t) => {
       .map((h) => h.ip),
   );
   t.equal(labConfig().hosts.filter((h) => h.role === 'control-plane').length, 3, 'three by default');
+  // External etcd: three control planes and the members on e1..eN at .41+, nothing else moves.
+  const ext = labConfig({ etcd: 'external' });
+  t.same(
+    ext.hosts.filter((h) => h.role === 'control-plane' || h.role === 'etcd').map((h) => `${h.name}=${h.ip}`),
+    [
+      'cp1=198.18.0.11',
+      'cp2=198.18.0.12',
+      'cp3=198.18.0.13',
+      'e1=198.18.0.41',
+      'e2=198.18.0.42',
+      'e3=198.18.0.43',
+    ],
+  );
+  t.same(
+    etcdHosts(ext).map((h) => h.name),
+    ['e1', 'e2', 'e3'],
+  );
+  t.same(
+    etcdHosts(labConfig()).map((h) => h.name),
+    ['cp1', 'cp2', 'cp3'],
+    'stacked: the control planes',
+  );
+  t.equal(etcdTopology(ext), 'external');
+  t.equal(etcdTopology(labConfig()), 'stacked');
+  t.same(
+    ext.hosts.map((h) => `${h.name}:${clusterRoles(ext, h).join('+')}`),
+    [
+      'cp1:control-plane',
+      'cp2:control-plane',
+      'cp3:control-plane',
+      'e1:etcd',
+      'e2:etcd',
+      'e3:etcd',
+      'lb1:lb',
+      'lb2:lb',
+      'w1:worker',
+      'w2:worker',
+      'mon1:',
+    ],
+  );
+  t.same(
+    clusterRoles(labConfig(), hostByName(labConfig(), 'cp1')),
+    ['control-plane', 'etcd'],
+    'a stacked control plane is an etcd host',
+  );
+  t.same(
+    nodeHosts(ext).map((h) => h.name),
+    ['cp1', 'cp2', 'cp3', 'w1', 'w2'],
+    'etcd hosts are not Nodes',
+  );
+  t.same(
+    etcdHosts(labConfig({ etcd: 'external', etcdMembers: 5 })).map((h) => h.ip),
+    ['198.18.0.41', '198.18.0.42', '198.18.0.43', '198.18.0.44', '198.18.0.45'],
+  );
   // One LB: lb1 alone, no VRRP pair (it holds the VIP itself); two by default.
   const one = labConfig({ lbs: 1 });
   t.same(
@@ -85,8 +149,9 @@ t.test('bad options get errors that say what to fix', async (t) => {
   t.throws(() => labConfig({ workers: 0 }), /--workers must be a whole number from 1 to 3/);
   t.throws(
     () => labConfig({ etcdMembers: 4 }),
-    /--etcd-members must be 3 or 5 \(an odd number of stacked members, one per control plane; got 4\)/,
+    /--etcd-members must be 3 or 5 \(an odd number of etcd members; got 4\)/,
   );
+  t.throws(() => labConfig({ etcd: 'remote' as never }), /--etcd must be stacked or external \(got remote\)/);
   t.throws(() => labConfig({ etcdMembers: 1 }), /--etcd-members must be 3 or 5/);
   t.throws(() => labConfig({ lbs: 3 }), /--lbs must be 1 \(haproxy alone, a single point of failure\) or 2/);
   t.throws(() => labConfig({ lbs: 0 }), /--lbs must be 1/);

@@ -4,6 +4,7 @@ import { kubeletVariant, pickWorker } from '../../scenarios/kubelet-stop.ts';
 import { lbVariant } from '../../scenarios/lb-stop.ts';
 import { leaderComponent, leaderKill } from '../../scenarios/leader-kill.ts';
 import { hostOfIdentity, pickMember } from '../../scenarios/pick.ts';
+import { restartPlan } from '../../scenarios/rolling-restart.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -65,3 +66,50 @@ t.test('leader-kill aims at the Lease holder and refuses when no standby candida
   hosts.running.delete('cp3/kube-controller-manager');
   await t.rejects(leaderKill.fault(ctx), /no standby kube-controller-manager runs besides the holder on cp2/);
 });
+
+t.test(
+  "rolling-restart's plan: each control plane's components, then each external etcd member",
+  async (t) => {
+    const stacked = restartPlan(topo);
+    t.same(stacked.controlPlanes, ['cp1', 'cp2', 'cp3']);
+    t.equal(stacked.stackedMembers, 3);
+    t.same(stacked.externalMembers, []);
+    t.same(
+      stacked.steps.slice(0, 4).map((s) => `${s.host}/${s.component}`),
+      ['cp1/kube-apiserver', 'cp1/kube-controller-manager', 'cp1/kube-scheduler', 'cp1/etcd'],
+    );
+    // External etcd: the members on e1..e3, not on the control planes.
+    const external = {
+      ...topo,
+      hosts: [
+        ...topo.hosts,
+        ...['e1', 'e2', 'e3'].map((name, i) => ({
+          name,
+          roles: ['etcd' as const],
+          address: `10.0.0.4${i + 1}`,
+        })),
+      ],
+      etcd: ['e1', 'e2', 'e3'].map((h, i) => ({
+        host: h,
+        member: h,
+        url: `https://10.0.0.4${i + 1}:2379`,
+        peerUrl: `https://10.0.0.4${i + 1}:2380`,
+      })),
+    };
+    const plan = restartPlan(external);
+    t.equal(plan.stackedMembers, 0);
+    t.same(plan.externalMembers, ['e1', 'e2', 'e3']);
+    t.same(
+      plan.steps.map((s) => `${s.host}/${s.component}`),
+      [
+        ...['cp1', 'cp2', 'cp3'].flatMap((h) =>
+          ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `${h}/${c}`),
+        ),
+        'e1/etcd',
+        'e2/etcd',
+        'e3/etcd',
+      ],
+      'the control planes without etcd, then the members one by one',
+    );
+  },
+);

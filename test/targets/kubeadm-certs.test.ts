@@ -112,6 +112,20 @@ t.test('findings: expired critical, under 30 days warning, every certificate in 
   );
 });
 
+t.test('an external etcd host: no absent list, and no kubeadm renewal to name', async (t) => {
+  const DAY = 86_400_000;
+  const later = certFindings(new Map([['e1', certs]]), new Date(Date.now() + 11 * DAY), new Set(['e1']));
+  const info = later.find((x) => x.id === 'cert-expiry:e1');
+  t.match(info?.message, /^e1 certificates: .*etcd-peer 28 d/);
+  t.notMatch(info?.message, /absent/, "the control planes' files are not missing there");
+  const expired = later.find((x) => x.id === 'cert-expired:e1:apiserver')?.message;
+  t.match(expired, /kubeadm does not renew an external etcd host's certificates/);
+  t.notMatch(expired, /kubeadm certs renew/);
+  // the same certificates on a control plane keep kubeadm's renewal and the absent list
+  const cp = certFindings(new Map([['e1', certs]]), new Date(Date.now() + 11 * DAY));
+  t.match(cp.find((x) => x.id === 'cert-expiry:e1')?.message, /absent: /);
+});
+
 t.test(
   "the kubelet's client certificate near expiry: its rotation fails, not a kubeadm renewal",
   async (t) => {

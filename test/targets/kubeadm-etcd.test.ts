@@ -81,7 +81,7 @@ function host(t: Test, v: Versions) {
       { mode: 0o755 },
     );
   }
-  for (const b of ['sh', 'sed', 'sort', 'tail', 'head', 'printf', 'mv', 'rm', 'mkdir', 'cat', 'test']) {
+  for (const b of ['sh', 'sed', 'sort', 'tail', 'head', 'printf', 'mv', 'rm', 'mkdir', 'cat', 'test', 'tr']) {
     const p = ['/usr/bin', '/bin'].map((d) => path.join(d, b)).find((f) => fs.existsSync(f));
     if (p && !fs.existsSync(path.join(bin, b))) fs.symlinkSync(p, path.join(bin, b));
   }
@@ -107,8 +107,32 @@ function host(t: Test, v: Versions) {
         foreign: 'refuse',
       }),
     );
-  return { data, snapshot: () => run(snapshotScript(facts)), restore };
+  /** The member's live manifest with these `--listen-client-urls`. */
+  const listen = (urls: string) => {
+    fs.mkdirSync(path.join(root, 'etc/kubernetes/manifests'), { recursive: true });
+    fs.writeFileSync(
+      path.join(root, 'etc/kubernetes/manifests/etcd.yaml'),
+      `spec:\n  containers:\n  - command:\n    - etcd\n    - --listen-client-urls=${urls}\n    - --name=e2\n`,
+    );
+  };
+  return { data, snapshot: () => run(snapshotScript(facts)), restore, listen };
 }
+
+t.test("the snapshot goes to the member's own client listener, as its manifest says", async (t) => {
+  const h = host(t, { etcd: '3.4.23', etcdctl: '3.4.23' });
+  const endpoint = () => /--endpoints=(\S+)/.exec(h.snapshot().calls)?.[1];
+  t.equal(endpoint(), 'https://127.0.0.1:2379', 'no manifest: loopback and the client port');
+  h.listen('https://127.0.0.1:2379,https://198.18.0.12:2379');
+  t.equal(endpoint(), 'https://127.0.0.1:2379', "kubeadm's stacked member: its loopback listener");
+  h.listen('https://198.18.0.42:2379');
+  t.equal(
+    endpoint(),
+    'https://198.18.0.42:2379',
+    'an external etcd host (the HA etcd guide): its address only',
+  );
+  h.listen('https://0.0.0.0:2379');
+  t.equal(endpoint(), 'https://127.0.0.1:2379', 'a wildcard listener: reached on loopback');
+});
 
 t.test('etcd 3.6: restore and status with etcdutl (etcdctl has only `snapshot save`)', async (t) => {
   const h = host(t, { etcd: '3.6.5', etcdctl: '3.6.5', etcdutl: '3.6.5' });

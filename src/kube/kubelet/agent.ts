@@ -286,6 +286,28 @@ async function podLoop(o: KubeletOptions, mirror?: MirrorSync): Promise<void> {
   }
 }
 
+/**
+ * The standalone kubelet (no --kubeconfig: kubeadm's external-etcd hosts run their etcd member so,
+ * website setup-ha-etcd-with-kubeadm.md): the static pods only, until the signal; nothing is
+ * registered or mirrored. Without a staticPodPath it has nothing to do but wait.
+ */
+export async function runStandaloneKubelet(
+  o: Pick<KubeletOptions, 'nodeName' | 'nodeIp' | 'log' | 'signal' | 'view' | 'staticPods'>,
+): Promise<void> {
+  const statics = o.staticPods
+    ? await startStaticPods(o.staticPods, { name: o.nodeName, ip: o.nodeIp }, o.log, () => {})
+    : undefined;
+  if (statics && o.view) o.view.staticPods = () => statics.pods.running();
+  try {
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted) resolve();
+      else o.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    statics?.detach();
+  }
+}
+
 export async function runKubelet(o: KubeletOptions): Promise<void> {
   let mirror: MirrorSync | undefined;
   const statics = o.staticPods

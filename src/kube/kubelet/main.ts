@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KUBECONFIG_FLAG, startComponent } from '../runtime/component.ts';
 import { parseTaints } from './node.ts';
 import { DEFAULT_CERT_DIR } from './server.ts';
@@ -28,7 +29,11 @@ import {
 } from './static/config.ts';
 
 const FLAGS = {
-  kubeconfig: KUBECONFIG_FLAG,
+  kubeconfig: {
+    ...KUBECONFIG_FLAG,
+    required: false,
+    help: "Kubeconfig of the API server (kubeadm: /etc/kubernetes/kubelet.conf); empty: standalone mode, static pods only (kubeadm's external-etcd hosts).",
+  },
   'bootstrap-kubeconfig': {
     type: 'string',
     default: '',
@@ -169,6 +174,7 @@ const nodeNameOf = (v: { 'hostname-override': string }) =>
 const { flags, log, kc, shutdown, exitWith } = await startComponent({
   command: 'kubelet',
   flags: FLAGS,
+  kubeconfig: 'optional',
   graceMs: 2000,
   logName: (v) => `kubelet[${nodeNameOf(v)}]`,
   check: (v) => {
@@ -185,6 +191,11 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
     if (v['authorization-mode'] !== 'AlwaysAllow' && v['authorization-mode'] !== 'Webhook') {
       throw new Error(`--authorization-mode '${v['authorization-mode']}': use AlwaysAllow or Webhook`);
     }
+    if (v['bootstrap-kubeconfig'] && !v.kubeconfig) {
+      throw new Error(
+        '--bootstrap-kubeconfig needs --kubeconfig (the file the bootstrapped credentials go to); give both, or neither for standalone mode',
+      );
+    }
     if (Boolean(v['tls-cert-file']) !== Boolean(v['tls-private-key-file'])) {
       throw new Error('--tls-cert-file and --tls-private-key-file go together: give both or neither');
     }
@@ -193,7 +204,9 @@ const { flags, log, kc, shutdown, exitWith } = await startComponent({
 // The client credentials first, as upstream's run() builds its client config before anything else
 // (bootstrap.ts): an expired certificate with no bootstrap kubeconfig is a failed start.
 const { checkClientConfig } = await import('./bootstrap.ts');
-const credentials = checkClientConfig(flags.kubeconfig, flags['bootstrap-kubeconfig']);
+const credentials = kc
+  ? checkClientConfig(flags.kubeconfig, flags['bootstrap-kubeconfig'])
+  : ({ use: 'kubeconfig', why: 'standalone' } as const);
 if (credentials.use === 'none') {
   log('failed to run Kubelet', { err: credentials.error });
   process.stderr.write(`kubelet: failed to run Kubelet: ${credentials.error}\n`);
@@ -232,7 +245,7 @@ const cfg = resolveKubeletConfig(fileConfig, fromFlags as Partial<KubeletConfig>
 
 const nodeName = nodeNameOf(flags);
 const { makeClients } = await import('../runtime/kube.ts');
-const { runKubelet } = await import('./agent.ts');
+const { runKubelet, runStandaloneKubelet } = await import('./agent.ts');
 const { newComponentRegistry } = await import('../runtime/metrics.ts');
 const { kubeletMetrics, RuntimeView } = await import('./metrics.ts');
 const { startKubeletServer } = await import('./server.ts');
@@ -246,44 +259,63 @@ try {
   process.stderr.write(`kubelet: ${(e as Error).message}\n`);
   process.exit(1);
 }
-const renewMs = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
-const clients = makeClients(kc, Math.max(1000, Math.min(10_000, renewMs)), `kubelet/${nodeName}`);
-log('starting', {
-  node: nodeName,
-  nodeIp: flags['node-ip'],
-  nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
-  nodeStatusUpdateFrequencyMs: cfg.nodeStatusUpdateFrequencyMs,
-  staticPodPath: cfg.staticPodPath || undefined,
-  server: kc.getCurrentCluster()?.server,
-});
-const running = runKubelet({
-  nodeName,
-  nodeIp: flags['node-ip'] || '127.0.0.1',
-  leaseDurationS: cfg.nodeLeaseDurationSeconds,
-  statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
-  podStartDelayMs: flags['lab-pod-start-delay'],
-  registerWithTaints: parseTaints(flags['register-with-taints']),
-  clients,
-  kc,
-  log,
-  signal: shutdown,
-  view,
-  ...(cfg.staticPodPath
-    ? {
-        staticPods: {
-          dir: cfg.staticPodPath,
-          fileCheckFrequencyMs: cfg.fileCheckFrequencyMs,
-          rootDir: flags['root-dir'],
-          podLogsDir: cfg.podLogsDir,
-          backoff: {
-            initialMs: flags['lab-crash-backoff'],
-            maxMs: flags['lab-crash-backoff-max'],
-            resetMs: flags['lab-crash-backoff-reset'],
-          },
-        },
-      }
-    : {}),
-});
+const staticPods = cfg.staticPodPath
+  ? {
+      dir: cfg.staticPodPath,
+      fileCheckFrequencyMs: cfg.fileCheckFrequencyMs,
+      rootDir: flags['root-dir'],
+      podLogsDir: cfg.podLogsDir,
+      backoff: {
+        initialMs: flags['lab-crash-backoff'],
+        maxMs: flags['lab-crash-backoff-max'],
+        resetMs: flags['lab-crash-backoff-reset'],
+      },
+    }
+  : undefined;
+const running = kc ? runWithApi(kc) : runStandalone();
+
+/** Standalone mode (no --kubeconfig): the static pods only, no Node, Lease, status or mirror pods. */
+function runStandalone(): Promise<void> {
+  // cmd/kubelet/app/server.go run(): "Standalone mode, no API client"; pkg/kubelet/kubelet.go
+  // Run(): "No API server defined - no node status update will be sent".
+  log('Standalone mode, no API client', { node: nodeName, staticPodPath: cfg.staticPodPath || undefined });
+  log('No API server defined - no node status update will be sent');
+  return runStandaloneKubelet({
+    nodeName,
+    nodeIp: flags['node-ip'] || '127.0.0.1',
+    log,
+    signal: shutdown,
+    view,
+    staticPods,
+  });
+}
+
+function runWithApi(kc: KubeConfig): Promise<void> {
+  const renewMs = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
+  const clients = makeClients(kc, Math.max(1000, Math.min(10_000, renewMs)), `kubelet/${nodeName}`);
+  log('starting', {
+    node: nodeName,
+    nodeIp: flags['node-ip'],
+    nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
+    nodeStatusUpdateFrequencyMs: cfg.nodeStatusUpdateFrequencyMs,
+    staticPodPath: cfg.staticPodPath || undefined,
+    server: kc.getCurrentCluster()?.server,
+  });
+  return runKubelet({
+    nodeName,
+    nodeIp: flags['node-ip'] || '127.0.0.1',
+    leaseDurationS: cfg.nodeLeaseDurationSeconds,
+    statusUpdateMs: cfg.nodeStatusUpdateFrequencyMs,
+    podStartDelayMs: flags['lab-pod-start-delay'],
+    registerWithTaints: parseTaints(flags['register-with-taints']),
+    clients,
+    kc,
+    log,
+    signal: shutdown,
+    view,
+    ...(staticPods ? { staticPods } : {}),
+  });
+}
 // Once the kubelet runs, as upstream starts it after RunKubelet (healthz.ts).
 startHealthz(cfg.healthzBindAddress, cfg.healthzPort, log, shutdown);
 exitWith(running.then(() => 0));

@@ -30,21 +30,33 @@ export interface ComponentOptions<S extends Record<string, FlagSpec>> {
   readonly logName: (v: FlagValues<S>) => string;
   /** How long a shutdown may take before the process exits anyway. */
   readonly graceMs: number | ((flags: FlagValues<S>) => number);
+  /**
+   * `optional`: an empty --kubeconfig is no API client at all (the kubelet's standalone mode,
+   * kubernetes/kubernetes cmd/kubelet/app/server.go run(): `standaloneMode := true; if
+   * len(s.KubeConfig) > 0 { standaloneMode = false }`); `kc` is then undefined.
+   */
+  readonly kubeconfig?: 'optional';
 }
 
-export interface Component<S extends Record<string, FlagSpec>> {
+export interface Component<S extends Record<string, FlagSpec>, K = KubeConfig> {
   readonly flags: FlagValues<S>;
   readonly log: Logger;
-  readonly kc: KubeConfig;
+  readonly kc: K;
   /** Aborted on SIGTERM/SIGINT. */
   readonly shutdown: AbortSignal;
   /** Exits with the code `run` resolves with; 0 if it fails after a shutdown, else logs it and exits 1. */
   exitWith(run: Promise<number>): void;
 }
 
+export function startComponent<S extends Record<string, FlagSpec>>(
+  o: ComponentOptions<S> & { readonly kubeconfig: 'optional' },
+): Promise<Component<S, KubeConfig | undefined>>;
+export function startComponent<S extends Record<string, FlagSpec>>(
+  o: ComponentOptions<S>,
+): Promise<Component<S>>;
 export async function startComponent<S extends Record<string, FlagSpec>>(
   o: ComponentOptions<S>,
-): Promise<Component<S>> {
+): Promise<Component<S, KubeConfig | undefined>> {
   setProcessName(o.command);
   const flags = parseFlagsOrExit(o.command, process.argv.slice(2), o.flags, (v) => {
     o.check?.(v);
@@ -52,13 +64,16 @@ export async function startComponent<S extends Record<string, FlagSpec>>(
   });
   const log = createLogger(o.logName(flags));
   // the Kubernetes client is heavy: load it only once the flags are known to be good
-  const { loadKubeConfig } = await import('./kube.ts');
-  let kc: KubeConfig;
-  try {
-    kc = loadKubeConfig((flags as { kubeconfig: string }).kubeconfig);
-  } catch (e) {
-    process.stderr.write(`${o.command}: ${(e as Error).message}\n`);
-    process.exit(2);
+  const path = (flags as { kubeconfig: string }).kubeconfig;
+  let kc: KubeConfig | undefined;
+  if (path || o.kubeconfig !== 'optional') {
+    const { loadKubeConfig } = await import('./kube.ts');
+    try {
+      kc = loadKubeConfig(path);
+    } catch (e) {
+      process.stderr.write(`${o.command}: ${(e as Error).message}\n`);
+      process.exit(2);
+    }
   }
   const ac = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

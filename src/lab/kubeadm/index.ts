@@ -15,18 +15,25 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabConfig, LabHost } from '../config.ts';
-import { hostRoot, hostsByRole } from '../config.ts';
+import { etcdHosts, etcdTopology, hostRoot, hostsByRole } from '../config.ts';
 import { ETCD_DATA_DIR, KUBELET_CONFIG_FILE, KUBERNETES_VERSION, MANIFESTS_DIR } from './constants.ts';
-import { type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
+import { clientUrl, type EtcdPodSpec, etcdPod } from './etcd-pod.ts';
 import { type KubeletServer, writeHostKubeconfigs } from './kubeconfigs.ts';
 import { finalizeKubeletClient } from './kubelet-client.ts';
 import { kubeletConfiguration } from './kubelet-config.ts';
 import { apiserverPod, type ComponentExtraArgs, controllerManagerPod, schedulerPod } from './manifests.ts';
-import { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas, writeHostPki } from './pki.ts';
+import {
+  ensureKubeadmCas,
+  KUBEADM_EXTERNAL_ETCD_PKI_FILES,
+  KUBEADM_PKI_FILES,
+  type KubeadmCas,
+  writeHostPki,
+} from './pki.ts';
 import type { ComponentPod, ExtraArgs } from './pod.ts';
 import { toYaml } from './pod.ts';
 
 export * as kubeadmConstants from './constants.ts';
+export { ETCD_HOST_KUBELET_CONFIG, writeKubeadmEtcdHost } from './etcd-host.ts';
 export type { KubeletServer } from './kubeconfigs.ts';
 export { finalizeKubeletClient, KUBELET_CLIENT_CURRENT } from './kubelet-client.ts';
 export { ensureKubeadmCas, KUBEADM_PKI_FILES, type KubeadmCas } from './pki.ts';
@@ -81,13 +88,19 @@ function controlPlaneIndex(cfg: LabConfig, host: LabHost): { cps: LabHost[]; ind
   return { cps, index };
 }
 
+/** The spec of `host`'s etcd member: a stacked control plane's, or an external etcd host's. */
 export function etcdPodSpec(
   cfg: LabConfig,
   host: LabHost,
   bootstrap: EtcdBootstrap = 'kubeadm-join',
 ): EtcdPodSpec {
-  const { cps, index } = controlPlaneIndex(cfg, host);
-  const members = (bootstrap === 'kubeadm-join' ? cps.slice(0, index + 1) : cps).map((h) => ({
+  const hosts = etcdHosts(cfg);
+  const index = hosts.findIndex((h) => h.name === host.name);
+  if (index < 0)
+    throw new Error(
+      `${host.name} runs no etcd member: the members are ${hosts.map((h) => h.name).join(', ')}`,
+    );
+  const members = (bootstrap === 'kubeadm-join' ? hosts.slice(0, index + 1) : hosts).map((h) => ({
     name: h.name,
     ip: h.ip,
   }));
@@ -95,20 +108,28 @@ export function etcdPodSpec(
   return { name: host.name, ip: host.ip, initialCluster: members, clusterState };
 }
 
-/** The four static Pods of a control-plane host (pure). */
+/** The static Pods of a control plane (pure): the four when stacked, all but etcd when external. */
+export type ControlPlanePods = Record<Exclude<StaticPodName, 'etcd'>, ComponentPod> & {
+  readonly etcd?: ComponentPod;
+};
+
 export function renderStaticPods(
   cfg: LabConfig,
   host: LabHost,
   o: KubeadmHostOptions = {},
-): Record<StaticPodName, ComponentPod> {
+): ControlPlanePods {
+  const external = etcdTopology(cfg) === 'external';
   const h = {
     ip: host.ip,
     apiPort: cfg.apiPort,
     kubernetesVersion: o.kubernetesVersion ?? KUBERNETES_VERSION,
+    ...(external ? { etcdServers: etcdHosts(cfg).map((e) => clientUrl(e.ip)) } : {}),
   };
   const x = o.extraArgs ?? {};
   return {
-    etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap), x.etcd, o.etcdImageTag),
+    ...(external
+      ? {}
+      : { etcd: etcdPod(cfg, etcdPodSpec(cfg, host, o.etcdBootstrap), x.etcd, o.etcdImageTag) }),
     'kube-apiserver': apiserverPod(cfg, h, x.apiServer),
     'kube-controller-manager': controllerManagerPod(cfg, h, x.controllerManager),
     'kube-scheduler': schedulerPod(cfg, h, x.scheduler),
@@ -119,7 +140,7 @@ export interface KubeadmHostLayout {
   readonly root: string;
   /** Every file written, as the host sees it (`/etc/kubernetes/admin.conf`, ...), sorted. */
   readonly files: string[];
-  readonly pods: Record<StaticPodName, ComponentPod>;
+  readonly pods: ControlPlanePods;
 }
 
 /**
@@ -137,7 +158,8 @@ export async function writeKubeadmHost(
 ): Promise<KubeadmHostLayout> {
   const { index } = controlPlaneIndex(cfg, host);
   const at = (p: string) => path.join(root, p);
-  await writeHostPki(root, cas, { name: host.name, ip: host.ip, controlPlaneEndpoint: cfg.vip });
+  const etcd = etcdTopology(cfg);
+  await writeHostPki(root, cas, { name: host.name, ip: host.ip, controlPlaneEndpoint: cfg.vip }, etcd);
   const confs = await writeHostKubeconfigs(root, cas, {
     name: host.name,
     ip: host.ip,
@@ -151,15 +173,20 @@ export async function writeKubeadmHost(
   const pods = renderStaticPods(cfg, host, o);
   // staticpod/utils.go WriteStaticPodToDisk: directory 0700, files 0600
   await mkdir(at(MANIFESTS_DIR), { recursive: true, mode: 0o700 });
-  const manifests = STATIC_POD_NAMES.map((n) => path.posix.join(MANIFESTS_DIR, `${n}.yaml`));
-  for (const [i, n] of STATIC_POD_NAMES.entries()) {
-    await writeFile(at(manifests[i]!), toYaml(pods[n]), { mode: 0o600 });
+  const names = STATIC_POD_NAMES.filter((n) => pods[n] !== undefined);
+  const manifests = names.map((n) => path.posix.join(MANIFESTS_DIR, `${n}.yaml`));
+  for (const [i, n] of names.entries()) {
+    await writeFile(at(manifests[i]!), toYaml(pods[n]!), { mode: 0o600 });
   }
   await writeKubeletConfig(cfg, root);
-  await mkdir(at(ETCD_DATA_DIR), { recursive: true, mode: 0o700 });
-  await chmod(at(ETCD_DATA_DIR), 0o700);
+  if (etcd === 'stacked') {
+    await mkdir(at(ETCD_DATA_DIR), { recursive: true, mode: 0o700 });
+    await chmod(at(ETCD_DATA_DIR), 0o700);
+  }
   const files = [
-    ...KUBEADM_PKI_FILES.map((f) => path.posix.join('/etc/kubernetes/pki', f)),
+    ...(etcd === 'stacked' ? KUBEADM_PKI_FILES : KUBEADM_EXTERNAL_ETCD_PKI_FILES).map((f) =>
+      path.posix.join('/etc/kubernetes/pki', f),
+    ),
     ...confs.map((f) => `/${path.relative(root, f)}`),
     ...manifests,
     KUBELET_CONFIG_FILE,

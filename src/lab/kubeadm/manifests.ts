@@ -39,6 +39,11 @@ export interface ManifestHostSpec {
   readonly ip: string;
   readonly apiPort: number;
   readonly kubernetesVersion: string;
+  /**
+   * External etcd (ClusterConfiguration `etcd.external.endpoints`): every member's client URL.
+   * Absent: stacked, the local member.
+   */
+  readonly etcdServers?: readonly string[];
 }
 
 /** ClusterConfiguration extraArgs per component, on top of (and replacing) the lab's timings. */
@@ -97,8 +102,10 @@ export function apiserverPod(cfg: LabConfig, h: ManifestHostSpec, user: ExtraArg
     ['requestheader-allowed-names', 'front-proxy-client'],
     ['proxy-client-cert-file', p('front-proxy-client.crt')],
     ['proxy-client-key-file', p('front-proxy-client.key')],
-    // stacked etcd: the local member over TLS with the apiserver-etcd-client certificate
-    ['etcd-servers', 'https://127.0.0.1:2379'],
+    // getAPIServerCommand: stacked etcd, the local member (https://127.0.0.1:2379); external,
+    // `etcd.external.endpoints` joined with commas. Either over TLS with the apiserver-etcd-client
+    // certificate (external: the guide's caFile/certFile/keyFile, the same paths).
+    ['etcd-servers', h.etcdServers ? h.etcdServers.join(',') : 'https://127.0.0.1:2379'],
     ['etcd-cafile', p('etcd/ca.crt')],
     ['etcd-certfile', p('apiserver-etcd-client.crt')],
     ['etcd-keyfile', p('apiserver-etcd-client.key')],

@@ -77,6 +77,33 @@ export const KUBEADM_PKI_FILES = [
   'etcd/healthcheck-client.key',
 ] as const;
 
+/**
+ * A control plane with external etcd (the kubeadm HA guide, "External etcd nodes"): no etcd
+ * member, so no etcd/server, etcd/peer, etcd/healthcheck-client and no etcd CA key: the
+ * guide copies only etcd/ca.crt and apiserver-etcd-client.{crt,key} from the etcd cluster.
+ */
+export const KUBEADM_EXTERNAL_ETCD_PKI_FILES = KUBEADM_PKI_FILES.filter(
+  (f) => f === 'etcd/ca.crt' || !f.startsWith('etcd/'),
+);
+
+/**
+ * An external etcd host's /etc/kubernetes/pki, as setup-ha-etcd-with-kubeadm.md's "Ensure all
+ * expected files exist" lists it: the etcd CA (its key on HOST0 only, where the guide made the
+ * certificates: the others' copies are deleted), the member's server, peer and healthcheck-client
+ * certificates and an apiserver-etcd-client pair.
+ */
+export const ETCD_HOST_PKI_FILES = [
+  'apiserver-etcd-client.crt',
+  'apiserver-etcd-client.key',
+  'etcd/ca.crt',
+  'etcd/healthcheck-client.crt',
+  'etcd/healthcheck-client.key',
+  'etcd/peer.crt',
+  'etcd/peer.key',
+  'etcd/server.crt',
+  'etcd/server.key',
+] as const;
+
 /** Host path of a file of /etc/kubernetes/pki under `root`. */
 export const hostPkiPath = (root: string, file: string): string => path.join(root, CERTIFICATES_DIR, file);
 
@@ -84,7 +111,12 @@ export const hostPkiPath = (root: string, file: string): string => path.join(roo
  * Writes one host's /etc/kubernetes/pki under `root`: copies the shared CAs and sa key pair
  * (skipped when already there) and issues the host's own certificates (reused when present).
  */
-export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec): Promise<void> {
+export async function writeHostPki(
+  root: string,
+  cas: KubeadmCas,
+  h: PkiHostSpec,
+  etcd: 'stacked' | 'external' = 'stacked',
+): Promise<void> {
   const dir = path.join(root, CERTIFICATES_DIR);
   const etcdDir = path.join(dir, 'etcd');
   await mkdir(etcdDir, { recursive: true, mode: 0o755 });
@@ -96,12 +128,13 @@ export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec
     [cas.frontProxyCa.cert, 'front-proxy-ca.crt'],
     [cas.frontProxyCa.key, 'front-proxy-ca.key'],
     [cas.etcdCa.cert, 'etcd/ca.crt'],
-    [cas.etcdCa.key, 'etcd/ca.key'],
+    ...(etcd === 'stacked' ? ([[cas.etcdCa.key, 'etcd/ca.key']] as [string, string][]) : []),
   ];
   for (const [from, to] of shared) await copyFile(from, path.join(dir, to));
   const ca = { cert: path.join(dir, 'ca.crt'), key: path.join(dir, 'ca.key') };
   const fpCa = { cert: path.join(dir, 'front-proxy-ca.crt'), key: path.join(dir, 'front-proxy-ca.key') };
-  const etcdCa = { cert: path.join(etcdDir, 'ca.crt'), key: path.join(etcdDir, 'ca.key') };
+  // Signed with the shared etcd CA (an external control plane has no copy of its key).
+  const etcdCa = { cert: path.join(etcdDir, 'ca.crt'), key: cas.etcdCa.key };
   const days = LEAF_DAYS;
   // GetAPIServerAltNames: node name, kubernetes, kubernetes.default, kubernetes.default.svc,
   // kubernetes.default.svc.<dnsDomain>; IPs: the service IP, the advertise address, and the
@@ -114,10 +147,6 @@ export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec
     `kubernetes.default.svc.${DNS_DOMAIN}`,
   ];
   const apiIps = [...new Set([API_SERVICE_IP, h.ip, h.controlPlaneEndpoint])];
-  // GetEtcdAltNames / GetEtcdPeerAltNames: node name, localhost; advertise address, 127.0.0.1, ::1.
-  const etcdDns = [h.name, 'localhost'];
-  const etcdIps = [h.ip, '127.0.0.1', '::1'];
-  const both = ['serverAuth', 'clientAuth'] as const;
   await Promise.all([
     ensureLeaf(dir, ca, {
       name: 'apiserver',
@@ -141,15 +170,64 @@ export async function writeHostPki(root: string, cas: KubeadmCas, h: PkiHostSpec
       days,
     }),
     ensureLeaf(dir, fpCa, { name: 'front-proxy-client', cn: 'front-proxy-client', usage: 'client', days }),
-    // etcd/server and etcd/peer: the same subject, SANs and usages (certlist.go)
+    ...(etcd === 'stacked' ? [etcdMemberLeaves(etcdDir, etcdCa, h)] : []),
+  ]);
+}
+
+/** etcd/server and etcd/peer (the same subject, SANs and usages: certlist.go) and etcd/healthcheck-client. */
+async function etcdMemberLeaves(
+  etcdDir: string,
+  etcdCa: CertPair,
+  h: Pick<PkiHostSpec, 'name' | 'ip'>,
+): Promise<void> {
+  // GetEtcdAltNames / GetEtcdPeerAltNames: node name, localhost; advertise address, 127.0.0.1, ::1.
+  const dnsNames = [h.name, 'localhost'];
+  const ips = [h.ip, '127.0.0.1', '::1'];
+  await Promise.all([
     ...(['server', 'peer'] as const).map((name) =>
-      ensureLeaf(etcdDir, etcdCa, { name, cn: h.name, usage: both, dnsNames: etcdDns, ips: etcdIps, days }),
+      ensureLeaf(etcdDir, etcdCa, {
+        name,
+        cn: h.name,
+        usage: ['serverAuth', 'clientAuth'],
+        dnsNames,
+        ips,
+        days: LEAF_DAYS,
+      }),
     ),
     ensureLeaf(etcdDir, etcdCa, {
       name: 'healthcheck-client',
       cn: 'kube-etcd-healthcheck-client',
       usage: 'client',
-      days,
+      days: LEAF_DAYS,
+    }),
+  ]);
+}
+
+/**
+ * An external etcd host's /etc/kubernetes/pki (ETCD_HOST_PKI_FILES): the guide's `kubeadm init
+ * phase certs etcd-server|etcd-peer|etcd-healthcheck-client|apiserver-etcd-client` with the
+ * host's own InitConfiguration (nodeRegistration.name, localAPIEndpoint.advertiseAddress: the
+ * host's name and address in CN and SANs); `withCaKey` for HOST0, which keeps etcd/ca.key.
+ */
+export async function writeEtcdHostPki(
+  root: string,
+  cas: KubeadmCas,
+  h: Pick<PkiHostSpec, 'name' | 'ip'>,
+  withCaKey: boolean,
+): Promise<void> {
+  const dir = path.join(root, CERTIFICATES_DIR);
+  const etcdDir = path.join(dir, 'etcd');
+  await mkdir(etcdDir, { recursive: true, mode: 0o755 });
+  await copyFile(cas.etcdCa.cert, path.join(etcdDir, 'ca.crt'));
+  if (withCaKey) await copyFile(cas.etcdCa.key, path.join(etcdDir, 'ca.key'));
+  const etcdCa = { cert: path.join(etcdDir, 'ca.crt'), key: cas.etcdCa.key };
+  await Promise.all([
+    etcdMemberLeaves(etcdDir, etcdCa, h),
+    ensureLeaf(dir, etcdCa, {
+      name: 'apiserver-etcd-client',
+      cn: 'kube-apiserver-etcd-client',
+      usage: 'client',
+      days: LEAF_DAYS,
     }),
   ]);
 }

@@ -15,7 +15,7 @@ import { renderStaticPods } from '../../../src/lab/kubeadm/index.ts';
 for (const preset of ['seeds', 'fast'] as const) {
   const cfg = labConfig({ preset });
   const pods = renderStaticPods(cfg, hostByName(cfg, 'cp2'));
-  const argv = (n: keyof typeof pods) => pods[n].spec.containers[0]!.command.slice(1);
+  const argv = (n: keyof typeof pods) => pods[n]!.spec.containers[0]!.command.slice(1);
 
   t.test(`${preset}: kube-apiserver parses its kubeadm manifest`, async (t) => {
     const f = parseApiserverFlags(argv('kube-apiserver'));

@@ -267,7 +267,7 @@ t.test(
     t.ok(all.cp1?.files.includes('/etc/kubernetes/super-admin.conf'));
     t.notOk(all.cp3?.files.includes('/etc/kubernetes/super-admin.conf'));
     t.ok(
-      all.cp3?.pods.etcd.spec.containers[0]?.command.includes('--initial-cluster-state=existing'),
+      all.cp3?.pods.etcd?.spec.containers[0]?.command.includes('--initial-cluster-state=existing'),
       'cp3 joins',
     );
   },

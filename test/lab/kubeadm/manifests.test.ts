@@ -16,7 +16,7 @@ import { ensureKubeadmCas, renderStaticPods, writeKubeadmHost } from '../../../s
 
 const fast = labConfig({ preset: 'fast' });
 const seeds = labConfig({ preset: 'seeds' });
-type Pod = ReturnType<typeof renderStaticPods>['etcd'];
+type Pod = NonNullable<ReturnType<typeof renderStaticPods>['etcd']>;
 const command = (p: Pod) => p.spec.containers[0]!.command;
 const flags = (p: Pod): Record<string, string> =>
   Object.fromEntries(
@@ -70,7 +70,7 @@ t.test('common kubeadm pod shape', async (t) => {
     t.same(names, [...names].sort(), `${name}: flags sorted by name (ArgumentsToCommand)`);
   }
   t.equal(pods['kube-apiserver'].spec.containers[0]!.image, 'registry.k8s.io/kube-apiserver:v1.34.2');
-  t.equal(pods.etcd.spec.containers[0]!.image, 'registry.k8s.io/etcd:3.6.5-0');
+  t.equal(pods.etcd!.spec.containers[0]!.image, 'registry.k8s.io/etcd:3.6.5-0');
   t.equal(
     renderStaticPods(fast, hostByName(fast, 'cp1'), { kubernetesVersion: 'v1.33.5' })['kube-scheduler'].spec
       .containers[0]!.image,
@@ -177,8 +177,8 @@ t.test('controller-manager and scheduler: kubeconfigs, leader election, node lif
 t.test(
   'etcd: kubeadm flags adapted to 3.4, every flag known to etcd --help, join vs bootstrap-all',
   async (t) => {
-    const cp1 = renderStaticPods(seeds, hostByName(seeds, 'cp1')).etcd;
-    const cp3 = renderStaticPods(seeds, hostByName(seeds, 'cp3')).etcd;
+    const cp1 = renderStaticPods(seeds, hostByName(seeds, 'cp1')).etcd!;
+    const cp3 = renderStaticPods(seeds, hostByName(seeds, 'cp3')).etcd!;
     const f = flags(cp3);
     t.match(f, {
       name: 'cp3',
@@ -209,7 +209,7 @@ t.test(
     t.equal(f1['initial-cluster'], 'cp1=https://198.18.0.11:2380', 'the init node lists only itself');
     t.notOk('initial-cluster-state' in f1);
     const all = flags(
-      renderStaticPods(seeds, hostByName(seeds, 'cp2'), { etcdBootstrap: 'bootstrap-all' }).etcd,
+      renderStaticPods(seeds, hostByName(seeds, 'cp2'), { etcdBootstrap: 'bootstrap-all' }).etcd!,
     );
     t.equal(all['initial-cluster'], f['initial-cluster']);
     t.notOk('initial-cluster-state' in all);
@@ -264,12 +264,12 @@ t.test(
         scheduler: [['bind-address', '198.18.0.11']],
       },
     });
-    const e = flags(pods.etcd);
+    const e = flags(pods.etcd!);
     t.equal(e['listen-metrics-urls'], 'http://0.0.0.0:2381');
     t.equal(e['heartbeat-interval'], '50', 'the user value wins over the lab timing');
     t.equal(e['election-timeout'], '1000', 'other lab timings stay');
-    t.equal(command(pods.etcd).filter((a) => a.startsWith('--heartbeat-interval=')).length, 1, 'once');
-    t.same(pods.etcd.spec.containers[0]!.livenessProbe?.httpGet, {
+    t.equal(command(pods.etcd!).filter((a) => a.startsWith('--heartbeat-interval=')).length, 1, 'once');
+    t.same(pods.etcd!.spec.containers[0]!.livenessProbe?.httpGet, {
       host: '0.0.0.0',
       path: '/health?exclude=NOSPACE&serializable=true',
       port: 2381,
@@ -287,7 +287,7 @@ t.test(
     const https = renderStaticPods(fast, hostByName(fast, 'cp1'), {
       extraArgs: { etcd: [['listen-metrics-urls', 'https://127.0.0.1:12381,http://0.0.0.0:2381']] },
     });
-    t.match(https.etcd.spec.containers[0]!.startupProbe?.httpGet, {
+    t.match(https.etcd!.spec.containers[0]!.startupProbe?.httpGet, {
       host: '127.0.0.1',
       port: 12381,
       scheme: 'HTTPS',

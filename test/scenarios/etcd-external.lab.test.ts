@@ -1,0 +1,95 @@
+/**
+ * External etcd (`lab up --etcd external`, fast preset): the members on e1..e3, run by standalone
+ * kubelets from the HA etcd guide's static pods, every apiserver given all three. The topology as
+ * the drills see it, then the etcd drills whose mechanics differ from stacked: a partitioned member
+ * no longer takes an apiserver with it, and the snapshot of a member that listens on its address
+ * only.
+ */
+// hadrill-test: other lab topology (npm test runs this file after the default-lab ones)
+import t from 'tap';
+import { etcdPartition } from '../../scenarios/etcd-partition.ts';
+import { etcdRestore } from '../../scenarios/etcd-restore.ts';
+import { etcdElectionWindow } from '../../src/analysis/expected.ts';
+import { etcdHosts, hostsByRole } from '../../src/lab/config.ts';
+import { LabTarget } from '../../src/lab/target.ts';
+import { eventsOf } from '../../src/timeline/events.ts';
+import { labForTest } from '../helpers/lab.ts';
+import { detected, drill } from './drill.ts';
+
+const cfg = await labForTest(t, 'fast', 2, { etcd: 'external' });
+const target = new LabTarget(cfg);
+t.teardown(() => target.close());
+const timings = await target.timings();
+
+t.test('the members on e1..e3, not on the control planes', async (t) => {
+  t.same(
+    etcdHosts(cfg).map((h) => `${h.name}=${h.ip}`),
+    ['e1=198.18.0.41', 'e2=198.18.0.42', 'e3=198.18.0.43'],
+  );
+  t.same(
+    target.topology.etcd.map((m) => m.host),
+    ['e1', 'e2', 'e3'],
+  );
+  t.same(
+    target.topology.hosts.filter((h) => h.roles.includes('etcd')).map((h) => h.name),
+    ['e1', 'e2', 'e3'],
+    'a control plane is not an etcd host here',
+  );
+  t.notOk(
+    target.topology.hosts.some((h) => h.name.startsWith('e') && h.nodeName),
+    'the etcd hosts are not Nodes',
+  );
+  for (const h of hostsByRole(cfg, 'control-plane')) {
+    const ps = await target.executor.exec(h.name, ['pgrep', '-x', 'etcd']);
+    t.not(ps.code, 0, `no etcd on ${h.name}`);
+    const api = await target.executor.exec(h.name, ['pgrep', '-a', '-x', 'kube-apiserver']);
+    t.match(
+      api.stdout,
+      /--etcd-servers=https:\/\/198\.18\.0\.41:2379,https:\/\/198\.18\.0\.42:2379,https:\/\/198\.18\.0\.43:2379/,
+      `${h.name}'s apiserver lists every member`,
+    );
+  }
+  for (const e of etcdHosts(cfg)) {
+    const kubelet = await target.executor.exec(e.name, ['pgrep', '-a', '-x', 'kubelet']);
+    t.match(kubelet.stdout, /--config=\/etc\/systemd\/system\/kubelet\.service\.d\/kubelet\.conf/);
+    t.notMatch(kubelet.stdout, /--kubeconfig/, `${e.name}: a standalone kubelet (no API)`);
+    t.equal((await target.executor.exec(e.name, ['pgrep', '-x', 'etcd'])).code, 0, `etcd runs on ${e.name}`);
+  }
+});
+
+t.test('etcd-partition of the leader: a new leader, no apiserver taken with it', async (t) => {
+  const d = await drill(t, cfg, etcdPartition);
+  const { outcome, m } = d;
+  detected(t, d);
+  const r = outcome.result;
+  t.equal(r.fault.status, 'proven', 'DROP rules in place');
+  const aim = r.fault.status === 'none' ? undefined : r.fault.target;
+  t.match(aim?.host ?? '', /^e[123]$/, 'an etcd host, the leader');
+  t.equal(aim?.ip, undefined, 'no stacked apiserver on it');
+  t.ok(outcome.healed && outcome.verify?.ok, 'healed, steady state again');
+  const election = etcdElectionWindow(timings)!;
+  const e = m.etcd_leader_election_s?.value ?? Number.NaN;
+  t.ok(
+    e <= election.max + 1,
+    `etcd_leader_election_s = ${e} s within the election window (${election.max} + 1 s)`,
+  );
+  t.equal(m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
+  t.ok(m.etcd_catchup_s?.value !== null, 'the member caught up after the heal');
+  t.ok(
+    eventsOf(r.timeline, 'etcd.status').some((x) => x.member === aim?.member && x.error),
+    'the cut member did not answer from outside while cut',
+  );
+});
+
+t.test('etcd-restore: the snapshot from a member that listens on its own address only', async (t) => {
+  const d = await drill(t, cfg, etcdRestore);
+  const { outcome, m } = d;
+  const r = outcome.result;
+  t.equal(r.fault.status, 'proven', 'every data dir destroyed');
+  t.ok(outcome.healed && outcome.verify?.ok, 'steady state after the restore');
+  const done = eventsOf(r.timeline, 'snapshot.done')[0];
+  t.ok(done && (done.revision ?? 0) > 0, `snapshot at revision ${done?.revision}`);
+  t.equal(m.rpo_pre_snapshot_lost_writes?.value, 0, 'every write acknowledged before the snapshot survived');
+  t.equal(m.rpo_lost_writes?.verdict, 'pass', m.rpo_lost_writes?.message ?? 'rpo_lost_writes');
+  t.equal(m.rto_s?.verdict, 'pass', `RTO ${m.rto_s?.value} s`);
+});
