@@ -7,9 +7,10 @@
  *   await api.kubectl(['get', 'ns']);                  // real kubectl with the admin kubeconfig
  *
  * Options: extra apiserver flags (e.g. ['--endpoint-reconciler-interval=1s']), or an existing
- * etcd (`etcd: api.etcd`) to run several apiservers on one member. stop() kills every process
- * the helper started (SIGKILL after a short grace) and removes the temp dir; it is idempotent,
- * and processes are also killed if the test process exits without calling it.
+ * etcd (`etcd: api.etcd`) to run several apiservers on one member, or a startTestEtcdCluster()
+ * (`etcd: cluster`: every member goes into --etcd-servers, as in kubeadm's external etcd). stop()
+ * kills every process the helper started (SIGKILL after a short grace) and removes the temp dir;
+ * it is idempotent, and processes are also killed if the test process exits without calling it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -45,7 +46,26 @@ export interface TestEtcd {
   stop(): Promise<void>;
 }
 
-export interface TestApiserverOptions {
+/** What the apiserver's --etcd-servers is taken from: a TestEtcd or a TestEtcdCluster. */
+export interface EtcdServers {
+  /** --etcd-servers: one URL, or a cluster's comma-separated client URLs. */
+  readonly endpoint: string;
+}
+
+export interface TestEtcdMember {
+  readonly name: string;
+  /** http://127.0.0.1:<client port> (also serves /health and /metrics). */
+  readonly endpoint: string;
+  readonly proc: ChildProcess;
+}
+
+export interface TestEtcdCluster extends EtcdServers {
+  readonly members: readonly TestEtcdMember[];
+  /** Kills every member (SIGCONT first, so frozen ones die too) and removes the temp dir (idempotent). */
+  stop(): Promise<void>;
+}
+
+export interface TestApiserverOptions<E extends EtcdServers = TestEtcd> {
   /** Extra apiserver flags, e.g. ['--endpoint-reconciler-interval=1s', '--master-lease-ttl=3s']. */
   readonly flags?: readonly string[];
   /** Loopback address to bind and advertise (default 127.0.0.1; 127.0.0.2 etc. work too). */
@@ -53,13 +73,13 @@ export interface TestApiserverOptions {
   /** Port to listen on (default: a free one). Apiservers on different loopback addresses may share one,
    *  as real control planes share 6443 (the endpoint reconciler writes one port for all). */
   readonly port?: number;
-  /** Reuse this etcd instead of starting one (it is then not stopped by stop()). */
-  readonly etcd?: TestEtcd;
+  /** Reuse this etcd or cluster instead of starting one (it is then not stopped by stop()). */
+  readonly etcd?: E;
   /** Print the apiserver's and etcd's stderr (default: env HADRILL_TEST_LOG=1). */
   readonly log?: boolean;
 }
 
-export interface TestApiserver {
+export interface TestApiserver<E extends EtcdServers = TestEtcd> {
   /** https://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
@@ -71,7 +91,7 @@ export interface TestApiserver {
   readonly token: string;
   readonly caFile: string;
   readonly etcdEndpoint: string;
-  readonly etcd: TestEtcd;
+  readonly etcd: E;
   readonly dir: string;
   readonly proc: ChildProcess;
   /** A client-node KubeConfig loaded from kubeconfigPath. */
@@ -140,6 +160,22 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
   throw new Error(`${what} was not ready after ${timeoutMs} ms`);
 }
 
+/** The flags of one etcd member on 127.0.0.1 (`cluster`: name=peer URL of every member). */
+function etcdArgs(name: string, dataDir: string, client: string, peer: string, cluster: string): string[] {
+  return [
+    `--name=${name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=${cluster}`,
+    '--initial-cluster-state=new',
+    '--logger=zap',
+    '--log-level=error',
+  ];
+}
+
 /** Starts a single-member etcd on 127.0.0.1 with free client and peer ports. */
 export async function startTestEtcd(opts: { log?: boolean; dir?: string } = {}): Promise<TestEtcd> {
   const dir = opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'hadrill-etcd-')));
@@ -149,18 +185,7 @@ export async function startTestEtcd(opts: { log?: boolean; dir?: string } = {}):
   const [cp, pp] = [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${cp}`;
   const peer = `http://127.0.0.1:${pp}`;
-  const args = [
-    '--name=test',
-    `--data-dir=${dataDir}`,
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=test=${peer}`,
-    '--initial-cluster-state=new',
-    '--logger=zap',
-    '--log-level=error',
-  ];
+  const args = etcdArgs('test', dataDir, client, peer, `test=${peer}`);
   const log = opts.log ?? process.env.HADRILL_TEST_LOG === '1';
   const launch = () => track(spawn('etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] }), 'etcd', log);
   let proc = launch();
@@ -204,11 +229,58 @@ export async function startTestEtcd(opts: { log?: boolean; dir?: string } = {}):
   return self;
 }
 
-/** Starts etcd (unless given) and one apiserver; registers stop() with t.teardown when t is given. */
-export async function startTestApiserver(
+/**
+ * Starts a `size`-member etcd cluster on 127.0.0.1 (plain http, free ports, data in one temp dir);
+ * resolves when every member's /health answers (the cluster has a leader). Registers stop() with
+ * t.teardown when t is given.
+ */
+export async function startTestEtcdCluster(
+  size: number,
   t?: Teardownable,
-  opts: TestApiserverOptions = {},
-): Promise<TestApiserver> {
+  opts: { log?: boolean } = {},
+): Promise<TestEtcdCluster> {
+  const log = opts.log ?? process.env.HADRILL_TEST_LOG === '1';
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-etcd-cluster-'));
+  liveDirs.add(dir);
+  const members: TestEtcdMember[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(members.map((m) => kill(m.proc)));
+    await rm(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+  };
+  t?.teardown(stop);
+  try {
+    const ports: { name: string; client: string; peer: string }[] = [];
+    for (let i = 1; i <= size; i++) {
+      const [cp, pp] = [await freePort(), await freePort()];
+      ports.push({ name: `m${i}`, client: `http://127.0.0.1:${cp}`, peer: `http://127.0.0.1:${pp}` });
+    }
+    const cluster = ports.map((p) => `${p.name}=${p.peer}`).join(',');
+    for (const p of ports) {
+      const args = etcdArgs(p.name, path.join(dir, p.name), p.client, p.peer, cluster);
+      const proc = track(spawn('etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] }), `etcd ${p.name}`, log);
+      members.push({ name: p.name, endpoint: p.client, proc });
+    }
+    await Promise.all(
+      members.map((m) =>
+        waitFor(`etcd ${m.name}`, 15_000, async () => (await fetch(`${m.endpoint}/health`)).ok, m.proc),
+      ),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint: members.map((m) => m.endpoint).join(','), members, stop };
+}
+
+/** Starts etcd (unless given) and one apiserver; registers stop() with t.teardown when t is given. */
+export async function startTestApiserver<E extends EtcdServers = TestEtcd>(
+  t?: Teardownable,
+  opts: TestApiserverOptions<E> = {},
+): Promise<TestApiserver<E>> {
   const log = opts.log ?? process.env.HADRILL_TEST_LOG === '1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hadrill-api-'));
   liveDirs.add(dir);
@@ -223,8 +295,10 @@ export async function startTestApiserver(
   };
   t?.teardown(stop);
   try {
-    const etcd = opts.etcd ?? (await startTestEtcd({ log }));
-    if (!opts.etcd) cleanups.push(etcd.stop);
+    const own = opts.etcd ? undefined : await startTestEtcd({ log });
+    if (own) cleanups.push(own.stop);
+    // E is TestEtcd (the default) whenever no etcd is given
+    const etcd = (opts.etcd ?? own) as E;
     const address = opts.address ?? '127.0.0.1';
     if (!address.startsWith('127.')) throw new Error(`test apiservers bind loopback only (got ${address})`);
     const pki = path.join(dir, 'pki');

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { noop } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
+import { EtcdBalancer } from './etcd-balancer.ts';
 
 export interface EtcdClientConfig {
   readonly servers: readonly string[];
@@ -50,11 +51,14 @@ export function etcdCredentials(
  * The client the apiserver uses: fast reconnects (grpc's default backoff grows to 120 s, which
  * would delay recovery after an etcd restart), keepalive to detect a silently dead connection
  * (partition), no retries and no circuit breaker (a failing member must show at once in
- * /readyz and recover as soon as it answers again).
+ * /readyz and recover as soon as it answers again). With several servers (kubeadm's external
+ * etcd), calls go round robin over the members whose channel is READY, as clientv3's round_robin
+ * balancer does (etcd-balancer.ts); with one, the host policy lets every call through.
  */
 export function newEtcdClient(c: EtcdClientConfig): Etcd3 {
   const credentials = etcdCredentials(c);
-  return new Etcd3({
+  const balancer = c.servers.length > 1 ? new EtcdBalancer() : undefined;
+  const etcd = new Etcd3({
     hosts: [...c.servers],
     dialTimeout: 2000,
     ...(credentials ? { credentials } : {}),
@@ -64,6 +68,13 @@ export function newEtcdClient(c: EtcdClientConfig): Etcd3 {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5000,
     },
-    faultHandling: { host: () => noop, global: noop },
+    faultHandling: { host: balancer?.hostPolicy ?? (() => noop), global: noop },
   });
+  try {
+    balancer?.attach(etcd);
+  } catch (err) {
+    etcd.close();
+    throw err;
+  }
+  return etcd;
 }
