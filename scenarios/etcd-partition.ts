@@ -14,6 +14,7 @@
 
 import { apiserverUnready, leaderElection } from '../src/analysis/etcd.ts';
 import { etcdElectionWindow, lbFailoverWindow } from '../src/analysis/expected.ts';
+import type { Finding } from '../src/analysis/types.ts';
 import { partitionFault } from '../src/faults/network.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
@@ -46,6 +47,31 @@ const withAssumed = (t: HaTimings) => ({
  */
 export const lbDropMs = (t: HaTimings): number => 1000 * lbFailoverWindow(withAssumed(t))!.max;
 
+/**
+ * kube-apiserver's etcd client keepalive: a ping after 30 s without reads, 10 s for its answer
+ * (staging/src/k8s.io/apiserver/pkg/storage/storagebackend/factory/etcd3.go keepaliveTime,
+ * keepaliveTimeout); the lab's apiserver pings after 10 s, answer within 5 s
+ * (src/kube/apiserver/etcd-client.ts).
+ */
+const KEEPALIVE_S = { upstream: { time: 30, timeout: 10 }, lab: { time: 10, timeout: 5 } } as const;
+
+/**
+ * The finding of a cut external member (no apiserver on its host): what it costs instead of an
+ * unready apiserver. Every apiserver lists all members in --etcd-servers and sends each request
+ * to one it is connected to (etcd clientv3 over gRPC's round_robin: client/v3/client.go); the
+ * connection to the cut member stays up until the keepalive gives up on it, so meanwhile the
+ * requests sent on it (about 1 in n) hang or fail, through every apiserver.
+ */
+export function externalMemberFinding(members: number, target: 'lab' | 'upstream'): Finding {
+  const k = KEEPALIVE_S[target];
+  const who = target === 'lab' ? "the lab's apiserver" : 'kube-apiserver';
+  return {
+    id: 'external-etcd-partition',
+    severity: 'info',
+    message: `external etcd: the cut member runs no apiserver, so no apiserver turns unready (apiserver_unready_s does not apply) and the LB drops none; instead every apiserver keeps sending about 1 in ${members} requests on its connection to the cut member until its etcd client's keepalive gives up on it (${who}: a ping after ${k.time} s without an answer, ${k.timeout} s to answer: up to ${k.time + k.timeout} s), and those requests hang or fail through every apiserver (api_outage_s).`,
+  };
+}
+
 /** Longest election after the leader is cut (ms): the etcd_leader_election_s window's bound. */
 export const electionMaxMs = (t: HaTimings): number => 1000 * etcdElectionWindow(withAssumed(t))!.max;
 
@@ -62,6 +88,13 @@ export const etcdPartition: Scenario = {
     ['rpo_window_s', '<=', 0],
   ]),
   informational: ['apiserver_unready_s', 'etcd_catchup_s'],
+  analysis(ctx, fault) {
+    const t = ctx.target.topology;
+    if (fault.aim.ip || t.apiservers.some((a) => a.host === fault.aim.host)) return {};
+    return {
+      findings: [externalMemberFinding(t.etcd.length, t.kind === 'lab' ? 'lab' : 'upstream')],
+    };
+  },
   async fault(ctx) {
     const t = ctx.target.topology;
     const m = ctx.options.member ? pickMember(t, ctx.options.member) : await etcdLeader(t);

@@ -126,7 +126,9 @@ function issueFn(s: CertSpec): string {
 
 const preamble = (s: CertSpec): string[] => [
   "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill issues the certificate on the node, with its CA)' >&2; exit 3; }",
-  `for f in ${s.cert} ${s.key} ${s.caCert} ${s.caKey}; do [ -f "$f" ] || { echo "$f is missing: not a kubeadm control plane with a local CA key (external CA?)" >&2; exit 3; }; done`,
+  `for f in ${s.cert} ${s.key} ${s.caCert}; do [ -f "$f" ] || { echo "$f is missing: not a kubeadm node with this certificate" >&2; exit 3; }; done`,
+  // kubeadm's HA etcd guide keeps etcd/ca.key on the first etcd host only (setup-ha-etcd-with-kubeadm.md).
+  `[ -f ${s.caKey} ] || { echo "${s.caKey} is missing on $(hostname): the drill signs with the CA key on the node itself; aim at a node that has it (--host: a stacked control plane, or the external etcd host where the etcd certificates were made, the guide's HOST0), or an external CA signs elsewhere" >&2; exit 3; }`,
   `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
 ];
 

@@ -123,7 +123,21 @@ t.test('a missing CA key is named, nothing written', async (t) => {
     encoding: 'utf8',
   });
   t.equal(r.status, 3);
-  t.match(r.stderr, /etcd\/peer\.crt is missing: not a kubeadm control plane/);
+  t.match(r.stderr, /etcd\/peer\.crt is missing: not a kubeadm node with this certificate/);
+  // An external etcd host without the etcd CA key (the HA etcd guide keeps it on its HOST0 only).
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), 'hadrill-nokey-'));
+  t.teardown(() => fs.rmSync(other, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(other, 'etcd'));
+  fs.copyFileSync(path.join(pki, 'ca.crt'), path.join(other, 'etcd/ca.crt'));
+  fs.copyFileSync(path.join(pki, 'apiserver.crt'), path.join(other, 'etcd/peer.crt'));
+  fs.copyFileSync(path.join(pki, 'apiserver.key'), path.join(other, 'etcd/peer.key'));
+  const before = fs.readdirSync(path.join(other, 'etcd')).sort();
+  const k = spawnSync('sh', ['-c', expireCertScript('etcd-peer').replaceAll('/etc/kubernetes/pki', other)], {
+    encoding: 'utf8',
+  });
+  t.equal(k.status, 3);
+  t.match(k.stderr, /etcd\/ca\.key is missing on .*aim at a node that has it \(--host/);
+  t.same(fs.readdirSync(path.join(other, 'etcd')).sort(), before, 'nothing written');
 });
 
 t.test('served: the certificate a TLS server presents', async (t) => {
