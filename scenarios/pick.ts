@@ -7,6 +7,7 @@ import { memberClient, memberStatus } from '../src/probes/etcd.ts';
 import type { KubeAccess } from '../src/probes/kube.ts';
 import type { ApiserverEndpoint, EtcdEndpoint, TargetHost, Topology } from '../src/targets/types.ts';
 import { LiveAimError, TargetError, UserError } from '../src/util/errors.ts';
+import { sleep } from '../src/util/time.ts';
 
 export function pickApiserver(t: Topology, host?: string): ApiserverEndpoint {
   if (t.apiservers.length === 0) throw new UserError(`target ${t.name} has no apiserver`);
@@ -61,7 +62,16 @@ export async function leaseHolder(
   return { identity, host: hostOfIdentity(t, identity), transitions: l.spec?.leaseTransitions };
 }
 
-/** The etcd member every member names as leader (from each member's own status, TLS when set). */
+/** How many times the members are asked before there is no leader to aim at, and the pause between. */
+const LEADER_TRIES = 3;
+const LEADER_RETRY_MS = 500;
+
+/**
+ * The etcd member every member names as leader (from each member's own status, TLS when set).
+ * A member that does not answer in time, or members that disagree (an election in progress), are
+ * asked again, up to LEADER_TRIES times (at most ~7.5 s): a drill about to start aims at the leader
+ * the cluster settles on, not at a moment's stall.
+ */
 export async function etcdLeader(t: Topology): Promise<EtcdEndpoint> {
   if (t.planOnly)
     throw new LiveAimError(
@@ -69,19 +79,24 @@ export async function etcdLeader(t: Topology): Promise<EtcdEndpoint> {
     );
   const clients = t.etcd.map((e) => ({ e, client: memberClient(e, 2000) }));
   try {
-    const views = await Promise.all(clients.map(async (x) => ({ e: x.e, v: await memberStatus(x.client) })));
-    const problems = views
-      .filter((x) => x.v.error || !x.v.leader)
-      .map((x) => `${x.e.member}: ${x.v.error ?? 'no leader'}`);
-    const leaders = new Set(views.map((x) => x.v.leader));
-    const id = leaders.size === 1 ? [...leaders][0] : undefined;
-    const leader = id ? views.find((x) => x.v.memberId === id)?.e : undefined;
-    if (!leader || problems.length > 0) {
-      throw new TargetError(
-        `no etcd leader all members agree on (${problems.join('; ') || `leaders seen: ${[...leaders].join(', ')}`}): pass --member to choose one`,
+    let why = '';
+    for (let i = 0; i < LEADER_TRIES; i++) {
+      if (i > 0) await sleep(LEADER_RETRY_MS);
+      const views = await Promise.all(
+        clients.map(async (x) => ({ e: x.e, v: await memberStatus(x.client) })),
       );
+      const problems = views
+        .filter((x) => x.v.error || !x.v.leader)
+        .map((x) => `${x.e.member}: ${x.v.error ?? 'no leader'}`);
+      const leaders = new Set(views.map((x) => x.v.leader));
+      const id = leaders.size === 1 ? [...leaders][0] : undefined;
+      const leader = id ? views.find((x) => x.v.memberId === id)?.e : undefined;
+      if (leader && problems.length === 0) return leader;
+      why = problems.join('; ') || `leaders seen: ${[...leaders].join(', ')}`;
     }
-    return leader;
+    throw new TargetError(
+      `no etcd leader all members agree on after ${LEADER_TRIES} tries (${why}): pass --member to choose one`,
+    );
   } finally {
     for (const x of clients) x.client.close();
   }

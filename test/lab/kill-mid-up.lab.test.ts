@@ -54,7 +54,7 @@ t.test('bad input: unknown command and bad flag values exit 2 and say what to fi
   t.match(workers.stderr, /--workers must be a whole number from 1 to 3/);
   const members = await lab('up', '--etcd-members', '4');
   t.equal(members.code, 2);
-  t.match(members.stderr, /--etcd-members must be 3 or 5 \(an odd number of stacked members/);
+  t.match(members.stderr, /--etcd-members must be 3 or 5 \(an odd number of etcd members/);
   const lbs = await lab('up', '--lbs', '3');
   t.equal(lbs.code, 2);
   t.match(lbs.stderr, /--lbs must be 1 \(haproxy alone, a single point of failure\) or 2/);
@@ -98,5 +98,8 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
   t.match(clash.stderr, /run 'npm run lab -- down' before/);
   const five = await lab('up', '--preset', 'fast', '--etcd-members', '5');
   t.equal(five.code, 2, 'five members over a running three-member lab is a user error');
-  t.match(five.stderr, /already up with preset 'fast', 3 etcd members, 2 LB\(s\).*with 5 etcd members/);
+  t.match(
+    five.stderr,
+    /already up with preset 'fast', 3 stacked etcd members, 2 LB\(s\).*with 5 stacked etcd members/,
+  );
 });

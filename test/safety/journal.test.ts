@@ -107,6 +107,28 @@ t.test('interlocks: quorum, every apiserver, the only LB; declared outages pass'
     [],
     'one of two LBs is fine',
   );
+  // External etcd: a control plane offline takes no member; two etcd hosts offline take quorum.
+  const external = topo({
+    hosts: [
+      ...['cp1', 'cp2'].map((name) => ({ name, roles: ['control-plane' as const], address: name })),
+      ...['e1', 'e2', 'e3'].map((name) => ({ name, roles: ['etcd' as const], address: name })),
+    ],
+    etcd: ['e1', 'e2', 'e3'].map((h) => ({ host: h, member: h, url: h })),
+  });
+  const offline = (...hosts: string[]) => ({
+    impact: hosts.map((host) => ({ kind: 'host-offline' as const, host })),
+  });
+  t.same(
+    interlockViolations(offline('cp1'), external),
+    [],
+    'external etcd: a control plane offline keeps every member',
+  );
+  t.same(interlockViolations(offline('e1'), external), [], 'one etcd host of three');
+  t.match(
+    interlockViolations(offline('e1', 'e2'), external).join(),
+    /it would leave 1 of 3 etcd members, below quorum \(2\)/,
+    'two etcd hosts: below quorum',
+  );
   const cpHost = topo({ hosts: [{ name: 'cp1', roles: ['control-plane', 'etcd'], address: 'a' }] });
   t.same(
     interlockViolations({ impact: [{ kind: 'host-offline', host: 'cp1' }] }, cpHost),

@@ -3,7 +3,7 @@ import t from 'tap';
 import { kubeletVariant, pickWorker } from '../../scenarios/kubelet-stop.ts';
 import { lbVariant } from '../../scenarios/lb-stop.ts';
 import { leaderComponent, leaderKill } from '../../scenarios/leader-kill.ts';
-import { hostOfIdentity, pickMember } from '../../scenarios/pick.ts';
+import { etcdLeader, hostOfIdentity, pickMember } from '../../scenarios/pick.ts';
 import { restartPlan } from '../../scenarios/rolling-restart.ts';
 import type { KubeAccess } from '../../src/probes/kube.ts';
 import { TimelineRecorder } from '../../src/timeline/recorder.ts';
@@ -113,3 +113,22 @@ t.test(
     );
   },
 );
+
+t.test('the etcd leader: members that do not answer are asked again, then the error says so', async (t) => {
+  // Closed loopback ports: refused at once, so the test measures the retries' pauses.
+  const closed = {
+    ...topo,
+    etcd: ['a', 'b', 'c'].map((m) => ({
+      host: m,
+      member: m,
+      url: 'http://127.0.0.1:1',
+      peerUrl: 'http://127.0.0.1:2',
+    })),
+  };
+  const start = performance.now();
+  await t.rejects(
+    etcdLeader(closed),
+    /no etcd leader all members agree on after 3 tries \(a: .*; b: .*; c: /,
+  );
+  t.ok(performance.now() - start >= 1000, 'two pauses of 500 ms between the three tries');
+});

@@ -128,10 +128,13 @@ t.test('partition: the host etcd ports from its manifest replace the defaults', 
     /--dports 2379,2380 /,
     'no facts: defaults',
   );
+  const snap = p.script({ kind: 'etcd-snapshot', host: 'cp1' });
   t.match(
-    p.script({ kind: 'etcd-snapshot', host: 'cp1' }),
-    /--endpoints=https:\/\/127\.0\.0\.1:12379 .*snapshot save \/data\/etcd\/hadrill-snapshot\.db\.part/,
+    snap,
+    /ep=https:\/\/127\.0\.0\.1:12379\n/,
+    "no client URL in a manifest: loopback and the host's client port",
   );
+  t.match(snap, /--endpoints="\$ep" .*snapshot save \/data\/etcd\/hadrill-snapshot\.db\.part/);
 });
 
 t.test('reachability: the ssh address and port, unless the link actions are overridden', async (t) => {
