@@ -25,18 +25,25 @@ function renewal(c: { readonly name: string; readonly ca: boolean }, externalEtc
   return `renew it (kubeadm certs renew ${c.name})`;
 }
 
-/**
- * `externalEtcd`: the hosts that are external etcd hosts (only etcd's certificates and an
- * apiserver-etcd-client pair there: the others are not listed as absent).
- */
+/** The certificates of a stacked etcd member, which a control plane with external etcd has not. */
+const MEMBER_CERTS = new Set(['etcd-server', 'etcd-peer', 'etcd-healthcheck-client']);
+
+export interface CertHostKinds {
+  /** External etcd hosts: only etcd's certificates and an apiserver-etcd-client pair (nothing else is "absent"). */
+  readonly externalEtcd?: ReadonlySet<string>;
+  /** Control planes without an etcd member (external etcd): its certificates are not "absent" there. */
+  readonly noMember?: ReadonlySet<string>;
+}
+
 export function certFindings(
   byHost: ReadonlyMap<string, readonly CertExpiry[]>,
   now: Date,
-  externalEtcd: ReadonlySet<string> = new Set(),
+  kinds: CertHostKinds = {},
 ): Finding[] {
   const out: Finding[] = [];
   for (const [host, certs] of byHost) {
-    const etcdHost = externalEtcd.has(host);
+    const etcdHost = kinds.externalEtcd?.has(host) ?? false;
+    const noMember = kinds.noMember?.has(host) ?? false;
     const parts: string[] = [];
     for (const c of certs) {
       if (c.state === 'absent') continue;
@@ -66,7 +73,11 @@ export function certFindings(
           message: `${what} expires in ${days} day(s), on ${date} (under ${EXPIRY_WARNING_DAYS}): ${c.name === 'kubelet-client' ? renewal(c, etcdHost) : 'renew it before then'}`,
         });
     }
-    const absent = etcdHost ? [] : certs.filter((c) => c.state === 'absent').map((c) => c.name);
+    const absent = etcdHost
+      ? []
+      : certs
+          .filter((c) => c.state === 'absent' && !(noMember && MEMBER_CERTS.has(c.name)))
+          .map((c) => c.name);
     out.push({
       id: `cert-expiry:${host}`,
       severity: 'info',

@@ -67,5 +67,9 @@ async function certExpiry(target: Target, now: Date): Promise<Finding[]> {
         message: `${x.host}: certificate expiry not read: ${x.why}`,
       });
   }
-  return [...certFindings(byHost, now, new Set(etcdOnly)), ...unread];
+  const noMember = cps.filter((h) => !target.topology.etcd.some((m) => m.host === h));
+  return [
+    ...certFindings(byHost, now, { externalEtcd: new Set(etcdOnly), noMember: new Set(noMember) }),
+    ...unread,
+  ];
 }

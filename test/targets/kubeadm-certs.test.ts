@@ -114,7 +114,9 @@ t.test('findings: expired critical, under 30 days warning, every certificate in 
 
 t.test('an external etcd host: no absent list, and no kubeadm renewal to name', async (t) => {
   const DAY = 86_400_000;
-  const later = certFindings(new Map([['e1', certs]]), new Date(Date.now() + 11 * DAY), new Set(['e1']));
+  const later = certFindings(new Map([['e1', certs]]), new Date(Date.now() + 11 * DAY), {
+    externalEtcd: new Set(['e1']),
+  });
   const info = later.find((x) => x.id === 'cert-expiry:e1');
   t.match(info?.message, /^e1 certificates: .*etcd-peer 28 d/);
   t.notMatch(info?.message, /absent/, "the control planes' files are not missing there");
@@ -124,6 +126,36 @@ t.test('an external etcd host: no absent list, and no kubeadm renewal to name', 
   // the same certificates on a control plane keep kubeadm's renewal and the absent list
   const cp = certFindings(new Map([['e1', certs]]), new Date(Date.now() + 11 * DAY));
   t.match(cp.find((x) => x.id === 'cert-expiry:e1')?.message, /absent: /);
+});
+
+t.test('a control plane with external etcd: its missing member certificates are not listed', async (t) => {
+  const missing = [
+    ...certs,
+    ...['etcd-healthcheck-client', 'etcd-server'].map((name) => ({
+      name,
+      state: 'absent' as const,
+      ca: false,
+    })),
+  ];
+  const stacked = certFindings(new Map([['cp1', missing]]), new Date()).find(
+    (x) => x.id === 'cert-expiry:cp1',
+  );
+  t.match(
+    stacked?.message,
+    /absent: .*etcd-healthcheck-client/,
+    'stacked: a member certificate missing is said',
+  );
+  const external = certFindings(new Map([['cp1', missing]]), new Date(), { noMember: new Set(['cp1']) }).find(
+    (x) => x.id === 'cert-expiry:cp1',
+  );
+  const absent = (m?: string) => /; absent: (.*)$/.exec(m ?? '')?.[1] ?? '';
+  t.match(absent(stacked?.message), /etcd-healthcheck-client, etcd-server/);
+  t.notMatch(
+    absent(external?.message),
+    /(^|, )etcd-(server|peer|healthcheck-client)(,|$)/,
+    'no member on it: not missing',
+  );
+  t.match(external?.message, /absent: .*scheduler\.conf/, 'the others still are');
 });
 
 t.test(
