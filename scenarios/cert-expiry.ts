@@ -175,12 +175,17 @@ export const certExpiry: Scenario = {
     const u = new URL(url);
     const address = u.hostname;
     const port = Number(u.port || (cert === 'apiserver' ? 443 : 2380));
+    // Where the CA's key may be when the host has none: the hosts that hold the same CA's
+    // certificates (kubeadm's HA etcd guide keeps etcd/ca.key on its first etcd host only).
+    const peers = cert === 'apiserver' ? t.apiservers.map((a) => a.host) : t.etcd.map((e) => e.host);
+    const signers = [...new Set(peers)].filter((h) => h !== host);
     return certExpiryFault({
       host,
       cert,
       address,
       port,
       serveWaitS: SERVE_WAIT_S,
+      signers,
       ...(api ? { ip: api.ip } : {}),
       ...(member ? { member: member.member } : {}),
     });

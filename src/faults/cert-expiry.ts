@@ -2,13 +2,17 @@
  * cert-expiry: one component's certificate replaced by an expired one from the same CA, and the
  * component restarted onto it (src/targets/kubeadm-cert-expiry.ts). Proof: the component's port
  * presents a certificate that is not the one it presented before and whose notAfter has passed.
- * Heal: renew it where the drill expired it (kubeadm certs renew, else the node's CA), restart
+ * The expired certificate is signed with the CA's key on the node; where the node has none (an
+ * external etcd host but the one the HA etcd guide made the certificates on), it is signed on the
+ * first of `signers` that has it, from a request made on the node, with its renewal kept on the node
+ * for the heal (src/targets/kubeadm-cert-signer.ts).
+ * Heal: renew it where the drill expired it (the kept renewal, else kubeadm certs renew, else the node's CA), restart
  * the component when it was renewed or still presents an expired certificate, and wait until it
  * presents a valid one. Idempotent: a heal replayed after a finished one finds nothing to renew
  * and a valid certificate served, and changes nothing.
  */
 import type { ExpirableCert } from '../targets/kubeadm-cert-expiry.ts';
-import { CERT_SPECS, parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
+import { CERT_SPECS, NO_CA_KEY, parseCertLine, parseRenewed } from '../targets/kubeadm-cert-expiry.ts';
 import type { Action, Target } from '../targets/types.ts';
 import { waitFor } from '../util/time.ts';
 import { timed } from './effect.ts';
@@ -26,6 +30,11 @@ export interface CertExpiryOptions {
   readonly member?: string;
   /** How long the restarted component may take to present its certificate, s. */
   readonly serveWaitS: number;
+  /**
+   * Hosts that may hold the CA's key when `host` has none, tried in order (etcd-peer: the other
+   * etcd hosts; apiserver: the other control planes).
+   */
+  readonly signers?: readonly string[];
 }
 
 /** The restart's own bound: the pod's grace period and shutdown delay, then the start (kubeadm profile). */
@@ -43,6 +52,40 @@ export function certExpiryFault(o: CertExpiryOptions): Fault {
     port: o.port,
   };
   const restart: Action = { kind: 'restart', host: o.host, component: spec.component };
+  const request: Action = { kind: 'cert-request', host: o.host, cert: o.cert };
+  const install: Action = { kind: 'install-cert', host: o.host, cert: o.cert };
+  const signers = o.signers ?? [];
+
+  /**
+   * No CA key on the node: a request from it, the expired certificate and its renewal signed on
+   * the first signer that has the key, both installed on the node. Returns install's result.
+   */
+  const signedElsewhere = async (target: Target) => {
+    const req = await runAction(target, request);
+    if (req.code !== 0) throw failed(req, `making a request from the ${o.cert} certificate`);
+    const tried: string[] = [];
+    for (const signer of signers) {
+      const sign = (validity: 'expired' | 'renewed') =>
+        runAction(
+          target,
+          { kind: 'sign-cert-request', host: signer, cert: o.cert, validity },
+          undefined,
+          req.stdout,
+        );
+      const expired = await sign('expired');
+      if (expired.code === NO_CA_KEY) {
+        tried.push(signer);
+        continue;
+      }
+      if (expired.code !== 0) throw failed(expired, `signing the expired ${o.cert} certificate on ${signer}`);
+      const renewed = await sign('renewed');
+      if (renewed.code !== 0) throw failed(renewed, `signing the renewal of ${o.cert} on ${signer}`);
+      return runAction(target, install, undefined, `${expired.stdout.trim()}\n${renewed.stdout.trim()}\n`);
+    }
+    throw new Error(
+      `${spec.caKey} is on neither ${o.host} nor ${tried.join(', ') || '(no other host to try)'}: the drill signs with the CA's key on a cluster host; with an external CA, renew and expire by hand`,
+    );
+  };
   const impact: Impact[] =
     spec.component === 'kube-apiserver'
       ? [{ kind: 'apiserver', host: o.host }]
@@ -80,6 +123,30 @@ export function certExpiryFault(o: CertExpiryOptions): Fault {
         expire,
         `${spec.cert} expired yesterday (original kept as ${spec.cert}.before-expiry); prints its serial`,
       ),
+      ...(signers.length > 0
+        ? [
+            step(
+              target,
+              'inject',
+              request,
+              `only if ${o.host} has no ${spec.caKey} (exit ${NO_CA_KEY} above): a request from its certificate and key`,
+            ),
+            ...signers.map((signer) =>
+              step(
+                target,
+                'inject',
+                { kind: 'sign-cert-request', host: signer, cert: o.cert, validity: 'expired' },
+                `then signed on ${signer} if it has ${spec.caKey} (expired, and the same for the renewal), else the next`,
+              ),
+            ),
+            step(
+              target,
+              'inject',
+              install,
+              'the expired certificate installed, its renewal kept for the heal; prints its serial',
+            ),
+          ]
+        : []),
       {
         ...step(target, 'inject', restart, `${spec.component} restarted: prints its old and new pid`),
         timeoutS: RESTART_TIMEOUT_MS / 1000,
@@ -105,7 +172,8 @@ export function certExpiryFault(o: CertExpiryOptions): Fault {
           effect: false,
           reason: `${spec.component} on ${o.host} already presents an expired certificate (${was.notAfter.toISOString()})`,
         };
-      const ex = await runAction(target, expire);
+      let ex = await runAction(target, expire);
+      if (ex.code === NO_CA_KEY && signers.length > 0) ex = await signedElsewhere(target);
       if (ex.code !== 0) throw failed(ex, `issuing an expired ${o.cert} certificate`);
       const issued = parseCertLine(ex.stdout);
       if (!issued)

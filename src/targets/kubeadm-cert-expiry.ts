@@ -88,6 +88,15 @@ export const CERT_SPECS: Readonly<Record<ExpirableCert, CertSpec>> = {
 export const BACKUP_SUFFIX = '.before-expiry';
 
 /**
+ * Exit status of a script that needs the CA's key on its host and did not find it there: the
+ * certificate is then signed on a host that has it (kubeadm-cert-signer.ts).
+ */
+export const NO_CA_KEY = 5;
+
+/** Where the renewal signed with an expired certificate made elsewhere is kept until the heal (kubeadm-cert-signer.ts). */
+export const renewalFile = (name: ExpirableCert): string => `${CERT_SPECS[name].cert}.renewal`;
+
+/**
  * Shell, in a scratch directory `$d`: `utc` (seconds since the epoch as openssl's UTC time) and a
  * throwaway CA database for `openssl ca`, which keeps the request's subject and extensions
  * (`copy_extensions = copyall`, any subject, a random serial). Shared with
@@ -98,6 +107,34 @@ export const CA_DATABASE: readonly string[] = [
   `printf '%s\\n' '[ca]' 'default_ca = drill' '[drill]' "database = $d/index.txt" "new_certs_dir = $d" "serial = $d/serial" 'default_md = sha256' 'policy = any' 'copy_extensions = copyall' 'unique_subject = no' '[any]' 'commonName = supplied' 'organizationName = optional' > "$d/ca.cnf"`,
   ': > "$d/index.txt"; od -An -N8 -tx1 /dev/urandom | tr -d " \\n" > "$d/serial"; echo >> "$d/serial"',
 ];
+
+/**
+ * Shell: stdin's two certificates, the expired one and its renewal (signed elsewhere: a node
+ * without the CA's key), in `$new` and `$renewal`; exit 2 unless stdin is exactly that. Shared by
+ * kubeadm-cert-signer.ts and kubeadm-kubelet-cert.ts.
+ */
+export const TWO_CERTS_FROM_STDIN: readonly string[] = [
+  'd=$(mktemp -d) || exit 1',
+  `trap 'rm -rf "$d"' EXIT`,
+  `awk -v d="$d" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/c" n ".pem")}'`,
+  `[ -f "$d/c1.pem" ] && [ -f "$d/c2.pem" ] && openssl x509 -in "$d/c1.pem" -noout 2>/dev/null && openssl x509 -in "$d/c2.pem" -noout 2>/dev/null || { echo 'stdin is not two certificates (the expired one, then its renewal)' >&2; exit 2; }`,
+  'new=$(cat "$d/c1.pem"); renewal=$(cat "$d/c2.pem")',
+];
+
+/** Shell: openssl 3 or newer on the host (x509 -copy_extensions), else exit 3. */
+export const NEED_OPENSSL3: readonly string[] = [
+  "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill makes the certificate with it)' >&2; exit 3; }",
+  `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
+];
+
+/**
+ * Shell: `$nb`/`$na` (epoch seconds) of a certificate signed for the drill: expired [now − 2 d,
+ * now − 1 d], or renewed [now − 5 min, now + 365 d] (kubeadm's CertificateValidity).
+ */
+export const validityDates = (validity: 'expired' | 'renewed'): string =>
+  validity === 'expired'
+    ? 'now=$(date +%s); nb=$((now - 172800)); na=$((now - 86400))'
+    : 'now=$(date +%s); nb=$((now - 300)); na=$((now + 365 * 86400))';
 
 /** Shell: `$d/req.pem` signed with the CA into `$d/new.pem`, valid from `$nb` to `$na` (epoch seconds). */
 export const caSign = (caCert: string, caKey: string): string =>
@@ -128,7 +165,7 @@ const preamble = (s: CertSpec): string[] => [
   "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill issues the certificate on the node, with its CA)' >&2; exit 3; }",
   `for f in ${s.cert} ${s.key} ${s.caCert}; do [ -f "$f" ] || { echo "$f is missing: not a kubeadm node with this certificate" >&2; exit 3; }; done`,
   // kubeadm's HA etcd guide keeps etcd/ca.key on the first etcd host only (setup-ha-etcd-with-kubeadm.md).
-  `[ -f ${s.caKey} ] || { echo "${s.caKey} is missing on $(hostname): the drill signs with the CA key on the node itself; aim at a node that has it (--host: a stacked control plane, or the external etcd host where the etcd certificates were made, the guide's HOST0), or an external CA signs elsewhere" >&2; exit 3; }`,
+  `[ -f ${s.caKey} ] || { echo "${s.caKey} is missing on $(hostname): the certificate is signed on a host that has the CA's key" >&2; exit ${NO_CA_KEY}; }`,
   `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
 ];
 
@@ -153,6 +190,7 @@ export function renewCertScript(name: ExpirableCert): string {
   const backup = `${s.cert}${BACKUP_SUFFIX}`;
   return [
     `[ -f ${backup} ] || { echo 'renewed-by=none: no ${backup}, nothing the drill expired'; exit 0; }`,
+    ...keptRenewalLines(name),
     ...preamble(s),
     issueFn(s),
     `if command -v kubeadm >/dev/null 2>&1 && kubeadm certs renew ${s.kubeadmName} >&2; then by=kubeadm; else`,
@@ -192,4 +230,26 @@ export function parseCertLine(stdout: string): { serial: string; notAfter: Date 
 export function parseRenewed(stdout: string): 'kubeadm' | 'openssl' | 'none' | undefined {
   const m = /renewed-by=(kubeadm|openssl|none)\b/.exec(stdout);
   return m ? (m[1] as 'kubeadm' | 'openssl' | 'none') : undefined;
+}
+
+/**
+ * Shell for the start of renew-cert: where the drill kept a renewal, install it (checked against
+ * the node's key, not expired), then remove it and the backup (last), print `renewed-by=openssl
+ * notAfter=…` and exit; otherwise fall through to the renewal with the CA on the node.
+ */
+export function keptRenewalLines(name: ExpirableCert): string[] {
+  const s = CERT_SPECS[name];
+  const backup = `${s.cert}${BACKUP_SUFFIX}`;
+  const renewal = renewalFile(name);
+  return [
+    `if [ -f ${renewal} ]; then`,
+    "  command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
+    `  [ "$(openssl x509 -in ${renewal} -noout -pubkey)" = "$(openssl pkey -in ${s.key} -pubout)" ] || { echo "the kept renewal ${renewal} is not for ${s.key}: put ${backup} back in place of ${s.cert} and restart ${s.component}" >&2; exit 3; }`,
+    `  openssl x509 -in ${renewal} -noout -checkend 0 >/dev/null || { echo 'the kept renewal has expired too' >&2; exit 1; }`,
+    `  cp ${renewal} ${s.cert}.drill-tmp && chmod 0644 ${s.cert}.drill-tmp && mv -f ${s.cert}.drill-tmp ${s.cert} || exit 1`,
+    `  rm -f ${renewal}; rm -f ${backup}`,
+    `  echo "renewed-by=openssl notAfter=$(openssl x509 -in ${s.cert} -noout -enddate | sed 's/^notAfter=//')"`,
+    '  exit 0',
+    'fi',
+  ];
 }

@@ -24,7 +24,14 @@
  * path. `kubelet-client-state` reads the node's side in one line (see kubeletClientStateScript).
  */
 
-import { CA_DATABASE, caSign, certLineOf } from './kubeadm-cert-expiry.ts';
+import {
+  CA_DATABASE,
+  caSign,
+  certLineOf,
+  NEED_OPENSSL3,
+  TWO_CERTS_FROM_STDIN,
+  validityDates,
+} from './kubeadm-cert-expiry.ts';
 
 export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 const BACKUP = `${KUBELET_CLIENT_PEM}.before-expiry`;
@@ -37,10 +44,6 @@ const PKI = '/etc/kubernetes/pki';
 export type KubeletCertValidity = 'expired' | 'renewed';
 export type KubeletCertInstall = 'expire' | 'renew';
 
-const needOpenssl3 = [
-  "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill makes the certificate with it)' >&2; exit 3; }",
-  `openssl version | grep -q '^OpenSSL [3-9]' || { echo "$(openssl version): OpenSSL 3 or newer is needed (x509 -copy_extensions)" >&2; exit 3; }`,
-];
 const needFile = `[ -f ${KUBELET_CLIENT_PEM} ] || { echo 'no ${KUBELET_CLIENT_PEM}: not a kubeadm node whose kubelet rotates its client certificate' >&2; exit 3; }`;
 /** `serial=<hex> notAfter=<date>` of the node's certificate, as kubeadm-cert-expiry.ts parseCertLine reads it. */
 const certLine = certLineOf(KUBELET_CLIENT_PEM);
@@ -100,7 +103,7 @@ export function parseKubeletClientState(stdout: string): KubeletClientState | un
 /** Step 1, on the node: a request (PEM) from the original certificate and the node's key. */
 export function kubeletCsrScript(): string {
   return [
-    ...needOpenssl3,
+    ...NEED_OPENSSL3,
     needFile,
     `from=${KUBELET_CLIENT_PEM}; [ -f ${BACKUP} ] && from=${BACKUP}`,
     'openssl x509 -x509toreq -in "$from" -signkey "$from" -copy_extensions copyall',
@@ -109,12 +112,8 @@ export function kubeletCsrScript(): string {
 
 /** Step 2, on a control plane: the request on stdin signed by the cluster CA; prints the certificate. */
 export function signKubeletCsrScript(validity: KubeletCertValidity): string {
-  const dates =
-    validity === 'expired'
-      ? 'now=$(date +%s); nb=$((now - 172800)); na=$((now - 86400))'
-      : 'now=$(date +%s); nb=$((now - 300)); na=$((now + 365 * 86400))';
   return [
-    ...needOpenssl3,
+    ...NEED_OPENSSL3,
     `for f in ${PKI}/ca.crt ${PKI}/ca.key; do [ -f "$f" ] || { echo "$f is missing: sign on a kubeadm control plane with the cluster CA's key" >&2; exit 3; }; done`,
     'd=$(mktemp -d) || exit 1',
     `trap 'rm -rf "$d"' EXIT`,
@@ -122,7 +121,7 @@ export function signKubeletCsrScript(validity: KubeletCertValidity): string {
     `subj=$(openssl req -in "$d/req.pem" -noout -subject 2>/dev/null) || { echo 'stdin is not a certificate request' >&2; exit 2; }`,
     `printf '%s\\n' "$subj" | grep -q 'CN *= *system:node:' || { echo "not a kubelet's request ($subj): refused" >&2; exit 3; }`,
     ...CA_DATABASE,
-    dates,
+    validityDates(validity),
     `${caSign(`${PKI}/ca.crt`, `${PKI}/ca.key`)} 2>"$d/err" || { cat "$d/err" >&2; exit 1; }`,
     'cat "$d/new.pem"',
   ].join('\n');
@@ -164,11 +163,7 @@ export function installKubeletCertScript(mode: KubeletCertInstall): string {
   return [
     "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
     needFile,
-    'd=$(mktemp -d) || exit 1',
-    `trap 'rm -rf "$d"' EXIT`,
-    `awk -v d="$d" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/c" n ".pem")}'`,
-    `[ -f "$d/c1.pem" ] && [ -f "$d/c2.pem" ] && openssl x509 -in "$d/c1.pem" -noout 2>/dev/null && openssl x509 -in "$d/c2.pem" -noout 2>/dev/null || { echo 'stdin is not two certificates (the expired one, then its renewal)' >&2; exit 2; }`,
-    'new=$(cat "$d/c1.pem"); renewal=$(cat "$d/c2.pem")',
+    ...TWO_CERTS_FROM_STDIN,
     forKey('new', 'the certificate'),
     forKey('renewal', 'the renewal'),
     `printf '%s\\n' "$renewal" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewal is expired' >&2; exit 2; }`,

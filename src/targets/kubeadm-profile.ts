@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import type { CommandOverride } from './inventory.ts';
 import { expireCertScript, renewCertScript, servedCertScript } from './kubeadm-cert-expiry.ts';
+import { certRequestScript, installCertScript, signCertRequestScript } from './kubeadm-cert-signer.ts';
 import { certExpiryScript } from './kubeadm-certs.ts';
 import {
   dataStateScript,
@@ -173,7 +174,16 @@ export class KubeadmProfile implements HostProfile {
       vars.endpoints = a.endpoints.join(',');
       vars.mode = a.mode;
     }
-    if (a.kind === 'expire-cert' || a.kind === 'renew-cert' || a.kind === 'served-cert') vars.cert = a.cert;
+    if (
+      a.kind === 'expire-cert' ||
+      a.kind === 'renew-cert' ||
+      a.kind === 'served-cert' ||
+      a.kind === 'cert-request' ||
+      a.kind === 'sign-cert-request' ||
+      a.kind === 'install-cert'
+    )
+      vars.cert = a.cert;
+    if (a.kind === 'sign-cert-request') vars.validity = a.validity;
     if (a.kind === 'served-cert') {
       vars.address = a.address;
       vars.port = String(a.port);
@@ -289,6 +299,12 @@ export class KubeadmProfile implements HostProfile {
         return expireCertScript(a.cert);
       case 'renew-cert':
         return renewCertScript(a.cert);
+      case 'cert-request':
+        return certRequestScript(a.cert);
+      case 'sign-cert-request':
+        return signCertRequestScript(a.cert, a.validity);
+      case 'install-cert':
+        return installCertScript(a.cert);
       case 'served-cert':
         return servedCertScript(a.cert, a.address, a.port);
       case 'kubelet-client-state':

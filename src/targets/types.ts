@@ -9,6 +9,7 @@ import type { Executor } from '../executors/types.ts';
 import type { MonitoringStack } from '../monitoring/stack.ts';
 import type { TimingInputs } from './defaults.ts';
 import type { ExpirableCert } from './kubeadm-cert-expiry.ts';
+import type { CertValidity } from './kubeadm-cert-signer.ts';
 import type { KubeletCertInstall, KubeletCertValidity } from './kubeadm-kubelet-cert.ts';
 import type { NetDegradeSpec } from './kubeadm-net-degrade.ts';
 import type { PartitionSpec } from './partition.ts';
@@ -172,8 +173,22 @@ export type Action =
    * component is restarted by a `restart` action after it.
    */
   | { readonly kind: 'expire-cert'; readonly host: string; readonly cert: ExpirableCert }
-  /** Renew `cert` where the drill expired it (kubeadm certs renew, else the CA on the node); prints `renewed-by=…`. Idempotent. */
+  /**
+   * Renew `cert` where the drill expired it (the renewal kept when it was signed elsewhere, else
+   * kubeadm certs renew, else the CA on the node); prints `renewed-by=…`. Idempotent.
+   */
   | { readonly kind: 'renew-cert'; readonly host: string; readonly cert: ExpirableCert }
+  /** A request (PEM) from the host's `cert` and its key, for a host with the CA's key to sign (src/targets/kubeadm-cert-signer.ts). */
+  | { readonly kind: 'cert-request'; readonly host: string; readonly cert: ExpirableCert }
+  /** The request on stdin signed with `cert`'s CA on this host; prints the certificate; exit 5 without the CA's key. */
+  | {
+      readonly kind: 'sign-cert-request';
+      readonly host: string;
+      readonly cert: ExpirableCert;
+      readonly validity: CertValidity;
+    }
+  /** The expired certificate and its renewal on stdin installed as the host's `cert` (the original kept once, the renewal kept for the heal). */
+  | { readonly kind: 'install-cert'; readonly host: string; readonly cert: ExpirableCert }
   /** The certificate served on `address:port`, seen from the host: `serial=<hex> notAfter=<date>`. */
   | {
       readonly kind: 'served-cert';

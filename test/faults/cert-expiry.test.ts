@@ -110,3 +110,79 @@ t.test('the plan: expire, restart, prove, renew, restart, verify', async (t) => 
     'verify-heal served-cert',
   ]);
 });
+
+t.test(
+  'no CA key on the node: signed on the first signer that has it, the heal installs the kept renewal',
+  async (t) => {
+    const target = fake();
+    target.noCaKey.add('cp2');
+    target.noCaKey.add('cp1');
+    const f = certExpiryFault({
+      host: 'cp2',
+      cert: 'etcd-peer',
+      address: '198.18.0.12',
+      port: 2380,
+      member: 'cp2',
+      serveWaitS: 2,
+      signers: ['cp1', 'cp3'],
+    });
+    const out = await f.inject({ target });
+    t.equal(out.effect, true, out.effect ? 'proven' : out.reason);
+    t.same(target.log, [
+      'served-cert cp2',
+      'expire-cert cp2',
+      'cert-request cp2',
+      'sign-cert-request cp1',
+      'sign-cert-request cp3',
+      'sign-cert-request cp3',
+      'install-cert cp2',
+      'restart cp2 etcd',
+      'served-cert cp2',
+    ]);
+    t.same(
+      target.inputs.slice(3, 7),
+      ['CSR cp2\n', 'CSR cp2\n', 'CSR cp2\n', 'CERT expired\nCERT renewed\n'],
+      "the node's request to the signers, the expired certificate and its renewal to the node",
+    );
+    t.equal(target.cert('cp2', 'etcd-peer').renewal, true, 'the renewal kept on the node');
+    target.log.length = 0;
+    const healed = await f.heal({ target });
+    t.match(healed, /renewed by openssl; etcd restarted/);
+    t.same(
+      target.log,
+      ['renew-cert cp2', 'served-cert cp2', 'restart cp2 etcd', 'served-cert cp2'],
+      'no signer needed',
+    );
+    // The plan says what happens where the node has no key.
+    t.same(
+      f
+        .plan(target)
+        .filter((s) => s.step === 'inject')
+        .map((s) => `${s.argv[0]} ${s.host}`),
+      [
+        'expire-cert cp2',
+        'cert-request cp2',
+        'sign-cert-request cp1',
+        'sign-cert-request cp3',
+        'install-cert cp2',
+        'restart cp2',
+      ],
+    );
+  },
+);
+
+t.test('no CA key on the node nor on any signer: the error names them, nothing installed', async (t) => {
+  const target = fake();
+  for (const h of ['cp1', 'cp2', 'cp3']) target.noCaKey.add(h);
+  const f = certExpiryFault({
+    host: 'cp2',
+    cert: 'etcd-peer',
+    address: '198.18.0.12',
+    port: 2380,
+    serveWaitS: 2,
+    signers: ['cp1', 'cp3'],
+  });
+  await t.rejects(f.inject({ target }), /etcd\/ca\.key is on neither cp2 nor cp1, cp3/);
+  t.notOk(target.log.includes('install-cert cp2'));
+  t.equal(target.cert('cp2', 'etcd-peer').backup, false, 'nothing changed on the node');
+});

@@ -51,6 +51,8 @@ export class FakeTarget implements Target {
   fsyncMetrics: (host: string) => string = () => '0.01 10';
   /** `fsync-delay-state` finds someone else's tracer (exit 4). */
   foreignTracer = false;
+  /** Hosts without the CA's key (cert-expiry signs elsewhere: exit 5 where it is missing). */
+  readonly noCaKey = new Set<string>();
   /** The last pid a restart gave. */
   private pid = 5000;
   /**
@@ -130,6 +132,7 @@ export class FakeTarget implements Target {
         return res(0, `4242 ${this.pid}\n`);
       }
       case 'expire-cert': {
+        if (this.noCaKey.has(a.host)) return res(5);
         const c = this.cert(a.host, a.cert);
         c.backup = true;
         c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: true };
@@ -138,6 +141,9 @@ export class FakeTarget implements Target {
       case 'renew-cert': {
         const c = this.cert(a.host, a.cert);
         if (!c.backup) return res(0, 'renewed-by=none: nothing the drill expired\n');
+        // Without the key, only the renewal kept when it was signed elsewhere renews it.
+        if (this.noCaKey.has(a.host) && !c.renewal) return res(5);
+        c.renewal = false;
         c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: false };
         c.backup = false;
         return res(
@@ -147,6 +153,20 @@ export class FakeTarget implements Target {
       }
       case 'served-cert':
         return res(0, certLine(this.cert(a.host, a.cert).served));
+      case 'cert-request':
+        return res(0, `CSR ${a.host}\n`);
+      case 'sign-cert-request':
+        if (this.noCaKey.has(a.host)) return res(5);
+        if (!opts?.input?.startsWith('CSR ')) return res(2);
+        return res(0, `CERT ${a.validity}\n`);
+      case 'install-cert': {
+        if (opts?.input !== 'CERT expired\nCERT renewed\n') return res(2);
+        const c = this.cert(a.host, a.cert);
+        c.backup = true;
+        c.renewal = true;
+        c.file = { serial: (++this.serial).toString(16).toUpperCase(), expired: true };
+        return res(0, certLine(c.file));
+      }
       case 'kubelet-client-state': {
         // The kubelet answers its healthz while it runs on a certificate it loaded valid; the
         // API refuses the file's certificate once expired.
