@@ -41,6 +41,13 @@ export async function holdLabLock(t: Test): Promise<void> {
  * one (test/lab/down.lab.test.ts, the last lab file, takes it down); otherwise the file starts from a clean lab and takes
  * it down at teardown. A lab that is not in steady state is never reused.
  */
+/**
+ * The suite's lab of another topology: one LB (lb-stop's single point of failure) and external
+ * etcd (e1..e3), so the files that need either share one bring-up (each another costs a down and
+ * an up of the lab).
+ */
+export const OTHER_TOPOLOGY = { lbs: 1, etcd: 'external' } as const;
+
 export async function labForTest(
   t: Test,
   preset: 'fast' | 'seeds' = 'fast',

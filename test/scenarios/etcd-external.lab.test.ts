@@ -13,10 +13,11 @@ import { etcdElectionWindow } from '../../src/analysis/expected.ts';
 import { etcdHosts, hostsByRole } from '../../src/lab/config.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
-import { labForTest } from '../helpers/lab.ts';
+import { labForTest, OTHER_TOPOLOGY } from '../helpers/lab.ts';
 import { detected, drill } from './drill.ts';
 
-const cfg = await labForTest(t, 'fast', 2, { etcd: 'external' });
+// External etcd; one LB as well (the suite's one other-topology lab: OTHER_TOPOLOGY).
+const cfg = await labForTest(t, 'fast', 2, OTHER_TOPOLOGY);
 const target = new LabTarget(cfg);
 t.teardown(() => target.close());
 const timings = await target.timings();

@@ -13,10 +13,11 @@ import { lbStop } from '../../scenarios/lb-stop.ts';
 import { hostsByRole } from '../../src/lab/config.ts';
 import { LabTarget } from '../../src/lab/target.ts';
 import { eventsOf } from '../../src/timeline/events.ts';
-import { labForTest } from '../helpers/lab.ts';
+import { labForTest, OTHER_TOPOLOGY } from '../helpers/lab.ts';
 import { drill } from './drill.ts';
 
-const cfg = await labForTest(t, 'fast', 2, { lbs: 1 });
+// One LB; its etcd is external as well (the suite's one other-topology lab: OTHER_TOPOLOGY).
+const cfg = await labForTest(t, 'fast', 2, OTHER_TOPOLOGY);
 
 t.test('one LB: haproxy alone, holding the VIP', async (t) => {
   t.same(

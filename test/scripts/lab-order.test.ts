@@ -38,7 +38,9 @@ t.test('first, default, other topology, last; empty groups left out', async (t) 
 t.test('the real lab files carry the markers where they need them, and only there', async (t) => {
   const lab = testFiles().filter(isLab);
   const read = (f: string) => fs.readFileSync(f, 'utf8');
-  const other = lab.filter((f) => /labForTest\([^)]*\{\s*(lbs|etcdMembers|etcd:)/.test(read(f)));
+  const other = lab.filter((f) =>
+    /labForTest\([^)]*(\{\s*(lbs|etcdMembers|etcd:)|OTHER_TOPOLOGY)/.test(read(f)),
+  );
   t.ok(other.length > 0, `files with another topology: ${other.join(', ')}`);
   const groups = labGroups(lab);
   t.equal(groups.length, 4, 'first, default, other topology, last');
