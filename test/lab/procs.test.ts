@@ -10,16 +10,21 @@ import { isAlive, terminate } from '../../src/lab/procs.ts';
 t.test(
   'terminate: onSignalled once, at the signal, before a graceful exit; never without a process',
   async (t) => {
-    // Exits 300 ms after SIGTERM, as a service shutting down cleanly.
-    const child = spawn('sh', ['-c', 'trap "sleep 0.3; exit 0" TERM; while :; do sleep 0.05; done'], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    // Exits 300 ms after SIGTERM, as a service shutting down cleanly; says when its trap is set (a
+    // fixed wait was not enough on a loaded machine: SIGTERM came before the trap and killed it).
+    const child = spawn(
+      'sh',
+      ['-c', 'trap "sleep 0.3; exit 0" TERM; echo ready; while :; do sleep 0.05; done'],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     t.teardown(() => {
       if (child.pid && isAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
     });
     const pid = child.pid!;
-    await new Promise((r) => setTimeout(r, 100));
+    await once(child.stdout!, 'data');
     const signalled: number[] = [];
     const before = performance.now();
     const out = await terminate(pid, { graceMs: 5000, onSignalled: () => signalled.push(performance.now()) });
