@@ -47,7 +47,7 @@ import { writeProbe } from '../src/probes/writes.ts';
 import { type Scenario, UNTIL_API_STEADY } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import type { TimingInputs } from '../src/targets/defaults.ts';
-import { type Component, hostsWithRole, type Topology } from '../src/targets/types.ts';
+import { type Component, externalEtcdHosts, hostsWithRole, type Topology } from '../src/targets/types.ts';
 
 /** How long each component may take to answer ready after its restart, s. */
 export const READY_WAIT_S = 60;
@@ -70,9 +70,8 @@ export interface RestartPlan {
  */
 export function restartPlan(t: Topology): RestartPlan {
   const controlPlanes = hostsWithRole(t, 'control-plane').map((h) => h.name);
-  const memberHosts = [...new Set(t.etcd.map((e) => e.host))];
-  const stacked = controlPlanes.filter((h) => memberHosts.includes(h));
-  const external = memberHosts.filter((h) => !controlPlanes.includes(h));
+  const stacked = controlPlanes.filter((h) => t.etcd.some((e) => e.host === h));
+  const external = externalEtcdHosts(t);
   const cpComponents = (h: string): Component[] => [
     'kube-apiserver',
     'kube-controller-manager',

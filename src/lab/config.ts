@@ -495,9 +495,11 @@ export const clusterRoles = (cfg: LabConfig, h: LabHost): ('control-plane' | 'et
       ? []
       : [h.role];
 
-/** Hosts that are Kubernetes Nodes (a kubelet registered with the API): control planes and workers. */
-export const nodeHosts = (cfg: LabConfig): LabHost[] =>
-  cfg.hosts.filter((h) => h.role === 'control-plane' || h.role === 'worker');
+/** A Kubernetes Node (a kubelet registered with the API): a control plane or a worker. */
+export const isNode = (h: LabHost): boolean => h.role === 'control-plane' || h.role === 'worker';
+
+/** Hosts that are Kubernetes Nodes. */
+export const nodeHosts = (cfg: LabConfig): LabHost[] => cfg.hosts.filter(isNode);
 
 /** The cluster's hosts: every lab host but the monitoring host. */
 export const clusterHosts = (cfg: LabConfig): LabHost[] => cfg.hosts.filter((h) => h.role !== 'monitoring');

@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
 import { enterHost } from './host.ts';
 import { labProfile } from './profile.ts';
-import { allStaticPodStates, isStaticPod, staticPodStates } from './static-pods.ts';
+import { allStaticPodStates, isStaticPod, staticPodNames } from './static-pods.ts';
 import { Supervisor } from './supervisor.ts';
 
 export const STOP_SIGNALS = ['TERM', 'KILL', 'INT', 'STOP'] as const;
@@ -27,7 +27,7 @@ export function componentsOn(cfg: LabConfig, host: string): string[] {
     .components()
     .filter((c) => c.host === host)
     .map((c) => c.name);
-  return [...staticPodStates(cfg, h).map((p) => p.name), ...supervised];
+  return [...staticPodNames(cfg, h), ...supervised];
 }
 
 function checkComponent(cfg: LabConfig, host: string, component: string): void {

@@ -15,18 +15,13 @@ import type { MemberStatus } from '../probes/etcd-health.ts';
 import type { EtcdEndpoint } from '../targets/types.ts';
 import type { LabConfig, LabHost } from './config.ts';
 import { etcdHosts, hostRoot } from './config.ts';
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from './kubeadm/constants.ts';
+import { clientUrl as memberClientUrl, peerUrl as memberPeerUrl } from './kubeadm/etcd-pod.ts';
 
 export { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT } from './kubeadm/constants.ts';
 
-export const clientUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_CLIENT_PORT}`;
-export const peerUrl = (h: LabHost): string => `https://${h.ip}:${ETCD_PEER_PORT}`;
-
-export function initialCluster(cfg: LabConfig): string {
-  return etcdHosts(cfg)
-    .map((h) => `${h.name}=${peerUrl(h)}`)
-    .join(',');
-}
+/** A member's client and peer URLs, as its manifest advertises them (kubeadm/etcd-pod.ts). */
+export const clientUrl = (h: LabHost): string => memberClientUrl(h.ip);
+export const peerUrl = (h: LabHost): string => memberPeerUrl(h.ip);
 
 /** The harness's etcd client credentials: kubeadm's healthcheck-client of the first etcd host. */
 export function labEtcdTls(cfg: LabConfig): NonNullable<EtcdEndpoint['tls']> {

@@ -15,7 +15,7 @@ import type { Component } from '../targets/types.ts';
 import { bundleFile } from '../util/bundle.mjs';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { LabConfig } from './config.ts';
-import { clusterHosts, etcdHosts } from './config.ts';
+import { clusterHosts, etcdHosts, isNode } from './config.ts';
 import { ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_PEER_PORT, peerUrl } from './etcd.ts';
 import { MARKER_VAR } from './procs.ts';
 
@@ -90,7 +90,7 @@ export function labProfile(cfg: LabConfig): KubeadmProfile {
         h.name,
         {
           linkInterface: 'eth0',
-          ...(h.role === 'control-plane' || h.role === 'worker' ? { nodeName: h.name } : {}),
+          ...(isNode(h) ? { nodeName: h.name } : {}),
           ...(isMember(h.name)
             ? { etcd: { dataDir: ETCD_DATA_DIR, clientPort: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT } }
             : {}),

@@ -74,20 +74,22 @@ export function manifestState(stateDir: string, host: string, pod: StaticPodName
 }
 
 /**
- * Every static pod of a control plane, etcd alone on an external etcd host (empty for other
- * hosts); `procs`: its processes, if known.
+ * The static pods a host runs: a control plane's four (three with external etcd), etcd alone on
+ * an external etcd host, none elsewhere.
  */
+export function staticPodNames(cfg: LabConfig, h: LabHost): readonly StaticPodName[] {
+  if (h.role === 'etcd') return ['etcd'];
+  if (h.role !== 'control-plane') return [];
+  return etcdTopology(cfg) === 'stacked' ? STATIC_POD_NAMES : STATIC_POD_NAMES.filter((n) => n !== 'etcd');
+}
+
+/** Every static pod of a host (staticPodNames) and its state; `procs`: its processes, if known. */
 export function staticPodStates(
   cfg: LabConfig,
   h: LabHost,
   procs?: ReadonlyMap<string, number[]>,
 ): StaticPodState[] {
-  const pods: readonly StaticPodName[] =
-    h.role === 'etcd'
-      ? ['etcd']
-      : h.role === 'control-plane'
-        ? STATIC_POD_NAMES.filter((n) => n !== 'etcd' || etcdTopology(cfg) === 'stacked')
-        : [];
+  const pods = staticPodNames(cfg, h);
   if (pods.length === 0) return [];
   const own = procs ?? hostsProcesses(cfg.stateDir, [h.name]).get(h.name);
   return pods.map((name) => ({

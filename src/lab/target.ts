@@ -11,7 +11,7 @@ import type { KubeadmProfile } from '../targets/kubeadm-profile.ts';
 import type { Target, Topology } from '../targets/types.ts';
 import { TargetError } from '../util/errors.ts';
 import type { LabConfig } from './config.ts';
-import { clusterHosts, clusterRoles, hostsByRole, labKubeconfigPath, vrrpPair } from './config.ts';
+import { clusterHosts, clusterRoles, hostsByRole, isNode, labKubeconfigPath, vrrpPair } from './config.ts';
 import { labEtcdEndpoints } from './etcd.ts';
 import { enterHost } from './host.ts';
 import { vrrpPriority } from './keepalived.ts';
@@ -29,7 +29,7 @@ export function labTopology(cfg: LabConfig): Topology {
       name: h.name,
       roles: clusterRoles(cfg, h),
       address: h.ip,
-      nodeName: h.role === 'control-plane' || h.role === 'worker' ? h.name : undefined,
+      nodeName: isNode(h) ? h.name : undefined,
     })),
     apiUrl: `https://${cfg.vip}:${cfg.apiPort}`,
     apiservers: cps.map((h) => ({ host: h.name, ip: h.ip, url: `https://${h.ip}:${cfg.apiPort}` })),

@@ -10,7 +10,7 @@ import { type HostCommandTime, hostCommandFindings } from '../analysis/host-comm
 import type { Finding } from '../analysis/types.ts';
 import { runAction } from '../faults/types.ts';
 import { type CertExpiry, parseCertExpiry } from '../targets/kubeadm-certs.ts';
-import { hostsWithRole, type Target } from '../targets/types.ts';
+import { externalEtcdHosts, hostsWithRole, type Target } from '../targets/types.ts';
 
 export async function inspectTarget(target: Target, now: Date = new Date()): Promise<Finding[]> {
   const [certs, times] = await Promise.all([certExpiry(target, now), hostCommandTimes(target)]);
@@ -43,7 +43,7 @@ export async function hostCommandTimes(target: Target): Promise<HostCommandTime[
 async function certExpiry(target: Target, now: Date): Promise<Finding[]> {
   // The control planes, and the etcd hosts that are not control planes (external etcd).
   const cps = hostsWithRole(target.topology, 'control-plane').map((h) => h.name);
-  const etcdOnly = [...new Set(target.topology.etcd.map((m) => m.host))].filter((h) => !cps.includes(h));
+  const etcdOnly = externalEtcdHosts(target.topology);
   const hosts = [...cps, ...etcdOnly];
   const read = await Promise.all(
     hosts.map(async (host) => {

@@ -121,6 +121,13 @@ export const TWO_CERTS_FROM_STDIN: readonly string[] = [
   'new=$(cat "$d/c1.pem"); renewal=$(cat "$d/c2.pem")',
 ];
 
+/**
+ * Shell: the certificate in the variable `v` is for the private key in `keyFile` (the same public
+ * key), else exit 3 saying `what` is not. Shared with kubeadm-kubelet-cert.ts.
+ */
+export const certForKey = (v: string, keyFile: string, what: string): string =>
+  `[ "$(printf '%s\\n' "$${v}" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${keyFile} -pubout)" ] || { echo "${what} is not for this node's key (${keyFile})" >&2; exit 3; }`;
+
 /** Shell: openssl 3 or newer on the host (x509 -copy_extensions), else exit 3. */
 export const NEED_OPENSSL3: readonly string[] = [
   "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host: install it (the drill makes the certificate with it)' >&2; exit 3; }",

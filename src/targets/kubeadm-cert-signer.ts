@@ -21,6 +21,7 @@ import {
   CA_DATABASE,
   CERT_SPECS,
   caSign,
+  certForKey,
   certLineOf,
   type ExpirableCert,
   NEED_OPENSSL3,
@@ -66,14 +67,12 @@ export function installCertScript(name: ExpirableCert): string {
   const s = CERT_SPECS[name];
   const backup = `${s.cert}${BACKUP_SUFFIX}`;
   const renewal = renewalFile(name);
-  const forKey = (v: string, what: string) =>
-    `[ "$(printf '%s\\n' "$${v}" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${s.key} -pubout)" ] || { echo "${what} is not for this node's key ${s.key}" >&2; exit 3; }`;
   return [
     "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
     `for f in ${s.cert} ${s.key}; do [ -f "$f" ] || { echo "$f is missing: not a kubeadm node with this certificate" >&2; exit 3; }; done`,
     ...TWO_CERTS_FROM_STDIN,
-    forKey('new', 'the certificate'),
-    forKey('renewal', 'the renewal'),
+    certForKey('new', s.key, 'the certificate'),
+    certForKey('renewal', s.key, 'the renewal'),
     `printf '%s\\n' "$renewal" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewal is expired' >&2; exit 2; }`,
     `printf '%s\\n' "$renewal" > ${renewal}.drill-tmp && chmod 0644 ${renewal}.drill-tmp && mv -f ${renewal}.drill-tmp ${renewal} || exit 1`,
     `[ -f ${backup} ] || cp -p ${s.cert} ${backup}`,

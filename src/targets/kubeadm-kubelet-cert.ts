@@ -27,6 +27,7 @@
 import {
   CA_DATABASE,
   caSign,
+  certForKey,
   certLineOf,
   NEED_OPENSSL3,
   TWO_CERTS_FROM_STDIN,
@@ -144,8 +145,6 @@ export function installKubeletCertScript(mode: KubeletCertInstall): string {
     `out=$(readlink -f ${f})`,
     `{ printf '%s\\n' "$new" && sed -n '/-BEGIN [A-Z ]*PRIVATE KEY-/,/-END [A-Z ]*PRIVATE KEY-/p' ${f}; } > "$out.drill-tmp" && chmod 0600 "$out.drill-tmp" && mv -f "$out.drill-tmp" "$out" || exit 1`,
   ];
-  const forKey = (v: string, what: string) =>
-    `[ "$(printf '%s\\n' "$${v}" | openssl x509 -noout -pubkey)" = "$(openssl pkey -in ${f} -pubout)" ] || { echo "${what} is not for this node's key" >&2; exit 3; }`;
   if (mode === 'renew')
     return [
       `[ -f ${BACKUP} ] || { echo 'renewed-by=none: no ${BACKUP}, nothing the drill expired'; exit 0; }`,
@@ -153,7 +152,7 @@ export function installKubeletCertScript(mode: KubeletCertInstall): string {
       needFile,
       `[ -f ${RENEWAL} ] || { echo 'no ${RENEWAL}: the renewal prepared when the drill expired the certificate is gone; put the original ${BACKUP} back in place of the file ${f} links to, and restart the kubelet' >&2; exit 3; }`,
       `new=$(cat ${RENEWAL})`,
-      forKey('new', 'the prepared renewal'),
+      certForKey('new', f, 'the prepared renewal'),
       `printf '%s\\n' "$new" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the prepared renewal has expired too' >&2; exit 1; }`,
       ...write,
       `rm -f ${RENEWAL}`,
@@ -164,8 +163,8 @@ export function installKubeletCertScript(mode: KubeletCertInstall): string {
     "command -v openssl >/dev/null 2>&1 || { echo 'no openssl on this host' >&2; exit 3; }",
     needFile,
     ...TWO_CERTS_FROM_STDIN,
-    forKey('new', 'the certificate'),
-    forKey('renewal', 'the renewal'),
+    certForKey('new', f, 'the certificate'),
+    certForKey('renewal', f, 'the renewal'),
     `printf '%s\\n' "$renewal" | openssl x509 -noout -checkend 0 >/dev/null || { echo 'the renewal is expired' >&2; exit 2; }`,
     `printf '%s\\n' "$renewal" > ${RENEWAL}.drill-tmp && chmod 0644 ${RENEWAL}.drill-tmp && mv -f ${RENEWAL}.drill-tmp ${RENEWAL} || exit 1`,
     `[ -f ${BACKUP} ] || cp -p ${f} ${BACKUP}`,

@@ -289,3 +289,9 @@ export interface Target {
 
 export const hostsWithRole = (t: Topology, role: HostRole): TargetHost[] =>
   t.hosts.filter((h) => h.roles.includes(role));
+
+/** The hosts of etcd members that are not control planes (external etcd), in member order. */
+export function externalEtcdHosts(t: Topology): string[] {
+  const cps = new Set(hostsWithRole(t, 'control-plane').map((h) => h.name));
+  return [...new Set(t.etcd.map((e) => e.host))].filter((h) => !cps.has(h));
+}

@@ -92,17 +92,9 @@ export const KUBEADM_EXTERNAL_ETCD_PKI_FILES = KUBEADM_PKI_FILES.filter(
  * certificates: the others' copies are deleted), the member's server, peer and healthcheck-client
  * certificates and an apiserver-etcd-client pair.
  */
-export const ETCD_HOST_PKI_FILES = [
-  'apiserver-etcd-client.crt',
-  'apiserver-etcd-client.key',
-  'etcd/ca.crt',
-  'etcd/healthcheck-client.crt',
-  'etcd/healthcheck-client.key',
-  'etcd/peer.crt',
-  'etcd/peer.key',
-  'etcd/server.crt',
-  'etcd/server.key',
-] as const;
+export const ETCD_HOST_PKI_FILES = KUBEADM_PKI_FILES.filter(
+  (f) => (f.startsWith('etcd/') && f !== 'etcd/ca.key') || f.startsWith('apiserver-etcd-client.'),
+);
 
 /** Host path of a file of /etc/kubernetes/pki under `root`. */
 export const hostPkiPath = (root: string, file: string): string => path.join(root, CERTIFICATES_DIR, file);
@@ -163,16 +155,20 @@ export async function writeHostPki(
       usage: 'client',
       days,
     }),
-    ensureLeaf(dir, etcdCa, {
-      name: 'apiserver-etcd-client',
-      cn: 'kube-apiserver-etcd-client',
-      usage: 'client',
-      days,
-    }),
+    apiserverEtcdClient(dir, etcdCa),
     ensureLeaf(dir, fpCa, { name: 'front-proxy-client', cn: 'front-proxy-client', usage: 'client', days }),
     ...(etcd === 'stacked' ? [etcdMemberLeaves(etcdDir, etcdCa, h)] : []),
   ]);
 }
+
+/** The apiserver's client certificate for etcd, from the etcd CA (certlist.go), in `dir` (/etc/kubernetes/pki). */
+const apiserverEtcdClient = (dir: string, etcdCa: CertPair) =>
+  ensureLeaf(dir, etcdCa, {
+    name: 'apiserver-etcd-client',
+    cn: 'kube-apiserver-etcd-client',
+    usage: 'client',
+    days: LEAF_DAYS,
+  });
 
 /** etcd/server and etcd/peer (the same subject, SANs and usages: certlist.go) and etcd/healthcheck-client. */
 async function etcdMemberLeaves(
@@ -221,13 +217,5 @@ export async function writeEtcdHostPki(
   await copyFile(cas.etcdCa.cert, path.join(etcdDir, 'ca.crt'));
   if (withCaKey) await copyFile(cas.etcdCa.key, path.join(etcdDir, 'ca.key'));
   const etcdCa = { cert: path.join(etcdDir, 'ca.crt'), key: cas.etcdCa.key };
-  await Promise.all([
-    etcdMemberLeaves(etcdDir, etcdCa, h),
-    ensureLeaf(dir, etcdCa, {
-      name: 'apiserver-etcd-client',
-      cn: 'kube-apiserver-etcd-client',
-      usage: 'client',
-      days: LEAF_DAYS,
-    }),
-  ]);
+  await Promise.all([etcdMemberLeaves(etcdDir, etcdCa, h), apiserverEtcdClient(dir, etcdCa)]);
 }
