@@ -22,7 +22,7 @@ import { fsyncDelayFault } from '../src/faults/fsync-delay.ts';
 import { apiAvailabilityProbe, readyzProbe } from '../src/probes/api.ts';
 import { etcdProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
-import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
+import { faultSpanMs, type Scenario, type ScenarioOptions } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import type { TimingInputs } from '../src/targets/defaults.ts';
 import type { TimelineEvent } from '../src/timeline/events.ts';
@@ -86,7 +86,7 @@ export const etcdDiskLatency: Scenario = {
       members: members.map((m) => ({ host: m.host, member: m.member })),
       delayMs: ctx.options.delayMs ?? DEFAULT_DELAY_MS,
       // The host ends the injection by itself after the observation and any hold, plus a minute.
-      forS: Math.ceil((etcdDiskLatency.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000) + 60,
+      forS: Math.ceil(faultSpanMs(etcdDiskLatency, ctx) / 1000) + 60,
     });
   },
   probes: (ctx) => [

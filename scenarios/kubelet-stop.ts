@@ -12,13 +12,14 @@
  * Observation lasts until the replacements run elsewhere, at most the eviction bound + 60 s.
  */
 import { nodeNotReady, podEviction, podsReplaced } from '../src/analysis/nodes.ts';
-import { linkDownFault } from '../src/faults/network.ts';
+import { LINK_PROOF_S, linkDownFault } from '../src/faults/network.ts';
 import { processFault } from '../src/faults/process.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
 import { nodeProbe, podProbe } from '../src/probes/cluster.ts';
 import { deployWorkload, removeWorkload, WORKLOAD_SELECTOR } from '../src/probes/workload.ts';
 import { DRILL_NAMESPACE } from '../src/probes/writes.ts';
 import {
+  faultSpanMs,
   type Scenario,
   type ScenarioContext,
   type ScenarioOptions,
@@ -89,7 +90,7 @@ export const kubeletStop: Scenario = {
         linkDownFault({
           host: w.name,
           ip: w.address,
-          downForS: Math.ceil((kubeletStop.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000),
+          downForS: Math.ceil(faultSpanMs(kubeletStop, ctx) / 1000) + LINK_PROOF_S,
         })
       : processFault({
           host: w.name,

@@ -12,14 +12,14 @@
 
 import { vrrpFailoverWindow, vrrpWindow } from '../src/analysis/expected.ts';
 import { vipTakeover } from '../src/analysis/vip.ts';
-import { linkDownFault } from '../src/faults/network.ts';
+import { LINK_PROOF_S, linkDownFault } from '../src/faults/network.ts';
 import { servicesFault } from '../src/faults/services.ts';
 import { withVipSettle } from '../src/faults/vip-settle.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
 import { etcdProbe, vipProbe } from '../src/probes/etcd.ts';
 import { writeProbe } from '../src/probes/writes.ts';
 import { apiRecovered } from '../src/runner/recovery.ts';
-import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
+import { faultSpanMs, type Scenario, type ScenarioOptions } from '../src/runner/scenario.ts';
 import { sloDefaults } from '../src/slo/defaults.ts';
 import { LiveAimError, TargetError, UserError } from '../src/util/errors.ts';
 
@@ -76,7 +76,7 @@ export const lbStop: Scenario = {
           linkDownFault({
             host,
             ip,
-            downForS: Math.ceil((lbStop.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000),
+            downForS: Math.ceil(faultSpanMs(lbStop, ctx) / 1000) + LINK_PROOF_S,
           })
         : servicesFault({
             host,

@@ -22,7 +22,7 @@
  * (round trips before and after, packets dropped).
  */
 import { netDegradeFault } from '../src/faults/net-degrade.ts';
-import type { Scenario, ScenarioOptions } from '../src/runner/scenario.ts';
+import { faultSpanMs, type Scenario, type ScenarioOptions } from '../src/runner/scenario.ts';
 import { KUBEADM_PEER_PORT } from '../src/targets/kubeadm-net-degrade.ts';
 import type { EtcdEndpoint, Topology } from '../src/targets/types.ts';
 import { UserError } from '../src/util/errors.ts';
@@ -79,7 +79,7 @@ export const networkDegrade: Scenario = {
       jitterMs: ctx.options.jitterMs ?? 0,
       lossPct: ctx.options.lossPct ?? 0,
       // The hosts end the degradation by themselves after the observation and any hold, plus a minute.
-      forS: Math.ceil((networkDegrade.observeMs(ctx.timings, ctx.options) + (ctx.holdMs ?? 0)) / 1000) + 60,
+      forS: Math.ceil(faultSpanMs(networkDegrade, ctx) / 1000) + 60,
     });
   },
   // The same probes, for as long: the degradation, then the heal observed.

@@ -65,6 +65,13 @@ export function partitionFault(o: {
   };
 }
 
+/**
+ * What a self-restored link's `downForS` adds to the time the runner observes (faultSpanMs): the
+ * observation starts once the proof saw the host go silent, the link went down 1 s after the timer
+ * was armed, and the harness' TCP watch sees it 1–3 s later (lab, over ssh).
+ */
+export const LINK_PROOF_S = 5;
+
 /** The host brings its link back by itself after this long unless the fault says otherwise (5 min). */
 export const DEFAULT_LINK_DOWN_S = 300;
 

@@ -26,7 +26,7 @@ import type { RunOptions, RunOutcome } from './options.ts';
 import { REAL_OPS } from './options.ts';
 import { checkPromqlSlos } from './promql.ts';
 import { apiSteadyAt, settledSince } from './recovery.ts';
-import { type ScenarioContext, scenarioAnalysis } from './scenario.ts';
+import { faultSpanMs, type ScenarioContext, scenarioAnalysis } from './scenario.ts';
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const recorder = o.recorder ?? new TimelineRecorder();
@@ -141,8 +141,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const probesAbort = new AbortController();
   const baseline = o.baseline ?? AUTO_BASELINE;
   // A hold may observe longer than the scenario would (an alert's `for` of 5 minutes).
-  const hold = o.monitoring?.holdUntilDetected && alerting ? alerting : undefined;
-  const observeMs = Math.max(o.scenario.observeMs(timings, ctx.options), hold ? holdMaxMs(hold) + 5000 : 0);
+  const hold = held;
+  const observeMs = faultSpanMs(o.scenario, ctx);
   const maxRunMs = baselineMaxMs(baseline) + observeMs + (alerting ? resolveMaxMs(alerting) : 0) + 180_000;
   let probeRuns: Promise<void>[] = [];
   let outcome: InjectOutcome | undefined;

@@ -46,8 +46,8 @@ export interface ScenarioContext {
   /** The sustained-success rule the analysis measures RTO with (defaults when absent). */
   readonly sustained?: SustainedRule;
   /**
-   * `--hold-until-detected`: how long the runner may keep the fault beyond `observeMs`; a fault
-   * its host restores by itself (a link's own timer) must last that long too.
+   * `--hold-until-detected`: how long the runner may keep the fault in place (the longest expected
+   * alert window + 5 s); a fault its host restores by itself lasts `faultSpanMs` (below).
    */
   readonly holdMs?: number;
   /**
@@ -122,3 +122,13 @@ export function scenarioAnalysis(
 export function tolerationSecondsOf(o: ScenarioOptions): number {
   return o.tolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
 }
+
+/**
+ * The longest the runner keeps a fault in place after its inject, ms: the scenario's observation
+ * or, held until detected, the hold, whichever is longer (src/runner/run.ts observes that long at
+ * most). A fault whose host ends it by itself (a link's own timer, an injector's expiry) must last
+ * at least this long. (Until 2026-12-03 the scenarios added the two: over ssh, lb-stop's link
+ * stayed down 34 s where the runner observed 20 s at most, and the heal waited for it.)
+ */
+export const faultSpanMs = (scenario: Pick<Scenario, 'observeMs'>, ctx: ScenarioContext): number =>
+  Math.max(scenario.observeMs(ctx.timings, ctx.options), ctx.holdMs ?? 0);

@@ -1,6 +1,6 @@
 /**
- * lb-stop on the real lab (fast preset): the VIP holder's link down (default), then its haproxy
- * and keepalived SIGKILLed. The backup takes the VIP within Master_Down_Interval, the API is back
+ * lb-stop on the real lab (fast preset): the VIP holder's haproxy and keepalived SIGKILLed, then
+ * its link down (the default variant). The backup takes the VIP within Master_Down_Interval, the API is back
  * within seconds, no acknowledged write is lost, and heal puts the LB back.
  */
 import t from 'tap';
@@ -12,7 +12,12 @@ const cfg = await labForTest(t, 'fast');
 // The vip probe polls every 100 ms, plus `ip addr` in two namespaces: 0.5 s of resolution.
 const PROBE_S = 0.5;
 
-for (const variant of ['link', 'services'] as const) {
+// services first: its heal gives the VIP back to lb1 (preemption), and whatever watched through
+// lb2 meanwhile (w1's kubelet's pod watch) is left on a dead connection until the client's own
+// idle timeout (client-node: 30 s without a byte). After the link variant lb1 kept its sessions.
+// In the other order the next file's workload waited 17 s for w1's kubelet to see its pod (every
+// suite run of 2026-12-03: leader-kill's setup took 18 s instead of 1.2 s).
+for (const variant of ['services', 'link'] as const) {
   t.test(`variant ${variant}`, async (t) => {
     const d = await drill(t, cfg, lbStop, { variant });
     const { outcome, m } = d;
