@@ -101,7 +101,7 @@ for (const host of ['cp3', 'w2'] as const)
       t.match(proof, { kind: 'cert-expired', cert: 'kubelet-client', component: 'kubelet', effect: /401/ });
       const nl = cfg.timings.nodeLifecycle;
       const renewS = cfg.timings.kubelet.nodeLeaseDurationS / 4;
-      // kubelet-stop's bounds (test/scenarios/kubelet-stop.lab.test.ts): the last renewal up to one
+      // kubelet-stop's bounds (test/targets/ssh-kubelet-stop.lab.test.ts): the last renewal up to one
       // renew interval before the restart, marked at a monitor pass after the grace.
       const nr = d.m.node_notready_s?.value ?? Number.NaN;
       t.ok(

@@ -1,11 +1,16 @@
 /**
- * kubelet-stop through real ssh: `--target ssh --inventory <the lab's inventory>` kills w1's
- * kubelet over ssh and measures what `--target lab` measures, with the same expected windows.
- * Both runs (the drill CLI, each held until its alerts were detected) are held to what the
- * scenario promises on the lab (fast preset, a short toleration): node NotReady after the grace
- * period, the unreachable NoSchedule and NoExecute taints, the drill pod on w1 evicted after
- * tolerationSeconds, its replacement Running on w2, the workload removed after. This file is the
- * end-to-end test of the `kubelet` variant (test/scenarios/kubelet-stop.lab.test.ts runs `host`).
+ * kubelet-stop end to end, both variants, each on the lab through the drill CLI and each held
+ * until its alerts were detected: `--target ssh --inventory <the lab's inventory>` stops w1's
+ * kubelet over ssh (the default variant, the kubeadm profile's commands), then `--target lab
+ * --variant host` takes w1's whole link down. Both are held to what the scenario promises on the
+ * lab (fast preset, a short toleration): node NotReady after the grace period, the unreachable
+ * NoSchedule and NoExecute taints, the drill pod on w1 evicted after tolerationSeconds, its
+ * replacement Running on w2, the workload removed after; and the two measure the same: a node
+ * whose kubelet stopped and a node off the network look the same to the node lifecycle controller
+ * (the same measurements, windows from the same timings, read over ssh on one side and from the
+ * lab config on the other, the same verdicts). Until 2026-12-03 the kubelet variant ran here on
+ * both targets and the host variant in a file of its own (test/scenarios/kubelet-stop.lab.test.ts):
+ * three drills for two variants.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,10 +75,17 @@ async function promised(t: Test, via: string, report: Report, dir: string): Prom
   t.same(await workloadPods(kube, labTopology(lab.cfg).apiUrl), [], `${via}: the drill workload was removed`);
 }
 
-t.test('kubelet-stop: --target ssh measures what --target lab measures', async (t) => {
+t.test('kubelet-stop: the kubelet over ssh, the host on the lab, measured alike', async (t) => {
   const viaSsh = await lab.drill('ssh', args);
   await promised(t, 'ssh', viaSsh.report, viaSsh.dir);
-  const viaLab = await lab.drill('lab', args);
+  t.equal(
+    viaSsh.report.meta.variant ?? 'kubelet',
+    'kubelet',
+    'ssh: the default variant, the kubelet stopped',
+  );
+  const viaLab = await lab.drill('lab', [...args, '--variant', 'host']);
   await promised(t, 'lab', viaLab.report, viaLab.dir);
+  t.equal(viaLab.report.meta.variant, 'host', "lab: the host variant, w1's link down");
+  t.equal(viaLab.report.fault.proofs?.[0]?.proof.kind, 'link-down', "lab: proven by w1's link state");
   sameAsLab(t, viaSsh.report, viaLab.report);
 });

@@ -22,7 +22,7 @@ import { runCli } from '../helpers/cli.ts';
 import { holdLabLock, labForTest } from '../helpers/lab.ts';
 
 export interface Report {
-  meta: { target: string };
+  meta: { target: string; variant?: string };
   verdict: string;
   measurements: {
     name: string;
@@ -31,7 +31,7 @@ export interface Report {
     lowerBound?: boolean;
     expected?: { min: number; max: number; formula: string };
   }[];
-  fault: { status: string; heal: { status: string } };
+  fault: { status: string; heal: { status: string }; proofs?: { proof: { kind: string } }[] };
   alerts?: { alert: string; role: string; verdict: string; message: string }[];
   phases: { phase: string; ok?: boolean; message?: string; startMs: number; endMs: number | null }[];
 }
