@@ -6,6 +6,7 @@
 import { eventsOf, type TimelineEvent } from '../timeline/events.ts';
 import { faultProblem, faultStatus } from './fault.ts';
 import type { AnalysisContext, Finding, Measurement } from './types.ts';
+import { type VipFailback, vipFailback } from './vip.ts';
 
 export type { Finding, FindingSeverity } from './types.ts';
 
@@ -28,6 +29,8 @@ export function deriveFindings(
   for (const e of eventsOf(timeline, 'heal.error')) {
     out.push({ id: 'heal-error', severity: 'critical', message: `heal of ${e.fault} failed: ${e.error}` });
   }
+  const back = vipFailback(timeline);
+  if (back) out.push(failbackFinding(back));
   const gaps = eventsOf(timeline, 'watch.gap');
   if (gaps.length) {
     const longest = Math.max(...gaps.map((g) => g.toMs - g.fromMs)) / 1000;
@@ -50,4 +53,31 @@ export function deriveFindings(
   if (errors)
     out.push({ id: 'errors', severity: 'info', message: `${errors} error event(s) on the timeline` });
   return out;
+}
+
+/**
+ * The VIP came back to its pre-fault holder after the heal: a second move, which the clients that
+ * connected through the backup during the fault live through alone. Their connections stay on
+ * the backup (its haproxy holds them) while their packets now reach the other LB; a client that
+ * sends nothing, a watch waiting for its next event, is not told and sees no change until its own
+ * health check gives the connection up: client-go's HTTP/2 check pings after 30 s without a frame
+ * and gives up after a 15 s ping timeout (k8s.io/apimachinery pkg/util/net/http.go
+ * readIdleTimeoutSeconds, pingTimeoutSeconds; HTTP2_READ_IDLE_TIMEOUT_SECONDS,
+ * HTTP2_PING_TIMEOUT_SECONDS). Seen on the lab: after lb-stop's services variant w1's kubelet,
+ * watching its pods through the VIP, started a pod bound to it 17 s late, when client-node's 30 s
+ * idle timeout re-opened its watch. keepalived's `nopreempt` (keepalived.conf(5): both LBs
+ * `state BACKUP`) leaves the VIP where the failover put it.
+ */
+function failbackFinding(b: VipFailback): Finding {
+  return {
+    id: 'vip-failback',
+    severity: 'info',
+    message:
+      `the VIP ${b.vip} moved back from ${b.from} to ${b.to} ${b.afterHealS.toFixed(1)} s after the heal ` +
+      `(keepalived's preemption): a second move. A watch its client opened through ${b.from} ` +
+      'during the fault is not told and sees no change until the client gives the connection up ' +
+      "(client-go: 30 s without a frame, then a 15 s ping: up to 45 s; a kubelet's pods, a " +
+      "controller's informers). keepalived's nopreempt (both LBs state BACKUP) keeps the VIP " +
+      'where the failover put it',
+  };
 }

@@ -37,3 +37,43 @@ export function vipTakeover(events: readonly TimelineEvent[], faultMs: number): 
     detail: `VIP did not move away from ${before.holder}`,
   };
 }
+
+export interface VipFailback {
+  readonly vip: string;
+  /** The holder during the fault, which gave the VIP back. */
+  readonly from: string;
+  /** The pre-fault holder, which took it back. */
+  readonly to: string;
+  /** Seconds from the heal's invoke to the move back. */
+  readonly afterHealS: number;
+}
+
+/**
+ * The VIP's move back to its pre-fault holder after the heal (keepalived's preemption: the
+ * healed LB has the higher priority, keepalived.conf(5) `nopreempt` turns it off): the holder
+ * before the fault, another holder between the fault and the heal, and the first holder again
+ * after the heal's invoke. Undefined without all three.
+ */
+export function vipFailback(events: readonly TimelineEvent[]): VipFailback | undefined {
+  const faultMs = eventsOf(events, 'fault.invoke')[0]?.atMs;
+  const healMs = eventsOf(events, 'heal.invoke').find(
+    (e) => faultMs !== undefined && e.atMs >= faultMs,
+  )?.atMs;
+  if (faultMs === undefined || healMs === undefined) return undefined;
+  const evs = eventsOf(events, 'vip').filter((e) => e.holder);
+  const before = evs.filter((e) => e.atMs < faultMs).at(-1);
+  if (!before?.holder) return undefined;
+  const moved = evs.find((e) => e.atMs >= faultMs && e.atMs < healMs && e.holder !== before.holder);
+  if (!moved) return undefined;
+  // The holder just before the move back (another backup may have taken over in between).
+  let from = moved.holder!;
+  for (const e of evs.filter((x) => x.atMs > moved.atMs)) {
+    if (e.holder !== before.holder) {
+      from = e.holder!;
+      continue;
+    }
+    if (e.atMs < healMs) return undefined; // back before the heal: not the heal's doing
+    return { vip: e.vip, from, to: before.holder, afterHealS: (e.atMs - healMs) / 1000 };
+  }
+  return undefined;
+}

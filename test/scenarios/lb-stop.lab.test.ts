@@ -46,5 +46,12 @@ for (const variant of ['services', 'link'] as const) {
       r.findings.some((f) => f.id === 'spof-lb'),
       'two LBs: no single-point-of-failure finding',
     );
+    // The healed LB takes the VIP back (keepalived preempts): the second move is reported.
+    const holder = r.fault.status === 'none' ? '?' : r.fault.target.host;
+    t.match(
+      r.findings.find((f) => f.id === 'vip-failback')?.message,
+      new RegExp(`moved back from lb\\d to ${holder} `),
+      `the VIP's move back to ${holder} after the heal is a finding`,
+    );
   });
 }
