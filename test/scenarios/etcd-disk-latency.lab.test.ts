@@ -42,7 +42,7 @@ t.test('the leader, 100 ms per fsync (default)', async (t) => {
   t.ok(m.readyz_flaps?.value !== null, `readyz flaps counted (${m.readyz_flaps?.detail})`);
   t.equal(m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
   // The degradation lasted its window, then the heal; after it writes are fast again.
-  degradedThenFast(t, r, DEGRADED_MS, 100);
+  await degradedThenFast(t, d, DEGRADED_MS, 100);
   // Every run reports each control plane's certificates and their expiry (the lab's kubeadm PKI,
   // and the kubelet's rotated client certificate).
   for (const cp of ['cp1', 'cp2', 'cp3'])

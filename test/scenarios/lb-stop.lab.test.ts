@@ -12,11 +12,13 @@ const cfg = await labForTest(t, 'fast');
 // The vip probe polls every 100 ms, plus `ip addr` in two namespaces: 0.5 s of resolution.
 const PROBE_S = 0.5;
 
-// services first: its heal gives the VIP back to lb1 (preemption), and whatever watched through
-// lb2 meanwhile (w1's kubelet's pod watch) is left on a dead connection until the client's own
-// idle timeout (client-node: 30 s without a byte). After the link variant lb1 kept its sessions.
-// In the other order the next file's workload waited 17 s for w1's kubelet to see its pod (every
-// suite run of 2026-12-03: leader-kill's setup took 18 s instead of 1.2 s).
+// services first: each heal gives the VIP back to lb1 (preemption, the vip-failback finding), and
+// a watch that ran through lb2 meanwhile (w1's kubelet's pod watch) is left on a dead connection
+// until the client's own idle timeout (client-node: 30 s without a byte). A killed haproxy resets
+// every session it had, so its clients all re-open through lb2; behind a downed link only those
+// that sent something while it was down do. After the services variant last, the next file's
+// workload waited 17 s for w1's kubelet to see its pod in every suite run of 2026-12-03; with the
+// link variant last it did in one run of three (leader-kill's setup 20 s instead of 1.2 s).
 for (const variant of ['services', 'link'] as const) {
   t.test(`variant ${variant}`, async (t) => {
     const d = await drill(t, cfg, lbStop, { variant });

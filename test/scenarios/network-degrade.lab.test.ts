@@ -58,7 +58,7 @@ t.test('the leader, +100 ms (default)', async (t) => {
   t.ok(m.api_latency_p99_s?.value !== null, `API p99 ${m.api_latency_p99_s?.value} s measured`);
   t.equal(m.etcd_leader_changes?.value, 0, `no leader change at 100 ms (${m.etcd_leader_changes?.detail})`);
   t.equal(m.rpo_lost_writes?.value, 0, 'no acknowledged write lost');
-  degradedThenFast(t, r, DEGRADED_MS, 100);
+  await degradedThenFast(t, d, DEGRADED_MS, 100);
   for (const a of r.alerts ?? []) t.equal(a.verdict, 'pass', `alert ${a.alert} (${a.role}): ${a.message}`);
   await nothingLeft(t);
 });
