@@ -53,6 +53,12 @@ export class FakeTarget implements Target {
   foreignTracer = false;
   /** Hosts without the CA's key (cert-expiry signs elsewhere: exit 5 where it is missing). */
   readonly noCaKey = new Set<string>();
+  /**
+   * `host/component` services that restart a failed start by themselves (systemd's
+   * Restart=always; the lab's restart loop): asked whether it runs, such a kubelet has restarted
+   * onto the certificate file as it is now.
+   */
+  readonly selfRestarting = new Set<string>();
   /** The last pid a restart gave. */
   private pid = 5000;
   /**
@@ -113,8 +119,17 @@ export class FakeTarget implements Target {
     if (this.failing.has(a.kind)) return res(1);
     const h = this.hosts;
     switch (a.kind) {
-      case 'running':
-        return res(h.running.has(`${a.host}/${a.component}`) ? 0 : 3, '4242\n');
+      case 'running': {
+        const key = `${a.host}/${a.component}`;
+        // A kubelet on an expired client certificate fails at start: no active service (systemd:
+        // activating, auto-restart), unless its service restarts it onto a valid one meanwhile.
+        const kc = a.component === 'kubelet' ? this.certs.get(`${a.host}/kubelet-client`) : undefined;
+        if (kc?.served.expired && h.running.has(key)) {
+          if (!this.selfRestarting.has(key) || kc.file.expired) return res(3);
+          kc.served = kc.file;
+        }
+        return res(h.running.has(key) ? 0 : 3, '4242\n');
+      }
       case 'stop':
         h.running.delete(`${a.host}/${a.component}`);
         return res(0);

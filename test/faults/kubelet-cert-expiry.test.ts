@@ -144,6 +144,25 @@ t.test('the heal renews, restarts and waits for healthz; a replay changes nothin
   t.match(again, /nothing the drill expired was left; kubelet healthy/);
 });
 
+t.test('a kubelet its service restarts on the renewal is not restarted again', async (t) => {
+  const target = fake();
+  target.selfRestarting.add('cp2/kubelet');
+  t.equal((await fault().inject({ target })).effect, true);
+  target.log.length = 0;
+  const said = await fault().heal({ target });
+  t.same(
+    target.log,
+    [
+      'install-kubelet-cert cp2',
+      'kubelet-client-state cp2',
+      'kubelet-client-state cp2',
+      'kubelet-client-state cp2',
+    ],
+    'installed, unhealthy, healthy on its own after the service restarted it: no restart',
+  );
+  t.match(said, /renewed by openssl; kubelet healthy, serial [0-9A-F]+ valid until/);
+});
+
 t.test('a heal that cannot bring the kubelet back says so', async (t) => {
   const target = fake();
   await fault().inject({ target });
