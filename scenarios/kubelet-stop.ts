@@ -12,7 +12,7 @@
  * Observation lasts until the replacements run elsewhere, at most the eviction bound + 60 s.
  */
 import { nodeNotReady, podEviction, podsReplaced } from '../src/analysis/nodes.ts';
-import { LINK_PROOF_S, linkDownFault } from '../src/faults/network.ts';
+import { linkDownFault, linkDownForS } from '../src/faults/network.ts';
 import { processFault } from '../src/faults/process.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
 import { nodeProbe, podProbe } from '../src/probes/cluster.ts';
@@ -90,7 +90,7 @@ export const kubeletStop: Scenario = {
         linkDownFault({
           host: w.name,
           ip: w.address,
-          downForS: Math.ceil(faultSpanMs(kubeletStop, ctx) / 1000) + LINK_PROOF_S,
+          downForS: linkDownForS(faultSpanMs(kubeletStop, ctx)),
         })
       : processFault({
           host: w.name,

@@ -12,7 +12,7 @@
 
 import { vrrpFailoverWindow, vrrpWindow } from '../src/analysis/expected.ts';
 import { vipTakeover } from '../src/analysis/vip.ts';
-import { LINK_PROOF_S, linkDownFault } from '../src/faults/network.ts';
+import { linkDownFault, linkDownForS } from '../src/faults/network.ts';
 import { servicesFault } from '../src/faults/services.ts';
 import { withVipSettle } from '../src/faults/vip-settle.ts';
 import { apiAvailabilityProbe } from '../src/probes/api.ts';
@@ -76,7 +76,7 @@ export const lbStop: Scenario = {
           linkDownFault({
             host,
             ip,
-            downForS: Math.ceil(faultSpanMs(lbStop, ctx) / 1000) + LINK_PROOF_S,
+            downForS: linkDownForS(faultSpanMs(lbStop, ctx)),
           })
         : servicesFault({
             host,

@@ -56,10 +56,9 @@ export interface VipFailback {
  */
 export function vipFailback(events: readonly TimelineEvent[]): VipFailback | undefined {
   const faultMs = eventsOf(events, 'fault.invoke')[0]?.atMs;
-  const healMs = eventsOf(events, 'heal.invoke').find(
-    (e) => faultMs !== undefined && e.atMs >= faultMs,
-  )?.atMs;
-  if (faultMs === undefined || healMs === undefined) return undefined;
+  if (faultMs === undefined) return undefined;
+  const healMs = eventsOf(events, 'heal.invoke').find((e) => e.atMs >= faultMs)?.atMs;
+  if (healMs === undefined) return undefined;
   const evs = eventsOf(events, 'vip').filter((e) => e.holder);
   const before = evs.filter((e) => e.atMs < faultMs).at(-1);
   if (!before?.holder) return undefined;

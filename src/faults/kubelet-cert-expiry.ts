@@ -239,17 +239,11 @@ export function kubeletCertExpiryFault(o: KubeletCertExpiryOptions): Fault {
         const rs = await runAction(target, restart, RESTART_TIMEOUT_MS);
         if (rs.code !== 0) throw failed(rs, 'restarting the kubelet onto the renewed certificate');
       }
-      const ok = await waitFor(
-        async () => {
-          const s = await read(target);
-          return s.healthz === 200 && s.notAfter.getTime() > Date.now() ? s : undefined;
-        },
-        {
-          timeoutMs: o.healthyWaitS * 1000,
-          intervalMs: POLL_MS,
-          what: `the kubelet on ${o.host} to answer its healthz`,
-        },
-      );
+      const ok = await waitFor(async () => healthy(await read(target)), {
+        timeoutMs: o.healthyWaitS * 1000,
+        intervalMs: POLL_MS,
+        what: `the kubelet on ${o.host} to answer its healthz`,
+      });
       const how =
         by === 'none' || by === undefined ? 'nothing the drill expired was left' : `renewed by ${by}`;
       return `kubelet client certificate on ${o.host}: ${how}; kubelet ${restartNeeded ? 'restarted, ' : ''}healthy, serial ${ok.serial} valid until ${ok.notAfter.toISOString()}`;

@@ -72,6 +72,9 @@ export function partitionFault(o: {
  */
 export const LINK_PROOF_S = 5;
 
+/** `downForS` of a self-restored link that must outlast `spanMs` of observation (faultSpanMs). */
+export const linkDownForS = (spanMs: number): number => Math.ceil(spanMs / 1000) + LINK_PROOF_S;
+
 /** The host brings its link back by itself after this long unless the fault says otherwise (5 min). */
 export const DEFAULT_LINK_DOWN_S = 300;
 

@@ -141,7 +141,6 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const probesAbort = new AbortController();
   const baseline = o.baseline ?? AUTO_BASELINE;
   // A hold may observe longer than the scenario would (an alert's `for` of 5 minutes).
-  const hold = held;
   const observeMs = faultSpanMs(o.scenario, ctx);
   const maxRunMs = baselineMaxMs(baseline) + observeMs + (alerting ? resolveMaxMs(alerting) : 0) + 180_000;
   let probeRuns: Promise<void>[] = [];
@@ -227,7 +226,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
             untilMs,
             recovered: () => o.scenario.recovered(recorder.events(), injectedAtMs!, ctx),
             undetected: () =>
-              hold ? undetected(recorder.events(), effectMs, hold, recorder.clock.nowMs()) : [],
+              held ? undetected(recorder.events(), effectMs, held, recorder.clock.nowMs()) : [],
             aborted: () => aborted !== undefined,
           }),
         (v) => ({ ok: v === 'recovered', message: v }),
