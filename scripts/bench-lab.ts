@@ -23,7 +23,7 @@ const ups: number[] = [];
 const downs: number[] = [];
 const takeovers: number[] = [];
 for (let i = 0; i < runs; i++) {
-  const u = await up({ preset });
+  const u = await up({ preset, log: (l) => console.log(`  lab: ${l}`) });
   ups.push(u.elapsedMs);
   const cfg = u.config;
   if (i === 0) {

@@ -83,17 +83,27 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   fs.mkdirSync(cfg.stateDir, { recursive: true });
   fs.writeFileSync(path.join(cfg.stateDir, SAVED), `${JSON.stringify(cfg, null, 2)}\n`);
   log(`network: bridge ${cfg.bridge} ${cfg.hostIp}/${cfg.prefixLength}, ${cfg.hosts.length} hosts`);
-  await createNetwork(cfg);
-  // Each host its own node paths and hostname (src/lab/host.ts), before anything runs in it.
-  await Promise.all(cfg.hosts.map((h) => ensureHost(cfg, h)));
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const at = (what: string) => log(`${what} at ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // The cluster's files (keys and certificates: the longest part) beside the network; each host
+  // its own node paths and hostname (src/lab/host.ts) before anything runs in it. The files are
+  // written under the state directory, which the hosts bind-mount: they need no host running.
+  const [layers] = await Promise.all([
+    labLayers(cfg),
+    createNetwork(cfg).then(() => Promise.all(cfg.hosts.map((h) => ensureHost(cfg, h)))),
+  ]);
   const sup = new Supervisor(cfg.stateDir);
-  for (const layer of await labLayers(cfg)) {
-    log(`starting ${layer.name} on ${layer.specs.map((s) => s.host).join(', ')}`);
-    await Promise.all(layer.specs.map((s) => sup.start(s)));
+  for (const layer of layers) {
+    const toStart = layer.specs.filter((s) => sup.state(s.host, s.name).state !== 'running');
+    if (toStart.length === 0) continue;
+    if (layer.after === 'apiservers-ready') {
+      await waitApiserversReady(cfg, timeoutMs);
+      at(`every apiserver ready for ${layer.name}`);
+    }
+    log(`starting ${layer.name} on ${toStart.map((s) => s.host).join(', ')}`);
+    await Promise.all(toStart.map((s) => sup.start(s)));
   }
-  await waitHealthy(cfg, opts.timeoutMs ?? 60_000, (what) =>
-    log(`${what} at ${((performance.now() - started) / 1000).toFixed(1)} s`),
-  );
+  await waitHealthy(cfg, timeoutMs, at);
   return { config: cfg, elapsedMs: performance.now() - started, reused: saved !== undefined };
 }
 
@@ -159,6 +169,35 @@ export async function waitHealthy(
   reached('steady state');
   await waitMonitoring(cfg, timeoutMs).catch((err: Error) => {
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/mon1/*.log`);
+  });
+}
+
+/**
+ * Waits until every control plane's apiserver answers `GET /readyz` with 200, directly and
+ * anonymously, as the LB's health check asks it (src/lab/haproxy.ts; the `guide` check, a TLS
+ * handshake, passes by then too).
+ */
+async function waitApiserversReady(cfg: LabConfig, timeoutMs: number): Promise<void> {
+  const kube = new KubeAccess(labKubeconfigPath(cfg));
+  const cps = hostsByRole(cfg, 'control-plane');
+  await waitFor(
+    async () => {
+      const bad: string[] = [];
+      await Promise.all(
+        cps.map(async (h) => {
+          const r = await kube.get(`https://${h.ip}:${cfg.apiPort}/readyz`, {
+            timeoutMs: 1000,
+            anonymous: true,
+          });
+          if (!r.ok) bad.push(`${h.name} ${r.status ?? r.error}`);
+        }),
+      );
+      if (bad.length > 0) throw new Error(`apiserver /readyz not 200: ${bad.sort().join('; ')}`);
+      return true;
+    },
+    { timeoutMs, intervalMs: 100, what: 'every apiserver to answer /readyz' },
+  ).catch((err: Error) => {
+    throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/pods/`);
   });
 }
 

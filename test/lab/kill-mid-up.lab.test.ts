@@ -6,6 +6,7 @@
  */
 // hadrill-test: lab first (npm test runs this file before the others: it leaves the default lab up)
 import fs from 'node:fs';
+import path from 'node:path';
 import t, { type Test } from 'tap';
 import { defaultStateDir } from '../../src/lab/config.ts';
 import { down } from '../../src/lab/lab.ts';
@@ -93,6 +94,16 @@ t.test('killed mid-up, then up again: the lab completes and is healthy', async (
   t.same(status.problems, []);
   t.equal(status.vipHolders.length, 1);
   t.ok(status.etcdLeader);
+  // haproxy starts once every apiserver is ready (src/lab/components.ts): its first checks pass,
+  // so no backend went DOWN and waited for `rise` good checks (which delayed the kubelets'
+  // registration by one backoff step, 3–4 s).
+  t.match(res.stderr, /every apiserver ready for haproxy at [\d.]+ s/);
+  for (const lb of ['lb1', 'lb2']) {
+    const log = fs.readFileSync(path.join(defaultStateDir(), lb, 'haproxy.log'), 'utf8');
+    const run = log.slice(log.lastIndexOf('\n--- ') + 1);
+    t.match(run, /^--- \S+ start haproxy/, `${lb}: haproxy's last start`);
+    t.notMatch(run, /Server apiserverbackend\/\S+ is DOWN/, `${lb}: no backend DOWN since haproxy started`);
+  }
   const clash = await lab('up', '--preset', 'seeds');
   t.equal(clash.code, 2, 'a different preset over a running lab is a user error');
   t.match(clash.stderr, /run 'npm run lab -- down' before/);
