@@ -94,6 +94,7 @@ function setup(
     inject?: (ctx: FaultContext, failFrom: (ms: number) => void) => Promise<InjectOutcome>;
     heal?: () => Promise<string>;
     recoverAfterMs?: number;
+    inspect?: RunnerOps['inspect'];
   } = {},
 ) {
   const calls: Calls = { inject: 0, heal: 0, prepare: 0 };
@@ -129,6 +130,7 @@ function setup(
     },
     readBack: async () => {},
     cleanup: async () => {},
+    ...(o.inspect ? { inspect: o.inspect } : {}),
   };
   const run = (signal?: AbortSignal, extra: Partial<RunOptions> = {}) =>
     runScenario({
@@ -320,4 +322,39 @@ t.test('analysis runs once per run; --repeat statistics reuse its measurements',
   t.same(given, out.result.measurements, 'the statistics got the measurements the result shows');
   const rto = out.result.repetition?.find((r) => r.name === 'rto_s');
   t.equal(rto?.runs, 2, 'statistics over the earlier run and this one');
+});
+
+t.test('the target is inspected once the probes stopped, or at once when the preflight fails', async (t) => {
+  const seen: { types: string[]; probesAfter: number }[] = [];
+  const inspecting = (recorder: () => TimelineRecorder) => async () => {
+    const count = () =>
+      recorder()
+        .events()
+        .filter((e) => e.type === 'api.request').length;
+    const before = count();
+    // The probes still running would record more requests meanwhile.
+    await sleep(100);
+    seen.push({
+      types: recorder()
+        .events()
+        .map((e) => e.type),
+      probesAfter: count() - before,
+    });
+    return [{ id: 'cert-expiry:cp1', severity: 'warning' as const, message: 'apiserver expires in 20 days' }];
+  };
+  let rec: TimelineRecorder | undefined;
+  const ok = setup({ inspect: inspecting(() => rec!) });
+  rec = ok.recorder;
+  const out = await ok.run();
+  t.equal(seen.length, 1, 'inspected once');
+  t.ok(seen[0]!.types.includes('heal.done'), 'after the heal');
+  t.equal(seen[0]!.probesAfter, 0, 'no probe recorded anything while it ran: they had stopped');
+  t.match(out.result.findings, [{ id: 'cert-expiry:cp1', message: /expires in 20 days/ }]);
+  seen.length = 0;
+  const bad = setup({ preflight: BAD, inspect: inspecting(() => rec!) });
+  rec = bad.recorder;
+  const failed = await bad.run();
+  t.equal(seen.length, 1, 'inspected although the preflight failed');
+  t.equal(bad.calls.inject, 0);
+  t.match(failed.result.findings, [{ id: 'cert-expiry:cp1' }]);
 });
