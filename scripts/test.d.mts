@@ -7,8 +7,9 @@ export function isRoot(file: string): boolean;
 export function failureReport(text: string, diagLines?: number): string[];
 export const FIRST_LAB_MARKER: string;
 export const OTHER_LAB_MARKER: string;
+export const LATE_LAB_MARKER: string;
 export const LAST_LAB_MARKER: string;
-/** The lab files in the groups npm test runs one after the other (first, default, other topology, last). */
+/** The lab files in the groups npm test runs one after the other (first, default, late, other topology, last). */
 export function labGroups(files: readonly string[], read?: (file: string) => string): string[][];
 /** Where a lane's test processes write their processinfo records (`<home>/.tap/processinfo`). */
 export function processInfoHome(lane: string): string;

@@ -59,6 +59,14 @@ export const isRoot = (f) => f.endsWith('.root.test.ts');
 
 /** The marker of a lab file that starts from no lab and leaves the default one up (`lab up` itself). */
 export const FIRST_LAB_MARKER = 'hadrill-test: lab first';
+/**
+ * The marker of a lab file that leaves the default lab with a cost for the next file: lb-stop's
+ * heal gives the VIP back to its first holder (keepalived preempts), and a watch that ran through
+ * the backup meanwhile is left on a dead connection until its client's idle timeout (30 s): the
+ * next file's workload waited up to 20 s for a kubelet to see its pod. These run after the other
+ * default-lab files, just before the other topology's files take that lab down.
+ */
+export const LATE_LAB_MARKER = 'hadrill-test: lab late';
 /** The marker of a lab file that needs a lab other than the default (`lab up --lbs 1`, ...). */
 export const OTHER_LAB_MARKER = 'hadrill-test: other lab topology';
 /** The marker of the lab file that takes the last lab down (and checks nothing is left). */
@@ -67,20 +75,22 @@ export const LAST_LAB_MARKER = 'hadrill-test: lab last';
 /**
  * The lab files in the groups npm test runs one after the other, each with a tap of its own (tap
  * sorts the files it is given, so one tap run cannot order them): the files that start from no lab
- * and leave the default one up, the files on the default lab (sharing it), those that need
- * another topology (each takes the default down and brings its own up: run earlier, they would
- * cost the next file a second bring-up of the default), and the one that takes the last lab down.
- * Empty groups are left out.
+ * and leave the default one up, the files on the default lab (sharing it), those on the default
+ * lab that leave a cost for the next file (LATE_LAB_MARKER), those that need another topology
+ * (each takes the default down and brings its own up: run earlier, they would cost the next file
+ * a second bring-up of the default), and the one that takes the last lab down. Empty groups are
+ * left out.
  */
 export function labGroups(files, read = (f) => readFileSync(path.join(ROOT, f), 'utf8')) {
   const kind = (f) => {
     const text = read(f);
     if (text.includes(FIRST_LAB_MARKER)) return 0;
-    if (text.includes(OTHER_LAB_MARKER)) return 2;
-    if (text.includes(LAST_LAB_MARKER)) return 3;
+    if (text.includes(LATE_LAB_MARKER)) return 2;
+    if (text.includes(OTHER_LAB_MARKER)) return 3;
+    if (text.includes(LAST_LAB_MARKER)) return 4;
     return 1;
   };
-  const groups = [[], [], [], []];
+  const groups = [[], [], [], [], []];
   for (const f of files) groups[kind(f)].push(f);
   return groups.filter((g) => g.length > 0);
 }

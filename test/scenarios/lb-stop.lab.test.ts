@@ -3,6 +3,7 @@
  * its link down (the default variant). The backup takes the VIP within Master_Down_Interval, the API is back
  * within seconds, no acknowledged write is lost, and heal puts the LB back.
  */
+// hadrill-test: lab late (npm test runs this file after the other default-lab ones: its heals end with a VIP failback)
 import t from 'tap';
 import { lbStop } from '../../scenarios/lb-stop.ts';
 import { labForTest } from '../helpers/lab.ts';
@@ -18,7 +19,8 @@ const PROBE_S = 0.5;
 // every session it had, so its clients all re-open through lb2; behind a downed link only those
 // that sent something while it was down do. After the services variant last, the next file's
 // workload waited 17 s for w1's kubelet to see its pod in every suite run of 2026-12-03; with the
-// link variant last it did in one run of three (leader-kill's setup 20 s instead of 1.2 s).
+// link variant last it did in one run of three (leader-kill's setup 20 s instead of 1.2 s). So npm
+// test runs this file after the other default-lab files (the `lab late` marker above).
 for (const variant of ['services', 'link'] as const) {
   t.test(`variant ${variant}`, async (t) => {
     const d = await drill(t, cfg, lbStop, { variant });

@@ -5,6 +5,7 @@
  * holder is read over ssh from the LB hosts while one of them is unreachable, and the backup's
  * takeover is measured as with `--target lab`.
  */
+// hadrill-test: lab late (npm test runs this file after the other default-lab ones: its heal ends with a VIP failback)
 import t from 'tap';
 import { byName, sshLab, verified } from './ssh-lab.ts';
 
