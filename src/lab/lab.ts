@@ -162,7 +162,14 @@ export async function waitHealthy(
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/*.log`);
   });
   reached('control planes registered and marked');
-  const s = await waitSteadyState(target, kube, timeoutMs);
+  // What steady state still waits for, each time it changes.
+  let waiting = '';
+  const s = await waitSteadyState(target, kube, timeoutMs, undefined, (st) => {
+    const now = describeProblems(st);
+    if (now === waiting) return;
+    waiting = now;
+    reached(`waiting for ${now}`);
+  });
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
   }

@@ -166,17 +166,22 @@ export async function checkSteadyState(target: Target, kube: KubeAccess): Promis
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-/** Polls until steady state holds or timeoutMs passes; returns the last state either way. */
+/**
+ * Polls until steady state holds or timeoutMs passes; returns the last state either way.
+ * `notYet` hears each state that does not hold (`lab up` says what it still waits for).
+ */
 export async function waitSteadyState(
   target: Target,
   kube: KubeAccess,
   timeoutMs: number,
   signal?: AbortSignal,
+  notYet?: (s: SteadyState) => void,
 ): Promise<SteadyState> {
   const until = performance.now() + timeoutMs;
   for (;;) {
     const s = await checkSteadyState(target, kube);
     if (s.ok || performance.now() >= until || signal?.aborted) return s;
+    notYet?.(s);
     await sleep(500);
   }
 }

@@ -27,17 +27,23 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 export const nextBackoff = (cur: number, min: number, max: number): number =>
   Math.min(max, Math.max(min, cur * 2));
 
-/** Logs the first failure of a loop, every 20th after it, and its recovery; not every retry. */
+/** Logs the first failure of a loop, every 20th after it, one with another error, and its recovery; not every retry. */
 export function failureTracker(log: Logger, what: string) {
   let failing = 0;
+  let last = '';
   return {
     fail(e: unknown) {
       failing++;
-      if (failing === 1 || failing % 20 === 0) log(`${what} failed`, { error: errText(e), attempt: failing });
+      const error = errText(e);
+      // The first failure, every 20th, and one that fails otherwise than the one before.
+      if (failing === 1 || failing % 20 === 0 || error !== last)
+        log(`${what} failed`, { error, attempt: failing });
+      last = error;
     },
     ok() {
       if (failing > 0) log(`${what} succeeded again`, { after: failing });
       failing = 0;
+      last = '';
     },
   };
 }

@@ -39,7 +39,7 @@ t.test('until: runs at once, then a period after each run ends, until aborted', 
 });
 
 t.test(
-  'until: a failure does not end the loop; first failure, every 20th and the recovery are logged',
+  'until: a failure does not end the loop; first failure, every 20th, another error and the recovery are logged',
   async (t) => {
     const ac = new AbortController();
     const logs: string[] = [];
@@ -48,15 +48,17 @@ t.test(
       { periodMs: 1, signal: ac.signal, what: 'pass', log: (m, f) => logs.push(`${m} ${JSON.stringify(f)}`) },
       async () => {
         n++;
-        if (n <= 40) throw new Error(`boom ${n}`);
+        if (n <= 40) throw new Error(n === 30 ? 'refused' : 'boom');
         ac.abort();
       },
     );
     t.equal(n, 41);
     t.same(logs, [
-      'pass failed {"error":"Error: boom 1","attempt":1}',
-      'pass failed {"error":"Error: boom 20","attempt":20}',
-      'pass failed {"error":"Error: boom 40","attempt":40}',
+      'pass failed {"error":"Error: boom","attempt":1}',
+      'pass failed {"error":"Error: boom","attempt":20}',
+      'pass failed {"error":"Error: refused","attempt":30}',
+      'pass failed {"error":"Error: boom","attempt":31}',
+      'pass failed {"error":"Error: boom","attempt":40}',
       'pass succeeded again {"after":40}',
     ]);
   },
