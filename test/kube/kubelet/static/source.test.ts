@@ -30,11 +30,13 @@ t.test('events at once; rename out of the directory drops the pod', async (t) =>
   await s.start();
   t.same(names(), [], 'empty directory: an empty set (the source is marked seen)');
   await writeFile(path.join(l.manifests, 'etcd.yaml'), manifest({ name: 'etcd', command: ['sleep', '1'] }));
-  await waitFor('etcd', 1000, () => names().includes('etcd-cp1'));
+  // Well inside the 60 s rescan, so only the file event can have done it (1 s timed out at nice 19
+  // beside four busy cores).
+  await waitFor('etcd', 10_000, () => names().includes('etcd-cp1'));
   await mkdir(path.join(l.manifests, 'sub'));
   await writeFile(path.join(l.manifests, 'sub', 'x.yaml'), manifest({ name: 'x', command: ['sleep', '1'] }));
   await rename(path.join(l.manifests, 'etcd.yaml'), path.join(l.base, 'parked.yaml'));
-  await waitFor('etcd gone', 1000, () => names().length === 0);
+  await waitFor('etcd gone', 10_000, () => names().length === 0);
   t.pass('rename away is a delete (Rename → podDelete)');
 });
 
@@ -47,11 +49,29 @@ t.test('the rescan every fileCheckFrequency replaces the set; the last file nami
   await s.start();
   t.same(names(), ['same-cp1'], 'one pod per <ns>/<name>');
   t.equal(sets.at(-1)?.pods[0]?.file, path.join(l.manifests, 'b.yaml'), 'sorted, the later file wins');
+  // Three more lists, each 300 ms after the one before (setInterval), give or take what a 300 ms
+  // timer of this process's own was late meanwhile: the list runs after its tick, so a list
+  // delayed by that much makes the gap before it longer and the next one shorter (the unit lane
+  // runs at nice 19 beside the lab: a count of lists in a fixed second failed there, 1 list in
+  // 1 s); plus 5 ms, and 100 ms for reading the directory.
   const n = sets.length;
-  await sleepMs(1000);
+  let lateMs = 0;
+  let ticking = true;
+  const reference = (async () => {
+    while (ticking) {
+      const t0 = performance.now();
+      await sleepMs(300);
+      lateMs = Math.max(lateMs, performance.now() - t0 - 300);
+    }
+  })();
+  await waitFor('three more lists', 10_000, () => sets.length >= n + 3);
+  ticking = false;
+  await reference;
+  const at = sets.slice(n - 1, n + 3).map((x) => x.at);
+  const gaps = at.slice(1).map((a, i) => a - at[i]!);
   t.ok(
-    sets.length - n >= 2 && sets.length - n <= 4,
-    `listed again every 300 ms (${sets.length - n} lists in 1 s)`,
+    gaps.every((g) => g >= 300 - 5 - lateMs && g <= 300 + lateMs + 100),
+    `listed again every 300 ms: gaps ${gaps.join(', ')} ms (a 300 ms timer here was up to ${lateMs.toFixed(0)} ms late)`,
   );
 });
 
