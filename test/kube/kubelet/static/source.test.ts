@@ -82,5 +82,7 @@ t.test('a static pod path that appears later is picked up', async (t) => {
   t.same(names(), []);
   await mkdir(l.manifests);
   await writeFile(path.join(l.manifests, 'etcd.yaml'), manifest({ name: 'etcd', command: ['sleep', '1'] }));
-  await waitFor('etcd after the directory appeared', 3000, () => names().includes('etcd-cp1'));
+  // The watch's retry (1 s) finds it, well inside the 60 s rescan (3 s timed out in a full run, at
+  // nice 19 beside the lab).
+  await waitFor('etcd after the directory appeared', 15_000, () => names().includes('etcd-cp1'));
 });
