@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runLocal } from '../executors/local.ts';
 import { clusterHealth } from '../probes/etcd-health.ts';
 import { KubeAccess } from '../probes/kube.ts';
-import { describeProblems, waitSteadyState } from '../probes/steady.ts';
+import { apiserversCheck, describeProblems, waitSteadyState } from '../probes/steady.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
@@ -33,7 +33,7 @@ import { ensurePackages, requireRoot } from './packages.ts';
 import { markedPids, terminate } from './procs.ts';
 import { SAVED, savedConfig } from './saved.ts';
 import { Supervisor } from './supervisor.ts';
-import { LabTarget } from './target.ts';
+import { LabTarget, labTopology } from './target.ts';
 
 export { requireLab, savedConfig } from './saved.ts';
 
@@ -182,24 +182,15 @@ export async function waitHealthy(
 /**
  * Waits until every control plane's apiserver answers `GET /readyz` with 200, directly and
  * anonymously, as the LB's health check asks it (src/lab/haproxy.ts; the `guide` check, a TLS
- * handshake, passes by then too).
+ * handshake, passes by then too): steady state's own apiservers check.
  */
 async function waitApiserversReady(cfg: LabConfig, timeoutMs: number): Promise<void> {
   const kube = new KubeAccess(labKubeconfigPath(cfg));
-  const cps = hostsByRole(cfg, 'control-plane');
+  const topology = labTopology(cfg);
   await waitFor(
     async () => {
-      const bad: string[] = [];
-      await Promise.all(
-        cps.map(async (h) => {
-          const r = await kube.get(`https://${h.ip}:${cfg.apiPort}/readyz`, {
-            timeoutMs: 1000,
-            anonymous: true,
-          });
-          if (!r.ok) bad.push(`${h.name} ${r.status ?? r.error}`);
-        }),
-      );
-      if (bad.length > 0) throw new Error(`apiserver /readyz not 200: ${bad.sort().join('; ')}`);
+      const c = await apiserversCheck({ topology }, kube);
+      if (!c.ok) throw new Error(c.detail);
       return true;
     },
     { timeoutMs, intervalMs: 100, what: 'every apiserver to answer /readyz' },

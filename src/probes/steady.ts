@@ -41,7 +41,11 @@ async function etcdCheck(target: Target): Promise<SteadyCheck> {
   }
 }
 
-async function apiserversCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck> {
+/** Every apiserver's `/readyz`, directly and anonymously (as an LB's health check asks it). */
+export async function apiserversCheck(
+  target: Pick<Target, 'topology'>,
+  kube: KubeAccess,
+): Promise<SteadyCheck> {
   const bad: string[] = [];
   await Promise.all(
     target.topology.apiservers.map(async (a) => {
