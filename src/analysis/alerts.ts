@@ -20,7 +20,14 @@ export interface AlertSeries {
   /** alertname and sorted labels: one alert of Prometheus' list. */
   readonly key: string;
   /** State changes in time order (repeats of the same state dropped). */
-  readonly states: readonly { readonly atMs: number; readonly state: AlertStateName }[];
+  readonly states: readonly AlertStateChange[];
+}
+
+export interface AlertStateChange {
+  readonly atMs: number;
+  readonly state: AlertStateName;
+  /** The event's `unseenAtMs`: the alert went active after this time (the probe's previous answer). */
+  readonly unseenAtMs?: number;
 }
 
 export interface AlertInterval {
@@ -49,13 +56,14 @@ export function labelsMatch(labels: Labels, matcher: Labels | undefined): boolea
 
 /** One series per alert (alertname + label set), in the order they first appear. */
 export function alertSeries(timeline: readonly TimelineEvent[]): AlertSeries[] {
-  const byKey = new Map<string, { alert: string; labels: Labels; states: AlertSeries['states'][number][] }>();
+  const byKey = new Map<string, { alert: string; labels: Labels; states: AlertStateChange[] }>();
   for (const e of eventsOf(timeline, 'alert')) {
     const labels = ownLabels(e.labels);
     const key = `${e.alert}${labelText(labels)}`;
     const s = byKey.get(key) ?? { alert: e.alert, labels, states: [] };
     byKey.set(key, s);
-    if (s.states.at(-1)?.state !== e.state) s.states.push({ atMs: e.atMs, state: e.state });
+    if (s.states.at(-1)?.state !== e.state)
+      s.states.push({ atMs: e.atMs, state: e.state, ...defined('unseenAtMs', e.unseenAtMs) });
   }
   return [...byKey].map(([key, s]) => ({ key, ...s }));
 }

@@ -39,6 +39,8 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
   const seen = new Map<string, { state: 'pending' | 'firing'; labels: Record<string, string> }>();
   let failing = false;
   let first = true;
+  /** When the last answered poll was sent (run clock): an alert not in its answer went active after. */
+  let answeredAt: number | undefined;
   await every(stack.pollMs, ctx.signal, ctx.maxRunMs, async () => {
     const sentAt = ctx.nowMs();
     let alerts: Awaited<ReturnType<typeof activeAlerts>>;
@@ -66,7 +68,8 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
       // An alert's identity: its label set (alertname included), as the analysis keys it.
       const key = labelText(a.labels);
       now.add(key);
-      if (seen.get(key)?.state === a.state) continue;
+      const before = seen.get(key);
+      if (before?.state === a.state) continue;
       seen.set(key, { state: a.state, labels: { ...a.labels } });
       ctx.sink.record(
         {
@@ -75,6 +78,7 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
           state: a.state,
           labels: a.labels,
           ...(a.activeAt ? { activeAt: a.activeAt } : {}),
+          ...(before === undefined && answeredAt !== undefined ? { unseenAtMs: answeredAt } : {}),
         },
         sentAt,
       );
@@ -87,6 +91,7 @@ async function poll(stack: MonitoringStack, ctx: ProbeContext): Promise<void> {
         sentAt,
       );
     }
+    answeredAt = sentAt;
   });
 }
 

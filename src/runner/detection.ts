@@ -79,6 +79,18 @@ export function resolveMaxMs(alerting: AlertingContext): number {
  * Expected alerts still active at `nowMs` (a matching series whose last state is pending or
  * firing) and not past the end of their resolve window from the heal: the run keeps observing
  * until none is left, so `resolve_` is measured rather than cut off by the end of the run.
+ * A series still pending is waited for only while it could still fire before that window ends.
+ * Prometheus makes it firing at the first evaluation whose time is its rule's `for` after its
+ * `activeAt`, the time of the evaluation that made it pending (prometheus rules/alerting.go `Eval`:
+ * `a.State == StatePending && ts.Sub(a.ActiveAt) >= r.holdDuration`). An evaluation starts less
+ * than an interval after its time (rules/group.go `run` skips the slots it missed) and takes less
+ * than an interval (or Prometheus misses iterations), and the probe's previous answer
+ * (`unseenAtMs`) did not list the alert: so it went active no sooner than `unseenAtMs` minus two
+ * evaluation intervals. One that cannot fire in the wait has nothing to show it: its `resolve_`
+ * is judged only after a firing, and its pending episode is already on the timeline. (In `all` on
+ * seeds, TargetDown{job="kubelet"} (for: 10m) kept kubelet-stop observing 58 s after the heal, and
+ * APIServerDown (for: 5m) kept cert-expiry 29 s, though neither could fire until minutes later.)
+ * Without `unseenAtMs` (pending since the probe's first answer) it is waited for, as before.
  */
 export function unresolved(
   events: readonly TimelineEvent[],
@@ -88,9 +100,23 @@ export function unresolved(
 ): string[] {
   const active = alertSeries(events).filter((s) => s.states.at(-1)?.state !== 'inactive');
   return alerting.alerts.expected.flatMap((x) => {
-    if (!active.some((s) => s.alert === x.alert && labelsMatch(s.labels, x.labels))) return [];
+    const mine = active.filter((s) => s.alert === x.alert && labelsMatch(s.labels, x.labels));
+    if (mine.length === 0) return [];
     const w = windowOf(x, alerting, (m, r) => resolveWindow(m, r, x.clearS));
-    return w && nowMs - healMs <= w.max * 1000 ? [x.alert] : [];
+    if (!w) return [];
+    const endMs = healMs + w.max * 1000;
+    if (nowMs > endMs) return [];
+    // The soonest a rule can fire after the probe's previous answer, ms.
+    const fireAfterMs = Math.min(
+      ...rulesFor(x, alerting.rules).map((r) => (r.forS - 2 * r.evaluationIntervalS) * 1000),
+    );
+    const mayChange = mine.some((s) => {
+      const last = s.states.at(-1)!;
+      return (
+        last.state === 'firing' || last.unseenAtMs === undefined || last.unseenAtMs + fireAfterMs <= endMs
+      );
+    });
+    return mayChange ? [x.alert] : [];
   });
 }
 

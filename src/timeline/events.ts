@@ -249,6 +249,13 @@ export type EventBody =
       readonly labels: Readonly<Record<string, string>>;
       /** Prometheus' `activeAt` (its own wall clock, ISO), when it reported one. */
       readonly activeAt?: string;
+      /**
+       * When the alert first appears (pending or firing, not in the previous answer): the time, on
+       * the run's clock, the previous answered poll was sent. That answer did not list it, so it
+       * went active after this time and, pending, can fire no sooner than its rule's `for` after
+       * it. Absent at the first answered poll (nothing is known of before it).
+       */
+      readonly unseenAtMs?: number;
     }
   | {
       /**

@@ -83,8 +83,13 @@ export class Timeline {
     alert: string,
     state: 'pending' | 'firing' | 'inactive',
     labels: Record<string, string> = {},
+    extra: { readonly unseenAtMs?: number } = {},
   ): this {
-    return this.add(atMs, { type: 'alert', alert, state, labels: { alertname: alert, ...labels } }, 'alerts');
+    return this.add(
+      atMs,
+      { type: 'alert', alert, state, labels: { alertname: alert, ...labels }, ...extra },
+      'alerts',
+    );
   }
 
   /** An `alert.notify` event: Alertmanager's webhook delivered one alert of a notification. */

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
@@ -182,4 +183,71 @@ t.test('an unreachable Prometheus is one note, not one per poll', async (t) => {
   const notes = eventsOf(recorder.events(), 'note');
   t.equal(notes.length, 1);
   t.match(notes[0]!.message, /alerts API: GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/alerts: .*ECONNREFUSED/);
+});
+
+t.test("an alert's first appearance carries when the previous answer was asked for", async (t) => {
+  // A scripted alerts API: each answer in turn, the last one repeated. The server notes when each
+  // request arrived, on the run's clock: the poll that got answer k was sent before arrival k.
+  const recorder = new TimelineRecorder();
+  const X = { alertname: 'X', severity: 'warning' };
+  const Y = { alertname: 'Y' };
+  const answers: ({ labels: Record<string, string>; state: string }[] | 'error')[] = [
+    [{ labels: Y, state: 'pending' }],
+    [],
+    'error',
+    [{ labels: X, state: 'pending' }],
+    [{ labels: X, state: 'firing' }],
+    [],
+    [{ labels: X, state: 'pending' }],
+  ];
+  const arrived: number[] = [];
+  const server = http.createServer((_req, res) => {
+    const k = arrived.push(recorder.clock.nowMs()) - 1;
+    const a = answers[Math.min(k, answers.length - 1)]!;
+    if (a === 'error') res.writeHead(503).end('{"status":"error","error":"scripted"}');
+    else res.writeHead(200).end(JSON.stringify({ status: 'success', data: { alerts: a } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const abort = new AbortController();
+  const run = alertsProbe({
+    prometheus: { url: `http://127.0.0.1:${port}` },
+    pollMs: 50,
+    origin: 'test',
+  }).run({
+    sink: recorder.sink('alerts'),
+    nowMs: () => recorder.clock.nowMs(),
+    signal: abort.signal,
+    maxRunMs: 5_000,
+    target: undefined as never,
+    kube: undefined as never,
+  });
+  await waitFor(async () => arrived.length >= answers.length + 1 || Promise.reject(new Error('polling')), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+    what: 'every scripted answer asked for',
+  });
+  abort.abort();
+  await run;
+  const alerts = eventsOf(recorder.events(), 'alert');
+  t.same(
+    alerts.map((e) => `${e.alert} ${e.state}`),
+    ['Y pending', 'Y inactive', 'X pending', 'X firing', 'X inactive', 'X pending'],
+  );
+  const [yPending, , xPending, xFiring, , xAgain] = alerts;
+  t.equal(yPending!.unseenAtMs, undefined, 'in the first answer: nothing is known of before it');
+  // X first appears in answer 3; answer 2 failed, answer 1 (empty) is the previous answer: its
+  // poll was sent after answer 0 arrived and before answer 1 arrived.
+  const unseen = xPending!.unseenAtMs;
+  t.ok(
+    unseen !== undefined && unseen >= arrived[0]! && unseen <= arrived[1]!,
+    `X pending: unseen since ${unseen} ms, the empty answer asked for in [${arrived[0]}, ${arrived[1]}] ms (not the failed poll at ${arrived[2]} ms)`,
+  );
+  t.equal(xFiring!.unseenAtMs, undefined, 'a state change of a listed alert is no first appearance');
+  const again = xAgain!.unseenAtMs;
+  t.ok(
+    again !== undefined && again >= arrived[4]! && again <= arrived[5]!,
+    `X pending again: unseen since ${again} ms, the empty answer asked for in [${arrived[4]}, ${arrived[5]}] ms`,
+  );
 });

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { holdMaxMs, undetected, unresolved } from '../../src/runner/detection.ts';
-import { alertingContext, CP2 } from '../analysis/alerting.ts';
+import { alertingContext, CP2, RULES } from '../analysis/alerting.ts';
 import { Timeline } from '../analysis/synthetic.ts';
 
 const ctx = alertingContext();
@@ -51,4 +51,58 @@ t.test('after the heal: until the fired alert is inactive, or its resolve window
     .alert(64_000, 'APIServerDown', 'inactive', CP2);
   t.same(unresolved(resolved.events, 60_000, ctx, 65_000), []);
   t.same(unresolved(new Timeline().events, 60_000, ctx, 61_000), [], 'never fired: nothing to wait for');
+});
+
+t.test('after the heal: a pending alert only while it could still fire in its resolve window', async (t) => {
+  // Heal at 60 s, resolve window [0, 13.5] s: the wait ends at 73.5 s at the latest. The probe's
+  // answer at 54 s did not list the alert, its answer at 55 s did (pending). Evaluations every 5 s:
+  // it went active no sooner than 44 s, and fires no sooner than `for` after that.
+  const pending = (extra: { unseenAtMs?: number }) =>
+    new Timeline().alert(55_000, 'APIServerDown', 'pending', CP2, extra).events;
+  const withFor = (forS: number) =>
+    alertingContext({ rules: RULES.map((r) => (r.name === 'APIServerDown' ? { ...r, forS } : r)) });
+  t.same(
+    unresolved(pending({ unseenAtMs: 54_000 }), 60_000, ctx, 65_000),
+    ['APIServerDown'],
+    'for: 10s: it may fire at 54 s, before 73.5 s',
+  );
+  t.same(
+    unresolved(pending({ unseenAtMs: 54_000 }), 60_000, withFor(300), 65_000),
+    [],
+    'for: 5m: it cannot fire before 344 s, long after the wait could end',
+  );
+  t.same(
+    unresolved(pending({ unseenAtMs: 54_000 }), 60_000, withFor(29.5), 65_000),
+    ['APIServerDown'],
+    'for: 29.5s: it may fire at 73.5 s, the last moment of the wait',
+  );
+  t.same(
+    unresolved(pending({ unseenAtMs: 54_000 }), 60_000, withFor(29.501), 65_000),
+    [],
+    'for: 29.501s: one millisecond too late',
+  );
+  t.same(
+    unresolved(pending({}), 60_000, withFor(300), 65_000),
+    ['APIServerDown'],
+    "pending since the probe's first answer: when it went active is unknown, so it is waited for",
+  );
+  const refired = new Timeline()
+    .alert(15_000, 'APIServerDown', 'pending', CP2, { unseenAtMs: 14_000 })
+    .alert(26_000, 'APIServerDown', 'firing', CP2).events;
+  t.same(
+    unresolved(refired, 60_000, withFor(300), 65_000),
+    ['APIServerDown'],
+    'a firing alert is waited for whatever its for: its resolve_ is measured',
+  );
+  const severities = alertingContext({
+    rules: [
+      ...RULES.map((r) => (r.name === 'APIServerDown' ? { ...r, forS: 300 } : r)),
+      { ...RULES[0]!, forS: 10, severity: 'warning' },
+    ],
+  });
+  t.same(
+    unresolved(pending({ unseenAtMs: 54_000 }), 60_000, severities, 65_000),
+    ['APIServerDown'],
+    'two rules of that name: the one with the shorter for decides',
+  );
 });
