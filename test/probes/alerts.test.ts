@@ -163,22 +163,23 @@ t.test('pending, firing and the webhook notification of a real rule', async (t) 
   t.match((await activeAlerts(stack.prometheus))[0], { state: 'firing' });
 });
 
+/** The probe polling an alerts API on loopback `port` every 50 ms, for `maxRunMs` at most. */
+const pollEvery50ms = (port: number, recorder: TimelineRecorder, signal: AbortSignal, maxRunMs: number) =>
+  alertsProbe({ prometheus: { url: `http://127.0.0.1:${port}` }, pollMs: 50, origin: 'test' }).run({
+    sink: recorder.sink('alerts'),
+    nowMs: () => recorder.clock.nowMs(),
+    signal,
+    maxRunMs,
+    // Not used by this probe: it talks to the stack, not to the cluster.
+    target: undefined as never,
+    kube: undefined as never,
+  });
+
 t.test('an unreachable Prometheus is one note, not one per poll', async (t) => {
   const recorder = new TimelineRecorder();
   const abort = new AbortController();
   const port = await freePort();
-  const run = alertsProbe({
-    prometheus: { url: `http://127.0.0.1:${port}` },
-    pollMs: 50,
-    origin: 'test',
-  }).run({
-    sink: recorder.sink('alerts'),
-    nowMs: () => recorder.clock.nowMs(),
-    signal: abort.signal,
-    maxRunMs: 600,
-    target: undefined as never,
-    kube: undefined as never,
-  });
+  const run = pollEvery50ms(port, recorder, abort.signal, 600);
   await run;
   const notes = eventsOf(recorder.events(), 'note');
   t.equal(notes.length, 1);
@@ -211,18 +212,7 @@ t.test("an alert's first appearance carries when the previous answer was asked f
   t.teardown(() => server.close());
   const port = (server.address() as net.AddressInfo).port;
   const abort = new AbortController();
-  const run = alertsProbe({
-    prometheus: { url: `http://127.0.0.1:${port}` },
-    pollMs: 50,
-    origin: 'test',
-  }).run({
-    sink: recorder.sink('alerts'),
-    nowMs: () => recorder.clock.nowMs(),
-    signal: abort.signal,
-    maxRunMs: 5_000,
-    target: undefined as never,
-    kube: undefined as never,
-  });
+  const run = pollEvery50ms(port, recorder, abort.signal, 5_000);
   await waitFor(async () => arrived.length >= answers.length + 1 || Promise.reject(new Error('polling')), {
     timeoutMs: 10_000,
     intervalMs: 20,
