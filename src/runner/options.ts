@@ -31,7 +31,13 @@ export type LoadRequest =
 /** The runner's cluster-facing side effects, injectable so tests can run it without a cluster. */
 export interface RunnerOps {
   checkSteady(target: Target, kube: KubeAccess): Promise<SteadyState>;
-  waitSteady(target: Target, kube: KubeAccess, timeoutMs: number): Promise<SteadyState>;
+  /** Until steady state holds or `timeoutMs`; `notYet` hears each check that failed. */
+  waitSteady(
+    target: Target,
+    kube: KubeAccess,
+    timeoutMs: number,
+    notYet?: (s: SteadyState) => void,
+  ): Promise<SteadyState>;
   prepare(target: Target, kube: KubeAccess): Promise<void>;
   readBack(target: Target, kube: KubeAccess, runId: string, recorder: TimelineRecorder): Promise<void>;
   cleanup(target: Target, kube: KubeAccess, runId: string): Promise<void>;
@@ -42,7 +48,7 @@ export interface RunnerOps {
 export const REAL_OPS: RunnerOps = {
   checkSteady: checkSteadyState,
   inspect: (t) => inspectTarget(t),
-  waitSteady: (t, k, ms) => waitSteadyState(t, k, ms),
+  waitSteady: (t, k, ms, notYet) => waitSteadyState(t, k, ms, undefined, notYet),
   prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
   async readBack(t, k, runId, recorder) {
     // The API may still be settling right after a heal: try a few times before giving up on RPO.

@@ -255,9 +255,16 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       healed = true;
     }
   }
+  // What steady state still waits for after the heal, on the timeline each time it changes.
+  let waiting = '';
   const verify = await phase(
     'verify',
-    () => ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000),
+    () =>
+      ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000, (s) => {
+        const now = describeProblems(s);
+        if (now !== waiting) runner.record({ type: 'note', message: `verify: waiting for ${now}` });
+        waiting = now;
+      }),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
   // After the heal: the expected alerts that fired resolve (resolve_ is measured, not cut off),

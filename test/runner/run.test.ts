@@ -95,6 +95,7 @@ function setup(
     heal?: () => Promise<string>;
     recoverAfterMs?: number;
     inspect?: RunnerOps['inspect'];
+    waitSteady?: RunnerOps['waitSteady'];
   } = {},
 ) {
   const calls: Calls = { inject: 0, heal: 0, prepare: 0 };
@@ -124,7 +125,7 @@ function setup(
   };
   const ops: RunnerOps = {
     checkSteady: async () => o.preflight ?? OK,
-    waitSteady: async () => OK,
+    waitSteady: o.waitSteady ?? (async () => OK),
     prepare: async () => {
       calls.prepare += 1;
     },
@@ -166,6 +167,25 @@ t.test('happy path: phases in order, proof recorded, healed once', async (t) => 
   t.equal(out.result.fault.status, 'proven');
   const lb = out.result.measurements.find((m) => m.name === 'lb_failover_s');
   t.ok(lb?.value !== null && lb!.value! > 0, `LB failover measured from the probe: ${lb?.value}`);
+});
+
+t.test('verify: what steady state still waits for is on the timeline, once per change', async (t) => {
+  const etcd: SteadyState = { ok: false, checks: [{ name: 'etcd', ok: false, detail: 'cp2 not healthy' }] };
+  const { recorder, run } = setup({
+    waitSteady: async (_t, _k, _ms, notYet) => {
+      for (const s of [etcd, etcd, BAD, etcd]) notYet?.(s);
+      return OK;
+    },
+  });
+  await run();
+  const notes = recorder
+    .events()
+    .flatMap((e) => (e.type === 'note' && e.message.startsWith('verify:') ? [e.message] : []));
+  t.same(notes, [
+    'verify: waiting for etcd: cp2 not healthy',
+    'verify: waiting for nodes: w1 not Ready',
+    'verify: waiting for etcd: cp2 not healthy',
+  ]);
 });
 
 t.test('a fault reporting its effect time: measured from the effect, the inject latency apart', async (t) => {
