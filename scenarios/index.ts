@@ -3,6 +3,11 @@
  * criteria, default SLOs, informational measurements and expected-window rules
  * (src/runner/scenario.ts). Adding a scenario = its module + one entry here. `all` runs them in
  * this order; the CLI and the config file know scenario names only from this list.
+ * lb-stop comes last: its heal gives the VIP back to its first holder (keepalived preempts), and a
+ * watch that re-opened through the backup meanwhile is left on a connection that leads nowhere
+ * until its client's idle timeout (the `vip-failback` finding). Run right after it, kubelet-stop's
+ * workload waited 9–10 s on `seeds` for a kubelet to see its pods (1 s otherwise), and npm test's
+ * lb-stop files run late for the same reason (scripts/test.mjs LATE_LAB_MARKER).
  */
 import type { Scenario } from '../src/runner/scenario.ts';
 import { apiserverKill } from './apiserver-kill.ts';
@@ -21,7 +26,6 @@ export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
   [
     apiserverKill,
     etcdPartition,
-    lbStop,
     kubeletStop,
     leaderKill,
     etcdRestore,
@@ -30,5 +34,6 @@ export const SCENARIO_CATALOGUE: ReadonlyMap<string, Scenario> = new Map(
     rollingRestart,
     etcdMemberReplace,
     certExpiry,
+    lbStop,
   ].map((s) => [s.name, s]),
 );
