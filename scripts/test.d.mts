@@ -23,3 +23,5 @@ export function laneFailures(
   result: { name: string; code: number; text: string },
   tailLines?: number,
 ): string[];
+/** The unit lane's command line (scripts/run-files.mjs). */
+export function unitArgv(files: readonly string[], options: { nice: boolean }): string[];

@@ -5,6 +5,7 @@
  * restarts even without a renewal when an expired certificate is still presented (a heal cut
  * short), and a replayed heal changes nothing.
  */
+// hadrill-test: unit waits (alone: 2.4 s of wall time, 0.4 s of CPU; scripts/run-files.mjs)
 import t from 'tap';
 import { certExpiryFault } from '../../src/faults/cert-expiry.ts';
 import { aroundExec, FakeTarget, fakeTopology, healthyHosts } from './fake-target.ts';

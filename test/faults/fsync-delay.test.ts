@@ -4,6 +4,7 @@
  * histogram that does not move is no effect (said with what it saw); a member someone else traces
  * is no effect and nothing is attached; the heal detaches on every host.
  */
+// hadrill-test: unit waits (alone: 1.9 s of wall time, 0.5 s of CPU; scripts/run-files.mjs)
 import t from 'tap';
 import { fsyncDelayFault, sinceReading } from '../../src/faults/fsync-delay.ts';
 import { FakeTarget, fakeTopology } from './fake-target.ts';

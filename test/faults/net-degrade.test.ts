@@ -6,6 +6,7 @@
  * enough counted; every member's host is told (a healthy one carries its degraded peers' delay on
  * its own connections, with the proxy); the heal removes it everywhere.
  */
+// hadrill-test: unit waits (alone: 2.3 s of wall time, 0.4 s of CPU; scripts/run-files.mjs)
 import t from 'tap';
 import type { ExecResult } from '../../src/executors/types.ts';
 import {

@@ -5,6 +5,7 @@
  * TCP listener on loopback that its link-down closes after 0.3 s and reopens after the fault's
  * duration; its executor fails every command while it is down, as an ssh session would.
  */
+// hadrill-test: unit waits (alone: 25.3 s of wall time, 1.6 s of CPU; scripts/run-files.mjs)
 import net from 'node:net';
 import t from 'tap';
 import { runLocal } from '../../src/executors/local.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { laneArgv, laneFailures, processInfoHome } from '../../scripts/test.mjs';
+import { laneArgv, laneFailures, processInfoHome, unitArgv } from '../../scripts/test.mjs';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const homeOf = (argv: string[]) =>
@@ -19,17 +19,25 @@ const homeOf = (argv: string[]) =>
     .slice(2)
     .join('=');
 
-t.test('each lane writes its processinfo apart from the other and from where tap removes', async (t) => {
-  const unit = laneArgv(['test/a.test.ts'], { jobs: 3, nice: true, home: 'unit' });
+t.test('each tap lane writes its processinfo apart from the other and from where tap removes', async (t) => {
+  const root = laneArgv(['test/a.root.test.ts'], { jobs: 2, nice: true, home: 'root' });
   const timed = laneArgv(['test/b.lab.test.ts'], { jobs: 1, nice: false, home: 'timed' });
-  t.equal(homeOf(unit), processInfoHome('unit'));
+  t.equal(homeOf(root), processInfoHome('root'));
   t.equal(homeOf(timed), processInfoHome('timed'));
-  t.not(homeOf(unit), homeOf(timed));
-  for (const home of [homeOf(unit), homeOf(timed)])
+  t.not(homeOf(root), homeOf(timed));
+  for (const home of [homeOf(root), homeOf(timed)])
     t.not(home, PROJECT_ROOT, 'not the directory tap empties');
-  t.same(unit.slice(0, 3), ['nice', '-n', '19']);
-  t.equal(unit.at(-1), 'test/a.test.ts');
+  t.same(root.slice(0, 3), ['nice', '-n', '19']);
+  t.equal(root.at(-1), 'test/a.root.test.ts');
   t.equal(timed[0], path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tap'));
+});
+
+t.test('the unit lane runs scripts/run-files.mjs, at nice 19 beside the timed lane', async (t) => {
+  const all = unitArgv(['test/a.test.ts'], { nice: true });
+  t.same(all.slice(0, 4), ['nice', '-n', '19', process.execPath]);
+  t.equal(all[4], path.join(PROJECT_ROOT, 'scripts', 'run-files.mjs'));
+  t.same(all.slice(5), ['--jobs', '3', '--waiting-jobs', '4', 'test/a.test.ts']);
+  t.equal(unitArgv(['test/a.test.ts'], { nice: false })[0], process.execPath, '`npm run test:unit`: no nice');
 });
 
 t.test('@tapjs/processinfo writes a process record under _TAPJS_PROCESSINFO_CWD_, not the cwd', async (t) => {

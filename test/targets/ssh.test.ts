@@ -4,6 +4,7 @@
  * kubeconfig's server; the VIP in `ip -o addr` output and the VIP holder's timeouts; the insecure
  * mark in the target's name.
  */
+// hadrill-test: unit waits (alone: 4.0 s of wall time, 0.6 s of CPU; scripts/run-files.mjs)
 import t from 'tap';
 import { parseInventory } from '../../src/targets/inventory.ts';
 import {

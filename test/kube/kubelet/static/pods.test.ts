@@ -6,6 +6,7 @@
  * restarted kubelet) adopts the running containers instead of starting duplicates and stops the
  * ones no manifest wants.
  */
+// hadrill-test: unit waits (alone: 14.4 s of wall time, 1.2 s of CPU; scripts/run-files.mjs)
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
