@@ -12,8 +12,8 @@
  * (@tapjs/run test-argv.js puts `--import=@tapjs/processinfo/import` in `always`), which records
  * every loaded file for coverage and `--changed`, both unused here. Measured on 2 cores, 2026-12-04:
  * an empty test file costs 0.15 s of CPU run directly and 0.26 s with that hook; tap's runner
- * adds about 0.1 s more per file. The 154 unit files took 125 s of CPU and 85 s of wall time
- * under tap (3 at a time), 110 s and 60 s this way. The lab, etcd and root lanes keep tap's runner:
+ * adds about 0.1 s more per file. The 155 unit files took 128 s of CPU and 85 s of wall time
+ * under tap (3 at a time), 113–116 s and 61–65 s this way. The lab, etcd and root lanes keep tap's runner:
  * there a file's process start is nothing beside its drills.
  *
  * Two pools: files carrying WAITS_MARKER (they mostly wait on real timers, processes and sockets:

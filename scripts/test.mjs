@@ -18,8 +18,8 @@
  *    5 s wait and the lab files' process starts (a 2 s test file took 32 s) lost to the contention;
  *    a failed suite costs more than the minute and a half it saved;
  *  - the unit lane at the lowest CPU priority (nice 19): every other `*.test.ts` (no root, no lab,
- *    no etcd), run by scripts/run-files.mjs rather than tap's runner (its header says why: 125 s
- *    of CPU and 85 s of wall time became 110 s and 60 s), three busy files at a time beside four
+ *    no etcd), run by scripts/run-files.mjs rather than tap's runner (its header says why: 128 s
+ *    of CPU and 85 s of wall time became 113–116 s and 61–65 s), three busy files at a time beside four
  *    that mostly wait on real timers and processes (its WAITS_MARKER). It only uses what the
  *    timed lane leaves idle (the lab waits on timers most of the time), so it cannot skew a
  *    measured window.
