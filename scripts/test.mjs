@@ -19,8 +19,9 @@
  *    a failed suite costs more than the minute and a half it saved;
  *  - the unit lane at the lowest CPU priority (nice 19): every other `*.test.ts` (no root, no lab,
  *    no etcd), run by scripts/run-files.mjs rather than tap's runner (its header says why: 128 s
- *    of CPU and 85 s of wall time became 113–116 s and 61–65 s), three busy files at a time beside four
- *    that mostly wait on real timers and processes (its WAITS_MARKER). It only uses what the
+ *    of CPU and 85 s of wall time became 113–116 s and 61–65 s), two busy files at a time beside two
+ *    that mostly wait on real timers and processes (its WAITS_MARKER; three and four in
+ *    `npm run test:unit`). It only uses what the
  *    timed lane leaves idle (the lab waits on timers most of the time), so it cannot skew a
  *    measured window.
  * Every test file is a process of its own, and most of a unit file's CPU is that process's start:
@@ -173,7 +174,11 @@ export function laneArgv(files, { jobs, nice, home }) {
 
 /**
  * The unit lane's command line: scripts/run-files.mjs, three busy files at a time beside four that
- * mostly wait (its WAITS_MARKER).
+ * mostly wait (its WAITS_MARKER); beside the timed lane (`nice`), two and two. The unit lane ends
+ * long before the lab files there, and the waiting files time real timers and directory reads:
+ * seven processes at once beside the lab's drills starved the kubelet's manifest rescan
+ * (source.test.ts: lists 1.0–2.4 s apart for a 300 ms period, 2026-12-04), where tap's three at a
+ * time had left it enough.
  */
 export function unitArgv(files, { nice }) {
   return [
@@ -181,9 +186,9 @@ export function unitArgv(files, { nice }) {
     process.execPath,
     path.join(ROOT, 'scripts', 'run-files.mjs'),
     '--jobs',
-    '3',
+    nice ? '2' : '3',
     '--waiting-jobs',
-    '4',
+    nice ? '2' : '4',
     ...files,
   ];
 }

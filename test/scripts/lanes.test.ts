@@ -36,8 +36,14 @@ t.test('the unit lane runs scripts/run-files.mjs, at nice 19 beside the timed la
   const all = unitArgv(['test/a.test.ts'], { nice: true });
   t.same(all.slice(0, 4), ['nice', '-n', '19', process.execPath]);
   t.equal(all[4], path.join(PROJECT_ROOT, 'scripts', 'run-files.mjs'));
-  t.same(all.slice(5), ['--jobs', '3', '--waiting-jobs', '4', 'test/a.test.ts']);
-  t.equal(unitArgv(['test/a.test.ts'], { nice: false })[0], process.execPath, '`npm run test:unit`: no nice');
+  t.same(
+    all.slice(5),
+    ['--jobs', '2', '--waiting-jobs', '2', 'test/a.test.ts'],
+    'beside the lab: two and two',
+  );
+  const alone = unitArgv(['test/a.test.ts'], { nice: false });
+  t.equal(alone[0], process.execPath, '`npm run test:unit`: no nice');
+  t.same(alone.slice(2), ['--jobs', '3', '--waiting-jobs', '4', 'test/a.test.ts'], 'alone: three and four');
 });
 
 t.test('@tapjs/processinfo writes a process record under _TAPJS_PROCESSINFO_CWD_, not the cwd', async (t) => {
