@@ -143,12 +143,13 @@ export async function runFiles(files, o) {
     };
     await Promise.all(Array.from({ length: Math.min(size, list.length) }, worker));
   };
+  const waits = new Set(files.filter(waiting));
   await Promise.all([
     pool(
-      files.filter((f) => !waiting(f)),
+      files.filter((f) => !waits.has(f)),
       jobs,
     ),
-    pool(files.filter(waiting), waitingJobs),
+    pool([...waits], waitingJobs),
   ]);
   write(
     `1..${n}\n# { total: ${sum.total}, pass: ${sum.pass}${sum.fail ? `, fail: ${sum.fail}` : ''} }\n# time=${(performance.now() - started).toFixed(0)}ms\n`,

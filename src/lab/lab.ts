@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runLocal } from '../executors/local.ts';
 import { clusterHealth } from '../probes/etcd-health.ts';
 import { KubeAccess } from '../probes/kube.ts';
-import { apiserversCheck, describeProblems, waitSteadyState } from '../probes/steady.ts';
+import { apiserversCheck, describeProblems, onProblemsChange, waitSteadyState } from '../probes/steady.ts';
 import { TargetError, UserError } from '../util/errors.ts';
 import { waitFor } from '../util/time.ts';
 import { labLayers } from './components.ts';
@@ -162,14 +162,13 @@ export async function waitHealthy(
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/*.log`);
   });
   reached('control planes registered and marked');
-  // What steady state still waits for, each time it changes.
-  let waiting = '';
-  const s = await waitSteadyState(target, kube, timeoutMs, undefined, (st) => {
-    const now = describeProblems(st);
-    if (now === waiting) return;
-    waiting = now;
-    reached(`waiting for ${now}`);
-  });
+  const s = await waitSteadyState(
+    target,
+    kube,
+    timeoutMs,
+    undefined,
+    onProblemsChange((problems) => reached(`waiting for ${problems}`)),
+  );
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
   }

@@ -195,3 +195,17 @@ export const describeProblems = (s: SteadyState): string =>
     .filter((c) => !c.ok)
     .map((c) => `${c.name}: ${c.detail}`)
     .join('; ');
+
+/**
+ * A `notYet` for waitSteadyState that hands on what steady state still waits for only when that
+ * changes (`lab up` prints it, a drill's verify puts it on the timeline).
+ */
+export function onProblemsChange(report: (problems: string) => void): (s: SteadyState) => void {
+  let last = '';
+  return (s) => {
+    const now = describeProblems(s);
+    if (now === last) return;
+    last = now;
+    report(now);
+  };
+}

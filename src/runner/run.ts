@@ -14,7 +14,7 @@ import type { AlertingContext } from '../monitoring/types.ts';
 import { alertsProbe } from '../probes/alerts.ts';
 import { type K6Run, startK6 } from '../probes/k6.ts';
 import { BuiltinLoad } from '../probes/load.ts';
-import { describeProblems } from '../probes/steady.ts';
+import { describeProblems, onProblemsChange } from '../probes/steady.ts';
 import { checkInterlocks } from '../safety/interlocks.ts';
 import type { Phase } from '../timeline/events.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
@@ -256,15 +256,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     }
   }
   // What steady state still waits for after the heal, on the timeline each time it changes.
-  let waiting = '';
   const verify = await phase(
     'verify',
     () =>
-      ops.waitSteady(o.target, o.kube, o.verifyTimeoutMs ?? 120_000, (s) => {
-        const now = describeProblems(s);
-        if (now !== waiting) runner.record({ type: 'note', message: `verify: waiting for ${now}` });
-        waiting = now;
-      }),
+      ops.waitSteady(
+        o.target,
+        o.kube,
+        o.verifyTimeoutMs ?? 120_000,
+        onProblemsChange((problems) =>
+          runner.record({ type: 'note', message: `verify: waiting for ${problems}` }),
+        ),
+      ),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
   // After the heal: the expected alerts that fired resolve (resolve_ is measured, not cut off),
