@@ -23,6 +23,7 @@
  */
 import { shellQuote } from '../executors/ssh.ts';
 import { LOCAL_HOST } from '../executors/types.ts';
+import { cancelTimers } from './host-expiry.ts';
 import { KubeadmProfile, type KubeadmProfileOptions } from './kubeadm-profile.ts';
 import type { Action, Command, HostProfile } from './types.ts';
 
@@ -61,7 +62,7 @@ export class KindProfile implements HostProfile {
     const reconnect = `${attached} || ${ip ? `docker network connect --ip ${ip} ${net} ${c} >/dev/null 2>&1 || ` : ''}docker network connect ${net} ${c} >/dev/null`;
     // The timer's command line carries the mark `hadrill-lb-timer-<lb>` ($0), so link-up finds
     // it; neither script spells the mark out, so pkill never matches the shell that runs it.
-    const cancel = `pkill -f 'hadrill-lb-time[r]-${c}' 2>/dev/null || true`;
+    const cancel = cancelTimers(`'hadrill-lb-time[r]-${c}'`);
     const mark = `"hadrill-lb-time""r-${c}"`;
     switch (a.kind) {
       case 'stop':

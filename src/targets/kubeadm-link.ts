@@ -10,6 +10,7 @@
  */
 import { shellQuote } from '../executors/ssh.ts';
 import { UserError } from '../util/errors.ts';
+import { cancelTimers } from './host-expiry.ts';
 
 /**
  * Under the drill's own host-side directory: a node's /run, and in the lab each host's own
@@ -26,7 +27,7 @@ function checked(iface: string): string {
 }
 
 /** The timer's command line carries `hadrill-link-timer-<iface>`, assembled at run time (see partition.ts). */
-const killTimer = (i: string): string => `pkill -f 'hadrill-link-time[r]-'${i} 2>/dev/null || true`;
+const killTimer = (i: string): string => cancelTimers(`'hadrill-link-time[r]-'${i}`);
 
 /** Shell that restores the saved addresses and routes of interface `$i`. */
 const restore = (i: string): string =>

@@ -19,8 +19,17 @@ import { ENVOY_FILES, fakeDocker, LB } from './kind-fake-docker.ts';
 
 const prevPath = process.env.PATH;
 /** The LB reconnect timers running now (their command line carries the mark). */
-const timers = async () =>
-  (await runLocal(['pgrep', '-f', `hadrill-lb-timer-${LB}`])).stdout.split('\n').filter(Boolean).length;
+const timerPids = async () =>
+  (await runLocal(['pgrep', '-f', `hadrill-lb-timer-${LB}`])).stdout.split('\n').filter(Boolean);
+const timers = async () => (await timerPids()).length;
+/** What the timers wait in (their sleep), by pid. */
+const timerSleeps = async () =>
+  (await Promise.all((await timerPids()).map((p) => runLocal(['pgrep', '-P', p])))).flatMap((r) =>
+    r.stdout.split('\n').filter(Boolean),
+  );
+/** Running (not gone, not a zombie waiting to be reaped). */
+const running = (pid: string) =>
+  fs.existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
 t.teardown(() => {
   process.env.PATH = prevPath;
 });
@@ -150,9 +159,12 @@ t.test('lb-stop --variant link: off kind’s network, back on it at heal', async
   t.equal(fake.network(LB), '', 'disconnected');
   t.ok(fake.running(LB), 'the LB process keeps running: its clients time out, nothing resets them');
   t.same(await fault.inject({ target }).then((o) => o.effect), true, 'a second link-down is a no-op');
+  const sleeps = await timerSleeps();
+  t.equal(sleeps.length, 1, 'the timer waits in its sleep');
   t.match(await fault.heal({ target }), /link of ha-external-load-balancer up/);
   t.equal(fake.network(LB), 'kind', 'reconnected (docker refused the old address: a new one)');
   t.equal(await timers(), 0, 'the heal cancelled the timer');
+  t.notOk(sleeps.some(running), 'and its sleep: nothing left running for the rest of its 60 s');
   const connects = fake.callsOf('network').filter((c) => c[1] === 'connect');
   t.same(
     connects.map((c) => c.join(' ')),
