@@ -46,6 +46,7 @@ export const etcdMemberReplace: Scenario = {
       host: m.host,
       member: m.member,
       peerUrl,
+      clientUrl: m.url,
       endpoints: t.etcd.filter((e) => e.member !== m.member).map((e) => e.url),
       ip: t.apiservers.find((a) => a.host === m.host)?.ip,
     });

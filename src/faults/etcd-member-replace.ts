@@ -1,7 +1,7 @@
 /**
  * Replace one etcd member (etcd-member-replace): on the member's host, stop it, destroy its data,
  * `member remove`, `member add` under the same name and peer URL, rejoin with
- * `--initial-cluster-state=existing`, wait until it answers healthy (src/targets/
+ * `--initial-cluster-state=existing`, wait until it serves clients, healthy (src/targets/
  * kubeadm-etcd-member.ts). Proof: the member left under one ID and came back, healthy, under a
  * new one. Heal: the same script in `ensure` mode, which does nothing when the member is healthy
  * and started, and finishes any replacement left half-done otherwise.
@@ -15,6 +15,8 @@ export interface MemberReplaceOptions {
   readonly host: string;
   readonly member: string;
   readonly peerUrl: string;
+  /** The member's own client URL (healthy: it serves clients there). */
+  readonly clientUrl: string;
   /** The other members' client URLs. */
   readonly endpoints: readonly string[];
   /** The stacked apiserver's address on that host, if any (its /readyz, for the analysis). */
@@ -30,6 +32,7 @@ export function memberReplaceFault(o: MemberReplaceOptions): Fault {
     host: o.host,
     member: o.member,
     peerUrl: o.peerUrl,
+    clientUrl: o.clientUrl,
     endpoints: o.endpoints,
     mode,
   });

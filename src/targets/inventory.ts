@@ -197,7 +197,7 @@ export function placeholdersOf(kind: (typeof OVERRIDABLE)[number]): string[] {
   if (kind === 'partition') vars.push('dports', 'sports');
   if (kind === 'link-down') vars.push('restoreAfterS');
   if (kind === 'delay-fsync') vars.push('delayMs', 'forS');
-  if (kind === 'replace-etcd-member') vars.push('member', 'peerUrl', 'endpoints', 'mode');
+  if (kind === 'replace-etcd-member') vars.push('member', 'peerUrl', 'clientUrl', 'endpoints', 'mode');
   return vars;
 }
 

@@ -13,7 +13,16 @@
  *     (what `kubeadm join --control-plane` writes for a member joining a running cluster,
  *     cmd/kubeadm/app/phases/etcd/local.go `getEtcdCommand`), a copy of it as it was kept beside;
  *  6. the manifest goes back (the kubelet starts the member, which fetches the cluster from its
- *     peers and catches up by snapshot) and the script waits until the member's /health is true.
+ *     peers and catches up by snapshot) and the script waits until the member serves clients: its
+ *     /health is true on its own client URL. Not on its metrics listener (:2381): etcd serves
+ *     /health there from the start, answering true once the member has a leader and a read through
+ *     Raft works (v3.4.23 embed/etcd.go `serveMetrics`, etcdserver/api/etcdhttp/metrics.go
+ *     `checkHealth`), while its client listeners serve nothing until the member has published its
+ *     name and client URLs through Raft (embed/serve.go `serve` waits on `s.ReadyNotify()`, closed by
+ *     etcdserver/server.go `publish`, which retries only after a whole request timeout, 5 s + 2 ×
+ *     the election timeout; main: server/embed/serve.go and server/embed/etcd.go the same). On the
+ *     lab, in 4 of 6 `all` runs the member's client port answered 6.2–9.7 s after its metrics
+ *     /health said true: its apiserver, whose only etcd is that member, stayed unready all that time.
  * The steps run in this order so that any prefix of them leaves a state the same script, run again,
  * finishes: `ensure` (the heal) first checks that the member is healthy and listed as started under
  * its peer URL, and runs the whole replacement otherwise (a fresh member is always safe; a member
@@ -34,10 +43,10 @@ export interface MemberReplaceParams {
   readonly endpoints: readonly string[];
   /** `replace`: always; `ensure` (the heal): only when the member is not healthy and started. */
   readonly mode: 'replace' | 'ensure';
-  /** How long to wait for the restarted member's /health, s. */
+  /** How long to wait for the restarted member to serve clients, s. */
   readonly healthWaitS: number;
-  /** The member's /health URL on its host (its metrics listener). */
-  readonly healthUrl: string;
+  /** The member's own client URL (`https://<ip>:2379`): healthy is its /health true there. */
+  readonly clientUrl: string;
 }
 
 const VERSION = (tool: string) => `sed -n 's/^${tool} [Vv]ersion: *//p'`;
@@ -48,7 +57,8 @@ export function memberReplaceScript(f: EtcdHostFacts, p: MemberReplaceParams): s
   const q = shellQuote;
   const eps = p.endpoints.join(',');
   const tls = `--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key`;
-  const healthy = `out=$(curl -fsS --max-time 2 ${q(p.healthUrl)} 2>/dev/null) && printf '%s' "$out" | grep -q '"health": *"true"'`;
+  const health = `${p.clientUrl.replace(/\/+$/, '')}/health`;
+  const healthy = `out=$(curl -fsS --max-time 2 --cacert ${ETCD_PKI}/ca.crt --cert ${ETCD_PKI}/healthcheck-client.crt --key ${ETCD_PKI}/healthcheck-client.key ${q(health)} 2>/dev/null) && printf '%s' "$out" | grep -q '"health": *"true"'`;
   return [
     'set -e',
     `NAME=${q(p.member)}; PEER=${q(p.peerUrl)}`,
@@ -95,7 +105,7 @@ export function memberReplaceScript(f: EtcdHostFacts, p: MemberReplaceParams): s
     `if grep -q -- '- --initial-cluster=' ${parked}; then sed -i "s|^\\( *- --initial-cluster=\\).*|\\1$ic|" ${parked}; else sed -i "s|^\\( *\\)- --name=.*$|&\\n\\1- --initial-cluster=$ic|" ${parked}; fi`,
     // 6. back, and healthy
     `mv -n ${parked} ${m}`,
-    `i=0; until ${healthy}; do i=$((i+1)); [ $i -lt ${p.healthWaitS * 5} ] || { echo "member $NAME ($new) not healthy within ${p.healthWaitS} s of its manifest coming back" >&2; exit 1; }; sleep 0.2; done`,
+    `i=0; until ${healthy}; do i=$((i+1)); [ $i -lt ${p.healthWaitS * 5} ] || { echo "member $NAME ($new) not serving clients (healthy on ${health}) within ${p.healthWaitS} s of its manifest coming back" >&2; exit 1; }; sleep 0.2; done`,
     's2=$(date +%s%3N)',
     '[ -n "$old" ] || old=none',
     'echo "old=$old new=$new"',

@@ -31,7 +31,6 @@ import {
 import { memberReplaceScript } from './kubeadm-etcd-member.ts';
 import {
   delayFsyncScript,
-  ETCD_METRICS_URL,
   fsyncDelayStateScript,
   fsyncMetricsScript,
   undelayFsyncScript,
@@ -171,6 +170,7 @@ export class KubeadmProfile implements HostProfile {
     if (a.kind === 'replace-etcd-member') {
       vars.member = a.member;
       vars.peerUrl = a.peerUrl;
+      vars.clientUrl = a.clientUrl;
       vars.endpoints = a.endpoints.join(',');
       vars.mode = a.mode;
     }
@@ -322,10 +322,7 @@ export class KubeadmProfile implements HostProfile {
           endpoints: a.endpoints,
           mode: a.mode,
           healthWaitS: 120,
-          healthUrl: (this.info(a.host).etcd?.metricsUrl ?? ETCD_METRICS_URL).replace(
-            /\/metrics$/,
-            '/health',
-          ),
+          clientUrl: a.clientUrl,
         });
       case 'degrade-net':
         return degradeNetScript(

@@ -162,6 +162,8 @@ export type Action =
       readonly host: string;
       readonly member: string;
       readonly peerUrl: string;
+      /** The member's own client URL: the new member is healthy once it serves /health there. */
+      readonly clientUrl: string;
       readonly endpoints: readonly string[];
       readonly mode: 'replace' | 'ensure';
     }

@@ -12,7 +12,7 @@ const params = {
   peerUrl: 'https://198.18.0.12:2380',
   endpoints: ['https://198.18.0.11:2379', 'https://198.18.0.13:2379'],
   healthWaitS: 60,
-  healthUrl: 'http://127.0.0.1:2381/health',
+  clientUrl: 'https://198.18.0.12:2379',
 } as const;
 const facts = { dataDir: '/var/lib/etcd', clientPort: 2379 };
 
@@ -45,6 +45,25 @@ t.test('both modes are valid shell with the steps in order', async (t) => {
   );
   t.notMatch(memberReplaceScript(facts, { ...params, mode: 'replace' }), /nothing to heal/);
 });
+
+t.test(
+  "healthy is the member's /health on its own client URL, with the health-check client certificate",
+  async (t) => {
+    for (const mode of ['replace', 'ensure'] as const) {
+      const s = memberReplaceScript(facts, { ...params, mode });
+      t.match(
+        s,
+        /curl -fsS --max-time 2 --cacert \/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt --key \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.key '?https:\/\/198\.18\.0\.12:2379\/health'?/,
+        `${mode}: the client port`,
+      );
+      t.notMatch(
+        s,
+        /:2381/,
+        `${mode}: never the metrics listener, which says healthy before the member serves clients`,
+      );
+    }
+  },
+);
 
 t.test(
   "member add's output: the new ID (space-padded under 16 hex digits) and the initial cluster",
