@@ -162,13 +162,10 @@ export async function waitHealthy(
     throw new TargetError(`lab not healthy: ${err.message}. Logs: ${cfg.stateDir}/<host>/*.log`);
   });
   reached('control planes registered and marked');
-  const s = await waitSteadyState(
-    target,
-    kube,
-    timeoutMs,
-    undefined,
-    onProblemsChange((problems) => reached(`waiting for ${problems}`)),
-  );
+  const s = await waitSteadyState(target, kube, timeoutMs, {
+    notYet: onProblemsChange((problems) => reached(`waiting for ${problems}`)),
+    expect: { leaderRetryPeriodS: cfg.timings.leaderElection.retryPeriodS },
+  });
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);
   }

@@ -11,6 +11,13 @@ import { sleep } from '../util/time.ts';
 import { memberClient, memberHealth, memberStatus } from './etcd.ts';
 import { clusterHealth } from './etcd-health.ts';
 import type { KubeAccess } from './kube.ts';
+import { type LeaderLease, leaderLeaseProblems } from './leader-leases.ts';
+
+/** What the target's configuration tells the checks (from its TimingInputs; each optional). */
+export interface SteadyExpect {
+  /** `--leader-elect-retry-period`, s: a leader Lease lagging the other by more is not renewed. */
+  readonly leaderRetryPeriodS?: number;
+}
 
 export interface SteadyCheck {
   readonly name: string;
@@ -100,9 +107,10 @@ async function nodesCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck
   };
 }
 
-async function leasesCheck(target: Target, kube: KubeAccess): Promise<SteadyCheck> {
+async function leasesCheck(target: Target, kube: KubeAccess, expect: SteadyExpect): Promise<SteadyCheck> {
   const problems: string[] = [];
   const holders: string[] = [];
+  const leases: LeaderLease[] = [];
   for (const name of ['kube-controller-manager', 'kube-scheduler']) {
     const r = await kube.get(
       `${target.topology.apiUrl}/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`,
@@ -116,11 +124,15 @@ async function leasesCheck(target: Target, kube: KubeAccess): Promise<SteadyChec
       continue;
     }
     const l = json<V1Lease>(r.body);
-    const renew = l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : 0;
-    const fresh = Date.now() - renew <= (l.spec?.leaseDurationSeconds ?? 15) * 1000;
-    if (!l.spec?.holderIdentity || !fresh) problems.push(`lease ${name} not held`);
-    else holders.push(`${name}: ${l.spec.holderIdentity}`);
+    leases.push({
+      name,
+      holderIdentity: l.spec?.holderIdentity,
+      renewTimeMs: l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : undefined,
+      leaseDurationS: l.spec?.leaseDurationSeconds,
+    });
+    if (l.spec?.holderIdentity) holders.push(`${name}: ${l.spec.holderIdentity}`);
   }
+  problems.push(...leaderLeaseProblems(leases, Date.now(), expect.leaderRetryPeriodS));
   return { name: 'leases', ok: problems.length === 0, detail: problems.join('; ') || holders.join(', ') };
 }
 
@@ -155,14 +167,18 @@ async function vipCheck(target: Target): Promise<SteadyCheck | undefined> {
 const guard = (name: string, p: Promise<SteadyCheck | undefined>): Promise<SteadyCheck | undefined> =>
   p.catch((err: unknown) => ({ name, ok: false, detail: err instanceof Error ? err.message : String(err) }));
 
-export async function checkSteadyState(target: Target, kube: KubeAccess): Promise<SteadyState> {
+export async function checkSteadyState(
+  target: Target,
+  kube: KubeAccess,
+  expect: SteadyExpect = {},
+): Promise<SteadyState> {
   const checks = (
     await Promise.all([
       guard('etcd', etcdCheck(target)),
       guard('apiservers', apiserversCheck(target, kube)),
       guard('lb', lbCheck(target, kube)),
       guard('nodes', nodesCheck(target, kube)),
-      guard('leases', leasesCheck(target, kube)),
+      guard('leases', leasesCheck(target, kube, expect)),
       guard('endpoints', endpointsCheck(target, kube)),
       guard('vip', vipCheck(target)),
     ])
@@ -171,22 +187,32 @@ export async function checkSteadyState(target: Target, kube: KubeAccess): Promis
 }
 
 /**
- * Polls until steady state holds or timeoutMs passes; returns the last state either way.
- * `notYet` hears each state that does not hold (`lab up` says what it still waits for).
+ * The pause between two steady-state checks, ms. A check is about ten requests at once (a tenth of
+ * a second on the lab); a drill's verify ends up to one pause after the cluster got there (500 ms
+ * until 2026-12-04: about 0.3 s a drill that waited).
  */
+export const STEADY_POLL_MS = 250;
+
+export interface WaitSteadyOptions {
+  readonly signal?: AbortSignal;
+  /** Hears each state that does not hold (`lab up` says what it still waits for). */
+  readonly notYet?: (s: SteadyState) => void;
+  readonly expect?: SteadyExpect;
+}
+
+/** Polls until steady state holds or timeoutMs passes; returns the last state either way. */
 export async function waitSteadyState(
   target: Target,
   kube: KubeAccess,
   timeoutMs: number,
-  signal?: AbortSignal,
-  notYet?: (s: SteadyState) => void,
+  o: WaitSteadyOptions = {},
 ): Promise<SteadyState> {
   const until = performance.now() + timeoutMs;
   for (;;) {
-    const s = await checkSteadyState(target, kube);
-    if (s.ok || performance.now() >= until || signal?.aborted) return s;
-    notYet?.(s);
-    await sleep(500);
+    const s = await checkSteadyState(target, kube, o.expect);
+    if (s.ok || performance.now() >= until || o.signal?.aborted) return s;
+    o.notYet?.(s);
+    await sleep(STEADY_POLL_MS);
   }
 }
 

@@ -13,7 +13,7 @@ import type { RunResult } from '../model/result.ts';
 import type { PromqlSlo } from '../monitoring/promql.ts';
 import type { K6Script } from '../probes/k6.ts';
 import type { KubeAccess } from '../probes/kube.ts';
-import { checkSteadyState, type SteadyState, waitSteadyState } from '../probes/steady.ts';
+import { checkSteadyState, type SteadyExpect, type SteadyState, waitSteadyState } from '../probes/steady.ts';
 import { cleanupWrites, ensureDrillNamespace, readBack } from '../probes/writes.ts';
 import type { SloSet } from '../slo/types.ts';
 import type { Target } from '../targets/types.ts';
@@ -30,13 +30,14 @@ export type LoadRequest =
 
 /** The runner's cluster-facing side effects, injectable so tests can run it without a cluster. */
 export interface RunnerOps {
-  checkSteady(target: Target, kube: KubeAccess): Promise<SteadyState>;
+  checkSteady(target: Target, kube: KubeAccess, expect?: SteadyExpect): Promise<SteadyState>;
   /** Until steady state holds or `timeoutMs`; `notYet` hears each check that failed. */
   waitSteady(
     target: Target,
     kube: KubeAccess,
     timeoutMs: number,
     notYet?: (s: SteadyState) => void,
+    expect?: SteadyExpect,
   ): Promise<SteadyState>;
   prepare(target: Target, kube: KubeAccess): Promise<void>;
   readBack(target: Target, kube: KubeAccess, runId: string, recorder: TimelineRecorder): Promise<void>;
@@ -48,7 +49,7 @@ export interface RunnerOps {
 export const REAL_OPS: RunnerOps = {
   checkSteady: checkSteadyState,
   inspect: (t) => inspectTarget(t),
-  waitSteady: (t, k, ms, notYet) => waitSteadyState(t, k, ms, undefined, notYet),
+  waitSteady: (t, k, ms, notYet, expect) => waitSteadyState(t, k, ms, { notYet, expect }),
   prepare: (t, k) => ensureDrillNamespace(k, t.topology.apiUrl),
   async readBack(t, k, runId, recorder) {
     // The API may still be settling right after a heal: try a few times before giving up on RPO.

@@ -35,6 +35,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const timings = await o.target.timings();
+  // What steady state expects of this target (a leader Lease lagging the other is not renewed).
+  const expect = { leaderRetryPeriodS: timings.retryPeriodS };
   const base: ScenarioContext = {
     target: o.target,
     kube: o.kube,
@@ -102,7 +104,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const preflight = await phase(
     'preflight',
     async () => {
-      const s = await ops.checkSteady(o.target, o.kube);
+      const s = await ops.checkSteady(o.target, o.kube, expect);
       if (!s.ok || !o.monitoring) return s;
       // The monitoring stack answers, and what it runs with is what the windows are computed from.
       const check = { name: 'monitoring', ok: true, detail: o.monitoring.stack.origin };
@@ -266,6 +268,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
         onProblemsChange((problems) =>
           runner.record({ type: 'note', message: `verify: waiting for ${problems}` }),
         ),
+        expect,
       ),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);
@@ -296,9 +299,10 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   });
   await Promise.all(probeRuns);
   const inspecting = inspect();
-  const promql =
+  // The PromQL SLOs' range queries run beside the read-back (they read Prometheus, it the API).
+  const promqlChecks =
     o.monitoring && alerting && injectedAtMs !== undefined && (o.promql ?? []).length > 0
-      ? await checkPromqlSlos({
+      ? checkPromqlSlos({
           slos: o.promql!,
           stack: o.monitoring.stack,
           fromMs: (outcome?.effect ? outcome.effectAt?.atMs : undefined) ?? injectedAtMs,
@@ -316,6 +320,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     if (o.scenario.teardown)
       await o.scenario.teardown(ctx).catch((err: unknown) => runner.error(err, 'teardown'));
   }).catch(() => undefined);
+  const promql = await promqlChecks;
   o.signal?.removeEventListener('abort', onAbort);
   const analysis: AnalysisContext = {
     ...scenarioAnalysis(o.scenario, o.slos),

@@ -12,7 +12,7 @@ import type { PreviousRun } from '../analysis/history.ts';
 import { buildSuiteResult } from '../model/build.ts';
 import type { RunResult, SuiteResult } from '../model/result.ts';
 import type { KubeAccess } from '../probes/kube.ts';
-import { describeProblems, type SteadyState, waitSteadyState } from '../probes/steady.ts';
+import { describeProblems, type SteadyExpect, type SteadyState, waitSteadyState } from '../probes/steady.ts';
 import type { ScenarioName, SloSet } from '../slo/types.ts';
 import type { Target } from '../targets/types.ts';
 import { TimelineRecorder } from '../timeline/recorder.ts';
@@ -64,7 +64,17 @@ export interface SuiteOutcome {
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const run = o.run ?? runScenario;
-  const waitSteady = o.waitSteady ?? ((t, k, ms) => waitSteadyState(t, k, ms, o.signal));
+  // The target's leader-election retry period, read once (src/probes/leader-leases.ts).
+  let expect: Promise<SteadyExpect> | undefined;
+  const expectOf = (t: Target): Promise<SteadyExpect> =>
+    (expect ??= t
+      .timings()
+      .then((x) => ({ leaderRetryPeriodS: x.retryPeriodS }))
+      .catch(() => ({})));
+  const waitSteady =
+    o.waitSteady ??
+    (async (t: Target, k: KubeAccess, ms: number) =>
+      waitSteadyState(t, k, ms, { signal: o.signal, expect: await expectOf(t) }));
   const startedAt = new Date().toISOString();
   const outcomes: RunOutcome[] = [];
   const skipped: SkippedScenario[] = [];
