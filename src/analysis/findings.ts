@@ -29,6 +29,14 @@ export function deriveFindings(
   for (const e of eventsOf(timeline, 'heal.error')) {
     out.push({ id: 'heal-error', severity: 'critical', message: `heal of ${e.fault} failed: ${e.error}` });
   }
+  for (const p of eventsOf(timeline, 'fault.proof'))
+    if (p.proof.kind === 'restarted')
+      for (const s of p.proof.steps.filter((x) => x.foundExitedMs !== undefined))
+        out.push({
+          id: `exited-before-restart:${s.component}@${s.host}`,
+          severity: 'warning',
+          message: `${s.component} on ${s.host} was not running when its turn came (${(s.foundExitedMs! / 1000).toFixed(2)} s on the run): it had exited on its own after the restarts before it, and its restart waited ${((s.fromMs - s.foundExitedMs!) / 1000).toFixed(1)} s for the kubelet to start it again. A leader-elected component whose renewals reach only its local apiserver gives up its Lease and exits when that apiserver is away longer than its renew deadline (client-go leaderelection.go \`renew\`): the maintenance cost a leader change and a crash restart. Keep each apiserver's restart shorter than the renew deadline, or point the component at the LB.`,
+        });
   const back = vipFailback(timeline);
   if (back) out.push(failbackFinding(back));
   const gaps = eventsOf(timeline, 'watch.gap');

@@ -11,6 +11,7 @@
  */
 import type { Component, Target } from '../targets/types.ts';
 import type { RestartStep } from '../timeline/events.ts';
+import { sleep } from '../util/time.ts';
 import { type Fault, failed, type InjectOutcome, runAction, step } from './types.ts';
 
 export interface RestartTarget {
@@ -104,8 +105,21 @@ async function restartOne(
   readyWaitS: number,
   clock: () => number,
 ): Promise<RestartStep> {
-  const fromMs = clock();
-  const r = await runAction(target, { kind: 'restart', host, component }, 180_000);
+  let fromMs = clock();
+  let r = await runAction(target, { kind: 'restart', host, component }, 180_000);
+  // Exit 3: not running at its turn. A leader-elected component whose renewals reach only its
+  // local apiserver exits on its own when a restart before it kept that apiserver away longer than
+  // its renew deadline (client-go leaderelection.go `renew`, then the component's
+  // OnStoppedLeading): seen on the lab's seeds, kube-scheduler on cp1 after cp1's apiserver. The
+  // kubelet starts it again; its restart waits for that (up to readyWaitS), and the step says so.
+  let foundExitedMs: number | undefined;
+  if (r.code === 3) {
+    foundExitedMs = fromMs;
+    if (!(await waitRunning(target, host, component, readyWaitS)))
+      throw failed(r, `restarting ${component} (not running, and not started again within ${readyWaitS} s)`);
+    fromMs = clock();
+    r = await runAction(target, { kind: 'restart', host, component }, 180_000);
+  }
   if (r.code !== 0) throw failed(r, `restarting ${component}`);
   const pids = parsePids(r.stdout);
   if (!pids)
@@ -118,5 +132,27 @@ async function restartOne(
     (readyWaitS + 10) * 1000,
   );
   if (ready.code !== 0) throw failed(ready, `waiting for ${component} to be ready`);
-  return { host, component, ...pids, fromMs, readyMs: clock() };
+  return {
+    host,
+    component,
+    ...pids,
+    fromMs,
+    readyMs: clock(),
+    ...(foundExitedMs !== undefined ? { foundExitedMs } : {}),
+  };
+}
+
+/** Polls `running` every 0.5 s until it succeeds or `withinS` passes. */
+async function waitRunning(
+  target: Target,
+  host: string,
+  component: Component,
+  withinS: number,
+): Promise<boolean> {
+  const until = performance.now() + withinS * 1000;
+  for (;;) {
+    if ((await runAction(target, { kind: 'running', host, component })).code === 0) return true;
+    if (performance.now() >= until) return false;
+    await sleep(500);
+  }
 }

@@ -8,7 +8,12 @@
  *  3. `etcdctl member remove <id>` of whatever member holds its peer URL (started or not);
  *  4. `etcdctl member add <name> --peer-urls=<peer URL>`, whose output gives the new
  *     ETCD_INITIAL_CLUSTER (etcdctl/ctlv3/command/member_command.go `memberAddCommandFunc`; its
- *     first line is `Member %16x added to cluster %16x`: an ID under 16 hex digits is space-padded);
+ *     first line is `Member %16x added to cluster %16x`: an ID under 16 hex digits is space-padded),
+ *     retried while etcd refuses it as "unhealthy cluster": with `--strict-reconfig-check` (on by
+ *     default) a member adds a voting member only once it has been connected to every voting
+ *     member for the last 5 s (v3.4.23 etcdserver/server.go `mayAddMember`, `isConnectedFullySince`,
+ *     `HealthInterval`), so right after any member restarted (rolling-restart just before it in
+ *     `all` on seeds) the add was refused and the drill stopped half done;
  *  5. the parked manifest gets `--initial-cluster=<that>` and `--initial-cluster-state=existing`
  *     (what `kubeadm join --control-plane` writes for a member joining a running cluster,
  *     cmd/kubeadm/app/phases/etcd/local.go `getEtcdCommand`), a copy of it as it was kept beside;
@@ -35,6 +40,12 @@ import { shellQuote } from '../executors/ssh.ts';
 import { HOST_TIMING_MARK } from './host-timing.ts';
 import { ETCD_PKI, type EtcdHostFacts, serverVersion } from './kubeadm-etcd.ts';
 import { findPids, MANIFEST_DIR, PARKED_DIR, stopStaticPod } from './kubeadm-static-pod.ts';
+
+/**
+ * How long `member add` is retried while etcd refuses it as "unhealthy cluster", s (one try a
+ * second): six times etcd's HealthInterval, time for every peer connection to be 5 s old again.
+ */
+export const ADD_RETRY_S = 30;
 
 export interface MemberReplaceParams {
   readonly member: string;
@@ -93,7 +104,8 @@ export function memberReplaceScript(f: EtcdHostFacts, p: MemberReplaceParams): s
     'old=$(line | cut -d, -f1)',
     '[ -z "$old" ] || ctl member remove "$old" >&2',
     // 4. a new member under the same name
-    'added=$(ctl member add "$NAME" --peer-urls="$PEER")',
+    // Only that refusal is retried: a request that timed out may have added the member.
+    `i=0; until added=$(ctl member add "$NAME" --peer-urls="$PEER" 2>&1); do case "$added" in *'unhealthy cluster'*) i=$((i+1)); [ $i -lt ${ADD_RETRY_S} ] || { printf '%s\\n' "$added" >&2; exit 1; }; sleep 1;; *) printf '%s\\n' "$added" >&2; exit 1;; esac; done`,
     `ic=$(printf '%s\\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\\(.*\\)"$/\\1/p')`,
     "new=$(printf '%s\\n' \"$added\" | sed -n 's/^Member  *\\([0-9a-f][0-9a-f]*\\) added.*/\\1/p')",
     '[ -n "$ic" ] && [ -n "$new" ] || { echo "member add printed no initial cluster: $added" >&2; exit 1; }',

@@ -140,6 +140,11 @@ export interface RestartStep {
   readonly fromMs: number;
   /** Run clock, ms: the component answered ready again. */
   readonly readyMs: number;
+  /**
+   * Run clock, ms: at its turn the component was not running (it had exited on its own); its
+   * restart waited until the kubelet had started it again (`fromMs`).
+   */
+  readonly foundExitedMs?: number;
 }
 
 export type FaultProofKind = FaultProof['kind'];

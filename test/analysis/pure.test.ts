@@ -167,6 +167,41 @@ t.test('findings', (t) => {
   t.end();
 });
 
+t.test('findings: a component a rolling restart found exited at its turn', (t) => {
+  const step = (component: string, extra: object = {}) => ({
+    host: 'cp1',
+    component,
+    oldPid: 1,
+    newPid: 2,
+    fromMs: 5000,
+    readyMs: 6000,
+    ...extra,
+  });
+  const tl = new Timeline()
+    .add(1000, { type: 'fault.invoke', fault: 'rolling-restart', target: { host: 'cp1' } })
+    .add(7000, {
+      type: 'fault.proof',
+      fault: 'rolling-restart',
+      proof: {
+        kind: 'restarted',
+        host: 'cp1',
+        steps: [step('kube-apiserver'), step('kube-scheduler', { foundExitedMs: 3200, fromMs: 4100 })],
+      },
+    });
+  const f = deriveFindings(tl.events, [], { lbCount: 2 });
+  t.same(
+    f.map((x) => x.id),
+    ['exited-before-restart:kube-scheduler@cp1'],
+    'only the step found exited',
+  );
+  t.match(f[0], {
+    severity: 'warning',
+    message:
+      /^kube-scheduler on cp1 was not running when its turn came \(3\.20 s on the run\): .* waited 0\.9 s for the kubelet to start it again\. .*renew deadline/,
+  });
+  t.end();
+});
+
 t.test('lab timings feed the expected windows (seeds preset)', async (t) => {
   const { PRESET_TIMINGS } = await import('../../src/lab/config.ts');
   const { haTimingsFromLab } = await import('../../src/lab/timings.ts');

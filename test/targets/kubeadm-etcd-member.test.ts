@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { memberReplaceScript, parseReplaced } from '../../src/targets/kubeadm-etcd-member.ts';
+import { ADD_RETRY_S, memberReplaceScript, parseReplaced } from '../../src/targets/kubeadm-etcd-member.ts';
 
 const params = {
   member: 'cp2',
@@ -81,6 +81,39 @@ t.test(
     }
   },
 );
+
+t.test('member add is retried while etcd refuses it as an unhealthy cluster, and only then', async (t) => {
+  const s = memberReplaceScript(facts, { ...params, mode: 'replace' });
+  const loop = s.split('\n').find((l) => l.startsWith('i=0; until added=$(ctl member add'));
+  t.ok(loop, 'the add loop');
+  // A stand-in ctl that refuses `refusals` times, then adds (or fails otherwise); sleep skipped.
+  const run = (refusals: number, other = '') =>
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        [
+          // $(ctl ...) runs in a subshell: the count lives in a file.
+          'F=$(mktemp); trap \'rm -f "$F"\' EXIT; echo 0 > "$F"; sleep() { :; }',
+          `ctl() { n=$(($(cat "$F") + 1)); echo $n > "$F"; if [ $n -le ${refusals} ]; then echo 'Error: etcdserver: unhealthy cluster' >&2; return 1; fi; ${other || "echo 'Member 6e3bd23ae5f1eae0 added to cluster e3fee805b34935c9'"}; }`,
+          'NAME=cp2; PEER=https://198.18.0.12:2380',
+          loop!,
+          'echo "calls=$(cat "$F")"; printf "%s\\n" "$added"',
+        ].join('\n'),
+      ],
+      { encoding: 'utf8' },
+    );
+  const ok = run(2);
+  t.equal(ok.status, 0, 'added on the third try');
+  t.match(ok.stdout, /^calls=3\nMember 6e3bd23ae5f1eae0 added/);
+  const never = run(1000);
+  t.equal(never.status, 1, `given up after ${ADD_RETRY_S} refusals`);
+  t.match(never.stderr, /unhealthy cluster/);
+  const other = run(0, "echo 'Error: etcdserver: Peer URLs already exists' >&2; return 1");
+  t.equal(other.status, 1, 'any other error: not retried (a timed-out add may have happened)');
+  t.match(other.stderr, /Peer URLs already exists/);
+  t.notMatch(other.stdout, /calls=/);
+});
 
 t.test("the script's result line", async (t) => {
   t.same(parseReplaced('old=8e9e05c52164694d new=6e3bd23ae5f1eae0\nhadrill-effect lead-ms=3 tail-ms=9\n'), {
