@@ -142,7 +142,10 @@ async function restartOne(
   };
 }
 
-/** Polls `running` every 0.5 s until it succeeds or `withinS` passes. */
+/**
+ * Polls `running` every 0.5 s until it succeeds or `withinS` passes. Not util/time.ts `waitFor`:
+ * that retries a probe that throws, and an executor error here must stop the drill with its message.
+ */
 async function waitRunning(
   target: Target,
   host: string,

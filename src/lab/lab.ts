@@ -164,7 +164,7 @@ export async function waitHealthy(
   reached('control planes registered and marked');
   const s = await waitSteadyState(target, kube, timeoutMs, {
     notYet: onProblemsChange((problems) => reached(`waiting for ${problems}`)),
-    expect: { leaderRetryPeriodS: cfg.timings.leaderElection.retryPeriodS },
+    expect: { retryPeriodS: cfg.timings.leaderElection.retryPeriodS },
   });
   if (!s.ok) {
     throw new TargetError(`lab not healthy: ${describeProblems(s)}. Logs: ${cfg.stateDir}/<host>/*.log`);

@@ -6,6 +6,7 @@
  * is in the `kubernetes` Endpoints, and (where the target can tell) one LB holds the VIP.
  */
 import type { V1Endpoints, V1Lease, V1NodeList } from '@kubernetes/client-node';
+import type { TimingInputs } from '../targets/defaults.ts';
 import type { Target } from '../targets/types.ts';
 import { sleep } from '../util/time.ts';
 import { memberClient, memberHealth, memberStatus } from './etcd.ts';
@@ -13,11 +14,12 @@ import { clusterHealth } from './etcd-health.ts';
 import type { KubeAccess } from './kube.ts';
 import { type LeaderLease, leaderLeaseProblems } from './leader-leases.ts';
 
-/** What the target's configuration tells the checks (from its TimingInputs; each optional). */
-export interface SteadyExpect {
-  /** `--leader-elect-retry-period`, s: a leader Lease lagging the other by more is not renewed. */
-  readonly leaderRetryPeriodS?: number;
-}
+/**
+ * What the target's timings tell the checks (its TimingInputs, or any part of them):
+ * `retryPeriodS`, `--leader-elect-retry-period`: a leader Lease lagging the other by more is not
+ * renewed (src/probes/leader-leases.ts).
+ */
+export type SteadyExpect = Pick<TimingInputs, 'retryPeriodS'>;
 
 export interface SteadyCheck {
   readonly name: string;
@@ -132,7 +134,7 @@ async function leasesCheck(target: Target, kube: KubeAccess, expect: SteadyExpec
     });
     if (l.spec?.holderIdentity) holders.push(`${name}: ${l.spec.holderIdentity}`);
   }
-  problems.push(...leaderLeaseProblems(leases, Date.now(), expect.leaderRetryPeriodS));
+  problems.push(...leaderLeaseProblems(leases, Date.now(), expect.retryPeriodS));
   return { name: 'leases', ok: problems.length === 0, detail: problems.join('; ') || holders.join(', ') };
 }
 

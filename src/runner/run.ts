@@ -35,8 +35,6 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const timings = await o.target.timings();
-  // What steady state expects of this target (a leader Lease lagging the other is not renewed).
-  const expect = { leaderRetryPeriodS: timings.retryPeriodS };
   const base: ScenarioContext = {
     target: o.target,
     kube: o.kube,
@@ -104,7 +102,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const preflight = await phase(
     'preflight',
     async () => {
-      const s = await ops.checkSteady(o.target, o.kube, expect);
+      const s = await ops.checkSteady(o.target, o.kube, timings);
       if (!s.ok || !o.monitoring) return s;
       // The monitoring stack answers, and what it runs with is what the windows are computed from.
       const check = { name: 'monitoring', ok: true, detail: o.monitoring.stack.origin };
@@ -268,7 +266,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
         onProblemsChange((problems) =>
           runner.record({ type: 'note', message: `verify: waiting for ${problems}` }),
         ),
-        expect,
+        timings,
       ),
     (s) => ({ ok: s.ok, message: s.ok ? 'steady state holds again' : describeProblems(s) }),
   ).catch(() => undefined);

@@ -64,17 +64,16 @@ export interface SuiteOutcome {
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const run = o.run ?? runScenario;
-  // The target's leader-election retry period, read once (src/probes/leader-leases.ts).
-  let expect: Promise<SteadyExpect> | undefined;
-  const expectOf = (t: Target): Promise<SteadyExpect> =>
-    (expect ??= t
-      .timings()
-      .then((x) => ({ leaderRetryPeriodS: x.retryPeriodS }))
-      .catch(() => ({})));
+  // The target's timings, read once, for what steady state expects (src/probes/leader-leases.ts).
+  let timings: Promise<SteadyExpect> | undefined;
+  const timingsOf = (t: Target): Promise<SteadyExpect> => {
+    timings ??= t.timings().catch(() => ({}));
+    return timings;
+  };
   const waitSteady =
     o.waitSteady ??
     (async (t: Target, k: KubeAccess, ms: number) =>
-      waitSteadyState(t, k, ms, { signal: o.signal, expect: await expectOf(t) }));
+      waitSteadyState(t, k, ms, { signal: o.signal, expect: await timingsOf(t) }));
   const startedAt = new Date().toISOString();
   const outcomes: RunOutcome[] = [];
   const skipped: SkippedScenario[] = [];

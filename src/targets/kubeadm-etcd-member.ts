@@ -67,9 +67,19 @@ export function memberReplaceScript(f: EtcdHostFacts, p: MemberReplaceParams): s
   const parked = `${PARKED_DIR}/etcd.yaml`;
   const q = shellQuote;
   const eps = p.endpoints.join(',');
-  const tls = `--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key`;
+  // kubeadm's health-check client certificate, for etcdctl (`--opt=value`) and curl (`--opt value`).
+  const cert = {
+    cacert: `${ETCD_PKI}/ca.crt`,
+    cert: `${ETCD_PKI}/healthcheck-client.crt`,
+    key: `${ETCD_PKI}/healthcheck-client.key`,
+  };
+  const flags = (sep: string) =>
+    Object.entries(cert)
+      .map(([k, v]) => `--${k}${sep}${v}`)
+      .join(' ');
+  const tls = flags('=');
   const health = `${p.clientUrl.replace(/\/+$/, '')}/health`;
-  const healthy = `out=$(curl -fsS --max-time 2 --cacert ${ETCD_PKI}/ca.crt --cert ${ETCD_PKI}/healthcheck-client.crt --key ${ETCD_PKI}/healthcheck-client.key ${q(health)} 2>/dev/null) && printf '%s' "$out" | grep -q '"health": *"true"'`;
+  const healthy = `out=$(curl -fsS --max-time 2 ${flags(' ')} ${q(health)} 2>/dev/null) && printf '%s' "$out" | grep -q '"health": *"true"'`;
   return [
     'set -e',
     `NAME=${q(p.member)}; PEER=${q(p.peerUrl)}`,

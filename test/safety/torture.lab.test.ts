@@ -202,8 +202,7 @@ for (let i = 1; i <= RUNS; i++) {
     const said = `${rec.stdout}${rec.stderr}`;
     t.equal(rec.code, 0, `recover: ${said.trim().split('\n').slice(-3).join(' | ')}`);
     t.match(said, expectedRecoverLine(pending), 'recover replays exactly what the journal left pending');
-    const expect = { leaderRetryPeriodS: (await target.timings()).retryPeriodS };
-    const steady = await waitSteadyState(target, kube, 90_000, { expect });
+    const steady = await waitSteadyState(target, kube, 90_000, { expect: await target.timings() });
     t.ok(steady.ok, `steady state after recover: ${describeProblems(steady) || 'ok'}`);
     t.same(await faultsInPlace(), [], 'nothing left on the lab');
     t.same(journal.pending(), [], 'nothing left pending in the journal');

@@ -36,8 +36,7 @@ export async function drill(
   // As the suite does between scenarios: let the previous drill's aftermath settle (a leader
   // Lease changing hands after its holder lost its apiserver), so preflight sees steady state.
   const settleFrom = performance.now();
-  const expect = { leaderRetryPeriodS: (await target.timings()).retryPeriodS };
-  await waitSteadyState(target, kube, 60_000, { expect });
+  await waitSteadyState(target, kube, 60_000, { expect: await target.timings() });
   t.comment(`steady state before the drill after ${((performance.now() - settleFrom) / 1000).toFixed(1)} s`);
   // The lab's monitoring, holding each fault until its expected alerts fired (or their windows
   // passed), so detection is measured on every scenario, not left to how long a fault lasted.

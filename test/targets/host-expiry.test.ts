@@ -11,17 +11,9 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { shellQuote } from '../../src/executors/ssh.ts';
 import { armExpiry, cancelExpiry, cancelTimers } from '../../src/targets/host-expiry.ts';
+import { pidRunning } from '../helpers/pids.ts';
 
 const sh = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 10_000 });
-/** Running (a zombie, dead and waiting for its new parent to reap it, is not). */
-const alive = (pid: number): boolean => {
-  try {
-    // /proc/<pid>/stat: `pid (comm) state ...`
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -67,8 +59,8 @@ t.test('a cancelled timer never runs its command and leaves neither its shell no
   const r = sh(cancelExpiry(a.name));
   t.equal(r.status, 0);
   await pause(100);
-  t.notOk(a.timer.some(alive), 'the timer shell is gone');
-  t.notOk(a.sleeps.some(alive), 'its sleep is gone too (not left an orphan)');
+  t.notOk(a.timer.some(pidRunning), 'the timer shell is gone');
+  t.notOk(a.sleeps.some(pidRunning), 'its sleep is gone too (not left an orphan)');
   // Past its 3 s, and then some.
   await pause(Math.max(0, a.armedAt + 3500 - performance.now()));
   t.notOk(fs.existsSync(a.file), 'the command never ran');

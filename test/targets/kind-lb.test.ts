@@ -15,6 +15,7 @@ import { openKindTarget } from '../../src/targets/kind.ts';
 import { readLbTimings } from '../../src/targets/kind-lb.ts';
 import { envoyTimings } from '../../src/targets/kubeadm-profile-timings.ts';
 import { waitFor } from '../../src/util/time.ts';
+import { pidRunning } from '../helpers/pids.ts';
 import { ENVOY_FILES, fakeDocker, LB } from './kind-fake-docker.ts';
 
 const prevPath = process.env.PATH;
@@ -27,9 +28,6 @@ const timerSleeps = async () =>
   (await Promise.all((await timerPids()).map((p) => runLocal(['pgrep', '-P', p])))).flatMap((r) =>
     r.stdout.split('\n').filter(Boolean),
   );
-/** Running (not gone, not a zombie waiting to be reaped). */
-const running = (pid: string) =>
-  fs.existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
 t.teardown(() => {
   process.env.PATH = prevPath;
 });
@@ -164,7 +162,7 @@ t.test('lb-stop --variant link: off kind’s network, back on it at heal', async
   t.match(await fault.heal({ target }), /link of ha-external-load-balancer up/);
   t.equal(fake.network(LB), 'kind', 'reconnected (docker refused the old address: a new one)');
   t.equal(await timers(), 0, 'the heal cancelled the timer');
-  t.notOk(sleeps.some(running), 'and its sleep: nothing left running for the rest of its 60 s');
+  t.notOk(sleeps.some(pidRunning), 'and its sleep: nothing left running for the rest of its 60 s');
   const connects = fake.callsOf('network').filter((c) => c[1] === 'connect');
   t.same(
     connects.map((c) => c.join(' ')),
