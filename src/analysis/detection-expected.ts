@@ -262,6 +262,18 @@ function notify(
     };
   if (fired === undefined)
     return { ...m, verdict: 'unknown', message: `not observed: ${s.name} never fired, nothing to notify` };
+  // Alertmanager's first notification of a group holds what is firing at its first flush
+  // (group_wait after the group formed, or the next group_interval flush of a group already
+  // active); a group whose flush holds only resolved alerts is never sent: "notify right away
+  // unless we only have resolved alerts" (notify/notify.go DedupStage.needsUpdate, entry == nil).
+  const flushS = Math.max(groupWaitS, f.alerting.groupIntervalS ?? 0);
+  const lastedS = o.resolvedMs === null ? undefined : secs(o.resolvedMs - fired);
+  if (lastedS !== undefined && lastedS < flushS + DELIVERY_SLACK_S)
+    return {
+      ...m,
+      verdict: 'fail',
+      message: `nobody was paged: ${s.name} fired at ${atS(fired)} and was inactive again ${lastedS} s later, before Alertmanager's first flush of its group (up to ${flushS === groupWaitS ? `group_wait ${groupWaitS}` : `group_interval ${flushS}`} s): Alertmanager sends nothing for a group whose first notification holds only resolved alerts (notify.go DedupStage) — the condition of ${s.rule} cleared ${lastedS} s after it fired; run with --hold-until-detected to prove notification`,
+    };
   const waited = secs(f.endMs - fired);
   if (waited < groupWaitS + DELIVERY_SLACK_S)
     return {

@@ -273,30 +273,64 @@ t.test('not resolved: still firing at the end fails', (t) => {
   t.end();
 });
 
-t.test('notification missing while an Alertmanager is configured: fail; too early to tell: unknown', (t) => {
-  const fired = () =>
-    drill().alert(25_000, 'APIServerDown', 'firing', CP2).alert(66_000, 'APIServerDown', 'inactive', CP2);
-  t.match(byName(run(fired()).measurements).notify_APIServerDown_s, {
-    value: null,
-    verdict: 'fail',
-    message: `${NAME} fired at 25.00 s but no notification reached the drill's webhook receiver in the 65 s after (group_wait 10 s): check that Prometheus sends to Alertmanager and that a route sends APIServerDown to the drill's receiver`,
-  });
-  const cut = drill(61_000, 30_000).alert(25_000, 'APIServerDown', 'firing', CP2);
-  t.match(byName(run(cut.events.filter((e) => e.atMs <= 30_000)).measurements).notify_APIServerDown_s, {
-    verdict: 'unknown',
-    message: `not observed: the run ended 5 s after ${NAME} fired, before group_wait 10 s had passed`,
-  });
-  const noAm = run(fired(), alertingContext({ groupWaitS: undefined }));
-  t.same(
-    noAm.measurements.map((m) => [m.name, m.verdict]),
-    [
-      ['detect_APIServerDown_s', 'pass'],
-      ['resolve_APIServerDown_s', 'pass'],
-    ],
-    'no Alertmanager: no notify measurement',
-  );
-  t.end();
-});
+t.test(
+  'notification missing while an Alertmanager is configured: fail (resolved before the first flush: nobody paged); too early to tell: unknown',
+  (t) => {
+    const fired = () =>
+      drill().alert(25_000, 'APIServerDown', 'firing', CP2).alert(66_000, 'APIServerDown', 'inactive', CP2);
+    t.match(byName(run(fired()).measurements).notify_APIServerDown_s, {
+      value: null,
+      verdict: 'fail',
+      message: `${NAME} fired at 25.00 s but no notification reached the drill's webhook receiver in the 65 s after (group_wait 10 s): check that Prometheus sends to Alertmanager and that a route sends APIServerDown to the drill's receiver`,
+    });
+    const cut = drill(61_000, 30_000).alert(25_000, 'APIServerDown', 'firing', CP2);
+    t.match(byName(run(cut.events.filter((e) => e.atMs <= 30_000)).measurements).notify_APIServerDown_s, {
+      verdict: 'unknown',
+      message: `not observed: the run ended 5 s after ${NAME} fired, before group_wait 10 s had passed`,
+    });
+    // Inactive again 5 s after firing, before group_wait 10 s: Alertmanager's first flush holds only
+    // a resolved alert and sends nothing (notify.go DedupStage.needsUpdate).
+    const brief = drill()
+      .alert(25_000, 'APIServerDown', 'firing', CP2)
+      .alert(30_000, 'APIServerDown', 'inactive', CP2);
+    t.match(byName(run(brief).measurements).notify_APIServerDown_s, {
+      value: null,
+      verdict: 'fail',
+      message: `nobody was paged: ${NAME} fired at 25.00 s and was inactive again 5 s later, before Alertmanager's first flush of its group (up to group_wait 10 s): Alertmanager sends nothing for a group whose first notification holds only resolved alerts (notify.go DedupStage) — the condition of rule APIServerDown (group apiserver, for: 10s, evaluated every 5 s) cleared 5 s after it fired; run with --hold-until-detected to prove notification`,
+    });
+    // With the route's group_interval (20 s) the alert may have joined an active group, flushed up
+    // to 20 s later: inactive 15 s after firing is still before that flush.
+    const joined = drill()
+      .alert(25_000, 'APIServerDown', 'firing', CP2)
+      .alert(40_000, 'APIServerDown', 'inactive', CP2);
+    t.match(
+      byName(run(joined, alertingContext({ groupIntervalS: 20 })).measurements).notify_APIServerDown_s,
+      {
+        verdict: 'fail',
+        message:
+          /^nobody was paged: .* inactive again 15 s later, before Alertmanager's first flush of its group \(up to group_interval 20 s\)/,
+      },
+    );
+    t.match(
+      byName(run(joined).measurements).notify_APIServerDown_s,
+      {
+        verdict: 'fail',
+        message: /no notification reached the drill's webhook receiver/,
+      },
+      'firing 15 s, past group_wait 10 s: the notification is missing',
+    );
+    const noAm = run(fired(), alertingContext({ groupWaitS: undefined }));
+    t.same(
+      noAm.measurements.map((m) => [m.name, m.verdict]),
+      [
+        ['detect_APIServerDown_s', 'pass'],
+        ['resolve_APIServerDown_s', 'pass'],
+      ],
+      'no Alertmanager: no notify measurement',
+    );
+    t.end();
+  },
+);
 
 t.test('no alerting context: no detection measurement at all', (t) => {
   t.equal(analyzeDetection(detectedDrill().events, {}), NO_DETECTION);
