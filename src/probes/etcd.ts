@@ -145,7 +145,15 @@ export function etcdProbe(o: EtcdProbeOptions = {}): Probe {
   };
 }
 
-/** Which LB host holds the VIP, for targets that can tell; recorded on change. */
+/**
+ * Which LB host holds the VIP, for targets that can tell; recorded on change, at the time the
+ * reads were sent (as the etcd probe's statuses). A reading ends when its slowest LB answers or
+ * times out: over ssh an LB whose link is down holds every reading for its 1 s timeout
+ * (src/targets/ssh.ts `vipHolder`), and stamped at its end, lb-stop's takeover was recorded that
+ * second late (suite of 2026-12-04 morning: `vip_takeover_s` 5.016 s against a window ending at
+ * 4.61 s, `api_outage_s` through the VIP 3.0 s). The other LBs' answers come within the round trip
+ * of the send; the takeover happened between the reading before and this one.
+ */
 export function vipProbe(o: { intervalMs?: number } = {}): Probe {
   return {
     name: 'vip',
@@ -155,10 +163,11 @@ export function vipProbe(o: { intervalMs?: number } = {}): Probe {
       if (!holderOf || !vip) return;
       let last: string | null | undefined;
       await every(o.intervalMs ?? 100, ctx.signal, ctx.maxRunMs, async () => {
+        const sentAt = ctx.nowMs();
         const holder = await holderOf().catch(() => null);
         if (holder === last) return;
         last = holder;
-        ctx.sink.record({ type: 'vip', vip, holder });
+        ctx.sink.record({ type: 'vip', vip, holder }, sentAt);
       });
     },
   };
