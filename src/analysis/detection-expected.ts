@@ -21,6 +21,7 @@ import { judge, round, worstVerdict } from './verdict.ts';
 import {
   DELIVERY_SLACK_S,
   detectWindow,
+  firstFlushMaxS,
   NO_DELAY,
   notifyWindow,
   pendingWindow,
@@ -263,10 +264,9 @@ function notify(
   if (fired === undefined)
     return { ...m, verdict: 'unknown', message: `not observed: ${s.name} never fired, nothing to notify` };
   // Alertmanager's first notification of a group holds what is firing at its first flush
-  // (group_wait after the group formed, or the next group_interval flush of a group already
-  // active); a group whose flush holds only resolved alerts is never sent: "notify right away
-  // unless we only have resolved alerts" (notify/notify.go DedupStage.needsUpdate, entry == nil).
-  const flushS = Math.max(groupWaitS, f.alerting.groupIntervalS ?? 0);
+  // (firstFlushMaxS); a group whose flush holds only resolved alerts is never sent: "notify right
+  // away unless we only have resolved alerts" (notify/notify.go DedupStage.needsUpdate, entry == nil).
+  const flushS = firstFlushMaxS(groupWaitS, f.alerting.groupIntervalS);
   const lastedS = o.resolvedMs === null ? undefined : secs(o.resolvedMs - fired);
   if (lastedS !== undefined && lastedS < flushS + DELIVERY_SLACK_S)
     return {

@@ -123,6 +123,15 @@ export function pendingWindow(
   };
 }
 
+/**
+ * The latest Alertmanager flushes a newly firing alert, s after it arrived: `group_wait` for a new
+ * group; with the route's `group_interval` known, the alert may also join a group already active
+ * and wait for that group's next flush, up to `group_interval` (dispatch/dispatch.go
+ * `aggrGroup.run`: `ag.next.Reset(ag.opts.GroupInterval)` after each flush).
+ */
+export const firstFlushMaxS = (groupWaitS: number, groupIntervalS?: number): number =>
+  Math.max(groupWaitS, groupIntervalS ?? 0);
+
 /** Undefined without an Alertmanager (no `group_wait`): no notification is expected. */
 export function notifyWindow(
   m: MonitoringTimings,
@@ -142,9 +151,8 @@ export function notifyWindow(
     };
   // With the route's group_interval known, the alert may also join a group that is already
   // active (another alert of its group still firing or just resolved): it is then sent at that
-  // group's next flush, anywhere from at once to group_interval later (dispatch/dispatch.go
-  // `aggrGroup.run`: `ag.next.Reset(ag.opts.GroupInterval)` after each flush).
-  const wait = Math.max(gw, gi);
+  // group's next flush, anywhere from at once to group_interval later (firstFlushMaxS).
+  const wait = firstFlushMaxS(gw, gi);
   return {
     min: d.min,
     max: fired + wait + DELIVERY_SLACK_S,
